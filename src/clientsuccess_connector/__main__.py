@@ -1,0 +1,5 @@
+"""`python -m clientsuccess_connector`."""
+
+from clientsuccess_connector.cli import main
+
+main()

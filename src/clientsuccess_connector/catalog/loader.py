@@ -1,0 +1,86 @@
+"""Load and validate the endpoint catalogue (templates.yaml, shipped inside the package)."""
+
+from __future__ import annotations
+
+import functools
+from importlib import resources
+from typing import Any, cast
+
+import yaml
+
+from clientsuccess_connector.catalog.model import CatalogSettings, Param, Template
+from clientsuccess_connector.errors import ConfigError
+
+_PARAM_TYPES = {"string", "integer", "number", "boolean", "timestamp", "date", "object", "array"}
+
+
+@functools.cache
+def _raw() -> dict[str, Any]:
+    text = resources.files("clientsuccess_connector.catalog").joinpath("templates.yaml").read_text()
+    return cast(dict[str, Any], yaml.safe_load(text))
+
+
+def _param(raw: dict[str, Any], required_fields: set[str], where: str) -> Param:
+    ptype = raw["type"]
+    if ptype not in _PARAM_TYPES:
+        raise ValueError(f"{where}: parameter {raw['name']!r} has unknown type {ptype!r}")
+    return Param(
+        name=raw["name"],
+        type=ptype,
+        location=raw["in"],
+        required=bool(raw.get("required", False)) or raw["name"] in required_fields,
+        description=raw.get("description", ""),
+        enum=tuple(raw.get("enum", ())),
+        max_length=raw.get("max_length"),
+        minimum=raw.get("minimum"),
+        maximum=raw.get("maximum"),
+    )
+
+
+def _template(name: str, raw: dict[str, Any], groups: dict[str, list[dict[str, Any]]]) -> Template:
+    required_fields = set(raw.get("required", ()))
+    params: list[Param] = []
+    for entry in raw.get("params", ()):
+        items = groups[entry["group"]] if "group" in entry else [entry]
+        params.extend(_param(item, required_fields, name) for item in items)
+    return Template(
+        name=name,
+        title=raw["title"],
+        kind=raw["kind"],
+        method=raw["method"],
+        path=raw["path"],
+        evidence=raw["evidence"],
+        description=raw["description"],
+        params=tuple(params),
+        pagination=raw.get("pagination", "none"),
+        data_path=raw.get("data_path", "$"),
+        primary_key=tuple(raw.get("primary_key", ())),
+        incremental_field=raw.get("incremental_field"),
+        batch=raw.get("batch"),
+        results_path=raw.get("results_path"),
+        upsert_keys=tuple(raw.get("upsert_keys", ())),
+        required_fields=tuple(sorted(required_fields)),
+    )
+
+
+@functools.cache
+def catalog() -> dict[str, Template]:
+    """Every template by name, in catalogue order."""
+    raw = _raw()
+    groups = raw["groups"]
+    return {name: _template(name, body, groups) for name, body in raw["templates"].items()}
+
+
+@functools.cache
+def settings() -> CatalogSettings:
+    """Paging and batching limits shared by every template."""
+    return CatalogSettings(**_raw()["settings"])
+
+
+def get_template(name: str) -> Template:
+    """The template called `name`, or a ConfigError listing the known ones."""
+    templates = catalog()
+    if name not in templates:
+        known = ", ".join(sorted(templates))
+        raise ConfigError(f"unknown template {name!r}; known templates: {known}")
+    return templates[name]

@@ -1,0 +1,76 @@
+"""The shape of an endpoint template: plain frozen dataclasses, built from the catalogue file."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+ParamType = Literal[
+    "string", "integer", "number", "boolean", "timestamp", "date", "object", "array"
+]
+ParamLocation = Literal["path", "query", "body"]
+Evidence = Literal["documented", "community", "inferred"]
+
+
+@dataclass(frozen=True, slots=True)
+class Param:
+    """One field of a template: where it goes, its type and whether it must be given."""
+
+    name: str
+    type: ParamType
+    location: ParamLocation
+    required: bool = False
+    description: str = ""
+    enum: tuple[str, ...] = ()
+    max_length: int | None = None
+    minimum: float | None = None
+    maximum: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Template:
+    """One ClientSuccess endpoint, read or write, as the catalogue describes it."""
+
+    name: str
+    title: str
+    kind: Literal["read", "write"]
+    method: str
+    path: str
+    evidence: Evidence
+    description: str
+    params: tuple[Param, ...]
+    pagination: Literal["envelope", "none"] = "none"
+    data_path: str = "$"
+    primary_key: tuple[str, ...] = ()
+    incremental_field: str | None = None
+    batch: str | None = None
+    results_path: str | None = None
+    upsert_keys: tuple[str, ...] = ()
+    required_fields: tuple[str, ...] = field(default=())
+
+    def param(self, name: str) -> Param | None:
+        """The parameter called `name`, or None."""
+        for p in self.params:
+            if p.name == name:
+                return p
+        return None
+
+    @property
+    def path_params(self) -> tuple[Param, ...]:
+        """Parameters that are substituted into the URL path."""
+        return tuple(p for p in self.params if p.location == "path")
+
+    @property
+    def is_bulk(self) -> bool:
+        """True when the body carries a batch of records."""
+        return self.batch is not None
+
+
+@dataclass(frozen=True, slots=True)
+class CatalogSettings:
+    """Paging and batching limits that apply to every template."""
+
+    default_page_size: int
+    max_page_size: int
+    default_batch_size: int
+    max_batch_size: int

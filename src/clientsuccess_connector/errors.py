@@ -1,0 +1,50 @@
+"""Errors grouped by what the caller should do.
+
+ConnectorError
+├── ConfigError        bad usage, config or input: exit 2, one sentence naming field and fix
+├── ApiError           the API answered with an error status (fatal once retries are spent)
+│   └── AuthError      401/403: the credentials are wrong or expired
+├── TransportError     the connection failed (refused, dropped, timed out) after every retry
+└── DataError          the response is not what the endpoint promises (bad JSON, wrong envelope)
+    └── PaginationLoopError   the API served the same page or token twice
+"""
+
+from __future__ import annotations
+
+
+class ConnectorError(Exception):
+    """Base of every error this package raises on purpose."""
+
+    exit_code = 1
+
+
+class ConfigError(ConnectorError):
+    """Bad usage, configuration or input; the message names the field and the fix."""
+
+    exit_code = 2
+
+
+class ApiError(ConnectorError):
+    """An HTTP error status from the API, after retries were spent or when it is not retriable."""
+
+    def __init__(self, message: str, *, status: int, url: str, body_excerpt: str = "") -> None:
+        super().__init__(message)
+        self.status = status
+        self.url = url
+        self.body_excerpt = body_excerpt
+
+
+class AuthError(ApiError):
+    """The API rejected the credentials (401/403)."""
+
+
+class TransportError(ConnectorError):
+    """The request never got a complete answer: refused, dropped or timed out."""
+
+
+class DataError(ConnectorError):
+    """A response that does not have the shape the endpoint promises."""
+
+
+class PaginationLoopError(DataError):
+    """The API served the same page, token or URL twice: stopping rather than looping forever."""
