@@ -1,7 +1,11 @@
-"""Command-line interface: thin commands over the library."""
+"""Command-line interface: thin commands over the library.
+
+Each command lives in its own module and registers itself on the root group on import.
+"""
 
 from __future__ import annotations
 
+from clientsuccess_connector.cli import demo, init, read, schema, simulate, sync, write
 from clientsuccess_connector.cli.app import cli
 
 
@@ -10,4 +14,4 @@ def main() -> None:
     cli(prog_name="clientsuccess-connector")
 
 
-__all__ = ["cli", "main"]
+__all__ = ["cli", "demo", "init", "main", "read", "schema", "simulate", "sync", "write"]

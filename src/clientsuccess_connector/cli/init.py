@@ -1,0 +1,1 @@
+"""CLI commands: init (filled in by its owner)."""

@@ -1,0 +1,1 @@
+"""CLI commands: read (filled in by its owner)."""

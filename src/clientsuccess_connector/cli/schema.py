@@ -1,0 +1,1 @@
+"""CLI commands: schema (filled in by its owner)."""

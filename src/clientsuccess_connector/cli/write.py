@@ -1,0 +1,1 @@
+"""CLI commands: write (filled in by its owner)."""
