@@ -1,0 +1,57 @@
+"""When to retry, and how long to wait: exponential backoff with jitter, Retry-After first."""
+
+from __future__ import annotations
+
+import email.utils
+import random
+import time
+
+import httpx
+
+IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "PATCH", "DELETE"})
+
+# A server that answers 429 or 503 has not acted on the request, so even a POST may be sent again.
+NOT_ACTED_STATUSES = frozenset({429, 503})
+RETRIABLE_STATUSES = frozenset({429, 500, 502, 503, 504})
+
+# Errors raised before the request could reach the server: safe to retry for any method.
+NOT_SENT_ERRORS: tuple[type[Exception], ...] = (httpx.ConnectError, httpx.ConnectTimeout)
+# Errors after the request may have reached the server: retry only idempotent requests.
+MAYBE_SENT_ERRORS: tuple[type[Exception], ...] = (
+    httpx.ReadError,
+    httpx.WriteError,
+    httpx.RemoteProtocolError,
+    httpx.ReadTimeout,
+    httpx.WriteTimeout,
+    httpx.PoolTimeout,
+)
+
+
+def status_is_retriable(status: int, idempotent: bool) -> bool:
+    """True when a response with `status` may be retried for this kind of request."""
+    if status in NOT_ACTED_STATUSES:
+        return True
+    return idempotent and status in RETRIABLE_STATUSES
+
+
+def retry_after_seconds(response: httpx.Response) -> float | None:
+    """Seconds asked for by a Retry-After header (delta seconds or HTTP date), if any."""
+    value = response.headers.get("Retry-After")
+    if value is None:
+        return None
+    value = value.strip()
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, float(when.timestamp()) - time.time())
+
+
+def backoff_delay(attempt: int, base: float, cap: float, rng: random.Random) -> float:
+    """Delay before retry number `attempt` (1-based): half fixed, half jitter, doubling, capped."""
+    ceiling = min(cap, base * 2.0 ** (attempt - 1))
+    return ceiling / 2 + rng.uniform(0, ceiling / 2)
