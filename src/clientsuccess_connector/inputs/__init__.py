@@ -1,0 +1,8 @@
+"""Readers for write inputs: each yields `(row_number, record)` with row numbers from 1.
+
+Inputs stream: no reader holds more than one chunk of rows in memory.
+"""
+
+from clientsuccess_connector.inputs.open import Row, describe_input, read_input
+
+__all__ = ["Row", "describe_input", "read_input"]

@@ -1,0 +1,58 @@
+"""CSV input: the header row names the columns; an empty cell means "not given" (None)."""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from clientsuccess_connector.errors import ConfigError
+
+
+def read_csv(path: Path, *, delimiter: str = ",") -> Iterator[tuple[int, dict[str, Any]]]:
+    """Yield `(row_number, record)` per data row; ragged rows and bad encoding are ConfigErrors."""
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        reader = csv.reader(handle, delimiter=delimiter)
+        try:
+            header = next(reader, None)
+            if header is None:
+                return
+            header = [name.strip() for name in header]
+            _check_header(path, header)
+            row_number = 0
+            for fields in reader:
+                if not fields:
+                    continue  # a blank line is not a record
+                row_number += 1
+                if len(fields) != len(header):
+                    raise ConfigError(
+                        f"{path} line {reader.line_num}: {len(fields)} fields but the header has "
+                        f"{len(header)}; quote values that contain '{delimiter}' or fix the row"
+                    )
+                yield (
+                    row_number,
+                    {
+                        name: (value if value != "" else None)
+                        for name, value in zip(header, fields, strict=True)
+                    },
+                )
+        except UnicodeDecodeError as exc:
+            raise ConfigError(
+                f"{path} near line {reader.line_num + 1}: not UTF-8 text ({exc.reason}); "
+                "UTF-8 expected: re-save the file as UTF-8"
+            ) from None
+        except csv.Error as exc:
+            raise ConfigError(
+                f"{path} line {reader.line_num}: {exc}; fix the quoting of that line"
+            ) from None
+
+
+def _check_header(path: Path, header: list[str]) -> None:
+    seen: set[str] = set()
+    for index, name in enumerate(header, start=1):
+        if not name:
+            raise ConfigError(f"{path} line 1: column {index} has no name; name every column")
+        if name in seen:
+            raise ConfigError(f"{path} line 1: column {name!r} appears twice; rename one")
+        seen.add(name)
