@@ -1,0 +1,225 @@
+"""Turn a batch of records into typed columns: de-duplicate on the primary key, infer and widen
+types column-wise, and convert values to what each column stores."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from operator import itemgetter
+from typing import Any
+
+import orjson
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from clientsuccess_connector.errors import DataError
+from clientsuccess_connector.sinks.base import ColumnType
+from clientsuccess_connector.sinks.stream_schema import ColumnState, StreamSchema
+from clientsuccess_connector.sinks.typing_rules import infer_column
+
+ARROW_TYPES: dict[ColumnType, pa.DataType] = {
+    "integer": pa.int64(),
+    "float": pa.float64(),
+    "boolean": pa.bool_(),
+    "timestamp": pa.timestamp("us", tz="UTC"),
+    "text": pa.large_string(),
+    "json": pa.large_string(),
+}
+
+
+@dataclass(frozen=True)
+class Change:
+    """A schema change a batch needs: a new column, or an existing one whose type widens.
+
+    `old` is None for a new column; for a column that only held nulls it is "text"."""
+
+    column: str
+    old: ColumnType | None
+    new: ColumnType
+
+
+@dataclass
+class PreparedBatch:
+    """A batch ready to load: the schema after it, the changes to apply first, and its columns
+    as Arrow arrays (timestamps already parsed) and as Python values (timestamps as strings,
+    json as serialized text) for COPY-style loaders."""
+
+    schema: StreamSchema
+    changes: list[Change]
+    primary_key: list[str]
+    names: list[str]
+    arrays: dict[str, pa.Array]
+    values: dict[str, list[Any]]
+    types: dict[str, ColumnType]
+    rows: int
+
+    def to_arrow(self) -> pa.Table:
+        """The batch as one Arrow table (no `_cs_synced_at`)."""
+        return pa.table({n: self.arrays[n] for n in self.names})
+
+    def python_rows(self) -> list[tuple[Any, ...]]:
+        """Row tuples in `names` order (for COPY)."""
+        return list(zip(*(self.values[n] for n in self.names), strict=True))
+
+
+def dedupe(
+    records: Sequence[Mapping[str, Any]], primary_key: Sequence[str], stream: str
+) -> list[Mapping[str, Any]]:
+    """Records with a unique primary key, the later one winning; DataError if a key is missing."""
+    if not primary_key:
+        return list(records)
+    if len(primary_key) == 1:
+        pk = primary_key[0]
+        keys: list[Any] = [r.get(pk) for r in records]
+    else:
+        keys = [tuple(r.get(k) for k in primary_key) for r in records]
+    for i, key in enumerate(keys):
+        if key is None or (isinstance(key, tuple) and None in key):
+            raise DataError(
+                f"record {i} of stream {stream!r} has no value for primary key "
+                f"{', '.join(primary_key)}; every record needs one to be merged"
+            )
+    try:
+        unique = len(set(keys))
+        hashable = keys
+    except TypeError:  # a nested value in the key: compare its JSON text
+        hashable = [_hashable(k) for k in keys]
+        unique = len(set(hashable))
+    if unique == len(records):
+        return list(records)
+    return list(dict(zip(hashable, records, strict=True)).values())
+
+
+def _hashable(key: Any) -> Any:
+    if isinstance(key, tuple):
+        return tuple(_hashable(p) for p in key)
+    if isinstance(key, (dict, list)):
+        return orjson.dumps(key, option=orjson.OPT_SORT_KEYS)
+    return key
+
+
+def record_keys(records: Sequence[Mapping[str, Any]]) -> list[str]:
+    """Every key of the batch, in order of first appearance."""
+    if not records:
+        return []
+    ordered = list(records[0])
+    extra = set().union(*records).difference(ordered)
+    if extra:
+        for record in records:
+            for key in record:
+                if key in extra:
+                    ordered.append(key)
+                    extra.discard(key)
+            if not extra:
+                break
+    return ordered
+
+
+def column_values(rows: Sequence[Mapping[str, Any]], key: str) -> list[Any]:
+    """The values of `key` across `rows` (None where a row lacks it)."""
+    try:
+        return list(map(itemgetter(key), rows))
+    except KeyError:
+        return [r.get(key) for r in rows]
+
+
+def prepare_batch(
+    schema: StreamSchema,
+    records: Sequence[Mapping[str, Any]],
+    primary_key: Sequence[str],
+    stream: str,
+) -> PreparedBatch:
+    """Plan and convert one batch against the stream's current `schema` (left unchanged)."""
+    rows = dedupe(records, primary_key, stream)
+    new_schema = schema.copy()
+    changes: list[Change] = []
+    names: list[str] = []
+    arrays: dict[str, pa.Array] = {}
+    values: dict[str, list[Any]] = {}
+    types: dict[str, ColumnType] = {}
+    pk_names = [new_schema.column_for(k) for k in primary_key]
+    keys = record_keys(rows)
+    for key in primary_key:
+        if key not in keys:
+            keys.append(key)
+    for key in keys:
+        name = new_schema.column_for(key)
+        raw = column_values(rows, key)
+        state = new_schema.columns.get(name)
+        known = state.type if state else None
+        inferred = infer_column(raw, known)
+        arrow, converted, final = _convert(raw, inferred)
+        if state is None:
+            state = ColumnState(name, final if inferred is not None else None, name not in pk_names)
+            new_schema.columns[name] = state
+            changes.append(Change(name, None, state.effective_type))
+        elif inferred is not None and final != known:
+            changes.append(Change(name, state.effective_type, final))
+            state.type = final
+        names.append(name)
+        arrays[name], values[name], types[name] = arrow, converted, state.effective_type
+    return PreparedBatch(new_schema, changes, pk_names, names, arrays, values, types, len(rows))
+
+
+def _convert(raw: list[Any], kind: ColumnType | None) -> tuple[pa.Array, list[Any], ColumnType]:
+    """Values converted for a column of type `kind` (None: all nulls, stored as text).
+    A timestamp string Arrow cannot parse (e.g. 30 February) makes the column text."""
+    if kind is None:
+        return pa.nulls(len(raw), ARROW_TYPES["text"]), raw, "text"
+    if kind == "timestamp":
+        texts = [_timestamp_text(v) for v in raw]
+        try:
+            arr = pc.cast(pa.array(texts, pa.string()), ARROW_TYPES["timestamp"])
+        except pa.ArrowInvalid:
+            return _convert(raw, "text")
+        return arr, texts, "timestamp"
+    if kind == "text":
+        texts = raw if _only(raw, str) else [to_text(v) for v in raw]
+        return pa.array(texts, ARROW_TYPES["text"]), texts, "text"
+    if kind == "json":
+        texts = [None if v is None else dump_json(v) for v in raw]
+        return pa.array(texts, ARROW_TYPES["json"]), texts, "json"
+    if kind == "float":
+        floats = raw if _only(raw, float) else [None if v is None else float(v) for v in raw]
+        return pa.array(floats, ARROW_TYPES["float"]), floats, "float"
+    try:
+        return pa.array(raw, ARROW_TYPES[kind]), raw, kind
+    except (OverflowError, pa.ArrowInvalid):  # an int beyond 64 bits: keep it exactly, as text
+        return _convert(raw, "text")
+
+
+def _only(raw: list[Any], kind: type) -> bool:
+    kinds = set(map(type, raw))
+    kinds.discard(type(None))
+    return kinds <= {kind}
+
+
+def _timestamp_text(value: Any) -> str | None:
+    if isinstance(value, datetime):
+        return (value if value.tzinfo else value.replace(tzinfo=UTC)).isoformat()
+    return value  # type: ignore[no-any-return]
+
+
+def to_text(value: Any) -> str | None:
+    """A scalar as text, the way SQL casts render it (true/false, 1.5, ISO datetimes)."""
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return repr(value)
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, (dict, list, tuple)):
+        return dump_json(value)
+    return str(value)
+
+
+def dump_json(value: Any) -> str:
+    """Compact JSON text (orjson; the stdlib for what orjson refuses, e.g. huge ints)."""
+    try:
+        return orjson.dumps(value).decode()
+    except TypeError:
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str)

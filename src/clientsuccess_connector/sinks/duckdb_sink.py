@@ -1,0 +1,238 @@
+"""DuckDB destination: one table per stream, batches loaded column-wise through Arrow and
+merged in SQL (DELETE the batch's keys, INSERT BY NAME), all in one transaction."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import orjson
+
+from clientsuccess_connector.errors import ConfigError
+from clientsuccess_connector.sinks.base import SYNCED_AT, Column, ColumnType, Sink
+from clientsuccess_connector.sinks.batch import Change, PreparedBatch, prepare_batch
+from clientsuccess_connector.sinks.sql import DUCKDB_TYPES, check_stream_name, quote
+from clientsuccess_connector.sinks.stream_schema import StreamSchema
+
+_META_DDL = (
+    "CREATE TABLE IF NOT EXISTS _cs_state ("
+    " stream VARCHAR PRIMARY KEY, state JSON, updated_at TIMESTAMPTZ NOT NULL)",
+    'CREATE TABLE IF NOT EXISTS _cs_schema (stream VARCHAR NOT NULL, "column" VARCHAR NOT NULL,'
+    " type VARCHAR NOT NULL, nullable BOOLEAN NOT NULL, position INTEGER NOT NULL,"
+    " known BOOLEAN NOT NULL, key VARCHAR NOT NULL)",
+)
+_BATCH_VIEW = "_cs_batch"
+ISO_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
+
+
+def widen_expression(column: str, old: ColumnType, new: ColumnType) -> str:
+    """DuckDB expression converting a column's existing values from `old` to `new`."""
+    col = quote(column)
+    if old == "timestamp" and new in ("text", "json"):
+        col = f"strftime(timezone('UTC', {col}), '{ISO_FORMAT}')"
+    if new == "json":
+        return f"to_json({col})"
+    return f"CAST({col} AS {DUCKDB_TYPES[new]})"
+
+
+class DuckDBSink(Sink):
+    """Lands streams in a DuckDB database file (created with its parent directories)."""
+
+    def __init__(self, path: Path | str, url: str, memory_limit: str | None = None) -> None:
+        self.url = url
+        target = str(path)
+        if target != ":memory:":
+            Path(target).parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self._con = duckdb.connect(target)
+        except duckdb.Error as exc:
+            raise ConfigError(f"cannot open destination {url!r}: {exc}") from None
+        self._con.execute("SET TimeZone = 'UTC'")
+        if memory_limit:
+            self._con.execute(f"SET memory_limit = '{memory_limit}'")
+        for ddl in _META_DDL:
+            self._con.execute(ddl)
+        self._schemas: dict[str, StreamSchema] = {}
+        self._lock = threading.RLock()
+        self._closed = False
+
+    # -- writing -------------------------------------------------------------------------
+    def write_batch(
+        self,
+        stream: str,
+        records: Sequence[Mapping[str, Any]],
+        primary_key: Sequence[str],
+        state: Mapping[str, Any] | None = None,
+    ) -> int:
+        check_stream_name(stream)
+        with self._lock:
+            current = self._load_schema(stream)
+            exists = current is not None
+            base = current or StreamSchema(case_insensitive=True)
+            prepared = prepare_batch(base, records, primary_key, stream) if records else None
+            con = self._con
+            con.execute("BEGIN TRANSACTION")
+            try:
+                if prepared is not None:
+                    self._apply_schema(stream, prepared, exists)
+                    self._merge(stream, prepared)
+                if state is not None:
+                    self._store_state(stream, state)
+                con.execute("COMMIT")
+            except BaseException:
+                con.execute("ROLLBACK")
+                raise
+            finally:
+                if prepared is not None:
+                    con.unregister(_BATCH_VIEW)
+            if prepared is not None:
+                self._schemas[stream] = prepared.schema
+                return prepared.rows
+            return 0
+
+    def _apply_schema(self, stream: str, batch: PreparedBatch, exists: bool) -> None:
+        table = quote(stream)
+        if not exists:
+            cols = [
+                f"{quote(c.name)} {DUCKDB_TYPES[c.effective_type]}"
+                + ("" if c.nullable else " NOT NULL")
+                for c in batch.schema.columns.values()
+            ]
+            cols.append(f"{quote(SYNCED_AT)} TIMESTAMPTZ NOT NULL")
+            self._con.execute(f"CREATE TABLE {table} ({', '.join(cols)})")
+        else:
+            for change in batch.changes:
+                self._con.execute(self._alter_sql(table, change))
+        if batch.changes:
+            self._store_schema(stream, batch.schema)
+
+    @staticmethod
+    def _alter_sql(table: str, change: Change) -> str:
+        col = quote(change.column)
+        if change.old is None:
+            return f"ALTER TABLE {table} ADD COLUMN {col} {DUCKDB_TYPES[change.new]}"
+        using = widen_expression(change.column, change.old, change.new)
+        return f"ALTER TABLE {table} ALTER {col} TYPE {DUCKDB_TYPES[change.new]} USING {using}"
+
+    def _merge(self, stream: str, batch: PreparedBatch) -> None:
+        con = self._con
+        table = quote(stream)
+        con.register(_BATCH_VIEW, batch.to_arrow())
+        if batch.primary_key:
+            match = " AND ".join(f"t.{quote(k)} = b.{quote(k)}" for k in batch.primary_key)
+            con.execute(f"DELETE FROM {table} AS t USING {_BATCH_VIEW} AS b WHERE {match}")
+        con.execute(
+            f"INSERT INTO {table} BY NAME SELECT *, $1::TIMESTAMPTZ AS {quote(SYNCED_AT)} "
+            f"FROM {_BATCH_VIEW}",
+            [datetime.now(UTC)],
+        )
+
+    def _store_schema(self, stream: str, schema: StreamSchema) -> None:
+        self._con.execute("DELETE FROM _cs_schema WHERE stream = ?", [stream])
+        rows = [
+            [stream, r["column"], r["type"], r["nullable"], r["position"], r["known"], r["key"]]
+            for r in schema.to_json()
+        ]
+        if rows:
+            self._con.executemany("INSERT INTO _cs_schema VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
+
+    def _store_state(self, stream: str, state: Mapping[str, Any]) -> None:
+        self._con.execute(
+            "INSERT OR REPLACE INTO _cs_state VALUES (?, ?, ?)",
+            [stream, orjson.dumps(dict(state)).decode(), datetime.now(UTC)],
+        )
+
+    # -- state ---------------------------------------------------------------------------
+    def get_state(self, stream: str) -> dict[str, Any] | None:
+        with self._lock:
+            row = self._con.execute(
+                "SELECT state FROM _cs_state WHERE stream = ?", [stream]
+            ).fetchone()
+        if row is None or row[0] is None:
+            return None
+        value = orjson.loads(row[0])
+        return value if isinstance(value, dict) else {"value": value}
+
+    def set_state(self, stream: str, state: Mapping[str, Any]) -> None:
+        check_stream_name(stream)
+        with self._lock:
+            self._store_state(stream, state)
+
+    # -- reading -------------------------------------------------------------------------
+    def _load_schema(self, stream: str) -> StreamSchema | None:
+        cached = self._schemas.get(stream)
+        if cached is not None:
+            return cached
+        cur = self._con.execute(
+            'SELECT "column", type, nullable, position, known, key FROM _cs_schema '
+            "WHERE stream = ?",
+            [stream],
+        )
+        rows = cur.fetchall()
+        if not rows:
+            if stream in self._tables():
+                return StreamSchema(case_insensitive=True)  # created with no data columns
+            return None
+        names = ("column", "type", "nullable", "position", "known", "key")
+        schema = StreamSchema.from_json([dict(zip(names, r, strict=True)) for r in rows], True)
+        self._schemas[stream] = schema
+        return schema
+
+    def _tables(self) -> set[str]:
+        rows = self._con.execute(
+            "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'main' "
+            "AND database_name = current_database()"
+        ).fetchall()
+        return {r[0] for r in rows if not r[0].startswith("_cs_")}
+
+    def _require(self, stream: str) -> StreamSchema:
+        schema = self._load_schema(stream)
+        if schema is None:
+            known = ", ".join(self.streams()) or "none yet"
+            raise ConfigError(
+                f"stream {stream!r} is not in {self.url} (streams there: {known}); "
+                "run a sync for it first or check the name"
+            )
+        return schema
+
+    def schema(self, stream: str) -> list[Column]:
+        with self._lock:
+            return self._require(stream).to_columns()
+
+    def streams(self) -> list[str]:
+        with self._lock:
+            return sorted(self._tables())
+
+    def row_count(self, stream: str) -> int:
+        with self._lock:
+            self._require(stream)
+            row = self._con.execute(f"SELECT count(*) FROM {quote(stream)}").fetchone()
+        return int(row[0]) if row else 0
+
+    def read_rows(self, stream: str) -> list[dict[str, Any]]:
+        with self._lock:
+            schema = self._require(stream)
+            pk = [c.name for c in schema.columns.values() if not c.nullable]
+            order = f" ORDER BY {', '.join(quote(k) for k in pk)}" if pk else ""
+            cur = self._con.execute(f"SELECT * FROM {quote(stream)}{order}")
+            names = [d[0] for d in cur.description]
+            rows = cur.fetchall()
+        json_cols = {c.name for c in schema.columns.values() if c.effective_type == "json"}
+        out = []
+        for row in rows:
+            record = dict(zip(names, row, strict=True))
+            for name in json_cols:
+                if record.get(name) is not None:
+                    record[name] = orjson.loads(record[name])
+            out.append(record)
+        return out
+
+    def close(self) -> None:
+        with self._lock:
+            if not self._closed:
+                self._closed = True
+                self._con.close()

@@ -1,0 +1,296 @@
+"""PostgreSQL destination (psycopg 3): COPY each batch into a temp table, then
+INSERT ... ON CONFLICT (pk) DO UPDATE, with schema changes and state in the same transaction."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+import orjson
+import psycopg
+from psycopg import sql
+from psycopg.types.json import Jsonb
+
+from clientsuccess_connector.errors import ConfigError
+from clientsuccess_connector.sinks.base import SYNCED_AT, Column, ColumnType, Sink
+from clientsuccess_connector.sinks.batch import Change, PreparedBatch, prepare_batch
+from clientsuccess_connector.sinks.sql import POSTGRES_TYPES, check_stream_name
+from clientsuccess_connector.sinks.stream_schema import StreamSchema
+
+_STAGE = "_cs_stage"
+ISO_FORMAT = 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'
+
+
+def _type(kind: ColumnType) -> sql.SQL:
+    return sql.SQL(POSTGRES_TYPES[kind])
+
+
+def widen_expression(column: str, old: ColumnType, new: ColumnType) -> sql.Composable:
+    """PostgreSQL expression converting a column's existing values from `old` to `new`."""
+    col: sql.Composable = sql.Identifier(column)
+    if old == "timestamp" and new in ("text", "json"):
+        col = sql.SQL("to_char({} AT TIME ZONE 'UTC', {})").format(col, sql.Literal(ISO_FORMAT))
+    if new == "json":
+        return sql.SQL("to_jsonb({})").format(col)
+    return sql.SQL("{}::{}").format(col, _type(new))
+
+
+class PostgresSink(Sink):
+    """Lands streams in PostgreSQL tables of one schema (`?schema=S`, created if missing)."""
+
+    def __init__(self, conninfo: str, url: str, schema: str = "public") -> None:
+        self.url = url
+        self._schema_name = schema
+        dsn = conninfo.replace("postgres://", "postgresql://", 1)
+        dsn = dsn.split("?", 1)[0] if "schema=" in dsn else dsn
+        try:
+            self._con = psycopg.connect(dsn, autocommit=False)
+            self._con.execute("SET TIME ZONE 'UTC'")
+            self._con.commit()
+        except psycopg.Error as exc:
+            raise ConfigError(
+                f"cannot connect to destination {url}: {str(exc).strip().splitlines()[0]}; "
+                "check host, port, user, password and database"
+            ) from None
+        self._lock = threading.RLock()
+        self._schemas: dict[str, StreamSchema] = {}
+        self._closed = False
+        with self._con.transaction():
+            self._exec("CREATE SCHEMA IF NOT EXISTS {s}")
+            self._exec(
+                "CREATE TABLE IF NOT EXISTS {s}._cs_state (stream TEXT PRIMARY KEY, "
+                "state JSONB, updated_at TIMESTAMPTZ NOT NULL)"
+            )
+            self._exec(
+                'CREATE TABLE IF NOT EXISTS {s}._cs_schema (stream TEXT NOT NULL, "column" TEXT '
+                "NOT NULL, type TEXT NOT NULL, nullable BOOLEAN NOT NULL, position INTEGER NOT "
+                'NULL, known BOOLEAN NOT NULL, key TEXT NOT NULL, PRIMARY KEY (stream, "column"))'
+            )
+
+    def _exec(self, template: str, params: Sequence[Any] | None = None, **parts: Any) -> Any:
+        query = sql.SQL(template).format(s=sql.Identifier(self._schema_name), **parts)  # type: ignore[arg-type]
+        return self._con.execute(query, params)
+
+    def _table(self, stream: str) -> sql.Composed:
+        return sql.SQL("{}.{}").format(sql.Identifier(self._schema_name), sql.Identifier(stream))
+
+    # -- writing -------------------------------------------------------------------------
+    def write_batch(
+        self,
+        stream: str,
+        records: Sequence[Mapping[str, Any]],
+        primary_key: Sequence[str],
+        state: Mapping[str, Any] | None = None,
+    ) -> int:
+        check_stream_name(stream)
+        with self._lock:
+            current = self._load_schema(stream)
+            prepared = None
+            if records:
+                base = current or StreamSchema()
+                prepared = prepare_batch(base, records, primary_key, stream)
+            try:
+                with self._con.transaction():
+                    if prepared is not None:
+                        self._apply_schema(stream, prepared, current is not None)
+                        self._merge(stream, prepared)
+                    if state is not None:
+                        self._store_state(stream, state)
+            except psycopg.Error:
+                self._schemas.pop(stream, None)
+                raise
+            if prepared is None:
+                return 0
+            self._schemas[stream] = prepared.schema
+            return prepared.rows
+
+    def _apply_schema(self, stream: str, batch: PreparedBatch, exists: bool) -> None:
+        table = self._table(stream)
+        if not exists:
+            cols = [
+                sql.SQL("{} {}{}").format(
+                    sql.Identifier(c.name),
+                    _type(c.effective_type),
+                    sql.SQL("" if c.nullable else " NOT NULL"),
+                )
+                for c in batch.schema.columns.values()
+            ]
+            cols.append(sql.SQL("{} TIMESTAMPTZ NOT NULL").format(sql.Identifier(SYNCED_AT)))
+            if batch.primary_key:
+                cols.append(
+                    sql.SQL("PRIMARY KEY ({})").format(
+                        sql.SQL(", ").join(map(sql.Identifier, batch.primary_key))
+                    )
+                )
+            self._con.execute(
+                sql.SQL("CREATE TABLE {} ({})").format(table, sql.SQL(", ").join(cols))
+            )
+        else:
+            for change in batch.changes:
+                self._con.execute(self._alter_sql(table, change))
+        if batch.changes:
+            self._store_schema(stream, batch.schema)
+
+    @staticmethod
+    def _alter_sql(table: sql.Composed, change: Change) -> sql.Composed:
+        col = sql.Identifier(change.column)
+        if change.old is None:
+            return sql.SQL("ALTER TABLE {} ADD COLUMN {} {}").format(table, col, _type(change.new))
+        return sql.SQL("ALTER TABLE {} ALTER COLUMN {} TYPE {} USING {}").format(
+            table, col, _type(change.new), widen_expression(change.column, change.old, change.new)
+        )
+
+    def _merge(self, stream: str, batch: PreparedBatch) -> None:
+        con = self._con
+        stage = sql.Identifier(_STAGE)
+        names = [sql.Identifier(n) for n in batch.names]
+        col_list = sql.SQL(", ").join(names)
+        con.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(stage))
+        con.execute(
+            sql.SQL("CREATE TEMP TABLE {} ({}) ON COMMIT DROP").format(
+                stage,
+                sql.SQL(", ").join(
+                    sql.SQL("{} {}").format(sql.Identifier(n), _type(batch.types[n]))
+                    for n in batch.names
+                ),
+            )
+        )
+        with self._con.cursor().copy(
+            sql.SQL("COPY {} ({}) FROM STDIN").format(stage, col_list)
+        ) as copy:
+            for row in batch.python_rows():
+                copy.write_row(row)
+        table = self._table(stream)
+        synced = sql.Identifier(SYNCED_AT)
+        insert = sql.SQL("INSERT INTO {} ({}, {}) SELECT {}, %s FROM {}").format(
+            table, col_list, synced, col_list, stage
+        )
+        if batch.primary_key:
+            all_cols = [c for c in batch.schema.columns if c not in batch.primary_key]
+            updates = [
+                sql.SQL("{} = EXCLUDED.{}").format(sql.Identifier(c), sql.Identifier(c))
+                for c in [*all_cols, SYNCED_AT]
+            ]
+            insert = sql.SQL("{} ON CONFLICT ({}) DO UPDATE SET {}").format(
+                insert,
+                sql.SQL(", ").join(map(sql.Identifier, batch.primary_key)),
+                sql.SQL(", ").join(updates),
+            )
+        con.execute(insert, [datetime.now(UTC)])
+
+    def _store_schema(self, stream: str, schema: StreamSchema) -> None:
+        self._exec("DELETE FROM {s}._cs_schema WHERE stream = %s", [stream])
+        rows = [
+            (stream, r["column"], r["type"], r["nullable"], r["position"], r["known"], r["key"])
+            for r in schema.to_json()
+        ]
+        if rows:
+            with self._con.cursor() as cur:
+                cur.executemany(
+                    sql.SQL("INSERT INTO {}._cs_schema VALUES (%s, %s, %s, %s, %s, %s, %s)").format(
+                        sql.Identifier(self._schema_name)
+                    ),
+                    rows,
+                )
+
+    def _store_state(self, stream: str, state: Mapping[str, Any]) -> None:
+        self._exec(
+            "INSERT INTO {s}._cs_state VALUES (%s, %s, %s) ON CONFLICT (stream) DO UPDATE "
+            "SET state = EXCLUDED.state, updated_at = EXCLUDED.updated_at",
+            [
+                stream,
+                Jsonb(dict(state), dumps=lambda v: orjson.dumps(v).decode()),
+                datetime.now(UTC),
+            ],
+        )
+
+    # -- state ---------------------------------------------------------------------------
+    def get_state(self, stream: str) -> dict[str, Any] | None:
+        with self._lock, self._con.transaction():
+            row = self._exec(
+                "SELECT state FROM {s}._cs_state WHERE stream = %s", [stream]
+            ).fetchone()
+        if row is None or row[0] is None:
+            return None
+        return row[0] if isinstance(row[0], dict) else {"value": row[0]}
+
+    def set_state(self, stream: str, state: Mapping[str, Any]) -> None:
+        check_stream_name(stream)
+        with self._lock, self._con.transaction():
+            self._store_state(stream, state)
+
+    # -- reading -------------------------------------------------------------------------
+    def _load_schema(self, stream: str) -> StreamSchema | None:
+        cached = self._schemas.get(stream)
+        if cached is not None:
+            return cached
+        with self._con.transaction():
+            rows = self._exec(
+                'SELECT "column", type, nullable, position, known, key FROM {s}._cs_schema '
+                "WHERE stream = %s",
+                [stream],
+            ).fetchall()
+            if not rows:
+                return StreamSchema() if stream in self._tables() else None
+        names = ("column", "type", "nullable", "position", "known", "key")
+        schema = StreamSchema.from_json([dict(zip(names, r, strict=True)) for r in rows], False)
+        self._schemas[stream] = schema
+        return schema
+
+    def _tables(self) -> set[str]:
+        rows = self._con.execute(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = %s",
+            [self._schema_name],
+        ).fetchall()
+        return {r[0] for r in rows if not r[0].startswith("_cs_")}
+
+    def _require(self, stream: str) -> StreamSchema:
+        schema = self._load_schema(stream)
+        if schema is None:
+            known = ", ".join(self.streams()) or "none yet"
+            raise ConfigError(
+                f"stream {stream!r} is not in {self.url} (streams there: {known}); "
+                "run a sync for it first or check the name"
+            )
+        return schema
+
+    def schema(self, stream: str) -> list[Column]:
+        with self._lock:
+            return self._require(stream).to_columns()
+
+    def streams(self) -> list[str]:
+        with self._lock, self._con.transaction():
+            return sorted(self._tables())
+
+    def row_count(self, stream: str) -> int:
+        with self._lock:
+            self._require(stream)
+            with self._con.transaction():
+                row = self._con.execute(
+                    sql.SQL("SELECT count(*) FROM {}").format(self._table(stream))
+                ).fetchone()
+        return int(row[0]) if row else 0
+
+    def read_rows(self, stream: str) -> list[dict[str, Any]]:
+        with self._lock:
+            schema = self._require(stream)
+            cols = [c.name for c in schema.to_columns()]
+            pk = [c.name for c in schema.columns.values() if not c.nullable]
+            query = sql.SQL("SELECT {} FROM {}").format(
+                sql.SQL(", ").join(map(sql.Identifier, cols)), self._table(stream)
+            )
+            if pk:
+                query = sql.SQL("{} ORDER BY {}").format(
+                    query, sql.SQL(", ").join(map(sql.Identifier, pk))
+                )
+            with self._con.transaction():
+                rows = self._con.execute(query).fetchall()
+        return [dict(zip(cols, row, strict=True)) for row in rows]
+
+    def close(self) -> None:
+        with self._lock:
+            if not self._closed:
+                self._closed = True
+                self._con.close()

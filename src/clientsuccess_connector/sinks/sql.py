@@ -1,0 +1,37 @@
+"""SQL text shared by the database sinks: identifier quoting and per-type SQL names."""
+
+from __future__ import annotations
+
+from clientsuccess_connector.errors import ConfigError
+from clientsuccess_connector.sinks.base import ColumnType
+
+DUCKDB_TYPES: dict[ColumnType, str] = {
+    "integer": "BIGINT",
+    "float": "DOUBLE",
+    "boolean": "BOOLEAN",
+    "timestamp": "TIMESTAMPTZ",
+    "text": "VARCHAR",
+    "json": "JSON",
+}
+POSTGRES_TYPES: dict[ColumnType, str] = {
+    "integer": "BIGINT",
+    "float": "DOUBLE PRECISION",
+    "boolean": "BOOLEAN",
+    "timestamp": "TIMESTAMPTZ",
+    "text": "TEXT",
+    "json": "JSONB",
+}
+
+
+def quote(identifier: str) -> str:
+    """A double-quoted SQL identifier (reserved words, mixed case and quotes are safe)."""
+    return '"' + identifier.replace('"', '""') + '"'
+
+
+def check_stream_name(stream: str) -> None:
+    """Stream names become table names; the `_cs_` prefix is reserved for bookkeeping tables."""
+    if not stream or stream.startswith("_cs_") or "\x00" in stream or "/" in stream:
+        raise ConfigError(
+            f"stream name {stream!r} cannot be used as a table name; pick a non-empty name "
+            "without '/' that does not start with '_cs_'"
+        )

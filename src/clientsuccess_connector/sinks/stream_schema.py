@@ -1,0 +1,96 @@
+"""A stream's evolving schema: columns in order of first appearance, their types, and the
+record key each column comes from."""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field
+from typing import Any
+
+from clientsuccess_connector.sinks.base import SYNCED_AT, Column, ColumnType
+
+
+@dataclass
+class ColumnState:
+    """A column as the sink tracks it; `type` is None while the column has only seen nulls
+    (it is stored as text until a value says otherwise)."""
+
+    name: str
+    type: ColumnType | None
+    nullable: bool = True
+
+    @property
+    def effective_type(self) -> ColumnType:
+        """The type the column is stored with."""
+        return self.type or "text"
+
+
+@dataclass
+class StreamSchema:
+    """Columns of one stream (without `_cs_synced_at`) and the record key -> column mapping.
+
+    `case_insensitive` destinations (DuckDB) cannot hold two columns whose names differ only
+    in case, so the later key gets a `_2`, `_3`... suffix.
+    """
+
+    columns: dict[str, ColumnState] = field(default_factory=dict)
+    keys: dict[str, str] = field(default_factory=dict)
+    case_insensitive: bool = False
+
+    def copy(self) -> StreamSchema:
+        """An independent copy, changed while a batch is planned and kept only on commit."""
+        return copy.deepcopy(self)
+
+    def column_for(self, key: str) -> str:
+        """The column name that record key `key` lands in, allotting a new one if needed."""
+        name = self.keys.get(key)
+        if name is not None:
+            return name
+        name = key if key else "_empty"
+        taken = {self._fold(n) for n in self.columns} | {self._fold(n) for n in self.keys.values()}
+        taken.add(self._fold(SYNCED_AT))
+        candidate, n = name, 1
+        while self._fold(candidate) in taken:
+            n += 1
+            candidate = f"{name}_{n}"
+        self.keys[key] = candidate
+        return candidate
+
+    def _fold(self, name: str) -> str:
+        return name.casefold() if self.case_insensitive else name
+
+    def to_columns(self) -> list[Column]:
+        """Public description: data columns in order, then `_cs_synced_at`."""
+        cols = [Column(c.name, c.effective_type, c.nullable) for c in self.columns.values()]
+        cols.append(Column(SYNCED_AT, "timestamp", False))
+        return cols
+
+    def to_json(self) -> list[dict[str, Any]]:
+        """Serializable form (stored in `_cs_schema` or `<stream>.schema.json`)."""
+        key_of = {col: key for key, col in self.keys.items()}
+        return [
+            {
+                "column": c.name,
+                "type": c.effective_type,
+                "nullable": c.nullable,
+                "position": i,
+                "known": c.type is not None,
+                "key": key_of.get(c.name, c.name),
+            }
+            for i, c in enumerate(self.columns.values())
+        ]
+
+    @classmethod
+    def from_json(cls, rows: list[dict[str, Any]], case_insensitive: bool) -> StreamSchema:
+        """Inverse of `to_json` (rows in any order; sorted by position)."""
+        schema = cls(case_insensitive=case_insensitive)
+        for row in sorted(rows, key=lambda r: int(r["position"])):
+            name = str(row["column"])
+            if name == SYNCED_AT:
+                continue
+            known = row.get("known", True)
+            schema.columns[name] = ColumnState(
+                name, row["type"] if known else None, bool(row.get("nullable", True))
+            )
+            schema.keys[str(row.get("key") or name)] = name
+        return schema
