@@ -1,0 +1,334 @@
+"""Lookup tables for fan-out: one request per distinct value of the referenced columns.
+
+A lookup comes from a file (CSV/TSV with a header row, JSON lines, or a JSON array of
+objects; UTF-8) or from the records of another stream of the flow. Files are read as a
+stream and only the referenced columns are kept, as distinct combinations in first-seen
+order; rows where a referenced column is missing, null or empty are skipped and counted.
+"""
+
+from __future__ import annotations
+
+import csv
+import itertools
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from clientsuccess_connector.errors import ConfigError
+
+__all__ = ["SUPPORTED_SUFFIXES", "LookupTable", "lookup_rows"]
+
+SUPPORTED_SUFFIXES = (".csv", ".tsv", ".jsonl", ".ndjson", ".json")
+_BOM = b"\xef\xbb\xbf"
+
+_Numbered = Iterator[tuple[int, Mapping[str, Any]]]  # (line or item number, record)
+
+
+def _is_empty(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def _key(value: Any) -> tuple[str, Any]:
+    """A hashable identity that keeps types apart (1, "1" and True are three values)."""
+    try:
+        hash(value)
+    except TypeError:
+        return type(value).__name__, orjson.dumps(value, option=orjson.OPT_SORT_KEYS)
+    return type(value).__name__, value
+
+
+class LookupTable:
+    """Rows of a lookup, read lazily; `distinct_rows` gives the fan-out values."""
+
+    def __init__(
+        self,
+        name: str,
+        *,
+        source: str,
+        reader: Any = None,
+        rows: list[Mapping[str, Any]] | None = None,
+        columns: set[str] | None = None,
+    ) -> None:
+        self.name = name
+        self.source = source  # for messages: the file path or "records"
+        self.skipped = 0  # rows skipped by the last distinct_rows (a referenced value empty)
+        self._reader: Any = reader  # () -> _Numbered, for a re-readable file
+        self._rows = rows
+        self._columns = columns
+        self._cache: dict[tuple[str, ...], tuple[list[dict[str, Any]], int]] = {}
+
+    def __repr__(self) -> str:
+        return f"LookupTable({self.name!r}, source={self.source!r})"
+
+    # --- construction ------------------------------------------------------------------
+
+    @classmethod
+    def from_file(
+        cls,
+        path: str | Path,
+        *,
+        columns: Sequence[str] | None = None,
+        name: str | None = None,
+    ) -> LookupTable:
+        """A lookup read from CSV, TSV, JSON lines or a JSON array file.
+
+        With `columns`, the file is read once now, keeping only those columns (and errors,
+        such as a missing column, show up at once); without, it is read when needed."""
+        file = Path(path)
+        suffix = file.suffix.lower()
+        if suffix not in SUPPORTED_SUFFIXES:
+            raise ConfigError(
+                f"lookup file {str(file)!r} has an unsupported type; use one of: "
+                f"{', '.join(SUPPORTED_SUFFIXES)}"
+            )
+        if not file.is_file():
+            raise ConfigError(
+                f"lookup file {str(file)!r} does not exist; check the file: path of the lookup"
+            )
+        table_name = name or file.stem
+        if suffix in (".csv", ".tsv"):
+            delimiter = "\t" if suffix == ".tsv" else ","
+            header = _csv_header(file, delimiter)
+            table = cls(
+                table_name,
+                source=str(file),
+                reader=lambda: _read_csv(file, delimiter),
+                columns=set(header),
+            )
+        else:
+            reader = (
+                (lambda: _read_jsonl(file)) if suffix != ".json" else (lambda: _read_json(file))
+            )
+            table = cls(table_name, source=str(file), reader=reader)
+        if columns is not None:
+            table.distinct_rows(columns)
+        return table
+
+    @classmethod
+    def from_records(
+        cls,
+        name: str,
+        records: Iterable[Mapping[str, Any]],
+        *,
+        columns: Sequence[str] | None = None,
+    ) -> LookupTable:
+        """A lookup over another stream's records (consumed once).
+
+        With `columns`, only the distinct values of those columns are kept; without, the
+        records are kept in memory so that any column can be asked for later."""
+        if columns is None:
+            rows = list(records)
+            return cls(name, source=f"stream {name}", rows=rows)
+        table = cls(name, source=f"stream {name}")
+        numbered = ((index, record) for index, record in enumerate(records, 1))
+        table._collect(tuple(columns), numbered)
+        table._check_columns(tuple(columns))
+        return table
+
+    # --- queries -----------------------------------------------------------------------
+
+    @property
+    def columns(self) -> set[str]:
+        """Every column seen: a CSV header, or the union of keys of JSON records."""
+        if self._columns is None and (self._reader is not None or self._rows is not None):
+            seen: set[str] = set()
+            for _, record in self._numbered():
+                seen.update(record.keys())
+            self._columns = seen
+        return set(self._columns or ())
+
+    def distinct_rows(self, columns: Sequence[str]) -> list[dict[str, Any]]:
+        """Distinct combinations of `columns`, first-seen order; rows where any of them is
+        missing, null or empty are skipped (their number is in `.skipped`)."""
+        wanted = tuple(dict.fromkeys(columns))
+        if wanted not in self._cache:
+            if self._reader is None and self._rows is None:
+                raise ConfigError(
+                    f"lookup {self.name!r} kept only the columns "
+                    f"{', '.join(sorted(self._columns or ()))}; "
+                    f"declare {', '.join(wanted)} when it is built"
+                )
+            self._check_columns(wanted)
+            self._collect(wanted, self._numbered())
+            self._check_columns(wanted)
+        rows, skipped = self._cache[wanted]
+        self.skipped = skipped
+        return [dict(row) for row in rows]
+
+    # --- internals ---------------------------------------------------------------------
+
+    def _numbered(self) -> _Numbered:
+        if self._rows is not None:
+            return ((index, row) for index, row in enumerate(self._rows, 1))
+        reader: _Numbered = self._reader()
+        return reader
+
+    def _check_columns(self, wanted: tuple[str, ...]) -> None:
+        if self._columns is None:
+            return
+        missing = [column for column in wanted if column not in self._columns]
+        if missing:
+            available = ", ".join(sorted(self._columns)) or "(none)"
+            raise ConfigError(
+                f"lookup {self.name!r} ({self.source}) has no column "
+                f"{', '.join(repr(m) for m in missing)}; available columns: {available}"
+            )
+
+    def _collect(self, wanted: tuple[str, ...], numbered: _Numbered) -> None:
+        seen: set[tuple[tuple[str, Any], ...]] = set()
+        rows: list[dict[str, Any]] = []
+        skipped = 0
+        count = 0
+        union: set[str] = set()
+        for _, record in numbered:
+            count += 1
+            if self._columns is None:
+                union.update(record.keys())
+            values = [record.get(column) for column in wanted]
+            if any(_is_empty(value) for value in values):
+                skipped += 1
+                continue
+            identity = tuple(_key(value) for value in values)
+            if identity not in seen:
+                seen.add(identity)
+                rows.append(dict(zip(wanted, values, strict=True)))
+        if self._columns is None and count:  # an empty source has no columns to check
+            self._columns = union
+        self._cache[wanted] = (rows, skipped)
+
+
+def lookup_rows(
+    tables: Mapping[str, LookupTable], refs: Iterable[tuple[str, str]]
+) -> list[dict[str, dict[str, Any]]]:
+    """The `row` argument of each fanned-out request: `{lookup: {column: value}}`.
+
+    `refs` are the `(lookup, column)` pairs a source uses (see `macros.lookup_refs`). Each
+    lookup contributes its distinct rows of the referenced columns; several lookups combine
+    as every combination. No refs gives one empty row (a single request)."""
+    by_lookup: dict[str, list[str]] = {}
+    for lookup, column in sorted(refs):
+        by_lookup.setdefault(lookup, []).append(column)
+    per_lookup: list[list[tuple[str, dict[str, Any]]]] = []
+    for lookup, columns in by_lookup.items():
+        if lookup not in tables:
+            known = ", ".join(sorted(tables)) or "(none)"
+            raise ConfigError(
+                f"lookup {lookup!r} is used in a macro but not declared under lookups:; "
+                f"declared: {known}"
+            )
+        per_lookup.append([(lookup, row) for row in tables[lookup].distinct_rows(columns)])
+    return [dict(combination) for combination in itertools.product(*per_lookup)]
+
+
+# --- file readers ---------------------------------------------------------------------------
+
+
+def _utf8_lines(file: Path) -> Iterator[tuple[int, str]]:
+    with file.open("rb") as handle:
+        for number, raw in enumerate(handle, 1):
+            chunk = raw.removeprefix(_BOM) if number == 1 else raw
+            try:
+                yield number, chunk.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                raise ConfigError(
+                    f"lookup file {str(file)!r} line {number} is not UTF-8 text "
+                    f"(byte {exc.object[exc.start]:#04x}); save the file as UTF-8"
+                ) from None
+
+
+def _csv_rows(file: Path, delimiter: str) -> Iterator[tuple[int, list[str]]]:
+    lines = _utf8_lines(file)
+    reader = csv.reader((line for _, line in lines), delimiter=delimiter)
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            raise ConfigError(
+                f"lookup file {str(file)!r} line {reader.line_num} is not valid CSV: {exc}"
+            ) from None
+        if row:
+            yield reader.line_num, row
+
+
+def _csv_header(file: Path, delimiter: str) -> list[str]:
+    rows = _csv_rows(file, delimiter)
+    first = next(rows, None)
+    if first is None:
+        raise ConfigError(
+            f"lookup file {str(file)!r} is empty; it needs a header row naming the columns"
+        )
+    header = [name.strip() for name in first[1]]
+    duplicates = sorted({name for name in header if header.count(name) > 1})
+    if duplicates:
+        raise ConfigError(
+            f"lookup file {str(file)!r} repeats the column {', '.join(duplicates)} in its "
+            "header; give every column a distinct name"
+        )
+    return header
+
+
+def _read_csv(file: Path, delimiter: str) -> _Numbered:
+    rows = _csv_rows(file, delimiter)
+    first = next(rows, None)
+    if first is None:
+        return
+    header = [name.strip() for name in first[1]]
+    for number, row in rows:
+        if len(row) != len(header):
+            raise ConfigError(
+                f"lookup file {str(file)!r} line {number} has {len(row)} fields but the header "
+                f"has {len(header)}; fix the row (quote values that contain the delimiter)"
+            )
+        yield number, dict(zip(header, row, strict=True))
+
+
+def _read_jsonl(file: Path) -> _Numbered:
+    for number, line in _utf8_lines(file):
+        if not line.strip():
+            continue
+        try:
+            record = orjson.loads(line)
+        except orjson.JSONDecodeError as exc:
+            raise ConfigError(
+                f"lookup file {str(file)!r} line {number} is not valid JSON: {exc}"
+            ) from None
+        if not isinstance(record, dict):
+            raise ConfigError(
+                f"lookup file {str(file)!r} line {number} is not a JSON object; "
+                'each line must be one record such as {"id": 1}'
+            )
+        yield number, record
+
+
+def _read_json(file: Path) -> _Numbered:
+    content = file.read_bytes().removeprefix(_BOM)
+    try:
+        content.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = content.count(b"\n", 0, exc.start) + 1
+        raise ConfigError(
+            f"lookup file {str(file)!r} line {line} is not UTF-8 text; save the file as UTF-8"
+        ) from None
+    try:
+        document = orjson.loads(content)
+    except orjson.JSONDecodeError as exc:
+        raise ConfigError(
+            f"lookup file {str(file)!r} is not valid JSON ({exc}); a .json lookup holds one "
+            "array of objects (use .jsonl for one object per line)"
+        ) from None
+    if not isinstance(document, list):
+        raise ConfigError(
+            f"lookup file {str(file)!r} must hold a JSON array of objects, not a "
+            f"{type(document).__name__}"
+        )
+    for index, record in enumerate(document, 1):
+        if not isinstance(record, dict):
+            raise ConfigError(
+                f"lookup file {str(file)!r} item {index} is not a JSON object; "
+                'the array must hold records such as {"id": 1}'
+            )
+        yield index, record
