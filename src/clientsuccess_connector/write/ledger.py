@@ -38,6 +38,7 @@ class RowResult:
     id: Any = None
     error: str | None = None
     outcome_unknown: bool = False
+    uuid: str | None = None
 
     def line(self) -> bytes:
         data: dict[str, Any] = {
@@ -47,6 +48,8 @@ class RowResult:
             "id": self.id,
             "error": self.error,
         }
+        if self.uuid is not None:
+            data["uuid"] = self.uuid
         if self.outcome_unknown:
             data["outcome"] = "unknown"
         return orjson.dumps(data) + b"\n"
