@@ -1,0 +1,289 @@
+"""Read handlers: envelope searches, single GETs and the custom-field list."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+import orjson
+
+from clientsuccess_connector.catalog import settings
+from clientsuccess_connector.simulator.datagen import employee_ref
+from clientsuccess_connector.simulator.request import Request
+from clientsuccess_connector.simulator.responses import JSON, HttpError, Response, json_response
+from clientsuccess_connector.simulator.store import Record, Resource
+from clientsuccess_connector.simulator.timefmt import micros_key, parse_micros, record_key
+
+if TYPE_CHECKING:
+    from clientsuccess_connector.simulator.app import SimulatorApp
+
+_SEARCH_PARAMS = {"sortBy", "sortDirection", "modifiedAfter", "page", "size"}
+_SUBSTRING = {"note", "subject", "name"}
+_PATH_FILTER = {"contractId": "tenantContractId"}
+
+
+def int_param(query: dict[str, str], name: str, default: int, minimum: int) -> int:
+    """An integer query parameter; 400 naming it when it is not an integer >= minimum."""
+    raw = query.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise HttpError(400, f"Parameter '{name}' must be an integer, got {raw!r}", name) from None
+    if value < minimum:
+        raise HttpError(400, f"Parameter '{name}' must be >= {minimum}, got {value}", name)
+    return value
+
+
+def bool_param(query: dict[str, str], name: str) -> bool | None:
+    """A true/false query parameter, or None when absent."""
+    raw = query.get(name)
+    if raw is None or raw == "":
+        return None
+    if raw.lower() in ("true", "1"):
+        return True
+    if raw.lower() in ("false", "0"):
+        return False
+    raise HttpError(400, f"Parameter '{name}' must be true or false, got {raw!r}", name)
+
+
+def _value_key(value: Any) -> tuple[int, Any]:
+    """Sort key for any JSON value; null sorts lowest."""
+    if value is None:
+        return (0, 0)
+    if isinstance(value, bool | int | float):
+        return (1, value)
+    if isinstance(value, str):
+        return (2, value)
+    return (3, orjson.dumps(value, option=orjson.OPT_SORT_KEYS))
+
+
+def _filters(app: SimulatorApp, req: Request) -> list[tuple[str, str, Any]]:
+    """(field, mode, value) triples from the template's filter parameters."""
+    out: list[tuple[str, str, Any]] = []
+    for p in req.template.params:
+        if p.location == "path":
+            field_name = _PATH_FILTER.get(p.name)
+            if field_name is None:
+                continue
+            path_raw = req.path_params[p.name]
+            try:
+                value = int(path_raw)
+            except ValueError:
+                raise HttpError(
+                    400, f"Path parameter '{p.name}' must be an integer", p.name
+                ) from None
+            if value not in app.store.resource("contracts").records:
+                raise HttpError(404, f"Contract {value} not found", p.name)
+            out.append((field_name, "eq", value))
+            continue
+        if p.location != "query" or p.name in _SEARCH_PARAMS:
+            continue
+        raw = req.query.get(p.name) or ""
+        if raw == "":
+            continue
+        if p.type == "integer":
+            try:
+                out.append((p.name, "eq", int(raw)))
+            except ValueError:
+                raise HttpError(
+                    400, f"Parameter '{p.name}' must be an integer, got {raw!r}", p.name
+                ) from None
+        elif p.name in _SUBSTRING:
+            out.append((p.name, "contains", raw.casefold()))
+        else:
+            out.append((p.name, "ieq", raw.casefold()))
+    return out
+
+
+def _match(rec: Record, filters: list[tuple[str, str, Any]]) -> bool:
+    for field_name, mode, value in filters:
+        have = rec.get(field_name)
+        if mode == "eq":
+            if have != value:
+                return False
+        elif not isinstance(have, str):
+            return False
+        elif mode == "contains":
+            if value not in have.casefold():
+                return False
+        elif have.casefold() != value:
+            return False
+    return True
+
+
+def _build_ids(
+    filters: list[tuple[str, str, Any]],
+    sort_by: str,
+    desc: bool,
+    after_field: str,
+    after: str | None,
+) -> Callable[[Resource], list[Any]]:
+    def build(res: Resource) -> list[Any]:
+        recs = res.records
+        items = list(recs.values())
+        if filters:
+            items = [r for r in items if _match(r, filters)]
+        if after is not None:
+            items = [
+                r for r in items if isinstance(r.get(after_field), str)
+                and record_key(r[after_field]) > after
+            ]  # fmt: skip
+        id_field = res.id_field
+        items.sort(key=lambda r: (_value_key(r.get(sort_by)), r[id_field]), reverse=desc)
+        return [r[id_field] for r in items]
+
+    return build
+
+
+def search(app: SimulatorApp, req: Request, resource: str) -> Response:
+    """An envelope search: filters, sortBy/sortDirection, modifiedAfter, zero-based paging."""
+    limits = settings()
+    page = int_param(req.query, "page", 0, 0)
+    size = min(int_param(req.query, "size", limits.default_page_size, 1), limits.max_page_size)
+    filters = _filters(app, req)
+    res = app.store.resource(resource)
+    default_sort = "createdTimestamp" if "createdTimestamp" in res.fields else "createdTime"
+    sort_by = req.query.get("sortBy") or default_sort
+    if sort_by not in res.fields:
+        raise HttpError(
+            400, f"Parameter 'sortBy': no field {sort_by!r} on {resource} records", "sortBy"
+        )
+    direction = (req.query.get("sortDirection") or "desc").lower()
+    if direction not in ("asc", "desc"):
+        raise HttpError(400, "Parameter 'sortDirection' must be asc or desc", "sortDirection")
+    after: str | None = None
+    raw_after = req.query.get("modifiedAfter")
+    if raw_after:
+        micros = parse_micros(raw_after)
+        if micros is None:
+            raise HttpError(
+                400,
+                f"Parameter 'modifiedAfter' must be YYYY-MM-DD or an ISO-8601 timestamp, "
+                f"got {raw_after!r}",
+                "modifiedAfter",
+            )
+        after = micros_key(micros)
+    after_field = req.template.incremental_field or "modifiedTime"
+    if page >= 1:
+        app.maybe_churn(resource, req)
+    with app.store.lock:
+        key = (tuple(filters), sort_by, direction, after_field, after)
+        ids = app.store.query(
+            resource, key, _build_ids(filters, sort_by, direction == "desc", after_field, after)
+        )
+        total = len(ids)
+        pages = math.ceil(total / size)
+        start = page * size
+        chunk = ids[start : start + size] if start < total else []
+        data = b",".join([res.body(i) for i in chunk])
+    last = page >= pages - 1
+    tail = (
+        f'],"first":{"true" if page == 0 else "false"},"last":{"true" if last else "false"},'
+        f'"page":{page},"size":{size},"totalPages":{pages},"totalElements":{total}}}'
+    )
+    return Response(200, b'{"data":[' + data + tail.encode(), JSON)
+
+
+def get_one(app: SimulatorApp, req: Request, resource: str, param: str, numeric: bool) -> Response:
+    """One record by id or uuid; 404 when absent."""
+    raw = req.path_params[param]
+    key: str | int = raw
+    if numeric:
+        try:
+            key = int(raw)
+        except ValueError:
+            raise HttpError(400, f"Path parameter '{param}' must be an integer", param) from None
+    with app.store.lock:
+        rec = app.store.find(resource, key)
+        if rec is None:
+            raise HttpError(
+                404, f"No {resource[:-1].replace('_', ' ')} with {param} {raw!r}", param
+            )
+        detail = _DETAIL.get(resource)
+        if detail is None:
+            return Response(200, app.store.resource(resource).body(rec["id"]), JSON)
+        return json_response(200, detail(app, rec))
+
+
+def _client_detail(app: SimulatorApp, rec: Record) -> Record:
+    employees = app.store.resource("employees").records
+    out = dict(rec)
+    out.update(
+        {
+            "freshdeskId": None,
+            "externalStatusId": None,
+            "region": None
+            if rec.get("regionId") is None
+            else {
+                "id": rec["regionId"],
+                "tenantId": rec.get("tenantId"),
+                "name": ("EMEA", "AMER", "APAC", "LATAM")[(rec["regionId"] - 1) % 4],
+                "used": True,
+            },
+            "address": ", ".join(
+                str(rec[k]) for k in ("street", "city", "zip", "country") if rec.get(k)
+            )
+            or None,
+            "currency": "USD",
+            "noteAsText": rec.get("note"),
+            "accTeamingRoles": [],
+            "createdByEmployee": employee_ref(employees.get(rec.get("createdByEmployeeId"))),
+            "modifiedByEmployee": employee_ref(employees.get(rec.get("modifiedByEmployeeId"))),
+            "clientSegmentId": (rec.get("clientType") or {}).get("id"),
+            "parentClient": None,
+        }
+    )
+    return out
+
+
+def _contact_detail(app: SimulatorApp, rec: Record) -> Record:
+    out = dict(rec)
+    out.update(
+        {
+            "usageId": None,
+            "address": ", ".join(str(rec[k]) for k in ("city", "country") if rec.get(k)) or None,
+            "badges": [],
+            "tenant": {"id": rec.get("tenantId"), "name": "Simulated Tenant"},
+        }
+    )
+    return out
+
+
+_DETAIL: dict[str, Callable[[SimulatorApp, Record], Record]] = {
+    "clients": _client_detail,
+    "contacts": _contact_detail,
+}
+
+
+def list_custom_fields(app: SimulatorApp, req: Request) -> Response:
+    """Custom-field definitions of one resource type, as a bare JSON array."""
+    rtype = req.path_params["resourceType"]
+    param = req.template.param("resourceType")
+    allowed = param.enum if param else ()
+    if allowed and rtype not in allowed:
+        raise HttpError(
+            400,
+            f"Path parameter 'resourceType': unknown value {rtype!r}; "
+            f"allowed: {', '.join(allowed)}",
+            "resourceType",
+        )
+    system = bool_param(req.query, "system")
+    required = bool_param(req.query, "required")
+    usage = bool_param(req.query, "includeUsageCounts")
+    out = []
+    with app.store.lock:
+        for rec in app.store.resource("custom_fields").records.values():
+            if rec["resourceType"] != rtype:
+                continue
+            if system is not None and rec["system"] != system:
+                continue
+            if required is not None and rec["required"] != required:
+                continue
+            item = dict(rec)
+            if not usage:
+                item["picklistValues"] = [dict(p, usageCount=None) for p in rec["picklistValues"]]
+            out.append(item)
+    return json_response(200, out)

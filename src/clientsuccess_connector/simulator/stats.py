@@ -1,0 +1,58 @@
+"""Request and fault counters, readable while the server runs."""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+from typing import Any
+
+
+class Stats:
+    """Requests by route (template name, `auth`, `admin`, `unknown`) and status; faults by kind."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._requests: Counter[tuple[str, int]] = Counter()
+        self._faults: Counter[str] = Counter()
+
+    def record(self, route: str, status: int) -> None:
+        with self._lock:
+            self._requests[(route, status)] += 1
+
+    def fault(self, kind: str) -> None:
+        with self._lock:
+            self._faults[kind] += 1
+
+    def reset(self) -> None:
+        """Zero every counter."""
+        with self._lock:
+            self._requests.clear()
+            self._faults.clear()
+
+    def requests(self, route: str | None = None, status: int | None = None) -> int:
+        """How many requests matched `route` and `status` (None = any)."""
+        with self._lock:
+            return sum(
+                n
+                for (r, s), n in self._requests.items()
+                if (route is None or r == route) and (status is None or s == status)
+            )
+
+    def faults(self, kind: str | None = None) -> int:
+        """How many faults of `kind` (None = all kinds) were injected."""
+        with self._lock:
+            if kind is None:
+                return sum(self._faults.values())
+            return self._faults[kind]
+
+    def snapshot(self) -> dict[str, Any]:
+        """{"total": n, "requests": {route: {status: n}}, "faults": {kind: n}}."""
+        with self._lock:
+            by_route: dict[str, dict[str, int]] = {}
+            for (route, status), n in sorted(self._requests.items()):
+                by_route.setdefault(route, {})[str(status)] = n
+            return {
+                "total": sum(self._requests.values()),
+                "requests": by_route,
+                "faults": dict(sorted(self._faults.items())),
+            }

@@ -1,0 +1,94 @@
+"""API timestamps (`YYYY-MM-DDTHH:MM:SS.sssZ`, UTC) and a strictly increasing write clock."""
+
+from __future__ import annotations
+
+import calendar
+import re
+import threading
+import time
+from datetime import UTC, datetime
+
+_TS = re.compile(
+    r"^(\d{4})-(\d{2})-(\d{2})"
+    r"(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,6}))?)?(Z|[+-]\d{2}:?\d{2})?)?$"
+)
+
+
+def fmt_ms(ms: int) -> str:
+    """Epoch milliseconds as `YYYY-MM-DDTHH:MM:SS.sssZ`."""
+    sec, milli = divmod(ms, 1000)
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(sec)) + f".{milli:03d}Z"
+
+
+def fmt_date(ms: int) -> str:
+    """Epoch milliseconds as `YYYY-MM-DD`."""
+    return time.strftime("%Y-%m-%d", time.gmtime(ms // 1000))
+
+
+def parse_micros(text: str) -> int | None:
+    """A date or ISO-8601 timestamp (0-6 fractional digits, Z or offset) as epoch microseconds."""
+    m = _TS.match(text.strip())
+    if not m:
+        return None
+    year, month, day, hh, mm, ss, frac, tz = m.groups()
+    try:
+        when = datetime(
+            int(year), int(month), int(day), int(hh or 0), int(mm or 0), int(ss or 0), tzinfo=UTC
+        )
+    except ValueError:
+        return None
+    secs = calendar.timegm(when.utctimetuple())
+    if tz and tz != "Z":
+        sign = 1 if tz[0] == "+" else -1
+        digits = tz[1:].replace(":", "")
+        secs -= sign * (int(digits[:2]) * 3600 + int(digits[2:]) * 60)
+    micros = int((frac or "0").ljust(6, "0"))
+    return secs * 1_000_000 + micros
+
+
+def micros_key(micros: int) -> str:
+    """Epoch microseconds as `YYYY-MM-DDTHH:MM:SS.ffffff`: compares as text with `record_key`."""
+    sec, frac = divmod(micros, 1_000_000)
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(sec)) + f".{frac:06d}"
+
+
+def record_key(value: str) -> str:
+    """A stored `...sssZ` timestamp in the same comparable form as `micros_key`."""
+    return value[:23] + "000"
+
+
+def normalize_timestamp(text: str) -> str | None:
+    """Any accepted timestamp form rewritten as the API's `YYYY-MM-DDTHH:MM:SS.sssZ`."""
+    micros = parse_micros(text)
+    if micros is None:
+        return None
+    return fmt_ms(micros // 1000)
+
+
+def is_date(text: str) -> bool:
+    """True for a valid `YYYY-MM-DD` date."""
+    return len(text) == 10 and parse_micros(text) is not None
+
+
+class Clock:
+    """Write times: never before `floor_ms`, strictly increasing, close to the wall clock."""
+
+    def __init__(self, floor_ms: int = 0) -> None:
+        self._last = floor_ms
+        self._lock = threading.Lock()
+
+    def raise_floor(self, floor_ms: int) -> None:
+        """Make every later tick later than `floor_ms`."""
+        with self._lock:
+            self._last = max(self._last, floor_ms)
+
+    def tick_ms(self) -> int:
+        """The next write time in epoch milliseconds."""
+        with self._lock:
+            now = time.time_ns() // 1_000_000
+            self._last = max(now, self._last + 1)
+            return self._last
+
+    def tick(self) -> str:
+        """The next write time, formatted."""
+        return fmt_ms(self.tick_ms())

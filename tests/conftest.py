@@ -1,0 +1,52 @@
+"""Shared fixtures: the ClientSuccess simulator, served over real loopback HTTP.
+
+- `simulator`: a fresh simulator per test (30 clients, seed 1). Write to it, inject faults.
+- `shared_simulator`: one simulator for the whole session (100 clients, seed 7). READ-ONLY:
+  do not write to it or leave faults switched on.
+
+Both yield a `SimulatorHandle`: `base_url`, `api_v1_url`, `v2_url`, `auth_url`, `api_key`,
+`username`, `password`, `faults`, `store`, `stats`, `env()`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import httpx
+import pytest
+
+from clientsuccess_connector.simulator import SimulatorConfig, SimulatorHandle, run_simulator
+
+
+@pytest.fixture
+def simulator() -> Iterator[SimulatorHandle]:
+    """A fresh simulator for one test: 30 clients, seed 1, no faults."""
+    with run_simulator(SimulatorConfig(clients=30, seed=1)) as sim:
+        yield sim
+
+
+@pytest.fixture(scope="session")
+def shared_simulator() -> Iterator[SimulatorHandle]:
+    """One read-only simulator for the session: 100 clients, seed 7. Do not write to it."""
+    with run_simulator(SimulatorConfig(clients=100, seed=7)) as sim:
+        yield sim
+
+
+@pytest.fixture
+def sim_client(simulator: SimulatorHandle) -> Iterator[httpx.Client]:
+    """An httpx client on the fresh simulator's /api/v1 base, sending the API key."""
+    with httpx.Client(
+        base_url=simulator.api_v1_url, headers={"X-API-Key": simulator.api_key}, timeout=10
+    ) as client:
+        yield client
+
+
+@pytest.fixture
+def shared_client(shared_simulator: SimulatorHandle) -> Iterator[httpx.Client]:
+    """An httpx client on the shared simulator's /v2 base, sending the API key."""
+    with httpx.Client(
+        base_url=shared_simulator.v2_url,
+        headers={"X-API-Key": shared_simulator.api_key},
+        timeout=10,
+    ) as client:
+        yield client
