@@ -4,7 +4,7 @@ GET    /_simulator/faults          settings + pending budgets
 PUT    /_simulator/faults          change settings: {"rate_503": 0.1, "fault_rate": 0.2, ..
                                    "next": [{"kind": "503", "count": 2}]}
 DELETE /_simulator/faults          back to the start-up settings, no budgets
-POST   /_simulator/faults/next     {"kind": "drop", "count": 1, "route": ..., "method": ..., "skip": 0}
+POST   /_simulator/faults/next     {"kind": "drop", "count": 1, "route": ..., "method": ...}
 POST   /_simulator/tokens/expire   expire every session token now
 POST   /_simulator/reset           regenerate the seeded data; clear faults, budgets and stats
 GET    /_simulator/stats           {"total", "requests": {route: {status: n}}, "faults": {kind: n}}
