@@ -96,6 +96,23 @@ class Batcher:
         self._rows.append(row)
         self._bodies.append(prepared.body)
 
+    def subset(self, unit: Unit, rows: list[int]) -> Unit:
+        """`unit` narrowed to some of its rows (to re-send after an unknown outcome)."""
+        if rows == unit.rows:
+            return unit
+        keep = [unit.rows.index(row) for row in rows]
+        records = [unit.records[i] for i in keep]
+        body: Any
+        if self.mapper.item_mode:
+            body = {"items": records}
+        elif self.template.batch == "$":
+            body = records
+        elif self.template.batch:
+            body = {self.template.batch: records}
+        else:
+            body = unit.body
+        return Unit(rows, unit.method, unit.path, unit.query, body, records)
+
     def flush(self) -> list[Unit]:
         """The partly filled batch or item group, if any."""
         if not self._rows:

@@ -31,6 +31,7 @@ from clientsuccess_connector.write.recovery import UNKNOWN_MESSAGE, finder_for, 
 
 _MAYBE_ACTED = frozenset({500, 502, 504})  # a POST answered so may have been carried out
 _EXCERPT = 300
+_RECOVERY_ROUNDS = 2  # look-ups and safe re-sends after an unknown outcome, per unit
 
 
 @dataclass(slots=True)
@@ -109,7 +110,6 @@ class _Writer:
         self.warn = warn
         self.summary = WriteSummary(template.name, dry_run=dry_run)
         self._warned_put = False
-        self._unknown_rows: set[int] = set()
         self._requests_lock = threading.Lock()
 
     # -- the pipeline ----------------------------------------------------------------------
@@ -168,7 +168,6 @@ class _Writer:
                 if resolved is not None:
                     yield resolved
                     continue
-                self._unknown_rows.add(row)
             self._warn_put(prepared.body)
             yield from self.batcher.add(row, prepared)
         yield from self.batcher.flush()
@@ -230,9 +229,24 @@ class _Writer:
 
     def _send(self, unit: Unit) -> list[RowResult]:
         """Send one unit (in a worker thread) and durably record its rows' outcomes."""
-        marks_intent = unit.method in ("POST", "DELETE")
-        if marks_intent:
+        if unit.method == "POST":
             self.ledger.intent(unit.rows)
+        results = self._attempt(unit)
+        for _ in range(_RECOVERY_ROUNDS):
+            if not any(r.outcome_unknown for r in results):
+                break
+            results = self._recover(unit, results)
+        self.ledger.write(results)
+        if results and results[0].http_status in (401, 403):
+            raise AuthError(
+                f"ClientSuccess rejected the credentials (HTTP {results[0].http_status}); "
+                "check CLIENTSUCCESS_API_KEY or the login, then re-run with the same --results",
+                status=results[0].http_status or 401,
+                url=self.conn.url_for(unit.path),
+            )
+        return results
+
+    def _attempt(self, unit: Unit) -> list[RowResult]:
         try:
             response = self.conn.request(
                 unit.method,
@@ -243,23 +257,39 @@ class _Writer:
             )
         except TransportError as exc:
             unknown = unit.method == "POST" and "outcome unknown" in str(exc)
-            results = [
+            return [
                 RowResult(row, "error", error=str(exc), outcome_unknown=unknown)
                 for row in unit.rows
             ]
+        with self._requests_lock:
+            self.summary.requests += 1
+        return self._outcomes(unit, response)
+
+    def _recover(self, unit: Unit, results: list[RowResult]) -> list[RowResult]:
+        """Settle rows whose POST may have acted: look them up, re-send what is safe to re-send."""
+        by_row = {r.row: r for r in results}
+        records = dict(zip(unit.rows, unit.records, strict=True))
+        unknown = [r.row for r in results if r.outcome_unknown]
+        resend: list[int] = []
+        if resend_is_safe(self.template):
+            resend = unknown
         else:
-            with self._requests_lock:
-                self.summary.requests += 1
-            results = self._outcomes(unit, response)
-        self.ledger.write(results)
-        if results and results[0].http_status in (401, 403):
-            raise AuthError(
-                f"ClientSuccess rejected the credentials (HTTP {results[0].http_status}); "
-                "check CLIENTSUCCESS_API_KEY or the login, then re-run with the same --results",
-                status=results[0].http_status or 401,
-                url=self.conn.url_for(unit.path),
-            )
-        return results
+            for row in unknown:
+                finder = finder_for(self.template, records[row])
+                if finder is None:
+                    continue  # stays unknown: the API offers no way to tell
+                try:
+                    found = finder(self.conn, records[row])
+                except (ApiError, TransportError):
+                    continue
+                if found is None:
+                    resend.append(row)
+                else:
+                    by_row[row] = RowResult(row, "ok", id=found.get("id"), uuid=found.get("uuid"))
+        if resend:
+            for result in self._attempt(self.batcher.subset(unit, resend)):
+                by_row[result.row] = result
+        return [by_row[row] for row in unit.rows]
 
     def _outcomes(self, unit: Unit, response: httpx.Response) -> list[RowResult]:
         status = response.status_code
@@ -280,11 +310,8 @@ class _Writer:
     def _failed(self, unit: Unit, response: httpx.Response) -> list[RowResult]:
         status = response.status_code
         message = f"HTTP {status}: {_error_text(self.conn, response)}"
-        if (
-            unit.method == "DELETE"
-            and status == 404
-            and all(r in self._unknown_rows for r in unit.rows)
-        ):
+        if unit.method == "DELETE" and status == 404:
+            # Already gone: the goal holds (and a retried DELETE whose first try acted sees 404).
             ident = _plain_id(unit.path.rstrip("/").split("/")[-1])
             return [RowResult(row, "ok", status, id=ident) for row in unit.rows]
         unknown = unit.method == "POST" and status in _MAYBE_ACTED
