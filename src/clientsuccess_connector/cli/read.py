@@ -1,1 +1,203 @@
-"""CLI commands: read (filled in by its owner)."""
+"""`templates`, `test` and `paths`: browse the catalogue, fetch a sample, suggest data paths."""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+import click
+import orjson
+from rich.console import Console
+from rich.table import Table
+
+from clientsuccess_connector.catalog import Template, catalog, get_template
+from clientsuccess_connector.chain import prepare_lookups
+from clientsuccess_connector.cli.app import cli
+from clientsuccess_connector.cli.options import (
+    build_source,
+    emit_json,
+    open_connection,
+    source_options,
+)
+from clientsuccess_connector.endpoint import resolve
+from clientsuccess_connector.extract.suggest import suggest_paths
+from clientsuccess_connector.reader import Reader
+
+_MAX_CELL = 40
+
+
+def _template_summary(t: Template) -> dict[str, Any]:
+    return {
+        "name": t.name,
+        "kind": t.kind,
+        "method": t.method,
+        "path": t.path,
+        "evidence": t.evidence,
+        "description": t.description,
+    }
+
+
+def _template_detail(t: Template) -> dict[str, Any]:
+    detail = _template_summary(t)
+    detail.update(
+        title=t.title,
+        pagination=t.pagination,
+        data_path=t.data_path if t.kind == "read" else None,
+        primary_key=list(t.primary_key),
+        incremental_field=t.incremental_field,
+        batch=t.batch,
+        results_path=t.results_path,
+        upsert_keys=list(t.upsert_keys),
+        params=[
+            {
+                "name": p.name,
+                "type": p.type,
+                "in": p.location,
+                "required": p.required,
+                "enum": list(p.enum) or None,
+                "description": p.description,
+            }
+            for p in t.params
+        ],
+    )
+    return detail
+
+
+@cli.command()
+@click.argument("name", required=False)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+def templates(name: str | None, as_json: bool) -> None:
+    """List every endpoint template, or show one template's fields.
+
+    \b
+    Examples:
+      clientsuccess-connector templates
+      clientsuccess-connector templates search_pulses
+      clientsuccess-connector templates create_client_note --json
+    """
+    console = Console()
+    if name is None:
+        if as_json:
+            emit_json([_template_summary(t) for t in catalog().values()])
+            return
+        table = Table("name", "kind", "method", "path", "description", box=None)
+        for t in catalog().values():
+            table.add_row(t.name, t.kind, t.method, t.path, t.description)
+        console.print(table)
+        return
+    template = get_template(name)
+    if as_json:
+        emit_json(_template_detail(template))
+        return
+    console.print(f"[bold]{template.name}[/bold]  {template.title}  ({template.kind})")
+    console.print(f"{template.method} {template.path}   evidence: {template.evidence}")
+    console.print(template.description)
+    if template.kind == "read":
+        console.print(
+            f"pagination: {template.pagination}   data path: {template.data_path}   "
+            f"primary key: {', '.join(template.primary_key) or '-'}   "
+            f"incremental field: {template.incremental_field or '-'}"
+        )
+    if template.batch:
+        console.print(f"batch: {template.batch}   per-item results: {template.results_path}")
+    table = Table("field", "type", "in", "required", "description", box=None)
+    for p in template.params:
+        extra = f" One of: {', '.join(p.enum)}." if p.enum and len(p.enum) <= 8 else ""
+        table.add_row(
+            p.name, p.type, p.location, "yes" if p.required else "", p.description + extra
+        )
+    console.print(table)
+
+
+def _cell(value: Any) -> str:
+    text = value if isinstance(value, str) else orjson.dumps(value).decode()
+    text = text.replace("\n", " ")
+    return text if len(text) <= _MAX_CELL else text[: _MAX_CELL - 1] + "…"
+
+
+def _print_table(records: list[dict[str, Any]]) -> None:
+    columns: list[str] = []
+    for record in records:
+        for key, value in record.items():
+            if key not in columns and not isinstance(value, dict | list):
+                columns.append(key)
+    columns = columns[:8]
+    table = Table(*columns, box=None)
+    for record in records:
+        table.add_row(*(_cell(record.get(c)) for c in columns))
+    Console().print(table)
+    click.echo(f"{len(records)} record(s); nested fields hidden, use --format json", err=True)
+
+
+@cli.command(name="test")
+@source_options
+@click.option("--limit", default=10, show_default=True, help="Stop after this many records.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "json", "jsonl"]),
+    default="table",
+    show_default=True,
+    help="How to print the sample.",
+)
+@click.option("--show-request", is_flag=True, help="Print every request as sent (secrets masked).")
+def test_command(limit: int, fmt: str, show_request: bool, **source: Any) -> None:
+    """Fetch a sample from a source and show it (the Test button).
+
+    SOURCE is a template name with -p parameters, a manual endpoint (--url ...), or a source of
+    a flow file (--flow FILE NAME).
+
+    \b
+    Examples:
+      clientsuccess-connector test search_pulses -p clientId=42 --limit 5
+      clientsuccess-connector test --url '/clientNote/search?modifiedAfter={now-7}' \\
+          --date-format "yyyy-MM-dd" --time-unit day --data-path '$.data[*]'
+      clientsuccess-connector test --flow flow.yaml contract_notes --format jsonl
+    """
+    spec, flow = build_source(**source)
+    resolved = resolve(spec)
+    with open_connection(flow, show_requests=show_request) as connection:
+        lookups = prepare_lookups(flow, connection, [resolved])
+        with Reader(connection, lookups=lookups, parallel_pages=False) as reader:
+            records = list(reader.records(resolved, limit=limit))
+    if fmt == "json":
+        emit_json(records)
+    elif fmt == "jsonl":
+        for record in records:
+            sys.stdout.write(orjson.dumps(record).decode() + "\n")
+    else:
+        _print_table(records)
+
+
+@cli.command()
+@source_options
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
+def paths(as_json: bool, **source: Any) -> None:
+    """Suggest Path to Data and Path to Metadata from a sample response.
+
+    Fetches the first page of SOURCE (same forms as `test`) and ranks candidate data paths
+    (arrays of objects first, with the record count each yields; XPath for XML) and candidate
+    metadata paths (scalars outside the data).
+
+    \b
+    Examples:
+      clientsuccess-connector paths search_client_notes
+      clientsuccess-connector paths --url /clientNote/search --json
+    """
+    spec, flow = build_source(**source)
+    resolved = resolve(spec)
+    with open_connection(flow) as connection:
+        lookups = prepare_lookups(flow, connection, [resolved])
+        with Reader(connection, lookups=lookups) as reader:
+            response = reader.first_response(resolved)
+    suggestions = suggest_paths(response.content, response.headers.get("Content-Type"))
+    if as_json:
+        emit_json(suggestions.to_dict())
+        return
+    click.echo(f"format: {suggestions.format}")
+    click.echo("data paths (best first):")
+    for s in suggestions.data:
+        click.echo(f"  {s.path:40} {s.records:>6} record(s)  {s.description}")
+    click.echo("metadata paths:")
+    for s in suggestions.metadata:
+        click.echo(f"  {s.path:40} {s.description}")

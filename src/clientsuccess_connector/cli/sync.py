@@ -1,1 +1,176 @@
-"""CLI commands: sync (filled in by its owner)."""
+"""`sync`: read streams into DuckDB, PostgreSQL or files, incrementally and resumably."""
+
+from __future__ import annotations
+
+import re
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import click
+import orjson
+from rich.console import Console
+from rich.table import Table
+
+from clientsuccess_connector.chain import prepare_lookups
+from clientsuccess_connector.cli.app import cli
+from clientsuccess_connector.cli.options import open_connection
+from clientsuccess_connector.cli.progress import StreamProgress
+from clientsuccess_connector.endpoint import SourceSpec, resolve
+from clientsuccess_connector.errors import ConfigError
+from clientsuccess_connector.flow import Flow, load_flow
+from clientsuccess_connector.sinks import open_sink
+from clientsuccess_connector.streams import default_sources
+from clientsuccess_connector.sync import DEFAULT_BATCH_SIZE, StreamResult, SyncOptions, sync
+
+DEFAULT_DESTINATION = "duckdb:///clientsuccess.duckdb"
+_DURATION = re.compile(r"^(\d+)\s*(s|m|h|d)$")
+_UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def parse_duration(text: str) -> float:
+    """`30s`, `15m`, `2h`, `1d` as seconds."""
+    match = _DURATION.match(text.strip().lower())
+    if not match or int(match.group(1)) == 0:
+        raise ConfigError(f"--every {text!r} is not a duration; use e.g. 30s, 15m, 2h or 1d")
+    return int(match.group(1)) * _UNIT_SECONDS[match.group(2)]
+
+
+def select_sources(flow: Flow | None, streams: tuple[str, ...]) -> dict[str, SourceSpec]:
+    """The flow's sources (or the default streams), narrowed to `--stream` names."""
+    available = dict(flow.sources) if flow and flow.sources else default_sources()
+    if not streams:
+        return available
+    unknown = [s for s in streams if s not in available]
+    if unknown:
+        raise ConfigError(
+            f"unknown stream(s) {', '.join(unknown)}; available: {', '.join(available)}"
+        )
+    return {name: available[name] for name in streams}
+
+
+def print_summary(results: list[StreamResult], *, as_json: bool) -> None:
+    """One row per stream: records, requests, retries, seconds, records/s."""
+    if as_json:
+        for r in results:
+            line = {
+                "event": "stream_done", "stream": r.stream, "records": r.records,
+                "requests": r.requests, "retries": r.retries, "seconds": round(r.seconds, 3),
+                "records_per_second": round(r.records_per_second, 1),
+                "incremental": r.incremental, "error": r.error,
+            }  # fmt: skip
+            click.echo(orjson.dumps(line).decode(), err=True)
+        return
+    table = Table("stream", "records", "requests", "retries", "seconds", "records/s", "mode",
+                  "status", box=None)  # fmt: skip
+    for r in results:
+        table.add_row(
+            r.stream, f"{r.records:,}", f"{r.requests:,}", f"{r.retries:,}", f"{r.seconds:.1f}",
+            f"{r.records_per_second:,.0f}", "incremental" if r.incremental else "full",
+            "ok" if r.error is None else f"error: {r.error}",
+        )  # fmt: skip
+    Console(stderr=True, width=200).print(table)
+
+
+def run_sync(
+    flow: Flow | None,
+    destination: str,
+    streams: tuple[str, ...],
+    *,
+    full_refresh: bool,
+    batch_size: int,
+    quiet: bool,
+    log_format: str,
+) -> list[StreamResult]:
+    """One sync run over every selected stream; returns the per-stream results."""
+    specs = select_sources(flow, streams)
+    sources = {name: resolve(spec) for name, spec in specs.items()}
+    with open_connection(flow) as connection, open_sink(destination) as sink:
+        lookups = prepare_lookups(flow, connection, sources.values())
+        options = SyncOptions(full_refresh=full_refresh, batch_size=batch_size, lookups=lookups)
+        with StreamProgress(quiet=quiet, log_format=log_format) as progress:
+            results = sync(connection, sink, sources, options, progress)
+    if not quiet:
+        print_summary(results, as_json=log_format == "json")
+    return results
+
+
+@cli.command(name="sync")
+@click.option(
+    "--flow",
+    "flow_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Flow file whose sources to sync (default: the six default streams).",
+)
+@click.option(
+    "--stream", "streams", multiple=True, metavar="NAME", help="Only this stream (repeatable)."
+)
+@click.option(
+    "--destination",
+    metavar="URL",
+    help=f"duckdb:///F, postgresql://..., jsonl:///DIR, csv:///DIR or parquet:///DIR "
+    f"[flow's destination, else {DEFAULT_DESTINATION}].",
+)
+@click.option(
+    "--full-refresh",
+    is_flag=True,
+    help="Ignore stored cursors and read everything again (rows are still merged).",
+)
+@click.option(
+    "--every",
+    metavar="DURATION",
+    help="Keep syncing every DURATION (30s, 15m, 2h, 1d) until interrupted.",
+)
+@click.option(
+    "--batch-size",
+    default=DEFAULT_BATCH_SIZE,
+    show_default=True,
+    help="Records per committed batch (each batch is one transaction with its state).",
+)
+@click.pass_context
+def sync_command(
+    ctx: click.Context,
+    flow_file: Path | None,
+    streams: tuple[str, ...],
+    destination: str | None,
+    full_refresh: bool,
+    every: str | None,
+    batch_size: int,
+) -> None:  # fmt: skip
+    """Read streams into a database or files, incrementally and resumably.
+
+    Without --flow it syncs the default streams (clients, contacts, contracts, pulses,
+    client_notes, products). Each stream lands in a table named after it, merged on its primary
+    key; a cursor per stream (in `_cs_state`) makes the next run ask only for what changed.
+
+    \b
+    Examples:
+      clientsuccess-connector sync
+      clientsuccess-connector sync --stream clients --stream contacts
+      clientsuccess-connector sync --destination postgresql://me@localhost/analytics
+      clientsuccess-connector sync --flow flow.yaml --every 15m
+    """
+    root: dict[str, Any] = ctx.find_root().params
+    flow = load_flow(flow_file) if flow_file else None
+    target = destination or (flow.destination if flow else None) or DEFAULT_DESTINATION
+    interval = parse_duration(every) if every else None
+    options: dict[str, Any] = {
+        "full_refresh": full_refresh,
+        "batch_size": batch_size,
+        "quiet": bool(root.get("quiet")),
+        "log_format": str(root.get("log_format") or "text"),
+    }
+    while True:
+        results = run_sync(flow, target, streams, **options)
+        failed = [r for r in results if r.error]
+        if interval is None:
+            if failed:
+                sys.exit(1)
+            return
+        options["full_refresh"] = False
+        try:
+            time.sleep(interval)
+        except KeyboardInterrupt:
+            click.echo("stopped", err=True)
+            return

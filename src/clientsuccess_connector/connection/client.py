@@ -90,6 +90,7 @@ class Connection:
         raise_for_status: bool = True,
         idempotent: bool | None = None,
         validate: Validator | None = None,
+        stats: ConnectionStats | None = None,
     ) -> httpx.Response:
         """Send one logical request, retrying what is safe to retry, and return the response.
 
@@ -98,12 +99,15 @@ class Connection:
         (connection refused, 429, 503). `validate(response)` may raise DataError for a body that
         is not what was promised (truncated JSON, an HTML page); idempotent requests retry that.
         With `raise_for_status=False` an error response is returned instead of raised.
+        `stats` also counts this request's attempts and retries (e.g. per stream).
         """
         method = method.upper()
         if idempotent is None:
             idempotent = method in IDEMPOTENT_METHODS
         request = self._build(method, url, params, json, content, headers)
-        return self._send_with_retries(request, idempotent, raise_for_status, validate)
+        return self._send_with_retries(
+            request, idempotent, raise_for_status, validate, extra_stats=stats
+        )
 
     def request_json(
         self,
@@ -233,6 +237,7 @@ class Connection:
         validate: Validator | None,
         *,
         authenticate: bool = True,
+        extra_stats: ConnectionStats | None = None,
     ) -> httpx.Response:
         started = self._clock()
         attempt = 0
@@ -245,6 +250,8 @@ class Connection:
                 request.headers.update(creds)
             wait: float | None = None
             final_response: httpx.Response | None = None
+            if extra_stats is not None:
+                extra_stats.record(None, 0)
             try:
                 response = self._send_once(request)
             except NOT_SENT_ERRORS as exc:
@@ -302,6 +309,8 @@ class Connection:
                     return final_response
                 raise self._give_up(request, failure, reason, attempt)
             self.stats.record_retry()
+            if extra_stats is not None:
+                extra_stats.record_retry()
             self._sleep(delay)
 
     def _send_once(self, request: httpx.Request) -> httpx.Response:

@@ -1,0 +1,145 @@
+"""Option bundles and helpers shared by commands: source options, connection, key=value pairs."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterable
+from dataclasses import replace
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+import orjson
+
+from clientsuccess_connector.connection import Connection, ConnectionSettings
+from clientsuccess_connector.endpoint import SourceSpec
+from clientsuccess_connector.errors import ConfigError
+from clientsuccess_connector.flow import Flow, load_flow
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def parse_pairs(pairs: Iterable[str], option: str) -> dict[str, str]:
+    """`NAME=VALUE` strings as a dict; a ConfigError naming the option otherwise."""
+    values: dict[str, str] = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        if not sep or not name.strip():
+            raise ConfigError(f"{option} {pair!r} is not NAME=VALUE; e.g. {option} clientId=42")
+        values[name.strip()] = value
+    return values
+
+
+def source_options(func: F) -> F:
+    """SOURCE for `test` and `paths`: a template, a manual endpoint, or a flow source."""
+    options = [
+        click.argument("name", required=False),
+        click.option("-p", "--param", "params", multiple=True, metavar="NAME=VALUE",
+                     help="Template parameter (or query parameter of a manual endpoint)."),
+        click.option("--flow", "flow_file", type=click.Path(dir_okay=False, path_type=Path),
+                     help="Flow file; NAME is then one of its sources."),
+        click.option("--url", help="Manual endpoint URL, absolute or relative to the base URL."),
+        click.option("--method", default=None, help="HTTP method of a manual endpoint [GET]."),
+        click.option("--data-path", help="Path to Data: JSONPath ($.data[*]) or XPath."),
+        click.option("--metadata-path", help="Path to Metadata, merged into records as _metadata."),
+        click.option("--header", "headers", multiple=True, metavar="'h1:v1,h2:v2'",
+                     help="Extra request headers."),
+        click.option("--date-format", help="Format of {now} macros, e.g. yyyy-MM-dd or %Y-%m-%d."),
+        click.option("--time-unit", help="Unit of N in {now-N}: second ... year [day]."),
+        click.option("--body", help="JSON request body of a manual endpoint."),
+        click.option("--pagination", help="auto, envelope, page_number, offset, cursor, "
+                     "next_url, link_header or none [auto for manual endpoints]."),
+        click.option("--page-size", type=int, help="Records per page (envelope: `size`)."),
+    ]  # fmt: skip
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def build_source(
+    name: str | None,
+    *,
+    params: tuple[str, ...],
+    flow_file: Path | None,
+    url: str | None,
+    method: str | None,
+    data_path: str | None,
+    metadata_path: str | None,
+    headers: tuple[str, ...],
+    date_format: str | None,
+    time_unit: str | None,
+    body: str | None,
+    pagination: str | None,
+    page_size: int | None,
+) -> tuple[SourceSpec, Flow | None]:
+    """The SourceSpec the options describe, and the flow it came from (if any)."""
+    flow = load_flow(flow_file) if flow_file else None
+    values = parse_pairs(params, "-p")
+    if flow is not None and name is not None and not url:
+        spec = flow.source(name)
+        if values:
+            spec = replace(spec, params={**spec.params, **values})
+        return spec, flow
+    parsed_body = None
+    if body is not None:
+        try:
+            parsed_body = orjson.loads(body)
+        except orjson.JSONDecodeError as exc:
+            raise ConfigError(f"--body is not valid JSON: {exc}") from None
+    if url:
+        spec = SourceSpec(
+            name=name or "manual",
+            url=url,
+            method=method,
+            params=values,
+            body=parsed_body,
+            headers=",".join(headers) or None,
+            data_path=data_path,
+            metadata_path=metadata_path,
+            date_format=date_format,
+            time_unit=time_unit,
+            pagination=pagination,
+            page_size=page_size,
+        )
+        return spec, flow
+    if not name:
+        raise ConfigError(
+            "give a template name (see `templates`), --url for a manual endpoint, "
+            "or --flow FILE with a source name"
+        )
+    spec = SourceSpec(
+        name=name,
+        template=name,
+        params=values,
+        headers=",".join(headers) or None,
+        data_path=data_path,
+        metadata_path=metadata_path,
+        date_format=date_format,
+        time_unit=time_unit,
+        pagination=pagination,
+        page_size=page_size,
+    )
+    return spec, flow
+
+
+def connection_settings(flow: Flow | None) -> ConnectionSettings:
+    """Settings from the environment and the flow, with credentials required."""
+    settings = flow.connection_settings() if flow else ConnectionSettings.from_env()
+    settings.require_credentials()
+    if not settings.verify_tls:
+        click.echo("warning: TLS verification is OFF for this connection", err=True)
+    return settings
+
+
+def open_connection(flow: Flow | None, *, show_requests: bool = False) -> Connection:
+    """A connection for a command; `show_requests` prints each request (masked) to stderr."""
+
+    def show(text: str) -> None:
+        click.echo(f"--> {text}\n", err=True)
+
+    return Connection(connection_settings(flow), on_request=show if show_requests else None)
+
+
+def emit_json(value: Any) -> None:
+    """Pretty JSON on stdout."""
+    sys.stdout.write(orjson.dumps(value, option=orjson.OPT_INDENT_2).decode() + "\n")

@@ -1,0 +1,212 @@
+"""A configured source: a template with parameters, or a manual endpoint, resolved and validated.
+
+Resolution checks everything that can be checked before the first request (unknown template,
+missing or unknown parameter, bad path, bad pagination), so a mistake costs no API call.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from clientsuccess_connector.catalog import Template, get_template, settings
+from clientsuccess_connector.errors import ConfigError
+from clientsuccess_connector.pagination import PaginationSpec
+
+ResponseFormat = Literal["auto", "json", "xml"]
+METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
+
+
+@dataclass(frozen=True, slots=True)
+class SourceSpec:
+    """What the user asked for: a template plus params, or a manual endpoint (product doc)."""
+
+    name: str
+    template: str | None = None
+    params: Mapping[str, Any] = field(default_factory=dict)
+    method: str | None = None
+    url: str | None = None
+    body: Any = None
+    headers: Mapping[str, str] | str | None = None
+    data_path: str | None = None
+    metadata_path: str | None = None
+    pagination: str | Mapping[str, Any] | None = None
+    page_size: int | None = None
+    date_format: str | None = None
+    time_unit: str | None = None
+    max_pages: int | None = None
+    max_records: int | None = None
+    primary_key: tuple[str, ...] | None = None
+    incremental_field: str | None = None
+    response_format: ResponseFormat = "auto"
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    """A source ready to read: every string may still hold macros, rendered per request."""
+
+    name: str
+    method: str
+    url: str
+    query: Mapping[str, Any]
+    path_values: Mapping[str, Any]
+    body: Any
+    headers: Mapping[str, str]
+    data_path: str | None
+    metadata_path: str | None
+    pagination: PaginationSpec
+    date_format: str | None
+    time_unit: str | None
+    max_records: int | None
+    primary_key: tuple[str, ...]
+    incremental_field: str | None
+    response_format: ResponseFormat
+    template: Template | None = None
+
+    def macro_texts(self) -> list[str]:
+        """Every string that may hold macros, for finding lookup references."""
+        # A template's `{name}` placeholders are its path parameters, not macros.
+        texts = [*self.headers.values()] if self.template else [self.url, *self.headers.values()]
+        texts += [
+            v for v in (*self.query.values(), *self.path_values.values()) if isinstance(v, str)
+        ]
+        texts += _strings(self.body)
+        return texts
+
+
+def parse_headers(value: Mapping[str, str] | str | None, *, where: str) -> dict[str, str]:
+    """Headers as a mapping, or the product doc's `h1:v1,h2:v2` string."""
+    if value is None:
+        return {}
+    if isinstance(value, Mapping):
+        return {str(k).strip(): str(v).strip() for k, v in value.items()}
+    headers: dict[str, str] = {}
+    for pair in value.split(","):
+        if not pair.strip():
+            continue
+        name, sep, val = pair.partition(":")
+        if not sep or not name.strip():
+            raise ConfigError(
+                f"{where}: header {pair.strip()!r} is not NAME:VALUE; write headers as "
+                "'header1:value1,header2:value2'"
+            )
+        headers[name.strip()] = val.strip()
+    return headers
+
+
+def resolve(spec: SourceSpec) -> Source:
+    """Validate a SourceSpec and turn it into a Source."""
+    where = f"source {spec.name!r}"
+    if spec.template and spec.url:
+        raise ConfigError(f"{where}: give either `template` or `url`, not both")
+    if spec.template:
+        return _resolve_template(spec, get_template(spec.template), where)
+    if spec.url:
+        return _resolve_manual(spec, where)
+    raise ConfigError(f"{where}: give a `template` name or a manual `url`")
+
+
+def _pagination(spec: SourceSpec, default: str, where: str) -> PaginationSpec:
+    raw = spec.pagination if spec.pagination is not None else default
+    pagination = PaginationSpec.parse(raw, where=where)
+    overrides: dict[str, Any] = {}
+    if spec.page_size is not None:
+        limit = settings().max_page_size
+        if not 1 <= spec.page_size <= limit:
+            raise ConfigError(f"{where}: page_size must be between 1 and {limit}")
+        overrides["page_size"] = spec.page_size
+    if spec.max_pages is not None:
+        overrides["max_pages"] = spec.max_pages
+    if overrides:
+        pagination = PaginationSpec(**{**_fields(pagination), **overrides})
+    return pagination
+
+
+def _fields(spec: PaginationSpec) -> dict[str, Any]:
+    return {name: getattr(spec, name) for name in spec.__dataclass_fields__}
+
+
+def _resolve_template(spec: SourceSpec, template: Template, where: str) -> Source:
+    if template.kind != "read":
+        raise ConfigError(
+            f"{where}: template {template.name!r} writes data; use `write {template.name}` "
+            "or a flow file's `writes:`"
+        )
+    known = {p.name for p in template.params}
+    unknown = set(spec.params) - known
+    if unknown:
+        raise ConfigError(
+            f"{where}: unknown parameter(s) {', '.join(sorted(unknown))} for template "
+            f"{template.name!r}; it takes: {', '.join(sorted(known)) or 'no parameters'}"
+        )
+    for param in template.params:
+        if param.required and spec.params.get(param.name) in (None, ""):
+            raise ConfigError(
+                f"{where}: template {template.name!r} needs parameter {param.name!r} "
+                f"({param.description}); give it with -p {param.name}=VALUE"
+            )
+    by_location: dict[str, dict[str, Any]] = {"path": {}, "query": {}, "body": {}}
+    for param in template.params:
+        if param.name in spec.params:
+            by_location[param.location][param.name] = spec.params[param.name]
+    default_pagination = "envelope" if template.pagination == "envelope" else "none"
+    pagination = _pagination(spec, default_pagination, where)
+    if pagination.kind == "envelope" and pagination.page_size is None:
+        pagination = PaginationSpec(
+            **{**_fields(pagination), "page_size": settings().default_page_size}
+        )
+    return Source(
+        name=spec.name,
+        method=template.method,
+        url=template.path,
+        query=by_location["query"],
+        path_values=by_location["path"],
+        body=by_location["body"] or None,
+        headers=parse_headers(spec.headers, where=where),
+        data_path=spec.data_path or template.data_path,
+        metadata_path=spec.metadata_path,
+        pagination=pagination,
+        date_format=spec.date_format,
+        time_unit=spec.time_unit,
+        max_records=spec.max_records,
+        primary_key=spec.primary_key or template.primary_key,
+        incremental_field=spec.incremental_field or template.incremental_field,
+        response_format=spec.response_format,
+        template=template,
+    )
+
+
+def _resolve_manual(spec: SourceSpec, where: str) -> Source:
+    method = (spec.method or "GET").upper()
+    if method not in METHODS:
+        raise ConfigError(f"{where}: method {spec.method!r} is not one of {', '.join(METHODS)}")
+    assert spec.url is not None
+    return Source(
+        name=spec.name,
+        method=method,
+        url=spec.url,
+        query=dict(spec.params),
+        path_values={},
+        body=spec.body,
+        headers=parse_headers(spec.headers, where=where),
+        data_path=spec.data_path,
+        metadata_path=spec.metadata_path,
+        pagination=_pagination(spec, "auto", where),
+        date_format=spec.date_format,
+        time_unit=spec.time_unit,
+        max_records=spec.max_records,
+        primary_key=spec.primary_key or (),
+        incremental_field=spec.incremental_field,
+        response_format=spec.response_format,
+    )
+
+
+def _strings(value: Any) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, Mapping):
+        return [s for v in value.values() for s in _strings(v)]
+    if isinstance(value, list | tuple):
+        return [s for v in value for s in _strings(v)]
+    return []

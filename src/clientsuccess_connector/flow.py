@@ -1,0 +1,203 @@
+"""The flow file: connection, destination, sources, lookups and writes, validated up front.
+
+Every mistake is a ConfigError naming the file, the key path and the fix, before any request.
+`${VAR}` anywhere in a string is replaced by the environment variable VAR.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import stat
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from clientsuccess_connector.connection import ConnectionSettings
+from clientsuccess_connector.endpoint import SourceSpec
+from clientsuccess_connector.errors import ConfigError
+from clientsuccess_connector.streams import DEFAULT_STREAMS
+
+_ENV = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+_TOP_KEYS = {"connection", "destination", "sources", "lookups", "writes"}
+_SECRET_KEYS = {"api_key", "password"}
+_CONNECTION_KEYS = {f.name for f in fields(ConnectionSettings)} - {"headers"}
+_SOURCE_KEYS = {f.name for f in fields(SourceSpec)} - {"name"}
+_WRITE_KEYS = {"template", "input", "map", "set", "params", "batch_size", "results", "dry_run"}
+
+
+@dataclass(frozen=True, slots=True)
+class LookupSpec:
+    """Where a lookup's values come from: another source of the flow, or a file."""
+
+    name: str
+    stream: str | None = None
+    file: Path | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Flow:
+    """A parsed flow file."""
+
+    path: Path | None
+    connection: Mapping[str, Any] = field(default_factory=dict)
+    destination: str | None = None
+    sources: Mapping[str, SourceSpec] = field(default_factory=dict)
+    lookups: Mapping[str, LookupSpec] = field(default_factory=dict)
+    writes: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+
+    def connection_settings(self, env: Mapping[str, str] | None = None) -> ConnectionSettings:
+        """Settings from the environment, overridden by this flow's `connection:` block."""
+        return ConnectionSettings.from_env(env, **self.connection)
+
+    def source(self, name: str) -> SourceSpec:
+        """The source called `name`, or a ConfigError listing the sources."""
+        if name not in self.sources:
+            known = ", ".join(sorted(self.sources)) or "none"
+            raise ConfigError(f"{self.path}: no source named {name!r}; sources: {known}")
+        return self.sources[name]
+
+
+def load_flow(path: str | Path, env: Mapping[str, str] | None = None) -> Flow:
+    """Read and validate a flow file."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(f"flow file {path} does not exist; create one with `init`") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"flow file {path} is not UTF-8 text") from None
+    except OSError as exc:
+        raise ConfigError(f"cannot read flow file {path}: {exc.strerror}") from None
+    try:
+        raw = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}" if mark is not None else ""
+        problem = getattr(exc, "problem", None) or "invalid YAML"
+        raise ConfigError(f"flow file {path}: {problem}{where}") from None
+    return parse_flow(raw, path=path, env=os.environ if env is None else env)
+
+
+def parse_flow(raw: Any, *, path: Path | None, env: Mapping[str, str]) -> Flow:
+    """Validate an already-parsed flow document."""
+    label = str(path) if path else "flow"
+    if raw is None:
+        raw = {}
+    doc = _mapping(raw, label)
+    _no_unknown(doc, _TOP_KEYS, label)
+    _warn_literal_secrets(doc.get("connection"), path)
+    doc = _substitute(doc, env, label)
+
+    connection = _mapping(doc.get("connection") or {}, f"{label}: connection")
+    _no_unknown(connection, _CONNECTION_KEYS, f"{label}: connection")
+
+    sources: dict[str, SourceSpec] = {}
+    for name, body in _mapping(doc.get("sources") or {}, f"{label}: sources").items():
+        sources[name] = _source(name, body, f"{label}: sources.{name}")
+
+    lookups: dict[str, LookupSpec] = {}
+    for name, body in _mapping(doc.get("lookups") or {}, f"{label}: lookups").items():
+        lookups[name] = _lookup(name, body, f"{label}: lookups.{name}", path, sources)
+
+    writes: dict[str, Mapping[str, Any]] = {}
+    for name, body in _mapping(doc.get("writes") or {}, f"{label}: writes").items():
+        where = f"{label}: writes.{name}"
+        entry = _mapping(body, where)
+        _no_unknown(entry, _WRITE_KEYS, where)
+        if "template" not in entry or "input" not in entry:
+            raise ConfigError(f"{where}: needs `template` and `input`")
+        writes[name] = entry
+
+    destination = doc.get("destination")
+    if destination is not None and not isinstance(destination, str):
+        raise ConfigError(f"{label}: destination must be a URL such as duckdb:///data.duckdb")
+    return Flow(path, connection, destination, sources, lookups, writes)
+
+
+def _source(name: str, body: Any, where: str) -> SourceSpec:
+    entry = dict(_mapping(body, where))
+    _no_unknown(entry, _SOURCE_KEYS, where)
+    if "params" in entry:
+        entry["params"] = dict(_mapping(entry["params"], f"{where}.params"))
+    if "primary_key" in entry:
+        pk = entry["primary_key"]
+        entry["primary_key"] = (pk,) if isinstance(pk, str) else tuple(pk)
+    for key in ("max_pages", "max_records", "page_size"):
+        if key in entry and (not isinstance(entry[key], int) or entry[key] < 1):
+            raise ConfigError(f"{where}.{key} must be a positive whole number")
+    if entry.get("response_format", "auto") not in ("auto", "json", "xml"):
+        raise ConfigError(f"{where}.response_format must be auto, json or xml")
+    return SourceSpec(name=name, **entry)
+
+
+def _lookup(
+    name: str, body: Any, where: str, path: Path | None, sources: Mapping[str, SourceSpec]
+) -> LookupSpec:
+    entry = _mapping(body, where)
+    _no_unknown(entry, {"stream", "file"}, where)
+    if ("stream" in entry) == ("file" in entry):
+        raise ConfigError(f"{where}: give exactly one of `stream: SOURCE` or `file: PATH`")
+    if "stream" in entry:
+        stream = str(entry["stream"])
+        if stream not in sources and stream not in DEFAULT_STREAMS:
+            known = ", ".join(sorted({*sources, *DEFAULT_STREAMS}))
+            raise ConfigError(f"{where}: stream {stream!r} is not a source; known: {known}")
+        return LookupSpec(name, stream=stream)
+    file = Path(str(entry["file"]))
+    if not file.is_absolute() and path is not None:
+        file = path.parent / file
+    return LookupSpec(name, file=file)
+
+
+def _mapping(value: Any, where: str) -> Mapping[str, Any]:
+    if not isinstance(value, Mapping):
+        raise ConfigError(f"{where}: expected a mapping of keys to values")
+    return value
+
+
+def _no_unknown(entry: Mapping[str, Any], known: set[str], where: str) -> None:
+    unknown = set(entry) - known
+    if unknown:
+        raise ConfigError(
+            f"{where}: unknown key(s) {', '.join(sorted(map(str, unknown)))}; "
+            f"known: {', '.join(sorted(known))}"
+        )
+
+
+def _substitute(value: Any, env: Mapping[str, str], where: str) -> Any:
+    if isinstance(value, str):
+
+        def repl(match: re.Match[str]) -> str:
+            name = match.group(1)
+            if name not in env:
+                raise ConfigError(f"{where}: environment variable {name} is not set")
+            return env[name]
+
+        return _ENV.sub(repl, value)
+    if isinstance(value, Mapping):
+        return {k: _substitute(v, env, where) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_substitute(v, env, where) for v in value]
+    return value
+
+
+def _warn_literal_secrets(connection: Any, path: Path | None) -> None:
+    """Warn when a secret is written literally in a flow file others can read."""
+    if not isinstance(connection, Mapping) or path is None:
+        return
+    literal = [k for k in _SECRET_KEYS if isinstance(connection.get(k), str)]
+    literal = [k for k in literal if not _ENV.fullmatch(connection[k].strip())]
+    if not literal:
+        return
+    mode = path.stat().st_mode
+    if mode & (stat.S_IRWXG | stat.S_IRWXO):
+        print(
+            f"warning: {path} holds {', '.join(sorted(literal))} in plain text and can be read "
+            f"by other users; use ${{ENV_VAR}} or `chmod 600 {path}`",
+            file=sys.stderr,
+        )

@@ -1,0 +1,321 @@
+"""Paginators: how to ask for the next page, when to stop, and loop guards.
+
+Each paginator is created fresh for one run of one request series. `first(request)` prepares the
+first request; `next(request, page)` returns the next request or None when the data is done.
+A paginator that learns the page count from the first page can hand back every remaining
+request at once (`remaining`), so they can be fetched concurrently.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import httpx
+
+from clientsuccess_connector.errors import ConfigError, PaginationLoopError
+
+KINDS = ("auto", "envelope", "page_number", "offset", "cursor", "next_url", "link_header", "none")
+_ENVELOPE_KEYS = frozenset({"data", "totalPages", "last"})
+
+
+@dataclass(frozen=True, slots=True)
+class PageRequest:
+    """One HTTP request of a series, before credentials are added."""
+
+    method: str
+    url: str
+    params: Mapping[str, Any] = field(default_factory=dict)
+    body: Any = None
+    headers: Mapping[str, str] = field(default_factory=dict)
+
+    def with_params(self, **params: Any) -> PageRequest:
+        """A copy with these query parameters set."""
+        return replace(self, params={**self.params, **params})
+
+
+@dataclass(slots=True)
+class Page:
+    """One response: its parsed document and how many records the data path found."""
+
+    response: httpx.Response
+    document: Any
+    record_count: int
+    records: list[dict[str, Any]] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class PaginationSpec:
+    """What the user (or a template) says about pagination."""
+
+    kind: str = "auto"
+    page_param: str = "page"
+    size_param: str = "size"
+    page_size: int | None = None
+    start_page: int = 0
+    offset_param: str = "offset"
+    limit_param: str = "limit"
+    cursor_path: str = "next_cursor"
+    cursor_param: str = "cursor"
+    next_url_path: str = "next"
+    total_pages_path: str | None = None
+    max_pages: int | None = None
+
+    @classmethod
+    def parse(cls, raw: str | Mapping[str, Any] | None, *, where: str) -> PaginationSpec:
+        """From a flow file value: a kind name, or a mapping with `type` and options."""
+        if raw is None:
+            return cls()
+        if isinstance(raw, str):
+            raw = {"type": raw}
+        options = dict(raw)
+        kind = str(options.pop("type", "auto"))
+        if kind not in KINDS:
+            raise ConfigError(
+                f"{where}: unknown pagination type {kind!r}; use one of {', '.join(KINDS)}"
+            )
+        known = set(cls.__dataclass_fields__) - {"kind"}
+        unknown = set(options) - known
+        if unknown:
+            raise ConfigError(
+                f"{where}: unknown pagination option(s) {', '.join(sorted(unknown))}; "
+                f"known: {', '.join(sorted(known))}"
+            )
+        try:
+            return cls(kind=kind, **options)
+        except TypeError as exc:
+            raise ConfigError(f"{where}: bad pagination options: {exc}") from exc
+
+
+class Paginator:
+    """Base: no pagination, plus the loop guards every paginator shares."""
+
+    def __init__(self, spec: PaginationSpec) -> None:
+        self.spec = spec
+        self.pages = 0
+        self._seen_tokens: set[str] = set()
+        self._last_digest: bytes | None = None
+
+    def first(self, request: PageRequest) -> PageRequest:
+        """The first request of the series."""
+        return request
+
+    def next(self, request: PageRequest, page: Page) -> PageRequest | None:
+        """The request after `page`, or None when the data is exhausted."""
+        self._guard(page)
+        return None
+
+    def remaining(self, request: PageRequest, page: Page) -> list[PageRequest] | None:
+        """Every request after the first page when the count is known up front; else None."""
+        return None
+
+    def _guard(self, page: Page) -> None:
+        self.pages += 1
+        digest = hashlib.blake2b(page.response.content, digest_size=16).digest()
+        if page.record_count and digest == self._last_digest:
+            raise PaginationLoopError(
+                f"page {self.pages} from {page.response.request.url.copy_with(query=None)} is "
+                "identical to the page before: the API ignores the paging parameters; set "
+                "`pagination: none` or the right pagination options"
+            )
+        self._last_digest = digest
+
+    def _guard_token(self, token: str, what: str) -> None:
+        if token in self._seen_tokens:
+            raise PaginationLoopError(
+                f"the API returned the same {what} twice ({token[:80]!r}); stopping instead "
+                "of looping forever"
+            )
+        self._seen_tokens.add(token)
+
+
+class EnvelopePaginator(Paginator):
+    """ClientSuccess search envelope: zero-based `page` + `size`; stop on last/short/empty/total."""
+
+    def _size(self) -> int:
+        return self.spec.page_size or 100
+
+    def first(self, request: PageRequest) -> PageRequest:
+        return request.with_params(
+            **{self.spec.page_param: self.spec.start_page, self.spec.size_param: self._size()}
+        )
+
+    def next(self, request: PageRequest, page: Page) -> PageRequest | None:
+        self._guard(page)
+        doc = page.document if isinstance(page.document, dict) else {}
+        current = int(request.params.get(self.spec.page_param, self.spec.start_page))
+        if doc.get("last") is True or page.record_count == 0:
+            return None
+        if page.record_count < self._size():
+            return None
+        total_pages = doc.get("totalPages")
+        if isinstance(total_pages, int) and current + 1 - self.spec.start_page >= total_pages:
+            return None
+        self._guard_token(str(current + 1), "page number")
+        return request.with_params(**{self.spec.page_param: current + 1})
+
+    def remaining(self, request: PageRequest, page: Page) -> list[PageRequest] | None:
+        doc = page.document
+        if not isinstance(doc, dict) or not isinstance(doc.get("totalPages"), int):
+            return None
+        if doc.get("last") is True or page.record_count < self._size():
+            return []
+        first = int(request.params.get(self.spec.page_param, self.spec.start_page))
+        total = int(doc["totalPages"])
+        if self.spec.max_pages is not None:
+            total = min(total, self.spec.max_pages)
+        return [
+            request.with_params(**{self.spec.page_param: number})
+            for number in range(first + 1, self.spec.start_page + total)
+        ]
+
+
+class PageNumberPaginator(EnvelopePaginator):
+    """Generic page numbers: like the envelope, with configurable names and base page."""
+
+
+class OffsetPaginator(Paginator):
+    """`offset` + `limit`; stop on a short or empty page, or when a total is reached."""
+
+    def _limit(self) -> int:
+        return self.spec.page_size or 100
+
+    def first(self, request: PageRequest) -> PageRequest:
+        return request.with_params(
+            **{self.spec.offset_param: 0, self.spec.limit_param: self._limit()}
+        )
+
+    def next(self, request: PageRequest, page: Page) -> PageRequest | None:
+        self._guard(page)
+        if page.record_count < self._limit():
+            return None
+        offset = int(request.params.get(self.spec.offset_param, 0)) + page.record_count
+        self._guard_token(str(offset), "offset")
+        return request.with_params(**{self.spec.offset_param: offset})
+
+
+class CursorPaginator(Paginator):
+    """A cursor found in the body (`cursor_path`) goes back in `cursor_param`."""
+
+    def next(self, request: PageRequest, page: Page) -> PageRequest | None:
+        self._guard(page)
+        token = _lookup(page.document, self.spec.cursor_path)
+        if token in (None, "", False) or page.record_count == 0:
+            return None
+        self._guard_token(str(token), "cursor")
+        return request.with_params(**{self.spec.cursor_param: token})
+
+
+class NextUrlPaginator(Paginator):
+    """The body says where the next page is (`next_url_path`, e.g. `next` or `links.next`)."""
+
+    def next(self, request: PageRequest, page: Page) -> PageRequest | None:
+        self._guard(page)
+        url = _lookup(page.document, self.spec.next_url_path)
+        if not isinstance(url, str) or not url:
+            return None
+        return self._follow(request, page, url)
+
+    def _follow(self, request: PageRequest, page: Page, url: str) -> PageRequest:
+        absolute = str(page.response.request.url.join(url))
+        self._guard_token(absolute, "next-page URL")
+        return replace(request, url=absolute, params={})
+
+
+class LinkHeaderPaginator(NextUrlPaginator):
+    """RFC 8288 `Link: <url>; rel="next"` headers."""
+
+    def next(self, request: PageRequest, page: Page) -> PageRequest | None:
+        self._guard(page)
+        url = next_link(page.response.headers.get("Link", ""))
+        if url is None:
+            return None
+        return self._follow(request, page, url)
+
+
+class AutoPaginator(Paginator):
+    """Detects the scheme from the first response, then behaves as that paginator."""
+
+    def __init__(self, spec: PaginationSpec) -> None:
+        super().__init__(spec)
+        self._chosen: Paginator | None = None
+
+    def _resolve(self, request: PageRequest, page: Page) -> tuple[Paginator, PageRequest]:
+        if self._chosen is None:
+            self._chosen = detect(page, self.spec)
+        chosen = self._chosen
+        if isinstance(chosen, EnvelopePaginator) and chosen.spec.page_param not in request.params:
+            # The first request went out without paging parameters: it was page 0 at the
+            # server's default size; continue explicitly from there.
+            doc = page.document
+            size = doc.get("size")
+            if chosen.spec.page_size is None and isinstance(size, int) and size > 0:
+                chosen.spec = replace(chosen.spec, page_size=size)
+            current = doc.get("page", chosen.spec.start_page)
+            request = request.with_params(
+                **{chosen.spec.page_param: current, chosen.spec.size_param: chosen._size()}
+            )
+        return chosen, request
+
+    def next(self, request: PageRequest, page: Page) -> PageRequest | None:
+        chosen, request = self._resolve(request, page)
+        return chosen.next(request, page)
+
+    def remaining(self, request: PageRequest, page: Page) -> list[PageRequest] | None:
+        chosen, request = self._resolve(request, page)
+        return chosen.remaining(request, page)
+
+
+def detect(page: Page, spec: PaginationSpec) -> Paginator:
+    """Pick a paginator from what the first response looks like."""
+    doc = page.document
+    if isinstance(doc, dict) and doc.keys() >= _ENVELOPE_KEYS:
+        return EnvelopePaginator(spec)
+    if next_link(page.response.headers.get("Link", "")):
+        return LinkHeaderPaginator(spec)
+    if isinstance(doc, dict):
+        for key in ("next", "nextPage", "next_page_url"):
+            if isinstance(doc.get(key), str) and doc[key].startswith(("http", "/")):
+                return NextUrlPaginator(replace(spec, next_url_path=key))
+    return Paginator(spec)
+
+
+_PAGINATORS: dict[str, type[Paginator]] = {
+    "auto": AutoPaginator,
+    "envelope": EnvelopePaginator,
+    "page_number": PageNumberPaginator,
+    "offset": OffsetPaginator,
+    "cursor": CursorPaginator,
+    "next_url": NextUrlPaginator,
+    "link_header": LinkHeaderPaginator,
+    "none": Paginator,
+}
+
+
+def make_paginator(spec: PaginationSpec) -> Paginator:
+    """A fresh paginator for one request series."""
+    return _PAGINATORS[spec.kind](spec)
+
+
+_LINK = re.compile(r"<([^>]*)>\s*;([^,]*)")
+
+
+def next_link(header: str) -> str | None:
+    """The `rel="next"` target of a Link header, if any."""
+    for target, attributes in _LINK.findall(header):
+        if re.search(r'rel\s*=\s*"?([^";]*\s)?next(\s[^";]*)?"?', attributes):
+            return str(target)
+    return None
+
+
+def _lookup(document: Any, dotted: str) -> Any:
+    """A value at a dotted path (`links.next`, also `$.links.next`) in a JSON document."""
+    node = document
+    for part in dotted.removeprefix("$.").split("."):
+        if not isinstance(node, dict):
+            return None
+        node = node.get(part)
+    return node

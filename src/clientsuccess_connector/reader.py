@@ -1,0 +1,349 @@
+"""The read engine: requests (macros, lookups, fan-out) -> pages (paginators) -> records.
+
+Records stream page by page; nothing holds a whole stream. Requests for different lookup values
+run concurrently up to the connection's `max_concurrency`, and when the first page of a search
+tells the page count, the remaining pages are fetched concurrently too (in order).
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+from lxml import etree
+
+from clientsuccess_connector import macros
+from clientsuccess_connector.concurrency import interleave, ordered_map
+from clientsuccess_connector.connection import Connection, ConnectionStats
+from clientsuccess_connector.endpoint import Source
+from clientsuccess_connector.errors import ConfigError, DataError
+from clientsuccess_connector.extract.document import Format, detect_format, parse_json
+from clientsuccess_connector.extract.jsonpath import CompiledPath, compile_path
+from clientsuccess_connector.extract.metadata import MetadataPath, compile_metadata_path
+from clientsuccess_connector.extract.suggest import suggest_paths
+from clientsuccess_connector.extract.xpath import CompiledXPath, compile_xpath, parse_xml
+from clientsuccess_connector.lookups import LookupTable
+from clientsuccess_connector.pagination import Page, PageRequest, make_paginator
+from clientsuccess_connector.urls import render_path
+
+Record = dict[str, Any]
+LookupRow = Mapping[str, Mapping[str, Any]]
+
+
+@dataclass(slots=True)
+class _Parsed:
+    format: Format
+    document: Any
+
+
+class Reader:
+    """Reads sources over one connection; `now` is fixed for the run (date macros)."""
+
+    def __init__(
+        self,
+        connection: Connection,
+        *,
+        now: datetime | None = None,
+        lookups: Mapping[str, LookupTable] | None = None,
+        parallel_pages: bool = True,
+    ) -> None:
+        self.connection = connection
+        self.now = now or datetime.now(UTC)
+        self.lookups = dict(lookups or {})
+        self.parallel_pages = parallel_pages
+        self._workers = connection.settings.max_concurrency
+        self._pool = ThreadPoolExecutor(self._workers, thread_name_prefix="cs-page")
+
+    def close(self) -> None:
+        """Stop the page-fetching threads."""
+        self._pool.shutdown(wait=False, cancel_futures=True)
+
+    def __enter__(self) -> Reader:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- public ------------------------------------------------------------------------------
+
+    def pages(
+        self,
+        source: Source,
+        *,
+        query_overrides: Mapping[str, Any] | None = None,
+        limit: int | None = None,
+        stats: ConnectionStats | None = None,
+    ) -> Iterator[list[Record]]:
+        """Batches of records, one per page, until the data, `limit` or `max_records` ends.
+
+        `stats` counts the requests and retries of this read alone.
+        """
+        if query_overrides:
+            source = replace(source, query={**source.query, **query_overrides})
+        cap = (
+            min(x for x in (limit, source.max_records, None) if x is not None)
+            if (limit is not None or source.max_records is not None)
+            else None
+        )
+        dates = self._dates(source)
+        rows = self._lookup_rows(source)
+        run = _Run(self, source, dates, stats)
+        if rows is None:
+            batches: Iterator[list[Record]] = run.unit({})
+        else:
+            batches = interleave(
+                (lambda row=row: run.unit(row) for row in rows),  # type: ignore[misc]
+                workers=self._workers,
+                buffer=self._workers * 2,
+            )
+        seen = 0
+        try:
+            for batch in batches:
+                if cap is not None and seen + len(batch) >= cap:
+                    yield batch[: cap - seen]
+                    return
+                seen += len(batch)
+                yield batch
+        finally:
+            close = getattr(batches, "close", None)
+            if close is not None:
+                close()
+
+    def records(self, source: Source, **options: Any) -> Iterator[Record]:
+        """The records of `pages`, one by one."""
+        for batch in self.pages(source, **options):
+            yield from batch
+
+    def first_response(self, source: Source) -> httpx.Response:
+        """The raw first response (for path suggestions), with the first lookup value."""
+        dates = self._dates(source)
+        rows = self._lookup_rows(source)
+        row: LookupRow = next(iter(rows), {}) if rows is not None else {}
+        run = _Run(self, source, dates)
+        request = make_paginator(source.pagination).first(run.first_request(row))
+        return self.connection.request(
+            request.method,
+            request.url,
+            params=request.params,
+            json=request.body,
+            headers=request.headers,
+            idempotent=run.idempotent,
+        )
+
+    # -- internals -------------------------------------------------------------------------
+
+    def _dates(self, source: Source) -> macros.DateMacroContext:
+        return macros.MacroClock(self.now).context(source.date_format, source.time_unit)
+
+    def _lookup_rows(self, source: Source) -> list[LookupRow] | None:
+        """One row per request for the lookups the source references; None without lookups."""
+        refs = macros.lookup_refs(*source.macro_texts())
+        if not refs:
+            return None
+        columns: dict[str, list[str]] = {}
+        for lookup, column in sorted(refs):
+            if lookup not in self.lookups:
+                known = ", ".join(sorted(self.lookups)) or "none declared"
+                raise ConfigError(
+                    f"source {source.name!r} uses lookup {lookup!r}, which is not declared "
+                    f"under `lookups:` (declared: {known})"
+                )
+            columns.setdefault(lookup, []).append(column)
+        per_lookup = [
+            [{name: row} for row in self.lookups[name].distinct_rows(cols)]
+            for name, cols in columns.items()
+        ]
+        return [
+            {k: v for part in combo for k, v in part.items()}
+            for combo in itertools.product(*per_lookup)
+        ]
+
+
+class _Run:
+    """One read of one source: builds requests, fetches pages, extracts records."""
+
+    def __init__(
+        self,
+        reader: Reader,
+        source: Source,
+        dates: macros.DateMacroContext,
+        stats: ConnectionStats | None = None,
+    ) -> None:
+        self.stats = stats
+        self.reader = reader
+        self.connection = reader.connection
+        self.source = source
+        self.dates = dates
+        self.known_lookups = {name: table.columns for name, table in reader.lookups.items()}
+        self.idempotent: bool | None = True if source.template is not None else None
+        self._json_path: CompiledPath | None = None
+        self._xml_path: CompiledXPath | None = None
+        self._metadata: MetadataPath | None = None
+
+    # -- requests --------------------------------------------------------------------------
+
+    def _render(self, value: Any, row: LookupRow, where: macros.Where) -> Any:
+        if isinstance(value, str):
+            return macros.render(
+                value, dates=self.dates, row=row, where=where, known_lookups=self.known_lookups
+            )
+        return value
+
+    def first_request(self, row: LookupRow) -> PageRequest:
+        source = self.source
+        if source.template is not None:
+            values = {
+                k: macros.render_json(
+                    v, dates=self.dates, row=row, known_lookups=self.known_lookups
+                )
+                for k, v in source.path_values.items()
+            }
+            url = render_path(source.url, values)
+        else:
+            url = self._render(source.url, row, "url")
+        params = {
+            k: macros.render_json(v, dates=self.dates, row=row, known_lookups=self.known_lookups)
+            for k, v in source.query.items()
+        }
+        body = None
+        if source.body is not None:
+            body = macros.render_json(
+                source.body, dates=self.dates, row=row, known_lookups=self.known_lookups
+            )
+        headers = {k: self._render(v, row, "header") for k, v in source.headers.items()}
+        return PageRequest(source.method, url, params, body, headers)
+
+    # -- pages -----------------------------------------------------------------------------
+
+    def unit(self, row: LookupRow) -> Iterator[list[Record]]:
+        """Every page of the request series for one lookup row (or the only series)."""
+        source = self.source
+        paginator = make_paginator(source.pagination)
+        request = paginator.first(self.first_request(row))
+        lookup_values = _flatten_row(row)
+        page = self._fetch(request)
+        yield self._records(page, lookup_values)
+        pages = 1
+        max_pages = source.pagination.max_pages
+        remaining = paginator.remaining(request, page) if self.reader.parallel_pages else None
+        if remaining:
+            if max_pages is not None:
+                remaining = remaining[: max(0, max_pages - pages)]
+            window = self.reader._workers * 2
+            last_request = request
+            for req, fetched in ordered_map(
+                self.reader._pool, lambda r: (r, self._fetch(r)), remaining, window
+            ):
+                pages += 1
+                last_request, page = req, fetched
+                yield self._records(page, lookup_values)
+                if page.record_count == 0:
+                    return
+            request = last_request
+            if max_pages is not None and pages >= max_pages:
+                return
+        elif remaining is not None:
+            return
+        while (max_pages is None or pages < max_pages) and (
+            nxt := paginator.next(request, page)
+        ) is not None:
+            request = nxt
+            page = self._fetch(request)
+            pages += 1
+            yield self._records(page, lookup_values)
+
+    def _fetch(self, request: PageRequest) -> Page:
+        parsed: list[_Parsed] = []
+
+        def parse(response: httpx.Response) -> None:
+            parsed.clear()
+            parsed.append(self._parse(response))
+
+        response = self.connection.request(
+            request.method,
+            request.url,
+            params=request.params,
+            json=request.body,
+            headers=request.headers,
+            idempotent=self.idempotent,
+            validate=parse,
+            stats=self.stats,
+        )
+        document = parsed[0]
+        records = self._extract(document)
+        return Page(response, document.document, len(records), records)
+
+    def _parse(self, response: httpx.Response) -> _Parsed:
+        content = response.content
+        fmt: Format
+        if self.source.response_format == "auto":
+            fmt = detect_format(content, response.headers.get("Content-Type"))
+        else:
+            fmt = self.source.response_format
+        if fmt == "xml":
+            return _Parsed("xml", parse_xml(content))
+        try:
+            return _Parsed("json", parse_json(content))
+        except DataError as exc:
+            url = self.connection.mask(str(response.request.url))
+            raise DataError(f"{exc} (from {url})") from None
+
+    def _extract(self, parsed: _Parsed) -> list[Record]:
+        if parsed.format == "xml":
+            if self._xml_path is None:
+                path = self.source.data_path or _best_xml_path(parsed.document)
+                if path.startswith("$"):
+                    raise ConfigError(
+                        f"source {self.source.name!r}: the response is XML but data_path "
+                        f"{path!r} is JSONPath; give an XPath such as /response/data/item"
+                    )
+                self._xml_path = compile_xpath(path)
+            records = self._xml_path.records(parsed.document)
+        else:
+            if self._json_path is None:
+                path = self.source.data_path or _default_json_path(parsed.document)
+                if path.startswith("/"):
+                    raise ConfigError(
+                        f"source {self.source.name!r}: the response is JSON but data_path "
+                        f"{path!r} is XPath; give a JSONPath such as $.data[*]"
+                    )
+                self._json_path = compile_path(path)
+            records = self._json_path.records(parsed.document)
+        if self.source.metadata_path:
+            if self._metadata is None:
+                self._metadata = compile_metadata_path(
+                    self.source.metadata_path, xml=parsed.format == "xml"
+                )
+            meta = self._metadata.extract(parsed.document)
+            for record in records:
+                record["_metadata"] = meta
+        return records
+
+    def _records(self, page: Page, lookup_values: dict[str, Any]) -> list[Record]:
+        records = page.records
+        if lookup_values:
+            for record in records:
+                record["_lookup"] = lookup_values
+        return records
+
+
+def _flatten_row(row: LookupRow) -> dict[str, Any]:
+    return {f"{name}.{col}": value for name, cols in row.items() for col, value in cols.items()}
+
+
+def _default_json_path(document: Any) -> str:
+    if isinstance(document, list):
+        return "$[*]"
+    if isinstance(document, dict) and isinstance(document.get("data"), list):
+        return "$.data[*]"
+    return "$"
+
+
+def _best_xml_path(root: Any) -> str:
+    best = suggest_paths(etree.tostring(root), "application/xml").best
+    return best.path if best is not None else "/*"
