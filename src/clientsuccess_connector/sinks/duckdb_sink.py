@@ -29,9 +29,8 @@ _BATCH_VIEW = "_cs_batch"
 ISO_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
 
 
-def widen_expression(column: str, old: ColumnType, new: ColumnType) -> str:
-    """DuckDB expression converting a column's existing values from `old` to `new`."""
-    col = quote(column)
+def widen_expression(col: str, old: ColumnType, new: ColumnType) -> str:
+    """DuckDB expression converting values of SQL expression `col` from `old` to `new`."""
     if old == "timestamp" and new in ("text", "json"):
         col = f"strftime(timezone('UTC', {col}), '{ISO_FORMAT}')"
     if new == "json":
@@ -115,7 +114,7 @@ class DuckDBSink(Sink):
         col = quote(change.column)
         if change.old is None:
             return f"ALTER TABLE {table} ADD COLUMN {col} {DUCKDB_TYPES[change.new]}"
-        using = widen_expression(change.column, change.old, change.new)
+        using = widen_expression(col, change.old, change.new)
         return f"ALTER TABLE {table} ALTER {col} TYPE {DUCKDB_TYPES[change.new]} USING {using}"
 
     def _merge(self, stream: str, batch: PreparedBatch) -> None:

@@ -70,7 +70,7 @@ class PostgresSink(Sink):
             )
 
     def _exec(self, template: str, params: Sequence[Any] | None = None, **parts: Any) -> Any:
-        query = sql.SQL(template).format(s=sql.Identifier(self._schema_name), **parts)  # type: ignore[arg-type]
+        query = sql.SQL(template).format(s=sql.Identifier(self._schema_name), **parts)
         return self._con.execute(query, params)
 
     def _table(self, stream: str) -> sql.Composed:
