@@ -1,1 +1,177 @@
-"""CLI commands: write (filled in by its owner)."""
+"""`write`: push records from a file, stdin or a database through a ClientSuccess write template."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from clientsuccess_connector.cli.app import cli
+from clientsuccess_connector.connection import Connection, ConnectionSettings
+from clientsuccess_connector.errors import ConfigError
+from clientsuccess_connector.flow import load_flow
+from clientsuccess_connector.write import WriteSummary, run_write_entry, write_input
+from clientsuccess_connector.write.mapping import parse_assignments
+
+
+@cli.command("write")
+@click.argument("template")
+@click.option(
+    "--input",
+    "-i",
+    "input_spec",
+    metavar="INPUT",
+    help="file.csv, file.jsonl, file.json (array), file.parquet, - (JSON lines on "
+    "stdin), duckdb:///db.duckdb?table=T|query=SQL, postgresql://...?query=SQL.",
+)
+@click.option(
+    "--map",
+    "maps",
+    multiple=True,
+    metavar="FIELD=COLUMN",
+    help="Take FIELD from COLUMN (columns named like a field map themselves).",
+)
+@click.option(
+    "--set",
+    "sets",
+    multiple=True,
+    metavar="FIELD=VALUE",
+    help="Send the constant VALUE as FIELD in every record.",
+)
+@click.option(
+    "-p",
+    "--param",
+    "params",
+    multiple=True,
+    metavar="NAME=VALUE",
+    help="Template parameter for every request, e.g. -p loggingLevel=INFO.",
+)
+@click.option("--batch-size", type=int, help="Records per request for bulk templates [100].")
+@click.option("--dry-run", is_flag=True, help="Print every request (secrets masked); send nothing.")
+@click.option(
+    "--results",
+    type=click.Path(dir_okay=False, path_type=Path),
+    metavar="FILE",
+    help="Results ledger (JSON lines); re-running with it skips rows already ok.",
+)
+@click.option(
+    "--retry-unknown",
+    is_flag=True,
+    help="Re-send rows whose earlier outcome is unknown (may create duplicates).",
+)
+@click.option("--concurrency", type=int, help="Requests in flight at once [connection setting, 4].")
+@click.option(
+    "--flow",
+    "flow_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Flow file: its connection; TEMPLATE may name one of its `writes:`.",
+)
+@click.pass_context
+def write_command(
+    ctx: click.Context,
+    template: str,
+    input_spec: str | None,
+    maps: tuple[str, ...],
+    sets: tuple[str, ...],
+    params: tuple[str, ...],
+    batch_size: int | None,
+    dry_run: bool,
+    results: Path | None,
+    retry_unknown: bool,
+    concurrency: int | None,
+    flow_file: Path | None,
+) -> None:
+    """Write records into ClientSuccess through the write template TEMPLATE.
+
+    Each input row becomes one record (bulk templates send them in batches). Values are
+    converted to the template's field types; a row that cannot be converted is reported and the
+    others go on. Ends with a summary on stderr; exit 1 if any row failed.
+
+    \b
+    Examples:
+      clientsuccess-connector write create_contact --input contacts.csv --map email=mail
+      clientsuccess-connector write bulk_create_contacts -i contacts.csv --results out.jsonl
+      clientsuccess-connector write patch_contact -i changes.jsonl --map contactId=uuid --dry-run
+    """
+    flow = load_flow(flow_file) if flow_file else None
+    settings = flow.connection_settings() if flow else ConnectionSettings.from_env()
+    if concurrency is not None:
+        settings = settings.with_overrides(max_concurrency=concurrency)
+    if not dry_run:
+        settings.require_credentials()
+    quiet = bool(ctx.find_root().params.get("quiet"))
+
+    def warn(text: str) -> None:
+        click.echo(text, err=True)
+
+    with Connection(settings) as conn:
+        if flow is not None and template in flow.writes and input_spec is None:
+            entry: dict[str, Any] = dict(flow.writes[template])
+            entry.update(_overrides(maps, sets, params, batch_size, results))
+            summary = run_write_entry(
+                conn,
+                template,
+                entry,
+                base_dir=flow.path.parent if flow.path else None,
+                dry_run=dry_run,
+                retry_unknown=retry_unknown,
+                warn=warn,
+            )
+        else:
+            if input_spec is None:
+                raise ConfigError(
+                    "--input is required: give a file, '-' for JSON lines on stdin, or a "
+                    "duckdb:// / postgresql:// URL"
+                )
+            summary = write_input(
+                conn,
+                template,
+                input_spec,
+                mapping=parse_assignments(maps, "--map"),
+                constants=parse_assignments(sets, "--set"),
+                params=parse_assignments(params, "-p"),
+                batch_size=batch_size,
+                results=results,
+                dry_run=dry_run,
+                retry_unknown=retry_unknown,
+                warn=warn,
+            )
+    _report(summary, quiet=quiet, results=results)
+
+
+def _overrides(
+    maps: tuple[str, ...],
+    sets: tuple[str, ...],
+    params: tuple[str, ...],
+    batch_size: int | None,
+    results: Path | None,
+) -> dict[str, Any]:
+    extra: dict[str, Any] = {}
+    if maps:
+        extra["map"] = parse_assignments(maps, "--map")
+    if sets:
+        extra["set"] = parse_assignments(sets, "--set")
+    if params:
+        extra["params"] = parse_assignments(params, "-p")
+    if batch_size is not None:
+        extra["batch_size"] = batch_size
+    if results is not None:
+        extra["results"] = str(results)
+    return extra
+
+
+def _report(summary: WriteSummary, *, quiet: bool, results: Path | None) -> None:
+    if not quiet:
+        for row, message in summary.first_errors:
+            click.echo(f"row {row}: {message}", err=True)
+        hidden = summary.error - len(summary.first_errors)
+        if hidden > 0:
+            click.echo(f"... and {hidden} more failed row(s)", err=True)
+    click.echo(summary.line(), err=True)
+    if summary.error and not quiet:
+        where = f"; see {results} for each row" if results else "; add --results FILE for details"
+        click.echo(f"{summary.error} row(s) failed{where}", err=True)
+    if summary.error:
+        sys.exit(1)

@@ -12,7 +12,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
@@ -31,6 +31,7 @@ from clientsuccess_connector.write.recovery import UNKNOWN_MESSAGE, finder_for, 
 
 _MAYBE_ACTED = frozenset({500, 502, 504})  # a POST answered so may have been carried out
 _EXCERPT = 300
+_SHOWN_ERRORS = 20
 _RECOVERY_ROUNDS = 2  # look-ups and safe re-sends after an unknown outcome, per unit
 
 
@@ -45,6 +46,7 @@ class WriteSummary:
     requests: int = 0
     seconds: float = 0.0
     dry_run: bool = False
+    first_errors: list[tuple[int, str]] = field(default_factory=list)  # up to 20, for display
 
     @property
     def rows(self) -> int:
@@ -150,6 +152,8 @@ class _Writer:
                 self.summary.skipped += 1
             else:
                 self.summary.error += 1
+                if len(self.summary.first_errors) < _SHOWN_ERRORS:
+                    self.summary.first_errors.append((result.row, result.error or "failed"))
 
     def _units(self, rows: Iterable[Any]) -> Iterator[Unit | list[RowResult]]:
         """Units to send, interleaved with rows decided without sending (skipped, invalid)."""
@@ -373,8 +377,8 @@ def _error_text(conn: Connection, response: httpx.Response) -> str:
         for key in ("message", "error", "detail", "title"):
             value = body.get(key)
             if isinstance(value, str) and value:
-                field = body.get("field")
-                return conn.mask(f"{field}: {value}" if field else value)
+                name = body.get("field")
+                return conn.mask(f"{name}: {value}" if name else value)
             if isinstance(value, dict):
                 return _item_error(value, response.status_code)
     text = " ".join(response.text[:_EXCERPT].split())
@@ -383,8 +387,8 @@ def _error_text(conn: Connection, response: httpx.Response) -> str:
 
 def _item_error(error: Any, code: int) -> str:
     if isinstance(error, dict):
-        field, message = error.get("field"), error.get("message") or "rejected"
-        return f"{field}: {message}" if field else str(message)
+        name, message = error.get("field"), error.get("message") or "rejected"
+        return f"{name}: {message}" if name else str(message)
     if isinstance(error, str) and error:
         return error
     return f"item rejected with status {code}"
