@@ -58,10 +58,14 @@ class WriteSummary:
 
     def line(self) -> str:
         """One human line for stderr."""
-        verb = "would send" if self.dry_run else "sent"
+        if self.dry_run:
+            return (
+                f"{self.template}: dry run: {self.ok} row(s) would be sent in {self.requests} "
+                f"request(s), {self.error} error, {self.skipped} skipped; nothing was sent"
+            )
         return (
             f"{self.template}: {self.ok} ok, {self.error} error, {self.skipped} skipped; "
-            f"{verb} {self.requests} request(s) in {self.seconds:.2f} s "
+            f"{self.requests} request(s) in {self.seconds:.2f} s "
             f"({self.rows_per_second:.0f} rows/s)"
         )
 
