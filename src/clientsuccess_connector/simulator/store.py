@@ -38,10 +38,11 @@ class Resource:
         self.version = 0
         self.bytes: dict[Any, bytes] = {}
         self.queries: dict[Hashable, list[Any]] = {}
-        self.fields: set[str] = set()
+        self.order: list[str] = []
         for rec in self.records.values():
-            self.fields.update(rec)
+            self.order = list(rec)
             break
+        self.fields: set[str] = set(self.order)
 
     def body(self, rid: Any) -> bytes:
         """The JSON bytes of one record (cached)."""

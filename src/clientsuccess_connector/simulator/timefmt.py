@@ -92,3 +92,14 @@ class Clock:
     def tick(self) -> str:
         """The next write time, formatted."""
         return fmt_ms(self.tick_ms())
+
+
+DAY_MS_DATE = 86_400_000
+
+
+def date_to_ms(value: object) -> int | None:
+    """A `YYYY-MM-DD` string as epoch milliseconds, else None."""
+    if not isinstance(value, str) or not is_date(value):
+        return None
+    micros = parse_micros(value)
+    return None if micros is None else micros // 1000
