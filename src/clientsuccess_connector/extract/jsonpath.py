@@ -123,6 +123,10 @@ def compile_path(path: str, *, field: str = "data_path") -> CompiledPath:
         ) from None
 
     def find(document: Any) -> list[Any]:
+        if isinstance(document, str | bytes):
+            # The library would parse a str as JSON text; a string value has no children,
+            # so a non-simple path (filter, slice, descendant...) never matches inside it.
+            return []
         try:
             return list(compiled.findall(document))
         except jsonpath.JSONPathError as exc:
