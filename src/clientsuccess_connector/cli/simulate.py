@@ -1,1 +1,84 @@
-"""CLI commands: simulate (filled in by its owner)."""
+"""CLI command `simulate`: serve the ClientSuccess API simulator until Ctrl-C."""
+
+from __future__ import annotations
+
+import click
+import uvicorn
+
+from clientsuccess_connector.cli.app import cli
+from clientsuccess_connector.simulator.app import SimulatorApp
+from clientsuccess_connector.simulator.config import (
+    DEFAULT_API_KEY,
+    DEFAULT_PASSWORD,
+    DEFAULT_USERNAME,
+    SimulatorConfig,
+)
+from clientsuccess_connector.simulator.server import install_log_filter, uvicorn_config
+
+
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
+@click.option("--port", default=8765, show_default=True, type=int, help="TCP port (0 = any free).")
+@click.option("--clients", default=200, show_default=True, type=click.IntRange(min=0),
+              help="Seeded clients (each ~4 contacts, ~8 notes, ...).")  # fmt: skip
+@click.option("--seed", default=1, show_default=True, type=int, help="Seed of the generated data.")
+@click.option("--latency-ms", default=0.0, show_default=True, type=click.FloatRange(min=0),
+              help="Added latency per API request, in milliseconds.")  # fmt: skip
+@click.option("--fault-rate", default=0.0, show_default=True, type=click.FloatRange(0, 1),
+              help="Probability of a fault per request, spread evenly over 429, 503 (HTML "
+                   "maintenance page), dropped connection and truncated JSON.")  # fmt: skip
+@click.option("--retry-after", default=1.0, show_default=True, type=click.FloatRange(min=0),
+              help="Retry-After seconds sent with simulated 429s.")  # fmt: skip
+@click.option("--api-key", default=DEFAULT_API_KEY, show_default=True,
+              help="API key accepted in X-API-Key (or Authorization).")  # fmt: skip
+@click.option("--username", default=DEFAULT_USERNAME, show_default=True,
+              help="Login accepted by POST /v1/auth.")  # fmt: skip
+@click.option("--password", default=DEFAULT_PASSWORD, show_default=True,
+              help="Password accepted by POST /v1/auth.")  # fmt: skip
+@click.option("--token-ttl", default=43200.0, show_default=True, type=click.FloatRange(min=0),
+              help="Lifetime of session tokens in seconds (expires_in).")  # fmt: skip
+@click.option("--churn", default=0.0, show_default=True, type=click.FloatRange(0, 1),
+              help="Probability that a search page after the first sees records change and "
+                   "new ones appear (tests incremental reads under churn).")  # fmt: skip
+@click.option("--fault-seed", default=0, show_default=True, type=int,
+              help="Seed of the fault RNG, so a faulty run repeats exactly.")  # fmt: skip
+def simulate(
+    host: str,
+    port: int,
+    clients: int,
+    seed: int,
+    latency_ms: float,
+    fault_rate: float,
+    retry_after: float,
+    api_key: str,
+    username: str,
+    password: str,
+    token_ttl: float,
+    churn: float,
+    fault_seed: int,
+) -> None:
+    """Serve a faithful ClientSuccess API simulator until Ctrl-C.
+
+    Every catalogue template is served under both /api/v1 and /v2, plus POST /v1/auth.
+    Send the API key as `X-API-Key: KEY`, or log in at /v1/auth and send `Authorization: TOKEN`.
+    Faults can also be switched at runtime: GET/PUT /_simulator/faults, POST /_simulator/reset,
+    GET /_simulator/stats (see docs/simulator.md).
+    """
+    config = SimulatorConfig(
+        clients=clients, seed=seed, host=host, port=port, api_key=api_key, username=username,
+        password=password, token_ttl=token_ttl, latency_ms=latency_ms, fault_rate=fault_rate,
+        retry_after=retry_after, churn_rate=churn, fault_seed=fault_seed,
+    )  # fmt: skip
+    app = SimulatorApp(config)
+    base = f"http://{host}:{port}"
+    click.echo(f"ClientSuccess simulator: {clients} clients, seed {seed}")
+    click.echo(f"  base URLs   {base}/api/v1   {base}/v2")
+    click.echo(f"  login       POST {base}/v1/auth  username={username} password={password}")
+    click.echo(f"  API key     {api_key}  (header X-API-Key, or Authorization)")
+    click.echo(f"  admin       {base}/_simulator/faults | /stats | /reset")
+    click.echo("Export:")
+    click.echo(f"  export CLIENTSUCCESS_BASE_URL={base}/api/v1")
+    click.echo(f"  export CLIENTSUCCESS_API_KEY={api_key}")
+    click.echo("Serving; press Ctrl-C to stop.")
+    install_log_filter()
+    uvicorn.Server(uvicorn_config(app, host, port)).run()
