@@ -41,20 +41,35 @@ def widen_expression(col: str, old: ColumnType, new: ColumnType) -> str:
 class DuckDBSink(Sink):
     """Lands streams in a DuckDB database file (created with its parent directories)."""
 
-    def __init__(self, path: Path | str, url: str, memory_limit: str | None = None) -> None:
+    def __init__(
+        self,
+        path: Path | str,
+        url: str,
+        memory_limit: str | None = None,
+        read_only: bool = False,
+    ) -> None:
         self.url = url
         target = str(path)
-        if target != ":memory:":
+        if target != ":memory:" and not read_only:
             Path(target).parent.mkdir(parents=True, exist_ok=True)
         try:
-            self._con = duckdb.connect(target)
+            self._con = duckdb.connect(target, read_only=read_only)
         except duckdb.Error as exc:
-            raise ConfigError(f"cannot open destination {url!r}: {exc}") from None
+            raise ConfigError(
+                f"cannot open destination {url}: {str(exc).splitlines()[0]}; check the path "
+                "and that no other process is writing to it"
+            ) from None
         self._con.execute("SET TimeZone = 'UTC'")
         if memory_limit:
             self._con.execute(f"SET memory_limit = '{memory_limit}'")
-        for ddl in _META_DDL:
-            self._con.execute(ddl)
+        if not read_only:
+            for ddl in _META_DDL:
+                self._con.execute(ddl)
+        elif "_cs_schema" not in self._all_tables():
+            self._con.close()
+            raise ConfigError(
+                f"{url} holds no synced streams (no _cs_schema table); check --destination"
+            )
         self._schemas: dict[str, StreamSchema] = {}
         self._lock = threading.RLock()
         self._closed = False
@@ -181,12 +196,15 @@ class DuckDBSink(Sink):
         self._schemas[stream] = schema
         return schema
 
-    def _tables(self) -> set[str]:
+    def _all_tables(self) -> set[str]:
         rows = self._con.execute(
             "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'main' "
             "AND database_name = current_database()"
         ).fetchall()
-        return {r[0] for r in rows if not r[0].startswith("_cs_")}
+        return {r[0] for r in rows}
+
+    def _tables(self) -> set[str]:
+        return {t for t in self._all_tables() if not t.startswith("_cs_")}
 
     def _require(self, stream: str) -> StreamSchema:
         schema = self._load_schema(stream)

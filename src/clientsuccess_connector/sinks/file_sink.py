@@ -63,6 +63,7 @@ class FileSink(Sink):
         self._schemas: dict[str, StreamSchema] = {}
         self._lock = threading.RLock()
         self._closed = False
+        self._written: set[str] = set()
         self._con = duckdb.connect()
         self._con.execute("SET TimeZone = 'UTC'")
         self._con.execute(f"SET memory_limit = {_literal(memory_limit)}")
@@ -139,6 +140,7 @@ class FileSink(Sink):
                     next_part=number + 1,
                 )
                 rows = batch.rows
+                self._written.add(stream)
             if state is not None:
                 entry.update(state=dict(state), updated_at=datetime.now(UTC).isoformat())
             if not records and state is None:
@@ -383,10 +385,10 @@ class FileSink(Sink):
             out.append(record)
         return out
 
-    def compact(self) -> None:
-        """Merge every stream's pending parts into its file now."""
+    def compact(self, streams: list[str] | None = None) -> None:
+        """Merge pending parts into the streams' files now (default: every stream)."""
         with self._lock:
-            for stream in self.streams():
+            for stream in self.streams() if streams is None else streams:
                 self._compact(stream)
 
     def close(self) -> None:
@@ -394,7 +396,7 @@ class FileSink(Sink):
             if self._closed:
                 return
             try:
-                self.compact()
+                self.compact(sorted(self._written))
             finally:
                 self._closed = True
                 with contextlib.suppress(duckdb.Error):
