@@ -8,6 +8,7 @@ order; rows where a referenced column is missing, null or empty are skipped and 
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import itertools
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -255,8 +256,8 @@ def _csv_rows(file: Path, delimiter: str) -> Iterator[tuple[int, list[str]]]:
 
 
 def _csv_header(file: Path, delimiter: str) -> list[str]:
-    rows = _csv_rows(file, delimiter)
-    first = next(rows, None)
+    with contextlib.closing(_csv_rows(file, delimiter)) as rows:
+        first = next(rows, None)
     if first is None:
         raise ConfigError(
             f"lookup file {str(file)!r} is empty; it needs a header row naming the columns"

@@ -100,7 +100,8 @@ class CompiledPath:
         return self._find(document)
 
     def records(self, document: Any) -> list[dict[str, Any]]:
-        """The records the path yields (see `records_from_matches`)."""
+        """The records the path yields (see `records_from_matches`); object records are
+        the document's own dicts, not copies, so adding `_metadata` costs nothing."""
         return records_from_matches(self._find(document))
 
 
