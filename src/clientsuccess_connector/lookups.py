@@ -11,7 +11,7 @@ from __future__ import annotations
 import contextlib
 import csv
 import itertools
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Generator, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -239,7 +239,7 @@ def _utf8_lines(file: Path) -> Iterator[tuple[int, str]]:
                 ) from None
 
 
-def _csv_rows(file: Path, delimiter: str) -> Iterator[tuple[int, list[str]]]:
+def _csv_rows(file: Path, delimiter: str) -> Generator[tuple[int, list[str]], None, None]:
     lines = _utf8_lines(file)
     reader = csv.reader((line for _, line in lines), delimiter=delimiter)
     while True:
