@@ -12,6 +12,8 @@ from typing import Any, Literal
 
 from clientsuccess_connector.catalog import Template, get_template, settings
 from clientsuccess_connector.errors import ConfigError
+from clientsuccess_connector.extract.jsonpath import compile_path
+from clientsuccess_connector.extract.xpath import compile_xpath
 from clientsuccess_connector.pagination import PaginationSpec
 
 ResponseFormat = Literal["auto", "json", "xml"]
@@ -100,11 +102,23 @@ def resolve(spec: SourceSpec) -> Source:
     where = f"source {spec.name!r}"
     if spec.template and spec.url:
         raise ConfigError(f"{where}: give either `template` or `url`, not both")
+    _check_path(spec.data_path, "data_path")
+    _check_path(spec.metadata_path, "metadata_path")
     if spec.template:
         return _resolve_template(spec, get_template(spec.template), where)
     if spec.url:
         return _resolve_manual(spec, where)
     raise ConfigError(f"{where}: give a `template` name or a manual `url`")
+
+
+def _check_path(path: str | None, field_name: str) -> None:
+    """Compile a JSONPath or XPath now, so a typo fails before the first request."""
+    if not path:
+        return
+    if path.lstrip().startswith("$"):
+        compile_path(path, field=field_name)
+    else:
+        compile_xpath(path, field=field_name)
 
 
 def _pagination(spec: SourceSpec, default: str, where: str) -> PaginationSpec:

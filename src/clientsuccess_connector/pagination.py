@@ -249,10 +249,11 @@ class AutoPaginator(Paginator):
         chosen = self._chosen
         if isinstance(chosen, EnvelopePaginator) and chosen.spec.page_param not in request.params:
             # The first request went out without paging parameters: it was page 0 at the
-            # server's default size; continue explicitly from there.
+            # server's default size, so continue at that size (a different size would skip or
+            # repeat records); `page_size` applies when the pagination type is explicit.
             doc = page.document
             size = doc.get("size")
-            if chosen.spec.page_size is None and isinstance(size, int) and size > 0:
+            if isinstance(size, int) and size > 0:
                 chosen.spec = replace(chosen.spec, page_size=size)
             current = doc.get("page", chosen.spec.start_page)
             request = request.with_params(

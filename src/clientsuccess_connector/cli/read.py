@@ -80,7 +80,10 @@ def templates(name: str | None, as_json: bool) -> None:
         if as_json:
             emit_json([_template_summary(t) for t in catalog().values()])
             return
-        table = Table("name", "kind", "method", "path", "description", box=None)
+        table = Table(box=None)
+        for column in ("name", "kind", "method", "path"):
+            table.add_column(column, no_wrap=True)
+        table.add_column("description")
         for t in catalog().values():
             table.add_row(t.name, t.kind, t.method, t.path, t.description)
         console.print(table)

@@ -1,0 +1,31 @@
+"""Helpers for reading from the simulator through the library and the CLI."""
+
+from __future__ import annotations
+
+import orjson
+from click.testing import CliRunner, Result
+
+from clientsuccess_connector.cli import cli
+from clientsuccess_connector.connection import Connection, ConnectionSettings
+from clientsuccess_connector.simulator import SimulatorHandle
+
+
+def run_cli(sim: SimulatorHandle, *args: str, **env: str) -> Result:
+    """Invoke the CLI against a simulator (API key in the environment)."""
+    return CliRunner().invoke(cli, list(args), env={**sim.env(), **env}, catch_exceptions=False)
+
+
+def jsonl(result: Result) -> list[dict[str, object]]:
+    """Records printed with --format jsonl."""
+    return [orjson.loads(line) for line in result.stdout.splitlines() if line.strip()]
+
+
+def connect(sim: SimulatorHandle, **overrides: object) -> Connection:
+    """A connection to the simulator with fast retries."""
+    options: dict[str, object] = {
+        "base_url": sim.api_v1_url, "api_key": sim.api_key, "backoff_base": 0.01,
+        "backoff_cap": 0.05,
+    }  # fmt: skip
+    options.update(overrides)  # api_key=None really removes the key (login instead)
+    settings = ConnectionSettings(**options)  # type: ignore[arg-type]
+    return Connection(settings)
