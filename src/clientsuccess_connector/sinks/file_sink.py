@@ -33,7 +33,7 @@ from clientsuccess_connector.sinks.atomic import atomic_write_bytes, commit_file
 from clientsuccess_connector.sinks.base import SYNCED_AT, Column, ColumnType, Sink
 from clientsuccess_connector.sinks.batch import ARROW_TYPES, prepare_batch
 from clientsuccess_connector.sinks.duckdb_sink import ISO_FORMAT, widen_expression
-from clientsuccess_connector.sinks.sql import DUCKDB_TYPES, check_stream_name, quote
+from clientsuccess_connector.sinks.sql import DUCKDB_TYPES, check_stream_name, quote, sql_literal
 from clientsuccess_connector.sinks.stream_schema import StreamSchema
 
 MANIFEST = "_cs_state.json"
@@ -41,10 +41,6 @@ PARTS_DIR = "_cs_parts"
 COMPACT_EVERY = 64
 """Merge parts into the stream's file once this many are pending (and always on close)."""
 _TYPES_KEY = b"cs_types"
-
-
-def _literal(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
 
 
 class FileSink(Sink):
@@ -66,9 +62,9 @@ class FileSink(Sink):
         self._written: set[str] = set()
         self._con = duckdb.connect()
         self._con.execute("SET TimeZone = 'UTC'")
-        self._con.execute(f"SET memory_limit = {_literal(memory_limit)}")
+        self._con.execute(f"SET memory_limit = {sql_literal(memory_limit)}")
         self._con.execute("SET preserve_insertion_order = false")
-        self._con.execute(f"SET temp_directory = {_literal(str(self.dir / PARTS_DIR / '.tmp'))}")
+        self._con.execute(f"SET temp_directory = {sql_literal(str(self.dir / PARTS_DIR / '.tmp'))}")
         self._recover()
 
     # -- manifest ------------------------------------------------------------------------
@@ -202,7 +198,7 @@ class FileSink(Sink):
             part = parts_dir / f"{number:08d}.parquet"
             meta = pq.read_schema(part).metadata or {}
             part_types = orjson.loads(meta.get(_TYPES_KEY, b"{}"))
-            reader = f"read_parquet({_literal(str(part))})"
+            reader = f"read_parquet({sql_literal(str(part))})"
             sources.append(self._select(reader, columns, part_types, int(number)))
         names = ", ".join(quote(n) for n, _ in columns)
         if not sources:
@@ -222,17 +218,18 @@ class FileSink(Sink):
         """A reader of the stream's merged file, yielding columns in the file's own types
         (CSV: as text, converted in `_select`)."""
         if self.format == "parquet":
-            return f"read_parquet({_literal(str(path))})"
+            return f"read_parquet({sql_literal(str(path))})"
         if self.format == "jsonl":
             spec = ", ".join(
-                f"{_literal(n)}: {_literal(DUCKDB_TYPES[t])}" for n, t in file_types.items()
+                f"{sql_literal(n)}: {sql_literal(DUCKDB_TYPES[t])}" for n, t in file_types.items()
             )
             return (
-                f"read_json({_literal(str(path))}, format='newline_delimited', columns={{{spec}}})"
+                f"read_json({sql_literal(str(path))}, format='newline_delimited', "
+                f"columns={{{spec}}})"
             )
-        spec = ", ".join(f"{_literal(n)}: 'VARCHAR'" for n in file_types)
+        spec = ", ".join(f"{sql_literal(n)}: 'VARCHAR'" for n in file_types)
         return (
-            f"read_csv({_literal(str(path))}, header=true, allow_quoted_nulls=false, "
+            f"read_csv({sql_literal(str(path))}, header=true, allow_quoted_nulls=false, "
             f"delim=',', quote='\"', escape='\"', columns={{{spec}}})"
         )
 
@@ -295,7 +292,7 @@ class FileSink(Sink):
         order = f" ORDER BY {', '.join(quote(k) for k in pk)}" if pk else ""
         self._con.execute(
             f"COPY (SELECT {', '.join(outs)} FROM ({query}){order}) "
-            f"TO {_literal(str(tmp))} ({options})"
+            f"TO {sql_literal(str(tmp))} ({options})"
         )
         pending = {"file_types": {c.name: c.type for c in columns}, "parts": entry["parts"]}
         self._put_entry(stream, {**entry, "compacting": pending})

@@ -35,3 +35,8 @@ def check_stream_name(stream: str) -> None:
             f"stream name {stream!r} cannot be used as a table name; pick a non-empty name "
             "without '/' that does not start with '_cs_'"
         )
+
+
+def sql_literal(text: str) -> str:
+    """A single-quoted SQL string literal."""
+    return "'" + text.replace("'", "''") + "'"
