@@ -16,10 +16,9 @@ def open_sink(url: str) -> Sink:
         from clientsuccess_connector.sinks.duckdb_sink import DuckDBSink  # noqa: PLC0415 (load only the driver needed)
 
         assert dest.path is not None
-        options = (
-            {"memory_limit": dest.options["memory_limit"]} if "memory_limit" in dest.options else {}
-        )
-        return DuckDBSink(dest.path, dest.masked, **options)
+        if "memory_limit" in dest.options:
+            return DuckDBSink(dest.path, dest.masked, memory_limit=dest.options["memory_limit"])
+        return DuckDBSink(dest.path, dest.masked)
     if dest.kind == "postgresql":
         from clientsuccess_connector.sinks.postgres_sink import PostgresSink  # noqa: PLC0415 (load only the driver needed)
 
