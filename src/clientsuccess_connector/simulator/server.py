@@ -124,7 +124,9 @@ def run_simulator(
         cfg = SimulatorConfig(**{**cfg.__dict__, **overrides})
     app = SimulatorApp(cfg)
     install_log_filter()
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    # proto=IPPROTO_TCP matters: asyncio only sets TCP_NODELAY on accepted TCP sockets it can
+    # recognise, and without it every response waits ~40 ms for a delayed ACK (Nagle).
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind((cfg.host, cfg.port))
     sock.listen(2048)
