@@ -93,3 +93,11 @@ def ordered_map(
     finally:
         for future in pending:
             future.cancel()
+
+
+def prefetch(items: Iterable[T], depth: int = 4) -> Iterator[T]:
+    """Iterate `items` on a background thread, up to `depth` ahead of the consumer.
+
+    Lets network reads overlap with whatever the consumer does (e.g. database writes).
+    """
+    return interleave([lambda: items], workers=1, buffer=depth)

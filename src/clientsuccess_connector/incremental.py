@@ -3,33 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from clientsuccess_connector.endpoint import Source
+from clientsuccess_connector.timestamps import format_timestamp, parse_timestamp
 
 DEFAULT_OVERLAP = timedelta(minutes=5)
-
-
-def parse_timestamp(value: Any) -> datetime | None:
-    """An ISO-8601 timestamp (with Z or offset, 0-9 fractional digits) as aware UTC, or None."""
-    if not isinstance(value, str) or len(value) < 10:
-        return None
-    text = value.strip().replace("Z", "+00:00").replace("z", "+00:00")
-    try:
-        parsed = datetime.fromisoformat(text)
-    except ValueError:
-        return None
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=UTC)
-    return parsed.astimezone(UTC)
-
-
-def format_timestamp(moment: datetime) -> str:
-    """`YYYY-MM-DDTHH:MM:SS.sssZ`, the form ClientSuccess writes."""
-    return (
-        moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
-    )
 
 
 def supports_incremental(source: Source) -> bool:

@@ -12,13 +12,18 @@ import hashlib
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
+from datetime import timedelta
 from typing import Any
 
 import httpx
 
 from clientsuccess_connector.errors import ConfigError, PaginationLoopError
+from clientsuccess_connector.timestamps import format_timestamp, parse_timestamp
 
-KINDS = ("auto", "envelope", "page_number", "offset", "cursor", "next_url", "link_header", "none")
+KINDS = (
+    "auto", "envelope", "page_number", "offset", "cursor", "next_url", "link_header", "keyset",
+    "none",
+)  # fmt: skip
 _ENVELOPE_KEYS = frozenset({"data", "totalPages", "last"})
 
 
@@ -63,6 +68,8 @@ class PaginationSpec:
     next_url_path: str = "next"
     total_pages_path: str | None = None
     max_pages: int | None = None
+    keyset_field: str = "modifiedTime"
+    keyset_param: str = "modifiedAfter"
 
     @classmethod
     def parse(cls, raw: str | Mapping[str, Any] | None, *, where: str) -> PaginationSpec:
@@ -236,6 +243,43 @@ class LinkHeaderPaginator(NextUrlPaginator):
         return self._follow(request, page, url)
 
 
+class KeysetPaginator(EnvelopePaginator):
+    """Ascending on a timestamp field, each page asks for records after the last one seen.
+
+    Unlike page numbers, this cannot skip a record when earlier records change while the read
+    pages through (a change moves a record to the end instead of shifting every page). The next
+    request starts 1 ms before the newest timestamp of the page, so records sharing it are read
+    again (the merge on the primary key absorbs them); a page whose records all share the same
+    instant moves on by page number instead.
+    """
+
+    def remaining(self, request: PageRequest, page: Page) -> list[PageRequest] | None:
+        return None  # each request depends on the page before it
+
+    def next(self, request: PageRequest, page: Page) -> PageRequest | None:
+        self._guard(page)
+        doc = page.document if isinstance(page.document, dict) else {}
+        if doc.get("last") is True or page.record_count < self._size():
+            return None
+        newest = max(
+            (m for r in page.records if (m := parse_timestamp(r.get(self.spec.keyset_field)))),
+            default=None,
+        )
+        if newest is None:
+            return super().next(request, page)
+        after = parse_timestamp(request.params.get(self.spec.keyset_param))
+        candidate = newest - timedelta(milliseconds=1)
+        if after is None or candidate > after:
+            token = f"{format_timestamp(candidate)}#0"
+            self._guard_token(token, "keyset position")
+            return request.with_params(
+                **{self.spec.keyset_param: format_timestamp(candidate), self.spec.page_param: 0}
+            )
+        number = int(request.params.get(self.spec.page_param, 0)) + 1
+        self._guard_token(f"{request.params.get(self.spec.keyset_param)}#{number}", "keyset page")
+        return request.with_params(**{self.spec.page_param: number})
+
+
 class AutoPaginator(Paginator):
     """Detects the scheme from the first response, then behaves as that paginator."""
 
@@ -292,6 +336,7 @@ _PAGINATORS: dict[str, type[Paginator]] = {
     "cursor": CursorPaginator,
     "next_url": NextUrlPaginator,
     "link_header": LinkHeaderPaginator,
+    "keyset": KeysetPaginator,
     "none": Paginator,
 }
 

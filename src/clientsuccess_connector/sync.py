@@ -11,10 +11,11 @@ import threading
 import time
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from clientsuccess_connector.concurrency import prefetch
 from clientsuccess_connector.connection import Connection, ConnectionStats
 from clientsuccess_connector.endpoint import Source
 from clientsuccess_connector.errors import ConfigError, ConnectorError
@@ -59,6 +60,7 @@ class SyncOptions:
     batch_size: int = DEFAULT_BATCH_SIZE
     overlap: timedelta = DEFAULT_OVERLAP
     stream_concurrency: int | None = None
+    prefetch_pages: int = 8
     lookups: Mapping[str, LookupTable] = field(default_factory=dict)
 
 
@@ -128,8 +130,14 @@ def _sync_stream(
             query = query_for(source, state, options.overlap)
             cursor = Cursor(source.incremental_field, datetime.now(UTC))
             result.incremental = "modifiedAfter" in query
+            # Keyset paging: records changed mid-read move to the end instead of shifting pages.
+            keyset = replace(
+                source.pagination, kind="keyset", keyset_field=source.incremental_field
+            )
+            source = replace(source, pagination=keyset)
         batch: list[dict[str, Any]] = []
-        for page in reader.pages(source, query_overrides=query, stats=stats):
+        pages = reader.pages(source, query_overrides=query, stats=stats)
+        for page in prefetch(pages, depth=options.prefetch_pages):
             batch.extend(page)
             if len(batch) >= options.batch_size:
                 _commit(sink, source, batch, cursor, result, progress)
