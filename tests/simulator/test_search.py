@@ -93,8 +93,15 @@ def test_bad_parameters_get_400_naming_them(
 def test_empty_result(shared_client: httpx.Client) -> None:
     """No match: data [], totalPages 0, first and last true."""
     body = shared_client.get("/clientNote/search", params={"clientId": 1}).json()
-    assert body == {"data": [], "first": True, "last": True, "page": 0, "size": 100,
-                    "totalPages": 0, "totalElements": 0}  # fmt: skip
+    assert body == {
+        "data": [],
+        "first": True,
+        "last": True,
+        "page": 0,
+        "size": 100,
+        "totalPages": 0,
+        "totalElements": 0,
+    }
 
 
 def test_default_order_is_newest_first(shared_client: httpx.Client) -> None:
@@ -153,8 +160,11 @@ def test_modified_after_both_forms(
 ) -> None:
     """modifiedAfter keeps records modified strictly after the instant, date or ISO form."""
     got = _all_pages(shared_client, "/contact/search", modifiedAfter=stamp, size=500)
-    want = {c["id"] for c in shared_simulator.store.records("contacts")
-            if c["modifiedTime"] > "2024-01-01T00:00:00.000Z"}  # fmt: skip
+    want = {
+        c["id"]
+        for c in shared_simulator.store.records("contacts")
+        if c["modifiedTime"] > "2024-01-01T00:00:00.000Z"
+    }
     assert {c["id"] for c in got} == want
 
 

@@ -107,7 +107,6 @@ class SimulatorApp:
         if path.startswith("/_simulator/"):
             body = await _read_body(receive)
             resp = admin.handle(self, method, path, body)
-            self.stats.record("admin", resp.status)
             await self._send(send, resp)
             return
         if path in AUTH_PATHS:

@@ -8,7 +8,7 @@ from typing import Any
 
 
 class Stats:
-    """Requests by route (template name, `auth`, `admin`, `unknown`) and status; faults by kind."""
+    """API requests by route (template name, `auth`, `unknown`) and status; faults by kind."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
