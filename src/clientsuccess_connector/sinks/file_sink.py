@@ -38,7 +38,7 @@ from clientsuccess_connector.sinks.stream_schema import StreamSchema
 
 MANIFEST = "_cs_state.json"
 PARTS_DIR = "_cs_parts"
-COMPACT_EVERY = 64
+COMPACT_EVERY = 256
 """Merge parts into the stream's file once this many are pending (and always on close)."""
 _TYPES_KEY = b"cs_types"
 
@@ -46,7 +46,7 @@ _TYPES_KEY = b"cs_types"
 class FileSink(Sink):
     """Lands streams as `<stream>.jsonl|csv|parquet` files in a directory."""
 
-    def __init__(self, directory: Path, url: str, fmt: str, memory_limit: str = "256MB") -> None:
+    def __init__(self, directory: Path, url: str, fmt: str, memory_limit: str = "128MB") -> None:
         self.url = url
         self.format = fmt
         self.dir = directory
@@ -64,6 +64,7 @@ class FileSink(Sink):
         self._con.execute("SET TimeZone = 'UTC'")
         self._con.execute(f"SET memory_limit = {sql_literal(memory_limit)}")
         self._con.execute("SET preserve_insertion_order = false")
+        self._con.execute("SET threads = 1")
         self._con.execute(f"SET temp_directory = {sql_literal(str(self.dir / PARTS_DIR / '.tmp'))}")
         self._recover()
 
@@ -194,24 +195,35 @@ class FileSink(Sink):
                 self._select(reader, columns, file_types, 0, from_text=self.format == "csv")
             )
         parts_dir = self.dir / PARTS_DIR / stream
+        # Parts with the same column types are read by one scan (the part number, from the file
+        # name, orders them); a schema change starts a new group.
+        groups: dict[bytes, list[Path]] = {}
         for number in self._entry(stream).get("parts", []):
             part = parts_dir / f"{number:08d}.parquet"
             meta = pq.read_schema(part).metadata or {}
-            part_types = orjson.loads(meta.get(_TYPES_KEY, b"{}"))
-            reader = f"read_parquet({sql_literal(str(part))})"
-            sources.append(self._select(reader, columns, part_types, int(number)))
+            groups.setdefault(meta.get(_TYPES_KEY, b"{}"), []).append(part)
+        for types_json, paths in groups.items():
+            files = ", ".join(sql_literal(str(p)) for p in paths)
+            reader = f"read_parquet([{files}], filename = true)"
+            seq = r"CAST(regexp_extract(filename, '(\d+)\.parquet$', 1) AS BIGINT)"
+            sources.append(self._select(reader, columns, orjson.loads(types_json), seq))
         names = ", ".join(quote(n) for n, _ in columns)
         if not sources:
             empty = ", ".join(f"CAST(NULL AS {DUCKDB_TYPES[t]}) AS {quote(n)}" for n, t in columns)
             return f"SELECT {empty} WHERE false"
         union = " UNION ALL ".join(sources)
         pk = [c.name for c in schema.columns.values() if not c.nullable]
-        if not pk:
+        if not pk or len(sources) == 1:  # one source: its keys are already unique
             return f"SELECT {names} FROM ({union})"
-        partition = ", ".join(quote(k) for k in pk)
+        # Latest row per key in bounded memory: aggregate only (key, seq), then stream every
+        # row through a semi join against it (a window over whole rows would hold them all).
+        keys = ", ".join(quote(k) for k in pk)
+        match = " AND ".join(f"u.{quote(k)} IS NOT DISTINCT FROM k.{quote(k)}" for k in pk)
         return (
-            f"SELECT {names} FROM ({union}) QUALIFY row_number() OVER "
-            f"(PARTITION BY {partition} ORDER BY _cs_seq DESC) = 1"
+            f"WITH u AS NOT MATERIALIZED ({union}), "
+            f"k AS (SELECT {keys}, max(_cs_seq) AS _cs_max FROM u GROUP BY {keys}) "
+            f"SELECT {', '.join('u.' + quote(n) for n, _ in columns)} FROM u SEMI JOIN k "
+            f"ON {match} AND u._cs_seq = k._cs_max"
         )
 
     def _read_data(self, path: Path, file_types: Mapping[str, ColumnType]) -> str:
@@ -238,7 +250,7 @@ class FileSink(Sink):
         reader: str,
         columns: list[tuple[str, ColumnType]],
         source_types: Mapping[str, ColumnType],
-        seq: int,
+        seq: int | str,
         from_text: bool = False,
     ) -> str:
         """One source (the merged file or a part) converted to the current column types.
@@ -288,11 +300,8 @@ class FileSink(Sink):
                 for c in columns
             ]
             options = "FORMAT JSON" if self.format == "jsonl" else "FORMAT CSV, HEADER"
-        pk = [c.name for c in schema.columns.values() if not c.nullable]
-        order = f" ORDER BY {', '.join(quote(k) for k in pk)}" if pk else ""
         self._con.execute(
-            f"COPY (SELECT {', '.join(outs)} FROM ({query}){order}) "
-            f"TO {sql_literal(str(tmp))} ({options})"
+            f"COPY (SELECT {', '.join(outs)} FROM ({query})) TO {sql_literal(str(tmp))} ({options})"
         )
         pending = {"file_types": {c.name: c.type for c in columns}, "parts": entry["parts"]}
         self._put_entry(stream, {**entry, "compacting": pending})
