@@ -213,7 +213,8 @@ class FileSink(Sink):
             return f"SELECT {empty} WHERE false"
         union = " UNION ALL ".join(sources)
         pk = [c.name for c in schema.columns.values() if not c.nullable]
-        if not pk or len(sources) == 1:  # one source: its keys are already unique
+        files = int(bool(file_types and data.exists())) + len(self._entry(stream).get("parts", []))
+        if not pk or files == 1:  # one file: its keys are already unique
             return f"SELECT {names} FROM ({union})"
         # Latest row per key in bounded memory: aggregate only (key, seq), then stream every
         # row through a semi join against it (a window over whole rows would hold them all).
