@@ -1,0 +1,99 @@
+"""Generate docs/templates.md (from the catalogue) and docs/cli-reference.md (from --help).
+
+.venv/bin/python scripts/gen_docs.py          # rewrite both files
+.venv/bin/python scripts/gen_docs.py --check  # exit 1 if either is out of date (run by tests)
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from clientsuccess_connector.catalog import catalog, settings
+from clientsuccess_connector.cli import cli
+
+DOCS = Path(__file__).resolve().parent.parent / "docs"
+
+
+def templates_md() -> str:
+    """Every template with its fields, from templates.yaml."""
+    s = settings()
+    lines = [
+        "# Endpoint templates",
+        "",
+        "Generated from `src/clientsuccess_connector/catalog/templates.yaml` by",
+        "`scripts/gen_docs.py`; do not edit by hand. `clientsuccess-connector templates NAME`",
+        "shows the same from the command line.",
+        "",
+        "Paths are relative to the base URL (`.../api/v1` or `.../v2`). *evidence* says how sure",
+        "we are of the path: **documented** (vendor docs or a recorded exchange), **community**",
+        "(third-party code written against the live API) or **inferred** (our best guess; the",
+        "simulator follows it, and one edit of the catalogue moves both sides).",
+        "",
+        f"Search pages hold {s.default_page_size} records by default (at most {s.max_page_size});",
+        f"bulk writes send {s.default_batch_size} records per request by default (at most",
+        f"{s.max_batch_size}).",
+        "",
+        "| template | kind | method | path | evidence |",
+        "|---|---|---|---|---|",
+    ]
+    for t in catalog().values():
+        lines.append(
+            f"| [`{t.name}`](#{t.name}) | {t.kind} | {t.method} | `{t.path}` | {t.evidence} |"
+        )
+    for t in catalog().values():
+        lines += ["", f"## {t.name}", "", f"**{t.title}** — {t.description}", ""]
+        lines.append(f"`{t.method} {t.path}` ({t.kind}, evidence: {t.evidence})")
+        if t.kind == "read":
+            lines += ["", f"- pagination: {t.pagination}; data path: `{t.data_path}`",
+                      f"- primary key: {', '.join(t.primary_key) or '-'}; incremental field: "
+                      f"{t.incremental_field or '-'}"]  # fmt: skip
+        if t.batch:
+            where = "the body is a JSON array" if t.batch == "$" else f"under `{t.batch}`"
+            lines += ["", f"- batch: {where}; per-item results at `{t.results_path}`"]
+        if t.upsert_keys:
+            lines += [f"- upsert matches on: {', '.join(t.upsert_keys)}"]
+        if t.params:
+            lines += ["", "| field | type | in | required | description |", "|---|---|---|---|---|"]
+            for p in t.params:
+                desc = p.description.replace("|", "\\|")
+                if p.enum:
+                    desc += f" One of: {', '.join(p.enum)}."
+                req = "yes" if p.required else ""
+                lines.append(f"| `{p.name}` | {p.type} | {p.location} | {req} | {desc} |")
+    return "\n".join(lines) + "\n"
+
+
+def cli_md() -> str:
+    """The --help text of every command."""
+    lines = ["# Command-line reference", ""]
+    lines += ["Generated from `--help` by `scripts/gen_docs.py`; do not edit by hand.", ""]
+    ctx = click.Context(cli, info_name="clientsuccess-connector", terminal_width=100)
+    lines += ["## clientsuccess-connector", "", "```", cli.get_help(ctx), "```"]
+    assert isinstance(cli, click.Group)
+    for name in sorted(cli.commands):
+        command = cli.commands[name]
+        sub = click.Context(command, info_name=name, parent=ctx, terminal_width=100)
+        lines += ["", f"## {name}", "", "```", command.get_help(sub), "```"]
+    return "\n".join(lines) + "\n"
+
+
+def main() -> None:
+    """Write (or with --check, compare) the generated docs."""
+    check = "--check" in sys.argv
+    stale = []
+    for name, text in (("templates.md", templates_md()), ("cli-reference.md", cli_md())):
+        path = DOCS / name
+        if check:
+            if not path.exists() or path.read_text(encoding="utf-8") != text:
+                stale.append(name)
+        else:
+            path.write_text(text, encoding="utf-8")
+    if stale:
+        sys.exit(f"out of date: {', '.join(stale)}; run .venv/bin/python scripts/gen_docs.py")
+
+
+if __name__ == "__main__":
+    main()
