@@ -1,0 +1,86 @@
+"""Behaviour particular to one destination, and the typing rules on their own."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from clientsuccess_connector.sinks import open_sink
+from clientsuccess_connector.sinks.typing_rules import infer_column, widen
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "result"),
+    [
+        ("integer", "float", "float"),
+        ("float", "integer", "float"),
+        ("integer", "text", "text"),
+        ("boolean", "integer", "text"),
+        ("timestamp", "integer", "text"),
+        ("timestamp", "text", "text"),
+        ("text", "json", "json"),
+        ("json", "integer", "json"),
+        (None, "boolean", "boolean"),
+        ("integer", None, "integer"),
+    ],
+)
+def test_widening_rules(old: str | None, new: str | None, result: str) -> None:
+    assert widen(old, new) == result  # type: ignore[arg-type]
+
+
+def test_inference_is_column_wise() -> None:
+    assert infer_column([True, False, None], None) == "boolean"
+    assert infer_column([1, True], None) == "text"
+    assert infer_column([1, 2.0], None) == "float"
+    assert infer_column([None, None], None) is None
+    assert infer_column(["2024-03-01T00:00:00Z", "x"], None) == "text"
+    assert infer_column(["2024-03-01T00:00:00Z"], "text") == "text"
+    assert infer_column([{"a": 1}, 3], None) == "json"
+    assert infer_column([2**70], None) == "integer"  # stored as text: see below
+
+
+def test_integers_beyond_64_bits_are_kept_exactly_as_text(tmp_path: Path) -> None:
+    with open_sink(f"duckdb:///{tmp_path / 'x.duckdb'}") as sink:
+        sink.write_batch("s", [{"id": 1, "big": 2**70}], ["id"])
+        assert sink.read_rows("s")[0]["big"] == str(2**70)
+
+
+def test_duckdb_keys_differing_only_in_case_get_their_own_columns(tmp_path: Path) -> None:
+    with open_sink(f"duckdb:///{tmp_path / 'x.duckdb'}") as sink:
+        sink.write_batch("s", [{"id": 1, "Name": "upper", "name": "lower"}], ["id"])
+        row = sink.read_rows("s")[0]
+    assert row["Name"] == "upper"
+    assert row["name_2"] == "lower"
+
+
+def test_postgres_rejecting_a_value_rolls_back_rows_schema_and_state(postgres_url: str) -> None:
+    with open_sink(postgres_url) as sink:
+        sink.write_batch("s", [{"id": 1, "v": "ok"}], ["id"], state={"cursor": 1})
+        with pytest.raises(psycopg.Error):  # PostgreSQL text cannot hold NUL characters
+            sink.write_batch(
+                "s",
+                [{"id": 2, "v": "fine", "w": 1}, {"id": 3, "v": "bad\x00"}],
+                ["id"],
+                {"cursor": 2},
+            )
+        assert sink.row_count("s") == 1
+        assert [c.name for c in sink.schema("s")] == ["id", "v", "_cs_synced_at"]
+        assert sink.get_state("s") == {"cursor": 1}
+        assert sink.write_batch("s", [{"id": 2, "v": "fine", "w": 1}], ["id"], {"cursor": 2}) == 1
+        assert sink.get_state("s") == {"cursor": 2}
+
+
+def test_postgres_schema_option_creates_the_schema(postgres_url: str) -> None:
+    with open_sink(postgres_url) as sink:
+        sink.write_batch("Mixed Case", [{"id": 1}], ["id"])
+        assert sink.streams() == ["Mixed Case"]
+    schema = postgres_url.rsplit("schema=", 1)[1]
+    with psycopg.connect(postgres_url.split("?", 1)[0]) as con:
+        tables = con.execute(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = %s "
+            "ORDER BY table_name",
+            [schema],
+        ).fetchall()
+    assert [t[0] for t in tables] == ["Mixed Case", "_cs_schema", "_cs_state"]
