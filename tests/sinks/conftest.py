@@ -17,7 +17,13 @@ import pytest
 from psycopg import sql
 
 DEFAULT_POSTGRES_URL = "postgresql://postgres@127.0.0.1:5432/test"
-DESTINATION_KINDS = ["duckdb", "postgresql", "jsonl", "csv", "parquet"]
+DESTINATION_KINDS = [
+    "duckdb",
+    pytest.param("postgresql", marks=pytest.mark.postgres),
+    "jsonl",
+    "csv",
+    "parquet",
+]
 
 
 def _server_url() -> str:

@@ -55,6 +55,7 @@ def test_duckdb_keys_differing_only_in_case_get_their_own_columns(tmp_path: Path
     assert row["name_2"] == "lower"
 
 
+@pytest.mark.postgres
 def test_postgres_rejecting_a_value_rolls_back_rows_schema_and_state(postgres_url: str) -> None:
     with open_sink(postgres_url) as sink:
         sink.write_batch("s", [{"id": 1, "v": "ok"}], ["id"], state={"cursor": 1})
@@ -72,6 +73,7 @@ def test_postgres_rejecting_a_value_rolls_back_rows_schema_and_state(postgres_ur
         assert sink.get_state("s") == {"cursor": 2}
 
 
+@pytest.mark.postgres
 def test_postgres_schema_option_creates_the_schema(postgres_url: str) -> None:
     with open_sink(postgres_url) as sink:
         sink.write_batch("Mixed Case", [{"id": 1}], ["id"])

@@ -62,6 +62,7 @@ def test_bad_url_message_masks_the_password() -> None:
     assert "topsecret" not in str(info.value)
 
 
+@pytest.mark.postgres
 def test_sink_url_attribute_masks_the_password(postgres_url: str) -> None:
     parts = urlsplit(postgres_url)
     if parts.password is None:  # trust auth ignores a password, so add one to see it masked
