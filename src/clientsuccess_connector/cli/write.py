@@ -7,8 +7,10 @@ from pathlib import Path
 from typing import Any
 
 import click
+import orjson
 
 from clientsuccess_connector.cli.app import cli
+from clientsuccess_connector.cli.progress import StreamProgress
 from clientsuccess_connector.connection import Connection, ConnectionSettings
 from clientsuccess_connector.errors import ConfigError
 from clientsuccess_connector.flow import load_flow
@@ -101,12 +103,18 @@ def write_command(
         settings = settings.with_overrides(max_concurrency=concurrency)
     if not dry_run:
         settings.require_credentials()
-    quiet = bool(ctx.find_root().params.get("quiet"))
+    root = ctx.find_root().params
+    quiet, log_format = bool(root.get("quiet")), str(root.get("log_format") or "text")
 
     def warn(text: str) -> None:
         click.echo(text, err=True)
 
-    with Connection(settings) as conn:
+    progress = StreamProgress(quiet=quiet or dry_run, log_format=log_format)
+
+    def advance(rows: int) -> None:
+        progress(template, rows)
+
+    with Connection(settings) as conn, progress:
         if flow is not None and template in flow.writes and input_spec is None:
             entry: dict[str, Any] = dict(flow.writes[template])
             entry.update(_overrides(maps, sets, params, batch_size, results))
@@ -118,6 +126,7 @@ def write_command(
                 dry_run=dry_run,
                 retry_unknown=retry_unknown,
                 warn=warn,
+                progress=advance,
             )
         else:
             if input_spec is None:
@@ -137,8 +146,9 @@ def write_command(
                 dry_run=dry_run,
                 retry_unknown=retry_unknown,
                 warn=warn,
+                progress=advance,
             )
-    _report(summary, quiet=quiet, results=results)
+    _report(summary, quiet=quiet, results=results, log_format=log_format)
 
 
 def _overrides(
@@ -162,7 +172,19 @@ def _overrides(
     return extra
 
 
-def _report(summary: WriteSummary, *, quiet: bool, results: Path | None) -> None:
+def _report(summary: WriteSummary, *, quiet: bool, results: Path | None, log_format: str) -> None:
+    if log_format == "json":
+        line = {
+            "event": "summary", "template": summary.template, "ok": summary.ok,
+            "error": summary.error, "skipped": summary.skipped, "requests": summary.requests,
+            "seconds": round(summary.seconds, 3),
+            "rows_per_second": round(summary.rows_per_second, 1), "dry_run": summary.dry_run,
+            "errors": [{"row": row, "error": text} for row, text in summary.first_errors],
+        }  # fmt: skip
+        click.echo(orjson.dumps(line).decode(), err=True)
+        if summary.error:
+            sys.exit(1)
+        return
     if not quiet:
         for row, message in summary.first_errors:
             click.echo(f"row {row}: {message}", err=True)

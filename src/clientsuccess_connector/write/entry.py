@@ -11,7 +11,7 @@ from clientsuccess_connector.errors import ConfigError
 from clientsuccess_connector.inputs import read_input
 from clientsuccess_connector.write.executor import WriteSummary, write_records
 
-_ENTRY_KEYS = ("template", "input", "map", "set", "params", "batch_size", "results")
+_ENTRY_KEYS = ("template", "input", "map", "set", "params", "batch_size", "results", "dry_run")
 
 
 def write_input(
@@ -28,6 +28,7 @@ def write_input(
     retry_unknown: bool = False,
     echo: Callable[[str], None] | None = None,
     warn: Callable[[str], None] | None = None,
+    progress: Callable[[int], None] | None = None,
 ) -> WriteSummary:
     """`write_records` over an input spec: a file, `-`, or a duckdb:// / postgresql:// URL."""
     return write_records(
@@ -43,6 +44,7 @@ def write_input(
         retry_unknown=retry_unknown,
         echo=echo,
         warn=warn,
+        progress=progress,
     )
 
 
@@ -69,11 +71,12 @@ def run_write_entry(
     retry_unknown: bool = False,
     echo: Callable[[str], None] | None = None,
     warn: Callable[[str], None] | None = None,
+    progress: Callable[[int], None] | None = None,
 ) -> WriteSummary:
     """Run one parsed `writes:` entry of a flow file.
 
-    `entry` is `{template, input, map, set, params, batch_size, results}`; relative `input` and
-    `results` paths are taken from `base_dir` (the flow file's folder).
+    `entry` is `{template, input, map, set, params, batch_size, results, dry_run}`; relative
+    `input` and `results` paths are taken from `base_dir` (the flow file's folder).
     """
     unknown = sorted(set(entry) - set(_ENTRY_KEYS))
     if unknown:
@@ -96,8 +99,9 @@ def run_write_entry(
         params=_mapping(entry, "params", name),
         batch_size=batch_size,
         results=_relative(str(results), base_dir) if results else None,
-        dry_run=dry_run,
+        dry_run=dry_run or bool(entry.get("dry_run")),
         retry_unknown=retry_unknown,
         echo=echo,
         warn=warn,
+        progress=progress,
     )

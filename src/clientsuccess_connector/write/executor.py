@@ -32,6 +32,7 @@ from clientsuccess_connector.write.recovery import UNKNOWN_MESSAGE, finder_for, 
 _MAYBE_ACTED = frozenset({500, 502, 504})  # a POST answered so may have been carried out
 _EXCERPT = 300
 _SHOWN_ERRORS = 20
+_PROGRESS_SECONDS = 1.0
 _RECOVERY_ROUNDS = 2  # look-ups and safe re-sends after an unknown outcome, per unit
 
 
@@ -103,8 +104,12 @@ class _Writer:
         workers: int,
         echo: Callable[[str], None],
         warn: Callable[[str], None],
+        progress: Callable[[int], None] | None = None,
     ) -> None:
         self.conn = connection
+        self.progress = progress
+        self._unreported = 0
+        self._reported_at = time.monotonic()
         self.template = template
         self.mapper = mapper
         self.batcher = Batcher(template, mapper, batch_size)
@@ -142,13 +147,24 @@ class _Writer:
             self.summary.seconds = time.monotonic() - started
             self.ledger.close()
         self._collect(inflight)
+        self._report_progress(0, final=True)
         return self.summary
 
     def _collect(self, futures: Iterable[Future[list[RowResult]]]) -> None:
         for future in futures:
             self._count(future.result())  # re-raises a fatal error (bad credentials)
 
+    def _report_progress(self, rows: int, *, final: bool = False) -> None:
+        if self.progress is None:
+            return
+        self._unreported += rows
+        now = time.monotonic()
+        if self._unreported and (final or now - self._reported_at >= _PROGRESS_SECONDS):
+            self.progress(self._unreported)
+            self._unreported, self._reported_at = 0, now
+
     def _count(self, results: list[RowResult]) -> None:
+        self._report_progress(len(results))
         for result in results:
             if result.status == "ok":
                 self.summary.ok += 1
@@ -417,6 +433,7 @@ def write_records(
     retry_unknown: bool = False,
     echo: Callable[[str], None] | None = None,
     warn: Callable[[str], None] | None = None,
+    progress: Callable[[int], None] | None = None,
 ) -> WriteSummary:
     """Write `rows` through the write template `template_name` and return what happened.
 
@@ -425,6 +442,7 @@ def write_records(
     `params` fixed template parameters (`-p`, e.g. loggingLevel or a path id). `results` is the
     ledger file: rows already ok there are skipped. `dry_run` prints each request via `echo`
     (stdout by default) and sends nothing. Rows that fail are counted in `summary.error`.
+    `progress(n)` is told, about once a second, how many more rows have finished.
     """
     template = get_template(template_name)
     if template.kind != "write":
@@ -448,5 +466,6 @@ def write_records(
         workers=connection.settings.max_concurrency,
         echo=echo or _stdout,
         warn=warn or _stderr,
+        progress=progress,
     )
     return writer.run(rows)
