@@ -43,15 +43,13 @@ class Change:
 @dataclass
 class PreparedBatch:
     """A batch ready to load: the schema after it, the changes to apply first, and its columns
-    as Arrow arrays (timestamps already parsed) and as Python values (timestamps as strings,
-    json as serialized text) for COPY-style loaders."""
+    as Arrow arrays (timestamps parsed, json as serialized text)."""
 
     schema: StreamSchema
     changes: list[Change]
     primary_key: list[str]
     names: list[str]
     arrays: dict[str, pa.Array]
-    values: dict[str, list[Any]]
     types: dict[str, ColumnType]
     rows: int
 
@@ -60,8 +58,8 @@ class PreparedBatch:
         return pa.table({n: self.arrays[n] for n in self.names})
 
     def python_rows(self) -> list[tuple[Any, ...]]:
-        """Row tuples in `names` order (for COPY)."""
-        return list(zip(*(self.values[n] for n in self.names), strict=True))
+        """Row tuples in `names` order (for COPY): json as text, timestamps as datetimes."""
+        return list(zip(*(self.arrays[n].to_pylist() for n in self.names), strict=True))
 
 
 def dedupe(
@@ -137,7 +135,6 @@ def prepare_batch(
     changes: list[Change] = []
     names: list[str] = []
     arrays: dict[str, pa.Array] = {}
-    values: dict[str, list[Any]] = {}
     types: dict[str, ColumnType] = {}
     pk_names = [new_schema.column_for(k) for k in primary_key]
     keys = record_keys(rows)
@@ -150,7 +147,7 @@ def prepare_batch(
         state = new_schema.columns.get(name)
         known = state.type if state else None
         inferred = infer_column(raw, known)
-        arrow, converted, final = _convert(raw, inferred)
+        arrow, final = _convert(raw, inferred)
         if state is None:
             state = ColumnState(name, final if inferred is not None else None, name not in pk_names)
             new_schema.columns[name] = state
@@ -159,35 +156,37 @@ def prepare_batch(
             changes.append(Change(name, state.effective_type, final))
             state.type = final
         names.append(name)
-        arrays[name], values[name], types[name] = arrow, converted, state.effective_type
-    return PreparedBatch(new_schema, changes, pk_names, names, arrays, values, types, len(rows))
+        arrays[name], types[name] = arrow, state.effective_type
+    return PreparedBatch(new_schema, changes, pk_names, names, arrays, types, len(rows))
 
 
-def _convert(raw: list[Any], kind: ColumnType | None) -> tuple[pa.Array, list[Any], ColumnType]:
-    """Values converted for a column of type `kind` (None: all nulls, stored as text).
+def _convert(raw: list[Any], kind: ColumnType | None) -> tuple[pa.Array, ColumnType]:
+    """The column as an Arrow array of type `kind` (None: all nulls, stored as text).
     A timestamp string Arrow cannot parse (e.g. 30 February) makes the column text."""
     if kind is None:
-        return pa.nulls(len(raw), ARROW_TYPES["text"]), raw, "text"
-    if kind == "timestamp":
-        texts = [_timestamp_text(v) for v in raw]
-        try:
-            arr = pc.cast(pa.array(texts, pa.string()), ARROW_TYPES["timestamp"])
-        except pa.ArrowInvalid:
-            return _convert(raw, "text")
-        return arr, texts, "timestamp"
-    if kind == "text":
-        texts = raw if _only(raw, str) else [to_text(v) for v in raw]
-        return pa.array(texts, ARROW_TYPES["text"]), texts, "text"
-    if kind == "json":
-        texts = [None if v is None else dump_json(v) for v in raw]
-        return pa.array(texts, ARROW_TYPES["json"]), texts, "json"
-    if kind == "float":
-        floats = raw if _only(raw, float) else [None if v is None else float(v) for v in raw]
-        return pa.array(floats, ARROW_TYPES["float"]), floats, "float"
+        return pa.nulls(len(raw), ARROW_TYPES["text"]), "text"
     try:
-        return pa.array(raw, ARROW_TYPES[kind]), raw, kind
-    except (OverflowError, pa.ArrowInvalid):  # an int beyond 64 bits: keep it exactly, as text
+        if kind == "timestamp":
+            texts = raw if _only(raw, str) else [_timestamp_text(v) for v in raw]
+            return pc.cast(pa.array(texts, pa.string()), ARROW_TYPES["timestamp"]), kind
+        if kind == "text":
+            texts = raw if _only(raw, str) else [to_text(v) for v in raw]
+            return pa.array(texts, ARROW_TYPES["text"]), kind
+        if kind == "json":
+            return pa.array(_json_texts(raw), ARROW_TYPES["json"]), kind
+        return pa.array(raw, ARROW_TYPES[kind]), kind
+    except (OverflowError, pa.ArrowInvalid):  # a bad date, or an int beyond 64 bits: as text
+        if kind == "text":
+            raise
         return _convert(raw, "text")
+
+
+def _json_texts(raw: list[Any]) -> list[str | None]:
+    dumps = orjson.dumps
+    try:
+        return [None if v is None else dumps(v).decode() for v in raw]
+    except TypeError:  # e.g. an int beyond 64 bits: the stdlib writes it exactly
+        return [None if v is None else dump_json(v) for v in raw]
 
 
 def _only(raw: list[Any], kind: type) -> bool:

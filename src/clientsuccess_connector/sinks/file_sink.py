@@ -213,8 +213,10 @@ class FileSink(Sink):
             return f"SELECT {empty} WHERE false"
         union = " UNION ALL ".join(sources)
         pk = [c.name for c in schema.columns.values() if not c.nullable]
-        files = int(bool(file_types and data.exists())) + len(self._entry(stream).get("parts", []))
-        if not pk or files == 1:  # one file: its keys are already unique
+        file_count = len(self._entry(stream).get("parts", []))
+        if file_types and data.exists():
+            file_count += 1
+        if not pk or file_count == 1:  # one file: its keys are already unique
             return f"SELECT {names} FROM ({union})"
         # Latest row per key in bounded memory: aggregate only (key, seq), then stream every
         # row through a semi join against it (a window over whole rows would hold them all).

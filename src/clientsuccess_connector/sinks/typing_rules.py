@@ -74,11 +74,14 @@ def infer_column(values: list[Any], known: ColumnType | None) -> ColumnType | No
 
 def all_timestamps(values: list[Any]) -> bool:
     """True if every str in `values` is a timestamp string (checked in Arrow, vectorised)."""
-    strings = [v for v in values if type(v) is str]
-    first = strings[0] if strings else ""
+    first = next((v for v in values if type(v) is str), "")
     if not TIMESTAMP_RE.fullmatch(first):
         return False
-    matches = pc.match_substring_regex(pa.array(strings, pa.string()), _TIMESTAMP_ANCHORED)
+    try:
+        strings = pa.array(values, pa.string())
+    except (pa.ArrowInvalid, pa.ArrowTypeError):  # datetime objects among the strings
+        strings = pa.array([v for v in values if type(v) is str], pa.string())
+    matches = pc.match_substring_regex(strings, _TIMESTAMP_ANCHORED)
     return bool(pc.all(matches).as_py())
 
 
