@@ -58,7 +58,7 @@ def test_fan_out_from_a_csv_file_with_a_date_macro(
 
 
 def test_hostile_lookup_values_stay_in_their_segment(simulator: SimulatorHandle) -> None:
-    """`../admin?x=1` as a contract id is sent as one encoded segment and rejected as an id."""
+    """`../admin?x=1` as a contract id stays one segment: the server rejects it as an id (400)."""
     table = LookupTable.from_records("contracts", [{"id": "../admin?x=1"}])
     source = resolve(
         SourceSpec("notes", template="search_contract_notes",

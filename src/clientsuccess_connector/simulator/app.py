@@ -112,7 +112,10 @@ class SimulatorApp:
         if path in AUTH_PATHS:
             await self._auth_route(scope, receive, send, method, path)
             return
-        match = self.router.match(method, path)
+        # Route on the raw (still percent-encoded) path, as a real server does: an encoded "/"
+        # inside a path parameter must not split it into two segments.
+        raw_path = scope.get("raw_path") or path.encode()
+        match = self.router.match(method, raw_path.decode("latin-1"))
         if not isinstance(match, Match):
             status = 405 if match is False else 404
             text = (

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from urllib.parse import unquote
 
 from clientsuccess_connector.catalog import Template, catalog
 
@@ -59,6 +60,7 @@ class Router:
             if t_method == method:
                 if any((m2, rest) in self._static for m2 in ("GET", "POST", "PUT", "PATCH")):
                     continue
-                return Match(template, m.groupdict(), prefix)
+                params = {k: unquote(v) for k, v in m.groupdict().items()}
+                return Match(template, params, prefix)
             other_method = True
         return False if other_method else None
