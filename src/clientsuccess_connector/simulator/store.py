@@ -25,6 +25,10 @@ _UUID_RESOURCES = {"clients", "contacts", "contracts", "pulses", "products", "co
 _QUERY_CACHE_LIMIT = 512
 
 
+def _index_key(rec: Record, fields: tuple[str, ...]) -> tuple[Any, ...]:
+    return tuple(v.casefold() if isinstance(v := rec.get(f), str) else v for f in fields)
+
+
 class Resource:
     """The records of one resource and their caches."""
 
@@ -43,6 +47,36 @@ class Resource:
             self.order = list(rec)
             break
         self.fields: set[str] = set(self.order)
+        self.indexes: dict[tuple[str, ...], dict[tuple[Any, ...], Any]] = {}
+
+    def find_by(self, fields: tuple[str, ...], key: tuple[Any, ...]) -> Record | None:
+        """The record whose `fields` (strings case-folded) equal `key`, through a lazy index.
+
+        The index is kept current by `index_put`; an entry gone stale (a record whose key
+        changed in place) is caught by re-checking the record, then the index is rebuilt.
+        """
+        index = self.indexes.get(fields)
+        if index is None:
+            index = self.indexes[fields] = {
+                _index_key(rec, fields): rid for rid, rec in self.records.items()
+            }
+        rid = index.get(key)
+        rec = self.records.get(rid) if rid is not None else None
+        if rec is not None and _index_key(rec, fields) == key:
+            return rec
+        if rid is not None:  # stale: rebuild once and look again
+            del self.indexes[fields]
+            rebuilt = self.indexes[fields] = {
+                _index_key(r, fields): i for i, r in self.records.items()
+            }
+            found = rebuilt.get(key)
+            return self.records.get(found) if found is not None else None
+        return None
+
+    def index_put(self, rid: Any, rec: Record) -> None:
+        """Keep every built index current after a record was written."""
+        for fields, index in self.indexes.items():
+            index[_index_key(rec, fields)] = rid
 
     def body(self, rid: Any) -> bytes:
         """The JSON bytes of one record (cached)."""
@@ -150,6 +184,7 @@ class Store:
             if rec.get("uuid") and name in _UUID_RESOURCES:
                 res.by_uuid[rec["uuid"]] = rid
             res.fields.update(rec)
+            res.index_put(rid, rec)
             res.changed(rid)
 
     def delete(self, name: str, rid: Any) -> bool:

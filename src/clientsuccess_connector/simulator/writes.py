@@ -268,10 +268,6 @@ def _path_record(
     return rec
 
 
-def _folded(value: Any) -> Any:
-    return value.casefold() if isinstance(value, str) else value
-
-
 def _upsert_match(
     app: SimulatorApp, resource: str, keys: tuple[str, ...], values: dict[str, Any]
 ) -> Record | None:
@@ -282,10 +278,8 @@ def _upsert_match(
         if value is None:
             return None
         wanted.append((alias.get(key, key), value.casefold() if isinstance(value, str) else value))
-    for rec in app.store.resource(resource).records.values():
-        if all(_folded(rec.get(f)) == v for f, v in wanted):
-            return rec
-    return None
+    fields = tuple(f for f, _ in wanted)
+    return app.store.resource(resource).find_by(fields, tuple(v for _, v in wanted))
 
 
 def upsert_record(
