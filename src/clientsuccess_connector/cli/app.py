@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from typing import Any
 
@@ -11,8 +12,45 @@ from clientsuccess_connector._version import __version__
 from clientsuccess_connector.errors import ConnectorError
 
 
+def _mask_env_secrets(text: str) -> str:
+    """Mask credentials from the environment in a message we did not compose ourselves."""
+    for name in ("CLIENTSUCCESS_API_KEY", "CLIENTSUCCESS_PASSWORD"):
+        secret = os.environ.get(name)
+        if secret and len(secret) >= 4:
+            text = text.replace(secret, "***")
+    return text
+
+
+def _to_root(ctx: click.Context, param: click.Parameter, value: Any) -> None:
+    """Store a subcommand's copy of a global option where every command reads it."""
+    if value is not None and param.name is not None:
+        ctx.find_root().params[param.name] = value
+
+
+def _global_options() -> list[click.Parameter]:
+    """--quiet, --log-format and --debug, accepted after any command name too."""
+    return [
+        click.Option(["--quiet", "-q"], is_flag=True, default=None, expose_value=False,
+                     callback=_to_root, help="Print only results and errors."),
+        click.Option(["--log-format"], type=click.Choice(["text", "json"]), default=None,
+                     expose_value=False, callback=_to_root,
+                     help="Format of log lines on stderr [text]."),
+        click.Option(["--debug"], is_flag=True, default=None, expose_value=False,
+                     callback=_to_root, help="Show full tracebacks instead of one-line errors."),
+    ]  # fmt: skip
+
+
 class ErrorBoundaryGroup(click.Group):
-    """Turns ConnectorError into `error: <one line>` and its exit code, unless --debug."""
+    """Turns ConnectorError into `error: <one line>` and its exit code, unless --debug.
+
+    Every command also accepts the global options after its name
+    (`sync --quiet` as well as `--quiet sync`).
+    """
+
+    def add_command(self, cmd: click.Command, name: str | None = None) -> None:
+        existing = {opt for p in cmd.params for opt in getattr(p, "opts", [])}
+        cmd.params.extend(o for o in _global_options() if not set(o.opts) & existing)
+        super().add_command(cmd, name)
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -22,6 +60,21 @@ class ErrorBoundaryGroup(click.Group):
                 raise
             click.echo(f"error: {exc}", err=True)
             sys.exit(exc.exit_code)
+        except (click.ClickException, click.exceptions.Exit, click.Abort):
+            raise
+        except KeyboardInterrupt:
+            click.echo("interrupted", err=True)
+            sys.exit(130)
+        except Exception as exc:
+            if ctx.find_root().params.get("debug"):
+                raise
+            text = _mask_env_secrets(str(exc).splitlines()[0] if str(exc) else "")
+            click.echo(
+                f"error: unexpected {type(exc).__name__}: {text} (this is a bug; run with "
+                "--debug for the traceback and report it)",
+                err=True,
+            )
+            sys.exit(1)
 
 
 @click.group(cls=ErrorBoundaryGroup, context_settings={"help_option_names": ["-h", "--help"]})
