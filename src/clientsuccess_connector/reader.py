@@ -7,6 +7,7 @@ tells the page count, the remaining pages are fetched concurrently too (in order
 
 from __future__ import annotations
 
+import functools
 import itertools
 from collections.abc import Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
@@ -85,11 +86,8 @@ class Reader:
         """
         if query_overrides:
             source = replace(source, query={**source.query, **query_overrides})
-        cap = (
-            min(x for x in (limit, source.max_records, None) if x is not None)
-            if (limit is not None or source.max_records is not None)
-            else None
-        )
+        caps = [c for c in (limit, source.max_records) if c is not None]
+        cap = min(caps) if caps else None
         dates = self._dates(source)
         rows = self._lookup_rows(source)
         run = _Run(self, source, dates, stats)
@@ -97,7 +95,7 @@ class Reader:
             batches: Iterator[list[Record]] = run.unit({})
         else:
             batches = interleave(
-                (lambda row=row: run.unit(row) for row in rows),  # type: ignore[misc]
+                (functools.partial(run.unit, row) for row in rows),
                 workers=self._workers,
                 buffer=self._workers * 2,
             )
