@@ -6,7 +6,12 @@ from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from types import TracebackType
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
+
+from clientsuccess_connector.errors import ConfigError
+
+if TYPE_CHECKING:
+    from clientsuccess_connector.sinks.stream_schema import StreamSchema
 
 ColumnType = Literal["integer", "float", "boolean", "timestamp", "text", "json"]
 COLUMN_TYPES: tuple[ColumnType, ...] = ("integer", "float", "boolean", "timestamp", "text", "json")
@@ -71,6 +76,21 @@ class Sink(ABC):
     def read_rows(self, stream: str) -> list[dict[str, Any]]:
         """Every row of `stream` as Python values: json columns decoded, timestamp columns as
         timezone-aware UTC datetimes. Meant for tests and demos (loads all rows in memory)."""
+
+    @abstractmethod
+    def _load_schema(self, stream: str) -> StreamSchema | None:
+        """The stored schema of `stream`, or None when it has no table yet."""
+
+    def _require(self, stream: str) -> StreamSchema:
+        """The schema of `stream`, or a ConfigError that lists the streams there are."""
+        schema = self._load_schema(stream)
+        if schema is None:
+            known = ", ".join(self.streams()) or "none yet"
+            raise ConfigError(
+                f"stream {stream!r} is not in {self.url} (streams there: {known}); "
+                "run a sync for it first or check the name"
+            )
+        return schema
 
     @abstractmethod
     def close(self) -> None:

@@ -351,16 +351,6 @@ class FileSink(Sink):
         self._schemas[stream] = schema
         return schema
 
-    def _require(self, stream: str) -> StreamSchema:
-        schema = self._load_schema(stream)
-        if schema is None:
-            known = ", ".join(self.streams()) or "none yet"
-            raise ConfigError(
-                f"stream {stream!r} is not in {self.url} (streams there: {known}); "
-                "run a sync for it first or check the name"
-            )
-        return schema
-
     def schema(self, stream: str) -> list[Column]:
         with self._lock:
             return self._require(stream).to_columns()

@@ -246,16 +246,6 @@ class PostgresSink(Sink):
         ).fetchall()
         return {r[0] for r in rows if not r[0].startswith("_cs_")}
 
-    def _require(self, stream: str) -> StreamSchema:
-        schema = self._load_schema(stream)
-        if schema is None:
-            known = ", ".join(self.streams()) or "none yet"
-            raise ConfigError(
-                f"stream {stream!r} is not in {self.url} (streams there: {known}); "
-                "run a sync for it first or check the name"
-            )
-        return schema
-
     def schema(self, stream: str) -> list[Column]:
         with self._lock:
             return self._require(stream).to_columns()
