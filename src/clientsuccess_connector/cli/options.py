@@ -86,39 +86,26 @@ def build_source(
             parsed_body = orjson.loads(body)
         except orjson.JSONDecodeError as exc:
             raise ConfigError(f"--body is not valid JSON: {exc}") from None
+    common: dict[str, Any] = {
+        "params": values,
+        "headers": ",".join(headers) or None,
+        "data_path": data_path,
+        "metadata_path": metadata_path,
+        "date_format": date_format,
+        "time_unit": time_unit,
+        "pagination": pagination,
+        "page_size": page_size,
+    }
     if url:
-        spec = SourceSpec(
-            name=name or "manual",
-            url=url,
-            method=method,
-            params=values,
-            body=parsed_body,
-            headers=",".join(headers) or None,
-            data_path=data_path,
-            metadata_path=metadata_path,
-            date_format=date_format,
-            time_unit=time_unit,
-            pagination=pagination,
-            page_size=page_size,
-        )
-        return spec, flow
+        return SourceSpec(
+            name or "manual", url=url, method=method, body=parsed_body, **common
+        ), flow
     if not name:
         raise ConfigError(
             "give a template name (see `templates`), --url for a manual endpoint, "
             "or --flow FILE with a source name"
         )
-    spec = SourceSpec(
-        name=name,
-        template=name,
-        params=values,
-        headers=",".join(headers) or None,
-        data_path=data_path,
-        metadata_path=metadata_path,
-        date_format=date_format,
-        time_unit=time_unit,
-        pagination=pagination,
-        page_size=page_size,
-    )
+    spec = SourceSpec(name, template=name, **common)
     return spec, flow
 
 
