@@ -32,6 +32,7 @@ QueryParams = Mapping[str, Any]
 Validator = Callable[[httpx.Response], Any]
 _AUTH_HEADERS = ("authorization", "x-api-key")
 _BODY_EXCERPT = 300
+_MAX_RELOGINS = 3  # per request: a 401 for a token not refused before renews it
 
 
 class Connection:
@@ -241,7 +242,7 @@ class Connection:
     ) -> httpx.Response:
         started = self._clock()
         attempt = 0
-        relogged = False
+        refused: set[str] = set()  # session tokens the API refused during this request
         while True:
             attempt += 1
             token = None
@@ -271,9 +272,17 @@ class Connection:
                 ) from exc
             else:
                 status = response.status_code
-                if status == 401 and token is not None and self._token and not relogged:
+                if (
+                    status == 401
+                    and token is not None
+                    and self._token
+                    and token not in refused
+                    and len(refused) < _MAX_RELOGINS
+                ):
+                    # Each token gets one chance: another request may have had the renewed
+                    # token revoked in the meantime, which is no reason to fail this one.
                     self._token.invalidate(token)
-                    relogged = True
+                    refused.add(token)
                     attempt -= 1  # a re-login is not a failed attempt
                     continue
                 if status < 400:
