@@ -227,7 +227,11 @@ class Connection:
             "POST", self.settings.login_url, data=login_form(self.settings)
         )
         return self._send_with_retries(
-            request, idempotent=True, raise_for_status=False, validate=None, authenticate=False
+            request,
+            idempotent=True,
+            raise_for_status=False,
+            validate=_complete_json,  # a truncated answer is retried like any other read
+            authenticate=False,
         )
 
     def _send_with_retries(
@@ -379,6 +383,14 @@ class Connection:
             lines.append("")
             lines.append(body.decode("utf-8", errors="replace"))
         return self.mask("\n".join(lines))
+
+
+def _complete_json(response: httpx.Response) -> None:
+    """Raise DataError (no excerpt: it may hold a token) when a body is not complete JSON."""
+    try:
+        orjson.loads(response.content)
+    except orjson.JSONDecodeError:
+        raise DataError(f"the answer from {response.request.url} is not complete JSON") from None
 
 
 def _param_text(value: Any) -> str:
