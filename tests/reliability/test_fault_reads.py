@@ -29,7 +29,7 @@ from tests.reliability.helpers import (
     simulator,
 )
 
-SEEDS = (1, 2, 3)
+SEEDS = (1, 2)
 PAGE_SIZE = 15
 
 
