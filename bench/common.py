@@ -11,7 +11,9 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -44,30 +46,58 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+@dataclass
+class Simulator:
+    """A simulator running in its own process."""
+
+    base: str  # .../api/v1
+    root: str  # http://127.0.0.1:PORT (the manifest's url_base)
+    pid: int
+    startup_seconds: float
+
+    def info(self) -> dict[str, Any]:
+        """`/_simulator/info`: clients, seed and record counts per resource."""
+        body: dict[str, Any] = httpx.get(f"{self.root}/_simulator/info", timeout=30).json()
+        return body
+
+    def count(self, resource: str) -> int:
+        """How many records of `resource` the simulator holds."""
+        return int(self.info()["counts"][resource])
+
+
 @contextlib.contextmanager
-def simulator_process(clients: int, latency_ms: float = 0, seed: int = 1) -> Iterator[str]:
-    """Run `clientsuccess-connector simulate` in its own process; yields the /api/v1 base URL."""
+def simulator(
+    clients: int, latency_ms: float = 0, seed: int = 1, start_timeout: float = 600
+) -> Iterator[Simulator]:
+    """Run `clientsuccess-connector simulate` in its own process until the block ends."""
     port = free_port()
     cmd = [
         sys.executable, "-m", "clientsuccess_connector", "simulate", "--port", str(port),
         "--clients", str(clients), "--seed", str(seed), "--latency-ms", str(latency_ms),
     ]  # fmt: skip
+    started = time.monotonic()
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    base = f"http://127.0.0.1:{port}/api/v1"
+    root = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 120
         while True:
             try:
-                httpx.get(f"{base}/product/search", headers={"X-API-Key": API_KEY}, timeout=2)
+                httpx.get(f"{root}/_simulator/info", timeout=2)
                 break
             except httpx.TransportError:
-                if proc.poll() is not None or time.monotonic() > deadline:
+                if proc.poll() is not None or time.monotonic() - started > start_timeout:
                     raise RuntimeError("the simulator did not start") from None
                 time.sleep(0.2)
-        yield base
+        yield Simulator(f"{root}/api/v1", root, proc.pid, time.monotonic() - started)
     finally:
         proc.terminate()
-        proc.wait(timeout=30)
+        proc.wait(timeout=60)
+
+
+@contextlib.contextmanager
+def simulator_process(clients: int, latency_ms: float = 0, seed: int = 1) -> Iterator[str]:
+    """Run `clientsuccess-connector simulate` in its own process; yields the /api/v1 base URL."""
+    with simulator(clients, latency_ms, seed) as sim:
+        yield sim.base
 
 
 def median(values: list[float]) -> float:

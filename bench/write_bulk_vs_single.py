@@ -1,7 +1,7 @@
 """Bulk versus single-record writes: bulk_create_contacts against create_contact, records/s.
 
 Usage:
-    .venv/bin/python bench/write_bulk_vs_single.py [--runs 3] [--bulk-rows 5000]
+    .venv/bin/python -m bench.write_bulk_vs_single [--runs 3] [--bulk-rows 5000]
         [--single-rows 1000] [--latency-ms 0] [--concurrency 4]
 
 The simulator runs in its own process. Each run writes fresh contacts through both templates,
@@ -20,9 +20,9 @@ from pathlib import Path
 
 import httpx
 
+from bench.common import API_KEY, machine, median, simulator_process, write_result
 from clientsuccess_connector.connection import Connection, ConnectionSettings
 from clientsuccess_connector.write import write_records
-from common import API_KEY, machine, median, simulator_process, write_result
 
 
 def client_ids(base_url: str) -> list[int]:
@@ -46,6 +46,37 @@ def one_run(
     return summary.ok / summary.seconds
 
 
+def measure(
+    runs: int, bulk_rows: int, single_rows: int, latency_ms: float, concurrency: int, clients: int
+) -> tuple[list[float], list[float]]:
+    """records/s of bulk_create_contacts and of create_contact, one value per run each."""
+    bulk: list[float] = []
+    single: list[float] = []
+    with (
+        simulator_process(clients, latency_ms) as base_url,
+        tempfile.TemporaryDirectory() as tmp,
+    ):
+        ids = client_ids(base_url)
+        settings = ConnectionSettings(
+            base_url=base_url, api_key=API_KEY, max_concurrency=concurrency
+        )
+        with Connection(settings) as conn:
+            for run in range(runs):
+                order = ["bulk", "single"] if run % 2 == 0 else ["single", "bulk"]
+                for kind in order:
+                    ledger = Path(tmp) / f"{kind}-{run}.jsonl"
+                    if kind == "bulk":
+                        rate = one_run(conn, "bulk_create_contacts", bulk_rows, ids, f"b{run}",
+                                       ledger)  # fmt: skip
+                        bulk.append(rate)
+                    else:
+                        rate = one_run(conn, "create_contact", single_rows, ids, f"s{run}",
+                                       ledger)  # fmt: skip
+                        single.append(rate)
+                    print(f"[writes] run {run + 1} {kind:>6}: {rate:,.0f} records/s", flush=True)
+    return bulk, single
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--runs", type=int, default=3)
@@ -58,36 +89,13 @@ def main() -> None:
     if args.runs < 3:
         raise SystemExit("--runs must be at least 3 (medians of alternating runs)")
 
-    bulk: list[float] = []
-    single: list[float] = []
-    with (
-        simulator_process(args.clients, args.latency_ms) as base_url,
-        tempfile.TemporaryDirectory() as tmp,
-    ):
-        ids = client_ids(base_url)
-        settings = ConnectionSettings(
-            base_url=base_url, api_key=API_KEY, max_concurrency=args.concurrency
-        )
-        with Connection(settings) as conn:
-            for run in range(args.runs):
-                order = ["bulk", "single"] if run % 2 == 0 else ["single", "bulk"]
-                for kind in order:
-                    ledger = Path(tmp) / f"{kind}-{run}.jsonl"
-                    if kind == "bulk":
-                        rate = one_run(
-                            conn, "bulk_create_contacts", args.bulk_rows, ids, f"b{run}", ledger
-                        )
-                        bulk.append(rate)
-                    else:
-                        rate = one_run(
-                            conn, "create_contact", args.single_rows, ids, f"s{run}", ledger
-                        )
-                        single.append(rate)
-                    print(f"run {run + 1} {kind:>6}: {rate:,.0f} records/s", flush=True)
-
+    bulk, single = measure(
+        args.runs, args.bulk_rows, args.single_rows, args.latency_ms, args.concurrency,
+        args.clients,
+    )  # fmt: skip
     ratio = median(bulk) / median(single)
     command = " ".join(
-        [".venv/bin/python", "bench/write_bulk_vs_single.py", *map(shlex.quote, sys.argv[1:])]
+        [".venv/bin/python", "-m", "bench.write_bulk_vs_single", *map(shlex.quote, sys.argv[1:])]
     )
     table = "\n".join(
         [

@@ -1,0 +1,76 @@
+"""py-spy profiles of a process (ours or the simulator), summarised as top functions.
+
+py-spy writes folded stacks (`-f raw`: "frame;frame;... count"); we keep the top functions by
+own time ("self") and by time including callees ("total"), in percent of samples.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from collections import Counter
+from collections.abc import Sequence
+from pathlib import Path
+
+from bench.common import ROOT
+
+PY_SPY = ROOT / ".venv" / "bin" / "py-spy"
+_FRAME = re.compile(r"^(?P<func>.*?) \((?P<file>[^:()]+)(?::(?P<line>\d+))?\)$")
+
+
+def _short(frame: str, with_line: bool) -> str:
+    match = _FRAME.match(frame)
+    if not match:
+        return frame
+    path = match["file"]
+    for marker in ("site-packages/", "src/", "lib/python3.11/"):
+        if marker in path:
+            path = path.split(marker, 1)[1]
+            break
+    line = f":{match['line']}" if with_line and match["line"] else ""
+    return f"{match['func']} ({path}{line})"
+
+
+def summarise(folded: Path, top: int = 15) -> str:
+    """Top functions by self and by total share of the samples in a py-spy raw file."""
+    own: Counter[str] = Counter()
+    total: Counter[str] = Counter()
+    samples = 0
+    for line in folded.read_text().splitlines():
+        stack, _, count_text = line.rpartition(" ")
+        if not stack or not count_text.isdigit():
+            continue
+        count = int(count_text)
+        samples += count
+        frames = stack.split(";")
+        own[_short(frames[-1], with_line=True)] += count
+        for name in {_short(f, with_line=False) for f in frames}:
+            total[name] += count
+    if samples == 0:
+        return "(no samples)\n"
+    out = [f"samples: {samples}", "", "self (own time, by line):"]
+    out += [f"  {100 * n / samples:5.1f}%  {name}" for name, n in own.most_common(top)]
+    out += ["", "total (including callees):"]
+    out += [f"  {100 * n / samples:5.1f}%  {name}" for name, n in total.most_common(top + 10)]
+    return "\n".join(out) + "\n"
+
+
+def record_pid(pid: int, seconds: float, out: Path) -> subprocess.Popen[bytes]:
+    """Start sampling a running process for `seconds`; returns the py-spy process."""
+    cmd = [str(PY_SPY), "record", "-p", str(pid), "-d", str(int(seconds)), "-f", "raw",
+           "-o", str(out), "--nonblocking", "-r", "200"]  # fmt: skip
+    return subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def record_command(
+    cmd: Sequence[str], out: Path, env: dict[str, str], cwd: Path, *, gil_only: bool = False
+) -> int:
+    """Run a command under py-spy (all threads, 200 Hz); returns its exit code.
+
+    gil_only: sample only the thread holding the GIL, i.e. where Python CPU time goes.
+    """
+    full = [str(PY_SPY), "record", "-f", "raw", "-o", str(out), "-r", "200"]
+    full += ["--gil", "--", *cmd] if gil_only else ["--", *cmd]
+    done = subprocess.run(full, env=env, cwd=cwd, stdout=subprocess.DEVNULL,
+                          stderr=subprocess.DEVNULL, check=False)  # fmt: skip
+    return done.returncode

@@ -1,0 +1,278 @@
+"""Every benchmark side by side in one run; writes docs/benchmarks.md and bench/results/.
+
+    make bench                                   # everything (about 25-30 minutes)
+    .venv/bin/python -m bench.run_all --only throughput --runs 3
+    .venv/bin/python -m bench.run_all --quick    # smaller data, 1M memory run skipped
+
+Sections: throughput (no added latency, ours against the raw loop, dlt and airbyte-cdk),
+latency (50 ms per request: multi-stream sync and lookup fan-out), memory (peak RSS at 100k and
+1M records), writes (bulk against single-record templates), startup (`--help`), profiles
+(py-spy of our sync and of the simulator). The simulator runs in its own process on loopback;
+the peers run in their own venvs (.bench-venvs/, made by the first run).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import platform
+import shlex
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from statistics import median
+from typing import Any
+
+from bench import report, venvs
+from bench.common import RESULTS, ROOT, machine, simulator
+from bench.fanout_concurrency import contract_ids, fan_out
+from bench.measure import run_measured
+from bench.profiling import record_command, record_pid, summarise
+from bench.rounds import Series, alternate
+from bench.tools import BIN, airbyte, dlt, ours, raw
+from bench.write_bulk_vs_single import measure as measure_writes
+from clientsuccess_connector.connection import ConnectionSettings
+
+SECTIONS = ("throughput", "latency", "memory", "writes", "startup", "profiles")
+DEFAULT_STREAMS = ("clients", "contacts", "contracts", "pulses", "client_notes", "products")
+AIRBYTE_ALL = ("Clients", "Contacts", "Contracts", "Products", "Custom Fields")
+DEFAULT_CONCURRENCY = ConnectionSettings.__dataclass_fields__["max_concurrency"].default
+
+
+def _series(found: dict[str, Series]) -> dict[str, Any]:
+    return {key: s.to_json() for key, s in found.items()}
+
+
+def throughput(args: argparse.Namespace, work: Path, py: dict[str, Path]) -> dict[str, Any]:
+    """No added latency: client_notes into DuckDB; Contacts for airbyte (its stream)."""
+    with simulator(args.clients) as sim:
+        tools = [
+            raw(sim, "client_notes"),
+            ours(sim, ["client_notes"], key="ours", label="ours: sync --stream client_notes"),
+            ours(sim, ["client_notes"], key="ours_paged", paged=True,
+                 label="ours: same endpoint paged by number (flow, manual source)"),
+            dlt(sim, py["dlt"], ["client_notes"]),
+            airbyte(sim, py["airbyte"], ["Contacts"], key="airbyte_contacts"),
+            ours(sim, ["contacts"], key="ours_contacts", label="ours: sync --stream contacts"),
+            ours(sim, ["contacts"], key="ours_contacts_paged", paged=True,
+                 label="ours: contacts paged by number (flow, manual source)"),
+        ]  # fmt: skip
+        found = alternate(tools, args.runs, work / "throughput", "throughput")
+        info = sim.info()
+    return {"clients": args.clients, "counts": info["counts"], "series": _series(found)}
+
+
+def latency(args: argparse.Namespace, work: Path, py: dict[str, Path]) -> dict[str, Any]:
+    """50 ms per request: six default streams, and a lookup fan-out over every contract."""
+    out: dict[str, Any] = {"clients": args.latency_clients, "latency_ms": args.latency_ms}
+    with simulator(args.latency_clients, latency_ms=args.latency_ms) as sim:
+        tools = [
+            ours(sim, DEFAULT_STREAMS, key="ours", label="ours: sync (six streams, defaults)"),
+            ours(sim, DEFAULT_STREAMS, key="ours_sequential", max_concurrency=1,
+                 label="ours: sync, max_concurrency 1"),
+            dlt(sim, py["dlt"], DEFAULT_STREAMS),
+            airbyte(sim, py["airbyte"], AIRBYTE_ALL),
+        ]  # fmt: skip
+        found = alternate(tools, args.runs, work / "latency", "latency")
+        out["multi"] = _series(found)
+        ids = contract_ids(sim.base, min(args.fanout_contracts, sim.count("contracts")))
+        timings: dict[str, list[float]] = {"ours": [], "ours_sequential": []}
+        records = 0
+        for r in range(args.runs):
+            order = [("ours", DEFAULT_CONCURRENCY), ("ours_sequential", 1)]
+            for key, concurrency in order if r % 2 == 0 else order[::-1]:
+                seconds, records = fan_out(sim.base, ids, concurrency)
+                timings[key].append(seconds)
+                print(f"[fan-out] round {r + 1}/{args.runs} {key:<16} {seconds:7.2f} s "
+                      f"{len(ids)} requests {records} records", flush=True)  # fmt: skip
+        out["fanout"] = {"contracts": len(ids), "records": records, "seconds": timings,
+                         "concurrency": DEFAULT_CONCURRENCY,
+                         "median_seconds": {k: median(v) for k, v in timings.items()}}  # fmt: skip
+    return out
+
+
+def memory(args: argparse.Namespace, work: Path, py: dict[str, Path]) -> dict[str, Any]:
+    """Peak RSS of our sync at ~100k and ~1M client notes, and of dlt at ~100k."""
+    out: dict[str, Any] = {}
+    sizes = [("100k", args.mem_small_clients)]
+    if args.mem_big_clients:
+        sizes.append(("1M", args.mem_big_clients))
+    for name, clients in sizes:
+        print(f"[memory] starting a simulator with {clients:,} clients ...", flush=True)
+        with simulator(clients, start_timeout=1200) as sim:
+            tools = [ours(sim, ["client_notes"], key="ours_paged", paged=True,
+                          label="ours: client_notes paged by number")]  # fmt: skip
+            if name == "100k":
+                tools.append(dlt(sim, py["dlt"], ["client_notes"]))
+            found = alternate(tools, args.mem_runs, work / f"memory-{name}", f"memory {name}")
+            out[name] = {
+                "clients": clients, "records": sim.count("client_notes"),
+                "startup_seconds": sim.startup_seconds, "series": _series(found),
+            }  # fmt: skip
+    return out
+
+
+def writes(args: argparse.Namespace) -> dict[str, Any]:
+    """bulk_create_contacts against create_contact (bench/write_bulk_vs_single.py)."""
+    bulk, single = measure_writes(max(3, args.runs), 5000, 1000, 0.0, 4, 50)
+    return {"bulk": bulk, "single": single, "median_bulk": median(bulk),
+            "median_single": median(single), "bulk_rows": 5000, "single_rows": 1000,
+            "concurrency": 4}  # fmt: skip
+
+
+def startup(args: argparse.Namespace, py: dict[str, Path]) -> dict[str, Any]:
+    """Wall time of `--help`: ours, and the peers' command-line entry points for context."""
+    commands = {
+        "ours": [str(BIN / "clientsuccess-connector"), "--help"],
+        "dlt": [str(py["dlt"].parent / "dlt"), "--help"],
+        "airbyte": [str(py["airbyte"].parent / "source-declarative-manifest"), "--help"],
+    }
+    out: dict[str, Any] = {}
+    for key, cmd in commands.items():
+        if not Path(cmd[0]).exists():
+            continue
+        run_measured(cmd)  # warm the page cache
+        times = [run_measured(cmd).seconds for _ in range(args.startup_runs)]
+        out[key] = {"command": " ".join(Path(cmd[0]).name if i == 0 else c
+                                        for i, c in enumerate(cmd)),
+                    "seconds": times, "median": median(times)}  # fmt: skip
+        print(f"[startup] {key:<8} median {median(times):.3f} s", flush=True)
+    return out
+
+
+def profiles(args: argparse.Namespace, work: Path) -> dict[str, Any]:
+    """py-spy: our paged sync (whole run), and the simulator while our default sync runs."""
+    out: dict[str, Any] = {}
+    work.mkdir(parents=True, exist_ok=True)
+    with simulator(args.clients) as sim:
+        tool = ours(sim, ["client_notes"], key="ours_paged", paged=True, label="")
+        run_dir = work / "profile-ours"
+        run_dir.mkdir(parents=True, exist_ok=True)
+        cmd, env = tool.command(run_dir)
+        raw_file = work / "ours_paged.folded"
+        record_command(cmd, raw_file, {**_environ(), **env}, run_dir, gil_only=True)
+        if raw_file.exists():
+            out["ours_paged"] = summarise(raw_file)
+        default = ours(sim, ["client_notes"])
+        run_dir = work / "profile-default"
+        run_dir.mkdir(parents=True, exist_ok=True)
+        cmd, env = default.command(run_dir)
+        sim_file = work / "simulator_keyset.folded"
+        spy = record_pid(sim.pid, args.profile_seconds, sim_file)
+        time.sleep(1)  # py-spy attached before the first request
+        proc = subprocess.Popen(cmd, env={**_environ(), **env}, cwd=run_dir,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+        spy.wait(timeout=args.profile_seconds + 60)
+        proc.terminate()
+        proc.wait(timeout=60)
+        if sim_file.exists():
+            out["simulator_during_default_sync"] = summarise(sim_file)
+    for name, text in out.items():
+        (RESULTS / f"profile_{name}.txt").write_text(text)
+    return out
+
+
+def _environ() -> dict[str, str]:
+    return dict(os.environ)
+
+
+def versions(py: dict[str, Path]) -> dict[str, str]:
+    """Versions of everything measured."""
+    import importlib.metadata as md
+
+    out = {"python": platform.python_version()}
+    for package in ("clientsuccess-connector", "httpx", "orjson", "duckdb"):
+        out[package] = md.version(package)
+    if "dlt" in py:
+        out["dlt"] = venvs.version(py["dlt"], "dlt")
+        out["duckdb (dlt venv)"] = venvs.version(py["dlt"], "duckdb")
+    if "airbyte" in py:
+        out["airbyte-cdk"] = venvs.version(py["airbyte"], "airbyte-cdk")
+    return out
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    """Command-line flags; --quick shrinks every data set."""
+    ap = argparse.ArgumentParser(description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)  # fmt: skip
+    ap.add_argument("--only", default=",".join(SECTIONS),
+                    help=f"comma-separated sections to run: {','.join(SECTIONS)}")  # fmt: skip
+    ap.add_argument("--runs", type=int, default=3, help="alternating rounds (medians)")
+    ap.add_argument("--quick", action="store_true", help="small data, no 1M run, 1 round")
+    ap.add_argument("--clients", type=int, default=10_000, help="throughput simulator size")
+    ap.add_argument("--latency-ms", type=float, default=50)
+    ap.add_argument("--latency-clients", type=int, default=300)
+    ap.add_argument("--fanout-contracts", type=int, default=1000)
+    ap.add_argument("--mem-small-clients", type=int, default=12_700, help="~100k notes")
+    ap.add_argument("--mem-big-clients", type=int, default=126_500, help="~1M notes; 0 skips")
+    ap.add_argument("--mem-runs", type=int, default=1)
+    ap.add_argument("--startup-runs", type=int, default=9)
+    ap.add_argument("--profile-seconds", type=float, default=15)
+    ap.add_argument("--no-doc", action="store_true", help="do not rewrite docs/benchmarks.md")
+    args = ap.parse_args(argv)
+    args.sections = [s.strip() for s in args.only.split(",") if s.strip()]
+    unknown = set(args.sections) - set(SECTIONS)
+    if unknown:
+        ap.error(f"unknown section(s) {', '.join(sorted(unknown))}; choose from {SECTIONS}")
+    if args.quick:
+        args.runs = 1 if "--runs" not in sys.argv else args.runs
+        args.clients, args.mem_small_clients, args.mem_big_clients = 2000, 2000, 0
+        args.fanout_contracts, args.startup_runs = 200, 5
+    return args
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Run the selected sections, save JSON, write the markdown report."""
+    args = parse_args(argv)
+    started = time.monotonic()
+    py: dict[str, Path] = {}
+    if {"throughput", "latency", "memory", "startup"} & set(args.sections):
+        py = {"dlt": venvs.ensure("dlt"), "airbyte": venvs.ensure("airbyte")}
+    results: dict[str, Any] = {
+        "machine": machine(),
+        "started": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "command": "make bench  (= .venv/bin/python -m bench.run_all "
+        + " ".join(shlex.quote(a) for a in (argv if argv is not None else sys.argv[1:]))
+        + ")",
+        "args": {k: v for k, v in vars(args).items() if k != "sections"},
+        "versions": versions(py),
+    }
+    RESULTS.mkdir(exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="cs-bench-") as tmp:
+        work = Path(tmp)
+        for section in args.sections:
+            t0 = time.monotonic()
+            print(f"== {section} ==", flush=True)
+            if section == "throughput":
+                results[section] = throughput(args, work, py)
+            elif section == "latency":
+                results[section] = latency(args, work, py)
+            elif section == "memory":
+                results[section] = memory(args, work, py)
+            elif section == "writes":
+                results[section] = writes(args)
+            elif section == "startup":
+                results[section] = startup(args, py)
+            elif section == "profiles":
+                results[section] = profiles(args, work / "profiles")
+            results[section]["measured_at"] = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M")
+            results[section]["section_seconds"] = time.monotonic() - t0
+            print(f"== {section} done in {time.monotonic() - t0:.0f} s ==", flush=True)
+    results["duration_seconds"] = time.monotonic() - started
+    path = RESULTS / "run_all.json"
+    previous = json.loads(path.read_text()) if path.exists() else {}
+    merged = {**previous, **results} if set(args.sections) != set(SECTIONS) else results
+    path.write_text(json.dumps(merged, indent=2) + "\n")
+    print(f"results: {path}")
+    if not args.no_doc:
+        doc = ROOT / "docs" / "benchmarks.md"
+        doc.write_text(report.render(merged))
+        print(f"report:  {doc}")
+
+
+if __name__ == "__main__":
+    main()

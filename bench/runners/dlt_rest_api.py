@@ -1,0 +1,64 @@
+"""dlt's rest_api source into DuckDB, merging on id (runs in .bench-venvs/dlt).
+
+    python bench/runners/dlt_rest_api.py BASE_URL DUCKDB_FILE WORKDIR RESOURCE=PATH [...]
+
+Each RESOURCE=PATH (e.g. client_notes=clientNote/search) becomes one rest_api resource:
+write_disposition merge, primary_key id, page_number paginator (base_page 0, `page`,
+total_path totalPages), `size` 100, data_selector `data`. Everything else is dlt's default.
+Prints {"records": rows loaded, "tables": {...}}.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+
+os.environ.setdefault("RUNTIME__DLTHUB_TELEMETRY", "false")
+
+import dlt
+from dlt.sources.rest_api import rest_api_source
+
+
+def main() -> None:
+    base_url, db_file, workdir, *pairs = sys.argv[1:]
+    resources = [
+        {"name": name, "endpoint": {"path": path, "data_selector": "data"}}
+        for name, path in (p.split("=", 1) for p in pairs)
+    ]
+    source = rest_api_source(
+        {
+            "client": {
+                "base_url": base_url.rstrip("/") + "/",
+                "headers": {"X-API-Key": os.environ.get("CS_BENCH_API_KEY", "sim-api-key")},
+                "paginator": {
+                    "type": "page_number",
+                    "base_page": 0,
+                    "page_param": "page",
+                    "total_path": "totalPages",
+                },
+            },
+            "resource_defaults": {
+                "primary_key": "id",
+                "write_disposition": "merge",
+                "endpoint": {"params": {"size": 100}},
+            },
+            "resources": resources,
+        }
+    )
+    pipeline = dlt.pipeline(
+        pipeline_name="bench_cs",
+        pipelines_dir=workdir,
+        destination=dlt.destinations.duckdb(db_file),
+        dataset_name="cs",
+    )
+    pipeline.run(source)
+    tables = {}
+    with pipeline.sql_client() as client:
+        for name, _ in (p.split("=", 1) for p in pairs):
+            tables[name] = client.execute_sql(f"SELECT count(*) FROM {name}")[0][0]
+    print(json.dumps({"records": sum(tables.values()), "tables": tables}))
+
+
+if __name__ == "__main__":
+    main()
