@@ -74,3 +74,21 @@ def record_command(
     done = subprocess.run(full, env=env, cwd=cwd, stdout=subprocess.DEVNULL,
                           stderr=subprocess.DEVNULL, check=False)  # fmt: skip
     return done.returncode
+
+
+def import_times(module: str, python: Path, top: int = 15) -> str:
+    """`python -X importtime -c "import MODULE"`: the slowest imports, cumulative ms."""
+    done = subprocess.run([str(python), "-X", "importtime", "-c", f"import {module}"],
+                          capture_output=True, text=True, check=False)  # fmt: skip
+    rows: list[tuple[int, int, str]] = []
+    for line in done.stderr.splitlines():
+        if not line.startswith("import time:") or "cumulative" in line:
+            continue
+        own, cumulative, name = (part.strip() for part in line[12:].split("|"))
+        depth = (len(name) - len(name.lstrip())) // 2
+        rows.append((int(cumulative), depth, f"{name.strip()} (self {int(own) / 1000:.0f} ms)"))
+    total = max((r[0] for r in rows), default=0)
+    out = [f"import {module}: {total / 1000:.0f} ms cumulative; slowest (depth <= 4):"]
+    shown = sorted((r for r in rows if r[1] <= 4), reverse=True)[:top]
+    out += [f"  {c / 1000:6.0f} ms  {'  ' * d}{name}" for c, d, name in shown]
+    return "\n".join(out) + "\n"

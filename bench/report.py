@@ -256,6 +256,7 @@ def _profiles(res: dict[str, Any]) -> list[str]:
         "ours_paged": "Our sync, paged by number, whole run (samples of the thread holding "
         "the GIL: where our Python CPU time goes)",
         "simulator_during_default_sync": "The simulator while our default (keyset) sync runs",
+        "help_imports": "`clientsuccess-connector --help`: import time (`python -X importtime`)",
     }
     for key, text in prof.items():
         lines = text.splitlines()

@@ -31,7 +31,7 @@ from bench import report, venvs
 from bench.common import RESULTS, ROOT, machine, simulator
 from bench.fanout_concurrency import contract_ids, fan_out
 from bench.measure import run_measured
-from bench.profiling import record_command, record_pid, summarise
+from bench.profiling import import_times, record_command, record_pid, summarise
 from bench.rounds import Series, alternate
 from bench.tools import BIN, airbyte, dlt, ours, raw
 from bench.write_bulk_vs_single import measure as measure_writes
@@ -171,6 +171,7 @@ def profiles(args: argparse.Namespace, work: Path) -> dict[str, Any]:
         proc.wait(timeout=60)
         if sim_file.exists():
             out["simulator_during_default_sync"] = summarise(sim_file)
+    out["help_imports"] = import_times("clientsuccess_connector.cli", BIN / "python")
     for name, text in out.items():
         (RESULTS / f"profile_{name}.txt").write_text(text)
     return out
