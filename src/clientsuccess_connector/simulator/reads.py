@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import math
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -138,6 +139,30 @@ def _build_ids(
     return build
 
 
+def _after_by_range(
+    app: SimulatorApp, resource: str, filters: list[tuple[str, str, Any]], field: str,
+    desc: bool, after: str,
+) -> list[Any]:  # fmt: skip
+    """Ids with `field` after `after`, sorted on that field, by bisecting one cached order.
+
+    An incremental reader asks for a new `modifiedAfter` on every page; filtering and sorting
+    the whole resource each time would make the simulator, not the client, the bottleneck.
+    """
+    asc = app.store.query(
+        resource, (tuple(filters), field, "asc", None, None),
+        _build_ids(filters, field, False, field, None),
+    )  # fmt: skip
+
+    def keys(res: Resource) -> list[Any]:
+        records = res.records
+        return [record_key(v) if isinstance(v := records[i].get(field), str) else "" for i in asc]
+
+    asc_keys = app.store.query(resource, ("keys", tuple(filters), field), keys)
+    start = bisect.bisect_right(asc_keys, after)
+    chosen = asc[start:]
+    return chosen[::-1] if desc else chosen
+
+
 def search(app: SimulatorApp, req: Request, resource: str) -> Response:
     """An envelope search: filters, sortBy/sortDirection, modifiedAfter, zero-based paging."""
     limits = settings()
@@ -170,10 +195,13 @@ def search(app: SimulatorApp, req: Request, resource: str) -> Response:
     if page >= 1:
         app.maybe_churn(resource, req)
     with app.store.lock:
-        key = (tuple(filters), sort_by, direction, after_field, after)
-        ids = app.store.query(
-            resource, key, _build_ids(filters, sort_by, direction == "desc", after_field, after)
-        )
+        if after is not None and sort_by == after_field:
+            ids = _after_by_range(app, resource, filters, sort_by, direction == "desc", after)
+        else:
+            key = (tuple(filters), sort_by, direction, after_field, after)
+            ids = app.store.query(
+                resource, key, _build_ids(filters, sort_by, direction == "desc", after_field, after)
+            )
         total = len(ids)
         pages = math.ceil(total / size)
         start = page * size
