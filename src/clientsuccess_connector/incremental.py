@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from clientsuccess_connector.endpoint import Source
@@ -17,34 +16,6 @@ def supports_incremental(source: Source) -> bool:
     if source.incremental_field is None or source.template is None:
         return False
     return source.template.param("modifiedAfter") is not None
-
-
-@dataclass
-class Cursor:
-    """The high-water mark of one stream during a run.
-
-    The stored cursor never passes the moment the run started, so a record changed while the
-    run pages through the stream is asked for again next time, whatever page it moved to.
-    """
-
-    field: str
-    run_started: datetime
-    value: datetime | None = None
-
-    def observe(self, record: dict[str, Any]) -> None:
-        """Take a record's incremental value into account."""
-        moment = parse_timestamp(record.get(self.field))
-        if moment is not None and (self.value is None or moment > self.value):
-            self.value = moment
-
-    def state(self) -> dict[str, Any] | None:
-        """The state to commit with the rows seen so far (None: nothing to store yet)."""
-        if self.value is None:
-            return None
-        return {
-            "cursor_field": self.field,
-            "cursor": format_timestamp(min(self.value, self.run_started)),
-        }
 
 
 def query_for(source: Source, state: dict[str, Any] | None, overlap: timedelta) -> dict[str, Any]:

@@ -19,15 +19,12 @@ from clientsuccess_connector.concurrency import prefetch
 from clientsuccess_connector.connection import Connection, ConnectionStats
 from clientsuccess_connector.endpoint import Source
 from clientsuccess_connector.errors import ConfigError, ConnectorError
-from clientsuccess_connector.incremental import (
-    DEFAULT_OVERLAP,
-    Cursor,
-    query_for,
-    supports_incremental,
-)
+from clientsuccess_connector.incremental import DEFAULT_OVERLAP, query_for, supports_incremental
 from clientsuccess_connector.lookups import LookupTable
 from clientsuccess_connector.reader import Reader
 from clientsuccess_connector.sinks import Sink
+from clientsuccess_connector.timestamps import parse_timestamp
+from clientsuccess_connector.windows import LowWater, plan_windows, read_windows
 
 DEFAULT_BATCH_SIZE = 5000
 Progress = Callable[[str, int], None]
@@ -61,6 +58,7 @@ class SyncOptions:
     overlap: timedelta = DEFAULT_OVERLAP
     stream_concurrency: int | None = None
     prefetch_pages: int = 8
+    windows_per_stream: int | None = None  # default: the connection's max_concurrency
     lookups: Mapping[str, LookupTable] = field(default_factory=dict)
 
 
@@ -122,28 +120,10 @@ def _sync_stream(
     started = time.monotonic()
     stats = ConnectionStats()
     try:
-        query: dict[str, Any] = {}
-        cursor: Cursor | None = None
         if supports_incremental(source):
-            assert source.incremental_field is not None
-            state = None if options.full_refresh else sink.state(source.name)
-            query = query_for(source, state, options.overlap)
-            cursor = Cursor(source.incremental_field, datetime.now(UTC))
-            result.incremental = "modifiedAfter" in query
-            # Keyset paging: records changed mid-read move to the end instead of shifting pages.
-            keyset = replace(
-                source.pagination, kind="keyset", keyset_field=source.incremental_field
-            )
-            source = replace(source, pagination=keyset)
-        batch: list[dict[str, Any]] = []
-        pages = reader.pages(source, query_overrides=query, stats=stats)
-        for page in prefetch(pages, depth=options.prefetch_pages):
-            batch.extend(page)
-            if len(batch) >= options.batch_size:
-                _commit(sink, source, batch, cursor, result, progress)
-                batch = []
-        if batch or result.batches == 0:
-            _commit(sink, source, batch, cursor, result, progress)
+            _sync_incremental(reader, sink, source, options, progress, result, stats)
+        else:
+            _sync_full(reader, sink, source, options, progress, result, stats)
     except ConnectorError as exc:
         result.error = str(exc)
     finally:
@@ -153,18 +133,79 @@ def _sync_stream(
     return result
 
 
+def _sync_full(
+    reader: Reader,
+    sink: _LockedSink,
+    source: Source,
+    options: SyncOptions,
+    progress: Progress | None,
+    result: StreamResult,
+    stats: ConnectionStats,
+) -> None:
+    """A stream without a usable incremental field: read everything, merge on the key."""
+    batch: list[dict[str, Any]] = []
+    for page in prefetch(reader.pages(source, stats=stats), depth=options.prefetch_pages):
+        batch.extend(page)
+        if len(batch) >= options.batch_size:
+            _commit(sink, source, batch, None, result, progress)
+            batch = []
+    if batch or result.batches == 0:
+        _commit(sink, source, batch, None, result, progress)
+
+
+def _sync_incremental(
+    reader: Reader,
+    sink: _LockedSink,
+    source: Source,
+    options: SyncOptions,
+    progress: Progress | None,
+    result: StreamResult,
+    stats: ConnectionStats,
+) -> None:
+    """Keyset windows read concurrently; each batch commits with the low-water cursor."""
+    field = source.incremental_field
+    assert field is not None
+    state = None if options.full_refresh else sink.state(source.name)
+    query = query_for(source, state, options.overlap)
+    result.incremental = "modifiedAfter" in query
+    # Keyset paging: records changed mid-read move to the end instead of shifting pages.
+    keyset = replace(source.pagination, kind="keyset", keyset_field=field)
+    source = replace(source, pagination=keyset)
+    most = options.windows_per_stream or reader.connection.settings.max_concurrency
+    windows = plan_windows(reader, source, query, field, most)
+    floor = parse_timestamp((state or {}).get("cursor"))
+    low_water = LowWater(windows, field, datetime.now(UTC), floor)
+    batch: list[dict[str, Any]] = []
+    pending: list[tuple[int, list[dict[str, Any]] | None]] = []
+    pages = read_windows(reader, source, query, windows, field, stats)
+    for index, page in prefetch(pages, depth=options.prefetch_pages):
+        pending.append((index, page))
+        if page is not None:
+            batch.extend(page)
+        if len(batch) >= options.batch_size:
+            _commit(sink, source, batch, _advance(low_water, pending), result, progress)
+            batch, pending = [], []
+    if batch or pending or result.batches == 0:
+        _commit(sink, source, batch, _advance(low_water, pending), result, progress)
+
+
+def _advance(
+    low_water: LowWater, pages: list[tuple[int, list[dict[str, Any]] | None]]
+) -> dict[str, Any] | None:
+    """The state covering `pages` once they are committed."""
+    for index, page in pages:
+        low_water.observe(index, page)
+    return low_water.state()
+
+
 def _commit(
     sink: _LockedSink,
     source: Source,
     batch: list[dict[str, Any]],
-    cursor: Cursor | None,
+    state: dict[str, Any] | None,
     result: StreamResult,
     progress: Progress | None,
 ) -> None:
-    if cursor is not None:
-        for record in batch:
-            cursor.observe(record)
-    state = cursor.state() if cursor is not None else None
     sink.write(source.name, batch, source.primary_key, state)
     result.records += len(batch)
     result.batches += 1

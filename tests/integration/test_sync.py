@@ -119,3 +119,17 @@ def test_full_refresh_ignores_the_cursor(simulator: SimulatorHandle, tmp_path) -
     assert not any(r.incremental for r in results.values())
     assert results["client_notes"].records >= len(simulator.store.records("client_notes"))
     assert_equal_to_simulator(simulator, url)
+
+
+def test_windowed_sync_under_churn_equals_the_simulator(tmp_path) -> None:
+    """A stream big enough to be read in several keyset windows, while records churn."""
+    from clientsuccess_connector.simulator import SimulatorConfig, run_simulator
+
+    with run_simulator(SimulatorConfig(clients=260, seed=11)) as sim:
+        url = f"duckdb:///{tmp_path / 'windows.duckdb'}"
+        sim.faults.configure(churn_rate=0.5, churn_modify=4, churn_create=2)
+        first = run(sim, url, batch_size=300, windows_per_stream=4)
+        assert first["client_notes"].requests > 20
+        sim.faults.off()
+        run(sim, url)
+        assert_equal_to_simulator(sim, url)

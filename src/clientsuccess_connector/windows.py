@@ -1,0 +1,188 @@
+"""Keyset windows: read one incremental stream over several threads without skipping records.
+
+A stream sorted on its incremental field is cut into time windows at the timestamps found at
+evenly spaced positions (one probe request each). Each window is read by keyset paging from
+its lower bound and stops at the next window's start; the last window has no upper bound.
+Because windows are bounded by timestamps, not positions, a record changed during the read
+moves into the last window (or the next run) instead of shifting pages under a reader.
+
+`LowWater` turns the pages committed so far into a cursor that is safe to store: every record
+before it has been committed, whatever order the windows progressed in.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from clientsuccess_connector.concurrency import interleave
+from clientsuccess_connector.connection import ConnectionStats
+from clientsuccess_connector.endpoint import Source
+from clientsuccess_connector.reader import Reader
+from clientsuccess_connector.timestamps import format_timestamp, parse_timestamp
+from clientsuccess_connector.urls import render_path
+
+Record = dict[str, Any]
+MIN_PAGES_PER_WINDOW = 5
+_TICK = timedelta(milliseconds=1)
+
+
+@dataclass(frozen=True, slots=True)
+class Window:
+    """One slice of the stream: records after `after`, before `upper` (None: no end)."""
+
+    index: int
+    after: datetime | None
+    upper: datetime | None
+
+
+def can_window(source: Source) -> bool:
+    """Windows need a plain search: no path parameters and no macros in the query."""
+    return not source.path_values and not any(
+        isinstance(v, str) and "{" in v for v in source.query.values()
+    )
+
+
+def plan_windows(
+    reader: Reader,
+    source: Source,
+    query: Mapping[str, Any],
+    field: str,
+    max_windows: int,
+) -> list[Window]:
+    """Cut the stream into at most `max_windows` windows of similar size (one when small)."""
+    after = parse_timestamp(query.get("modifiedAfter"))
+    single = [Window(0, after, None)]
+    page_size = source.pagination.page_size or 100
+    if max_windows < 2 or not can_window(source):
+        return single
+    params = {**source.query, **query}
+    url = render_path(source.url, {})
+
+    def probe(position: int) -> Any:
+        _, doc = reader.connection.request_json(
+            "GET", url, params={**params, "page": position, "size": 1}
+        )
+        return doc
+
+    first = probe(0)
+    total = first.get("totalElements") if isinstance(first, dict) else None
+    if not isinstance(total, int):
+        return single
+    count = min(max_windows, total // (MIN_PAGES_PER_WINDOW * page_size))
+    if count < 2:
+        return single
+    positions = [i * total // count for i in range(1, count)]
+    with ThreadPoolExecutor(len(positions)) as pool:
+        docs = list(pool.map(probe, positions))
+    bounds: list[datetime] = []
+    for doc in docs:
+        data = doc.get("data") if isinstance(doc, dict) else None
+        moment = parse_timestamp(data[0].get(field)) if data else None
+        if moment is None:
+            return single  # the API did not answer as expected: read it in one window
+        if not bounds or moment > bounds[-1]:
+            bounds.append(moment)
+    starts: list[datetime | None] = [after, *bounds]
+    ends: list[datetime | None] = [*bounds, None]
+    return [
+        Window(i, start if i == 0 else start - _TICK if start else None, end)
+        for i, (start, end) in enumerate(zip(starts, ends, strict=True))
+    ]
+
+
+def read_windows(
+    reader: Reader,
+    source: Source,
+    query: Mapping[str, Any],
+    windows: list[Window],
+    field: str,
+    stats: ConnectionStats | None = None,
+) -> Iterator[tuple[int, list[Record] | None]]:
+    """(window index, page) as pages arrive; (index, None) when a window is done."""
+
+    def produce(window: Window) -> Iterator[tuple[int, list[Record] | None]]:
+        overrides = dict(query)
+        if window.after is not None:
+            overrides["modifiedAfter"] = format_timestamp(window.after)
+        pages = reader.pages(source, query_overrides=overrides, stats=stats)
+        try:
+            for page in pages:
+                if window.upper is None:
+                    yield window.index, page
+                    continue
+                keep = [r for r in page if _before(r.get(field), window.upper)]
+                yield window.index, keep
+                if len(keep) < len(page):
+                    break
+        finally:
+            close = getattr(pages, "close", None)
+            if close is not None:
+                close()  # stop the window's reader when it reached the next window
+        yield window.index, None
+
+    if len(windows) == 1:
+        return produce(windows[0])
+    return interleave(
+        (functools.partial(produce, w) for w in windows),
+        workers=len(windows),
+        buffer=len(windows) * 2,
+    )
+
+
+def _before(value: Any, upper: datetime) -> bool:
+    moment = parse_timestamp(value)
+    return moment is None or moment < upper
+
+
+class LowWater:
+    """The newest instant before which every record of the stream has been committed."""
+
+    def __init__(
+        self,
+        windows: list[Window],
+        field: str,
+        run_started: datetime,
+        floor: datetime | None = None,
+    ) -> None:
+        self.windows = windows
+        self.field = field
+        self.run_started = run_started
+        self.floor = floor  # the cursor this run started from
+        self._newest: list[datetime | None] = [None] * len(windows)
+        self._finished = [False] * len(windows)
+
+    def observe(self, index: int, records: list[Record] | None) -> None:
+        """Account for a committed page of window `index` (None: the window is complete)."""
+        if records is None:
+            self._finished[index] = True
+            return
+        for record in records:
+            moment = parse_timestamp(record.get(self.field))
+            newest = self._newest[index]
+            if moment is not None and (newest is None or moment > newest):
+                self._newest[index] = moment
+
+    def cursor(self) -> datetime | None:
+        """Where the next run may start (before the overlap), or None for nothing yet."""
+        for window, newest, finished in zip(
+            self.windows, self._newest, self._finished, strict=True
+        ):
+            if not finished:
+                mark = newest or (self.floor if window.index == 0 else window.after)
+                break
+        else:
+            seen = [n for n in self._newest if n is not None]
+            mark = max(seen) if seen else None
+        return None if mark is None else min(mark, self.run_started)
+
+    def state(self) -> dict[str, Any] | None:
+        """The state to commit with the rows committed so far."""
+        mark = self.cursor()
+        if mark is None:
+            return None
+        return {"cursor_field": self.field, "cursor": format_timestamp(mark)}
