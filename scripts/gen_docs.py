@@ -73,8 +73,9 @@ def cli_md() -> str:
     ctx = click.Context(cli, info_name="clientsuccess-connector", terminal_width=100)
     lines += ["## clientsuccess-connector", "", "```", cli.get_help(ctx), "```"]
     assert isinstance(cli, click.Group)
-    for name in sorted(cli.commands):
-        command = cli.commands[name]
+    for name in cli.list_commands(ctx):
+        command = cli.get_command(ctx, name)
+        assert command is not None, name
         sub = click.Context(command, info_name=name, parent=ctx, terminal_width=100)
         lines += ["", f"## {name}", "", "```", command.get_help(sub), "```"]
     return "\n".join(lines) + "\n"

@@ -1,12 +1,12 @@
 """Command-line interface: thin commands over the library.
 
-Each command lives in its own module and registers itself on the root group on import.
+Each command lives in its own module, registers itself on the root group when imported, and is
+imported only when used (see `LAZY_COMMANDS`), so the CLI starts fast.
 """
 
 from __future__ import annotations
 
-from clientsuccess_connector.cli import demo, init, read, schema, simulate, sync, write
-from clientsuccess_connector.cli.app import cli
+from clientsuccess_connector.cli.app import LAZY_COMMANDS, cli
 
 
 def main() -> None:
@@ -14,4 +14,4 @@ def main() -> None:
     cli(prog_name="clientsuccess-connector")
 
 
-__all__ = ["cli", "demo", "init", "main", "read", "schema", "simulate", "sync", "write"]
+__all__ = ["LAZY_COMMANDS", "cli", "main"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import os
 import sys
 from typing import Any
@@ -40,12 +41,40 @@ def _global_options() -> list[click.Parameter]:
     ]  # fmt: skip
 
 
+# Commands load on first use, so `--help` and every command start without importing the whole
+# package (DuckDB, pyarrow, the simulator...). name -> (module, one-line help for `--help`).
+LAZY_COMMANDS: dict[str, tuple[str, str]] = {
+    "templates": ("read", "List every endpoint template, or show one template's fields."),
+    "test": ("read", "Fetch a sample from a source and show it (the Test button)."),
+    "paths": ("read", "Suggest Path to Data and Path to Metadata from a sample response."),
+    "sync": ("sync", "Read streams into a database or files, incrementally and resumably."),
+    "schema": ("schema", "Show the columns of a stream's table, or every stream."),
+    "write": ("write", "Write records into ClientSuccess through a write template."),
+    "simulate": ("simulate", "Serve a faithful ClientSuccess API simulator until Ctrl-C."),
+    "demo": ("demo", "Run the simulator and sync every default stream into DuckDB."),
+    "init": ("init", "Write a commented starter flow file (default: flow.yaml)."),
+}
+
+
 class ErrorBoundaryGroup(click.Group):
     """Turns ConnectorError into `error: <one line>` and its exit code, unless --debug.
 
     Every command also accepts the global options after its name
     (`sync --quiet` as well as `--quiet sync`).
     """
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*LAZY_COMMANDS, *self.commands})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in self.commands and cmd_name in LAZY_COMMANDS:
+            importlib.import_module(f"clientsuccess_connector.cli.{LAZY_COMMANDS[cmd_name][0]}")
+        return self.commands.get(cmd_name)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = [(name, LAZY_COMMANDS[name][1]) for name in sorted(LAZY_COMMANDS)]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
 
     def add_command(self, cmd: click.Command, name: str | None = None) -> None:
         existing = {opt for p in cmd.params for opt in getattr(p, "opts", [])}
