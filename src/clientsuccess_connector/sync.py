@@ -126,6 +126,8 @@ def _sync_stream(
             _sync_full(reader, sink, source, options, progress, result, stats)
     except ConnectorError as exc:
         result.error = str(exc)
+    except Exception as exc:  # e.g. the database refused a batch: fail this stream, not all
+        result.error = f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
     finally:
         result.seconds = time.monotonic() - started
         result.requests = stats.requests
