@@ -88,9 +88,18 @@ def run_once(tool: Tool, work: Path, timeout: float = 1800) -> Run:
     return Run(measured.seconds, measured.peak_rss_mb, records, measured.ok, note)
 
 
-def alternate(tools: Sequence[Tool], runs: int, work: Path, title: str) -> dict[str, Series]:
-    """`runs` rounds of every tool; round r starts with tool r mod n: no tool is always first."""
+def alternate(
+    tools: Sequence[Tool], runs: int, work: Path, title: str, warmup: Sequence[Tool] = ()
+) -> dict[str, Series]:
+    """`runs` rounds of every tool; round r starts with tool r mod n: no tool is always first.
+
+    warmup: each run once first, unrecorded, so the simulator's caches (record JSON bytes, sorted
+    ids) are hot for everyone rather than for whoever happens to come second.
+    """
     series = {t.key: Series(t.key, t.label, t.expected) for t in tools}
+    for tool in warmup:
+        run = run_once(tool, work / "warmup")
+        print(f"[{title}] warm-up {tool.key}: {run.seconds:.2f} s (not counted)", flush=True)
     for r in range(runs):
         order = [*tools[r % len(tools) :], *tools[: r % len(tools)]]
         for tool in order:
