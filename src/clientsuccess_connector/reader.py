@@ -283,13 +283,23 @@ class _Run:
             fmt = detect_format(content, response.headers.get("Content-Type"))
         else:
             fmt = self.source.response_format
-        if fmt == "xml":
+        envelope = self.source.template is not None and self.source.pagination.kind in (
+            "envelope",
+            "keyset",
+        )
+        if fmt == "xml" and not envelope:
             return _Parsed("xml", parse_xml(content))
         try:
-            return _Parsed("json", parse_json(content))
+            document = parse_json(content)
         except DataError as exc:
             url = self.connection.mask(str(response.request.url))
             raise DataError(f"{exc} (from {url})") from None
+        if envelope and not (isinstance(document, dict) and isinstance(document.get("data"), list)):
+            # A search page without its `data` list (null, an HTML page, another shape) would
+            # otherwise read as an empty last page and end the stream early: retry, then fail.
+            url = self.connection.mask(str(response.request.url))
+            raise DataError(f"the answer from {url} is not a search page (no `data` list)")
+        return _Parsed("json", document)
 
     def _extract(self, parsed: _Parsed) -> list[Record]:
         if parsed.format == "xml":
