@@ -166,11 +166,18 @@ def report(
     """Add the sync row to the table and check every trial against the uninterrupted run."""
     records = sum(len(v) for k, v in clean.items() if not k.endswith(" rows"))
     lost = duplicated = 0
-    for _, got, _ in outcomes:
+    diffs: list[str] = []  # the first differences, to make a failure readable
+    for trial, got, _ in outcomes:
         for stream in DEFAULT_STREAMS:
             want = clean[stream]
-            lost += sum(1 for i, row in want.items() if got[stream].get(i) != row)
+            bad = [i for i, row in want.items() if got[stream].get(i) != row]
+            lost += len(bad)
             duplicated += got[f"{stream} rows"][0] - len(got[stream])
+            for i in bad[:2]:
+                row, other = want[i], got[stream].get(i)
+                fields = sorted(k for k in row if other is None or other.get(k) != row[k])  # type: ignore[attr-defined]
+                diffs.append(f"trial {trial.index} (killed after {trial.lines_at_kill}) "
+                             f"{stream} {i}: {'missing' if other is None else fields}")  # fmt: skip
     secrets = [hit for *_, hits in outcomes for hit in hits]
     secrets += scan(all_secrets(tokens), paths=[tmp_path / "clean"])
     kills = [t for t, *_ in outcomes if t.killed]
@@ -181,7 +188,7 @@ def report(
             len(secrets))
     )  # fmt: skip
     assert len(kills) >= 10, f"only {len(kills)} runs were still going when killed"
-    assert (lost, duplicated, secrets) == (0, 0, [])
+    assert (lost, duplicated, secrets) == (0, 0, []), diffs
     for stream in DEFAULT_STREAMS:
         assert set(clean[stream]) == {r["id"] for r in sim.store.records(stream)}
 
