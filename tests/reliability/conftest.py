@@ -27,7 +27,7 @@ _COLUMNS = {
     "writes": ("fault", "rate", "template", "runs", "rows", "lost", "duplicated", "secrets found",
                "guarantee"),
     "crash": ("run", "kills", "target", "runs", "records", "lost", "duplicated", "secrets found"),
-    "secrets": ("scenario", "places scanned", "", "runs", "items", "", "", "secrets found"),
+    "secrets": ("scenario", "places scanned", "bytes scanned", "secrets found"),
 }  # fmt: skip
 
 
@@ -52,7 +52,7 @@ def render(rows: list[Row]) -> str:
             if kind == "writes":
                 cells.append(r.note)
             if kind == "secrets":
-                cells[5] = cells[6] = ""
+                cells = [r.scenario, r.target, f"{r.records:,}", str(r.secrets)]
             out.append("| " + " | ".join(cells) + " |")
     return "\n".join(out) + "\n"
 

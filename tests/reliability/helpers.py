@@ -171,3 +171,12 @@ def ledger_states(path: Path) -> dict[int, dict[str, Any]]:
 def subprocess_env(sim: SimulatorHandle, **extra: str) -> dict[str, str]:
     """The environment for a CLI subprocess against `sim`."""
     return {**os.environ, **sim.env(), **extra}
+
+
+def size(*, texts: Iterable[str] = (), paths: Iterable[Path] = ()) -> int:
+    """How many bytes `scan` looks at for these texts and paths."""
+    total = sum(len(t.encode("utf-8", "replace")) for t in texts)
+    for path in paths:
+        files = [path] if path.is_file() else [p for p in path.rglob("*") if p.is_file()]
+        total += sum(f.stat().st_size for f in files)
+    return total
