@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
+
+FINDINGS = Path(__file__).resolve().parent / "findings.md"
+"""Hand-written analysis of the latest full run, included verbatim under Findings."""
 
 TARGET_PEER_RATIO = 8.0
 TARGET_RAW_SHARE = 0.5
@@ -291,6 +295,8 @@ def render(res: dict[str, Any]) -> str:
                       ("writes", _writes), ("startup", _startup)):  # fmt: skip
         if key in res:
             out += part(res)
+    if FINDINGS.exists():
+        out += ["## Findings", "", FINDINGS.read_text().strip(), ""]
     out += _profiles(res)
     out += [
         "## Method",
