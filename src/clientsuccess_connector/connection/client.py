@@ -25,7 +25,13 @@ from clientsuccess_connector.connection.retry import (
 )
 from clientsuccess_connector.connection.settings import ConnectionSettings
 from clientsuccess_connector.connection.stats import ConnectionStats
-from clientsuccess_connector.errors import ApiError, AuthError, DataError, TransportError
+from clientsuccess_connector.errors import (
+    ApiError,
+    AuthError,
+    ConfigError,
+    DataError,
+    TransportError,
+)
 from clientsuccess_connector.urls import join_url
 
 QueryParams = Mapping[str, Any]
@@ -194,6 +200,12 @@ class Connection:
         merged = dict(self.settings.headers)
         if headers:
             merged.update(headers)
+        for name, value in merged.items():
+            if not (value.isascii() and value.isprintable() and name.isascii()):
+                raise ConfigError(  # httpx would raise UnicodeEncodeError: no traceback
+                    f"header {name} is not one line of printable ASCII text ({value[:40]!r}); "
+                    "HTTP header values cannot carry line breaks or non-ASCII characters"
+                )
         body = content
         if json is not None:
             body = orjson.dumps(json)
