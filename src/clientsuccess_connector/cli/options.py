@@ -113,9 +113,14 @@ def connection_settings(flow: Flow | None) -> ConnectionSettings:
     """Settings from the environment and the flow, with credentials required."""
     settings = flow.connection_settings() if flow else ConnectionSettings.from_env()
     settings.require_credentials()
+    warn_if_insecure(settings)
+    return settings
+
+
+def warn_if_insecure(settings: ConnectionSettings) -> None:
+    """Say so on stderr when TLS certificates are not checked (`verify_tls: false`)."""
     if not settings.verify_tls:
         click.echo("warning: TLS verification is OFF for this connection", err=True)
-    return settings
 
 
 def open_connection(flow: Flow | None, *, show_requests: bool = False) -> Connection:

@@ -10,6 +10,7 @@ import click
 import orjson
 
 from clientsuccess_connector.cli.app import cli
+from clientsuccess_connector.cli.options import warn_if_insecure
 from clientsuccess_connector.cli.progress import StreamProgress
 from clientsuccess_connector.connection import Connection, ConnectionSettings
 from clientsuccess_connector.errors import ConfigError
@@ -103,6 +104,7 @@ def write_command(
         settings = settings.with_overrides(max_concurrency=concurrency)
     if not dry_run:
         settings.require_credentials()
+    warn_if_insecure(settings)
     root = ctx.find_root().params
     quiet, log_format = bool(root.get("quiet")), str(root.get("log_format") or "text")
 
