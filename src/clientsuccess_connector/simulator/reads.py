@@ -142,7 +142,7 @@ def _build_ids(
 def _after_by_range(
     app: SimulatorApp, resource: str, filters: list[tuple[str, str, Any]], field: str,
     desc: bool, after: str,
-) -> list[Any]:  # fmt: skip
+) -> _Range:  # fmt: skip
     """Ids with `field` after `after`, sorted on that field, by bisecting one cached order.
 
     An incremental reader asks for a new `modifiedAfter` on every page; filtering and sorting
@@ -158,9 +158,26 @@ def _after_by_range(
         return [record_key(v) if isinstance(v := records[i].get(field), str) else "" for i in asc]
 
     asc_keys = app.store.query(resource, ("keys", tuple(filters), field), keys)
-    start = bisect.bisect_right(asc_keys, after)
-    chosen = asc[start:]
-    return chosen[::-1] if desc else chosen
+    return _Range(asc, bisect.bisect_right(asc_keys, after), desc)
+
+
+class _Range:
+    """The tail `ids[start:]` of a cached order (reversed when `desc`), without copying it."""
+
+    def __init__(self, ids: list[Any], start: int, desc: bool) -> None:
+        self.ids, self.start, self.desc = ids, start, desc
+
+    def __len__(self) -> int:
+        return len(self.ids) - self.start
+
+    def page(self, first: int, size: int) -> list[Any]:
+        """Items `first` .. `first + size` of the range, in its order."""
+        if not self.desc:
+            lo = self.start + first
+            return self.ids[lo : lo + size]
+        hi = len(self.ids) - first
+        lo = max(self.start, hi - size)
+        return self.ids[lo:hi][::-1] if hi > lo else []
 
 
 def search(app: SimulatorApp, req: Request, resource: str) -> Response:
@@ -199,13 +216,19 @@ def search(app: SimulatorApp, req: Request, resource: str) -> Response:
             ids = _after_by_range(app, resource, filters, sort_by, direction == "desc", after)
         else:
             key = (tuple(filters), sort_by, direction, after_field, after)
-            ids = app.store.query(
-                resource, key, _build_ids(filters, sort_by, direction == "desc", after_field, after)
+            ids = _Range(
+                app.store.query(
+                    resource,
+                    key,
+                    _build_ids(filters, sort_by, direction == "desc", after_field, after),
+                ),
+                0,
+                False,
             )
         total = len(ids)
         pages = math.ceil(total / size)
         start = page * size
-        chunk = ids[start : start + size] if start < total else []
+        chunk = ids.page(start, size) if start < total else []
         data = b",".join([res.body(i) for i in chunk])
     last = page >= pages - 1
     tail = (
