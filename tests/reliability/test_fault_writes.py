@@ -213,11 +213,6 @@ def test_writes_under_faults(
         assert all(s["status"] in ("ok", "skipped") for s in states.values())
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="write/recovery.py _search reads the look-up with conn.request + parse_json: a "
-    "truncated search page raises DataError out of write_records instead of being retried",
-)
 def test_a_truncated_look_up_is_retried_not_fatal(tmp_path: Path) -> None:
     """A POST whose answer is lost is looked up; a truncated look-up answer is just retried."""
     with simulator(clients=3) as (sim, _):

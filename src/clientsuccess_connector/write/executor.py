@@ -23,7 +23,13 @@ from jsonpath import findall
 
 from clientsuccess_connector.catalog import Template, get_template
 from clientsuccess_connector.connection import Connection
-from clientsuccess_connector.errors import ApiError, AuthError, ConfigError, TransportError
+from clientsuccess_connector.errors import (
+    ApiError,
+    AuthError,
+    ConfigError,
+    DataError,
+    TransportError,
+)
 from clientsuccess_connector.write.batching import Batcher, Unit, resolve_batch_size
 from clientsuccess_connector.write.ledger import Ledger, RowResult
 from clientsuccess_connector.write.mapping import RowError, RowMapper
@@ -229,7 +235,7 @@ class _Writer:
             return None
         try:
             found = finder(self.conn, body)
-        except (ApiError, TransportError) as exc:
+        except (ApiError, TransportError, DataError) as exc:
             message = f"outcome unknown after a crash and the look-up failed ({exc})"
             return self._final([RowResult(row, "error", error=message, outcome_unknown=True)])
         if found is None:
@@ -304,8 +310,8 @@ class _Writer:
                     continue  # stays unknown: the API offers no way to tell
                 try:
                     found = finder(self.conn, records[row])
-                except (ApiError, TransportError):
-                    continue
+                except (ApiError, TransportError, DataError):
+                    continue  # the look-up failed too: the row stays "outcome unknown"
                 if found is None:
                     resend.append(row)
                 else:

@@ -29,8 +29,8 @@ Finder = Callable[[Connection, Mapping[str, Any]], "dict[str, Any] | None"]
 
 def _search(conn: Connection, template: str, params: dict[str, Any]) -> list[dict[str, Any]]:
     path = get_template(template).path
-    response = conn.request("GET", path, params={**params, "page": 0, "size": 100})
-    body = conn.parse_json(response)
+    # request_json retries a truncated or malformed page like any idempotent read.
+    _, body = conn.request_json("GET", path, params={**params, "page": 0, "size": 100})
     data = body.get("data") if isinstance(body, dict) else body
     return [r for r in data or () if isinstance(r, dict)]
 
