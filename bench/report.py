@@ -62,8 +62,9 @@ def targets(res: dict[str, Any]) -> list[tuple[str, str, bool | None]]:
                 rows.append((f"{label} >= 50% of the raw limit, writing to DuckDB",
                              f"{100 * x:.0f}%", x >= TARGET_RAW_SHARE))  # fmt: skip
     mem = res.get("memory", {})
-    small = mem.get("100k", {}).get("series", {}).get("ours_paged", {}).get("median_peak_rss_mb")
-    big = mem.get("1M", {}).get("series", {}).get("ours_paged", {}).get("median_peak_rss_mb")
+    key = _memory_key(mem)
+    small = mem.get("100k", {}).get("series", {}).get(key, {}).get("median_peak_rss_mb")
+    big = mem.get("1M", {}).get("series", {}).get(key, {}).get("median_peak_rss_mb")
     if big:
         rows.append(("peak RSS <= 300 MB at 1,000,000 records", f"{_n(big)} MB",
                      big <= TARGET_RSS_1M_MB))  # fmt: skip
@@ -183,14 +184,22 @@ def _latency(res: dict[str, Any]) -> list[str]:
     return out
 
 
+def _memory_key(mem: dict[str, Any]) -> str:
+    """The series the memory targets are judged on: the default sync when it was measured."""
+    return (
+        "ours" if "ours" in mem.get("1M", mem.get("100k", {})).get("series", {}) else "ours_paged"
+    )
+
+
 def _memory(res: dict[str, Any]) -> list[str]:
     mem = res["memory"]
+    key = _memory_key(mem)
     out = [
         "## 3. Memory: peak RSS",
         "",
         "client_notes synced into DuckDB from a simulator seeded for about 100,000 and "
-        "1,000,000 notes. Ours reads through the page-number flow source (same reader, batching "
-        "and DuckDB sink as the default sync; keeps the 1M run within minutes); peak RSS of the "
+        "1,000,000 notes: the default sync (keyset windows) and the same endpoint paged by number "
+        "through a flow source; the targets are judged on the default sync. Peak RSS of the "
         "process (`ru_maxrss` from `os.wait4`), the same method for every tool.",
         "",
         "| tool | records | seconds | records/s | peak RSS MB |",
@@ -208,13 +217,11 @@ def _memory(res: dict[str, Any]) -> list[str]:
             )
     small = mem.get("100k", {}).get("series", {})
     big = mem.get("1M", {}).get("series", {})
-    if "ours_paged" in small and "dlt" in small:
-        o, d = small["ours_paged"]["median_peak_rss_mb"], small["dlt"]["median_peak_rss_mb"]
+    if key in small and "dlt" in small:
+        o, d = small[key]["median_peak_rss_mb"], small["dlt"]["median_peak_rss_mb"]
         out.append(f"\nAt 100k ours uses {_ratio(d, o):.1f}x less memory than dlt.")
-    if "ours_paged" in small and "ours_paged" in big:
-        x = _ratio(
-            big["ours_paged"]["median_peak_rss_mb"], small["ours_paged"]["median_peak_rss_mb"]
-        )
+    if key in small and key in big:
+        x = _ratio(big[key]["median_peak_rss_mb"], small[key]["median_peak_rss_mb"])
         out.append(f"\nours 1M / 100k: {x:.2f}x.")
     out.append("")
     return out

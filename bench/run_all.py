@@ -105,8 +105,11 @@ def memory(args: argparse.Namespace, work: Path, py: dict[str, Path]) -> dict[st
     for name, clients in sizes:
         print(f"[memory] starting a simulator with {clients:,} clients ...", flush=True)
         with simulator(clients, start_timeout=1200) as sim:
-            tools = [ours(sim, ["client_notes"], key="ours_paged", paged=True,
-                          label="ours: client_notes paged by number")]  # fmt: skip
+            tools = [
+                ours(sim, ["client_notes"], label="ours: sync --stream client_notes (default)"),
+                ours(sim, ["client_notes"], key="ours_paged", paged=True,
+                     label="ours: client_notes paged by number"),
+            ]  # fmt: skip
             if name == "100k":
                 tools.append(dlt(sim, py["dlt"], ["client_notes"]))
             found = alternate(tools, args.mem_runs, work / f"memory-{name}", f"memory {name}")
