@@ -119,8 +119,9 @@ def _throughput(res: dict[str, Any]) -> list[str]:
     out += [
         "",
         "- *ours* is the default command a user runs: incremental streams page by **keyset** "
-        "(`sortBy=modifiedTime&modifiedAfter=<newest seen - 1 ms>` per page, see "
-        "[syncing.md](syncing.md)). *ours paged* reads the same endpoint through a flow-file "
+        "(`sortBy=modifiedTime&modifiedAfter=<newest seen - 1 ms>` per page), in up to "
+        "`max_concurrency` (4) concurrent time windows (see [syncing.md](syncing.md)). "
+        "*ours paged* reads the same endpoint through a flow-file "
         "manual source with page numbers, exactly as dlt, airbyte-cdk and the raw loop page; "
         "the connector code path (reader, prefetch, DuckDB sink, merge) is otherwise the same.",
         "- The raw limit is one sequential httpx + orjson loop (`bench/runners/raw_httpx.py`), "
