@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+from typing import Any
+
 import orjson
 from click.testing import CliRunner, Result
 
 from clientsuccess_connector.cli import cli
 from clientsuccess_connector.connection import Connection, ConnectionSettings
 from clientsuccess_connector.simulator import SimulatorHandle
+from clientsuccess_connector.timestamps import format_timestamp, parse_timestamp
 
 
 def run_cli(sim: SimulatorHandle, *args: str, **env: str) -> Result:
@@ -29,3 +33,25 @@ def connect(sim: SimulatorHandle, **overrides: object) -> Connection:
     options.update(overrides)  # api_key=None really removes the key (login instead)
     settings = ConnectionSettings(**options)  # type: ignore[arg-type]
     return Connection(settings)
+
+
+def normal(value: Any) -> Any:
+    """A value as the API would have sent it, whatever the destination made of it."""
+    if isinstance(value, datetime):
+        return format_timestamp(value)
+    if isinstance(value, str) and "T" in value and parse_timestamp(value) is not None:
+        moment = parse_timestamp(value)
+        assert moment is not None
+        return format_timestamp(moment)
+    if isinstance(value, str) and value[:1] in "[{":
+        try:
+            return orjson.loads(value)
+        except orjson.JSONDecodeError:
+            return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, list):
+        return [normal(v) for v in value]
+    if isinstance(value, dict):
+        return {k: normal(v) for k, v in value.items()}
+    return value

@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 import httpx
-import orjson
 
 from clientsuccess_connector.endpoint import resolve
-from clientsuccess_connector.incremental import format_timestamp, parse_timestamp
 from clientsuccess_connector.simulator import SimulatorHandle
 from clientsuccess_connector.sinks import open_sink
 from clientsuccess_connector.streams import default_sources
 from clientsuccess_connector.sync import StreamResult, SyncOptions, sync
-from tests.integration.helpers import connect
+from tests.integration.helpers import connect, normal
 
 pytest_plugins = ["tests.sinks.conftest"]
 
@@ -26,24 +23,6 @@ CHECKED_FIELDS = {
     "pulses": ["note", "dispositionType", "createdTimestamp", "reasonCodes"],
     "products": ["name", "sku"],
 }
-
-
-def normal(value: Any) -> Any:
-    """A value as the API would have sent it, whatever the destination made of it."""
-    if isinstance(value, datetime):
-        return format_timestamp(value)
-    if isinstance(value, str) and parse_timestamp(value) is not None and "T" in value:
-        moment = parse_timestamp(value)
-        assert moment is not None
-        return format_timestamp(moment)
-    if isinstance(value, str) and value[:1] in "[{":
-        try:
-            return orjson.loads(value)
-        except orjson.JSONDecodeError:
-            return value
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    return value
 
 
 def run(sim: SimulatorHandle, url: str, **options: Any) -> dict[str, StreamResult]:

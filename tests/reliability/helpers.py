@@ -11,17 +11,16 @@ from collections import Counter
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, quote_plus
 
 import orjson
 
-from clientsuccess_connector.incremental import format_timestamp, parse_timestamp
 from clientsuccess_connector.simulator import SimulatorConfig, SimulatorHandle, run_simulator
 from clientsuccess_connector.sinks import open_sink
 from clientsuccess_connector.streams import DEFAULT_STREAMS
+from tests.integration.helpers import normal
 
 API_KEY = "sk-rel-APIKEY-5b1e0d7c"
 PASSWORD = "pw-rel-PASSWORD-93c2aa"
@@ -106,28 +105,6 @@ def scan(
 def all_secrets(tokens: TokenRecorder | None = None) -> list[str]:
     """The API key, the password and every session token issued so far."""
     return [API_KEY, PASSWORD, *(tokens.tokens if tokens else [])]
-
-
-def normal(value: Any) -> Any:
-    """A value as the API would have sent it, whatever the destination made of it."""
-    if isinstance(value, datetime):
-        return format_timestamp(value)
-    if isinstance(value, str) and "T" in value and parse_timestamp(value) is not None:
-        moment = parse_timestamp(value)
-        assert moment is not None
-        return format_timestamp(moment)
-    if isinstance(value, str) and value[:1] in "[{":
-        try:
-            return orjson.loads(value)
-        except orjson.JSONDecodeError:
-            return value
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    if isinstance(value, list):
-        return [normal(v) for v in value]
-    if isinstance(value, dict):
-        return {k: normal(v) for k, v in value.items()}
-    return value
 
 
 def compare_with_simulator(sim: SimulatorHandle, url: str) -> tuple[int, int, int]:

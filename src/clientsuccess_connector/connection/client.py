@@ -38,7 +38,7 @@ QueryParams = Mapping[str, Any]
 Validator = Callable[[httpx.Response], Any]
 _AUTH_HEADERS = ("authorization", "x-api-key")
 _BODY_EXCERPT = 300
-_MAX_RELOGINS = 3  # per request: a 401 for a token not refused before renews it
+_MAX_RELOGINS = 6  # per request: a 401 for a token not refused before renews it
 
 
 class Connection:

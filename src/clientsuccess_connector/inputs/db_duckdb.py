@@ -8,8 +8,8 @@ from typing import Any
 from urllib.parse import unquote
 
 from clientsuccess_connector.errors import ConfigError
+from clientsuccess_connector.inputs.db_rows import numbered_rows
 
-_CHUNK = 1000
 _USAGE = "use duckdb:///file.duckdb?table=T or duckdb:///file.duckdb?query=SELECT..."
 
 
@@ -48,7 +48,7 @@ def duckdb_path(location: str) -> Path:
 
 
 def read_duckdb(url: str) -> Iterator[tuple[int, dict[str, Any]]]:
-    """Yield `(row_number, record)` from a DuckDB table or query, `_CHUNK` rows at a time."""
+    """Yield `(row_number, record)` from a DuckDB table or query, `CHUNK` rows at a time."""
     import duckdb  # noqa: PLC0415  (heavy; loaded only when used)
 
     location, sql = split_source(url, "duckdb")
@@ -63,13 +63,6 @@ def read_duckdb(url: str) -> Iterator[tuple[int, dict[str, Any]]]:
                 f"DuckDB input {path}: {first}; fix the table name or query"
             ) from None
         columns = [d[0] for d in cursor.description]
-        row_number = 0
-        while True:
-            chunk = cursor.fetchmany(_CHUNK)
-            if not chunk:
-                return
-            for values in chunk:
-                row_number += 1
-                yield row_number, dict(zip(columns, values, strict=True))
+        yield from numbered_rows(cursor, columns)
     finally:
         con.close()

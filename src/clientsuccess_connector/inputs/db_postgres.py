@@ -8,8 +8,7 @@ from typing import Any
 
 from clientsuccess_connector.errors import ConfigError
 from clientsuccess_connector.inputs.db_duckdb import split_source
-
-_CHUNK = 1000
+from clientsuccess_connector.inputs.db_rows import CHUNK, numbered_rows
 
 
 def masked_url(url: str) -> str:
@@ -19,7 +18,7 @@ def masked_url(url: str) -> str:
 
 
 def read_postgres(url: str) -> Iterator[tuple[int, dict[str, Any]]]:
-    """Yield `(row_number, record)` from a query, `_CHUNK` rows per round trip."""
+    """Yield `(row_number, record)` from a query, `CHUNK` rows per round trip."""
     import psycopg  # noqa: PLC0415  (heavy; loaded only when used)
 
     dsn, sql = split_source(url, "postgresql")
@@ -32,7 +31,7 @@ def read_postgres(url: str) -> Iterator[tuple[int, dict[str, Any]]]:
         ) from None
     try:
         with conn.transaction(), conn.cursor(name="clientsuccess_write_input") as cursor:
-            cursor.itersize = _CHUNK
+            cursor.itersize = CHUNK
             try:
                 cursor.execute(sql)  # user-supplied SQL by design
             except psycopg.Error as exc:
@@ -41,13 +40,6 @@ def read_postgres(url: str) -> Iterator[tuple[int, dict[str, Any]]]:
                     f"PostgreSQL input {masked_url(url)}: {first}; fix the query"
                 ) from None
             columns = [d.name for d in cursor.description or ()]
-            row_number = 0
-            while True:
-                chunk = cursor.fetchmany(_CHUNK)
-                if not chunk:
-                    return
-                for values in chunk:
-                    row_number += 1
-                    yield row_number, dict(zip(columns, values, strict=True))
+            yield from numbered_rows(cursor, columns)
     finally:
         conn.close()
