@@ -18,6 +18,7 @@ from click.testing import CliRunner, Result
 
 from clientsuccess_connector.cli import cli
 from clientsuccess_connector.connection import Connection, ConnectionSettings
+from clientsuccess_connector.connection.client import _MAX_RELOGINS
 from clientsuccess_connector.endpoint import SourceSpec, resolve
 from clientsuccess_connector.errors import ConnectorError
 from clientsuccess_connector.reader import Reader
@@ -93,7 +94,7 @@ def test_expired_token_echoed_by_the_server_is_masked(
 ) -> None:
     """The API echoes a refused token in its 401 body; the error must not show it."""
     handle, tokens = sim
-    handle.faults.next("401", 5, method="GET")  # more 401s than the re-logins allowed
+    handle.faults.next("401", _MAX_RELOGINS + 2, method="GET")  # more than the re-logins allowed
     settings = ConnectionSettings(base_url=handle.api_v1_url, username=handle.username,
                                   password=PASSWORD, max_attempts=2)  # fmt: skip
     with (
