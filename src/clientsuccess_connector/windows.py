@@ -115,7 +115,8 @@ def read_windows(
                 if window.upper is None:
                     yield window.index, page
                     continue
-                keep = [r for r in page if _before(r.get(field), window.upper)]
+                upper_text = format_timestamp(window.upper)
+                keep = [r for r in page if _before(r.get(field), window.upper, upper_text)]
                 yield window.index, keep
                 if len(keep) < len(page):
                     break
@@ -134,7 +135,10 @@ def read_windows(
     )
 
 
-def _before(value: Any, upper: datetime) -> bool:
+def _before(value: Any, upper: datetime, upper_text: str) -> bool:
+    """True when `value` is earlier than `upper` (or not a timestamp at all)."""
+    if isinstance(value, str) and len(value) == len(upper_text) and value[-1:] == "Z":
+        return value < upper_text  # same fixed format: text order is time order
     moment = parse_timestamp(value)
     return moment is None or moment < upper
 
@@ -161,11 +165,13 @@ class LowWater:
         if records is None:
             self._finished[index] = True
             return
-        for record in records:
-            moment = parse_timestamp(record.get(self.field))
-            newest = self._newest[index]
-            if moment is not None and (newest is None or moment > newest):
-                self._newest[index] = moment
+        # The text maximum is one of the page's own instants, so never later than the true
+        # newest one (equal for ClientSuccess's fixed `...sssZ` form): safe for a cursor.
+        texts = [v for r in records if isinstance(v := r.get(self.field), str)]
+        moment = parse_timestamp(max(texts)) if texts else None
+        newest = self._newest[index]
+        if moment is not None and (newest is None or moment > newest):
+            self._newest[index] = moment
 
     def cursor(self) -> datetime | None:
         """Where the next run may start (before the overlap), or None for nothing yet."""
