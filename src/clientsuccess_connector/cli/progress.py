@@ -15,7 +15,10 @@ from rich.progress import Progress, SpinnerColumn, TaskID, TextColumn, TimeElaps
 class StreamProgress:
     """Callable `(stream, records)` that reports progress; use as a context manager."""
 
-    def __init__(self, *, quiet: bool = False, log_format: str = "text") -> None:
+    def __init__(
+        self, *, quiet: bool = False, log_format: str = "text", unit: str = "records committed"
+    ) -> None:
+        self._unit = unit
         self._quiet = quiet
         self._json = log_format == "json"
         self._lock = threading.Lock()
@@ -26,7 +29,7 @@ class StreamProgress:
             self._bar = Progress(
                 SpinnerColumn(),
                 TextColumn("[bold]{task.description}"),
-                TextColumn("{task.completed:>10,} records"),
+                TextColumn("{task.completed:>10,} " + unit.split(maxsplit=1)[0]),
                 TimeElapsedColumn(),
                 console=Console(stderr=True),
                 transient=False,
@@ -59,4 +62,4 @@ class StreamProgress:
                 line = {"event": "batch", "stream": stream, "records": records, "total": total}
                 click.echo(orjson.dumps(line).decode(), err=True)
             else:
-                click.echo(f"{stream}: {total:,} records committed", err=True)
+                click.echo(f"{stream}: {total:,} {self._unit}", err=True)

@@ -62,7 +62,7 @@ def print_summary(results: list[StreamResult], *, as_json: bool) -> None:
             }  # fmt: skip
             click.echo(orjson.dumps(line).decode(), err=True)
         return
-    table = Table("stream", "records", "requests", "retries", "seconds", "records/s", "mode",
+    table = Table("stream", "records read", "requests", "retries", "seconds", "records/s", "mode",
                   "status", box=None)  # fmt: skip
     for r in results:
         table.add_row(
@@ -93,7 +93,17 @@ def run_sync(
             results = sync(connection, sink, sources, options, progress)
     if not quiet:
         print_summary(results, as_json=log_format == "json")
+        if log_format != "json":
+            click.echo(f"destination: {describe_destination(sink.url)}", err=True)
     return results
+
+
+def describe_destination(url: str) -> str:
+    """The destination URL, plus the absolute path it resolved to for files and DuckDB."""
+    scheme, sep, rest = url.partition(":///")
+    if sep and scheme in ("duckdb", "jsonl", "csv", "parquet"):
+        return f"{url} ({Path(rest.split('?', 1)[0]).resolve()})"
+    return url
 
 
 @cli.command(name="sync")

@@ -111,7 +111,7 @@ def write_command(
     def warn(text: str) -> None:
         click.echo(text, err=True)
 
-    progress = StreamProgress(quiet=quiet or dry_run, log_format=log_format)
+    progress = StreamProgress(quiet=quiet or dry_run, log_format=log_format, unit="rows done")
 
     def advance(rows: int) -> None:
         progress(template, rows)
