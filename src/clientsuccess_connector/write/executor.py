@@ -39,7 +39,7 @@ _MAYBE_ACTED = frozenset({500, 502, 504})  # a POST answered so may have been ca
 _EXCERPT = 300
 _SHOWN_ERRORS = 20
 _PROGRESS_SECONDS = 1.0
-_RECOVERY_ROUNDS = 2  # look-ups and safe re-sends after an unknown outcome, per unit
+_RECOVERY_ROUNDS = 5  # look-ups and safe re-sends after an unknown outcome, per unit
 
 
 @dataclass(slots=True)
