@@ -47,8 +47,12 @@ class Page:
 
     response: httpx.Response
     document: Any
-    record_count: int
     records: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def record_count(self) -> int:
+        """How many records the data path found on this page."""
+        return len(self.records)
 
 
 @dataclass(frozen=True, slots=True)

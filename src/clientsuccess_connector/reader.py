@@ -274,7 +274,7 @@ class _Run:
         )
         document = parsed[0]
         records = self._extract(document)
-        return Page(response, document.document, len(records), records)
+        return Page(response, document.document, records)
 
     def _parse(self, response: httpx.Response) -> _Parsed:
         content = response.content
@@ -305,21 +305,13 @@ class _Run:
         if parsed.format == "xml":
             if self._xml_path is None:
                 path = self.source.data_path or _best_xml_path(parsed.document)
-                if path.startswith("$"):
-                    raise ConfigError(
-                        f"source {self.source.name!r}: the response is XML but data_path "
-                        f"{path!r} is JSONPath; give an XPath such as /response/data/item"
-                    )
+                self._check_path_kind(path, "xml")
                 self._xml_path = compile_xpath(path)
             records = self._xml_path.records(parsed.document)
         else:
             if self._json_path is None:
                 path = self.source.data_path or _default_json_path(parsed.document)
-                if path.startswith("/"):
-                    raise ConfigError(
-                        f"source {self.source.name!r}: the response is JSON but data_path "
-                        f"{path!r} is XPath; give a JSONPath such as $.data[*]"
-                    )
+                self._check_path_kind(path, "json")
                 self._json_path = compile_path(path)
             records = self._json_path.records(parsed.document)
         if self.source.metadata_path:
@@ -331,6 +323,18 @@ class _Run:
             for record in records:
                 record["_metadata"] = meta
         return records
+
+    def _check_path_kind(self, path: str, fmt: Format) -> None:
+        """A JSONPath for an XML answer, or an XPath for a JSON one, is a config error."""
+        is_jsonpath = path.lstrip().startswith("$")
+        if is_jsonpath == (fmt == "json"):
+            return
+        kind, wanted = ("JSONPath", "an XPath such as /response/data/item") if is_jsonpath else (
+            "XPath", "a JSONPath such as $.data[*]")  # fmt: skip
+        raise ConfigError(
+            f"source {self.source.name!r}: the response is {fmt.upper()} but data_path "
+            f"{path!r} is {kind}; give {wanted}"
+        )
 
     def _records(self, page: Page, lookup_values: dict[str, Any]) -> list[Record]:
         records = page.records

@@ -87,12 +87,11 @@ def plan_windows(
             return single  # the API did not answer as expected: read it in one window
         if not bounds or moment > bounds[-1]:
             bounds.append(moment)
-    starts: list[datetime | None] = [after, *bounds]
+    # Window 0 starts where the run starts; each later one 1 ms before its boundary, so the
+    # records sharing the boundary instant are read by it (strictly-after filter).
+    afters: list[datetime | None] = [after, *(b - _TICK for b in bounds)]
     ends: list[datetime | None] = [*bounds, None]
-    return [
-        Window(i, start if i == 0 else start - _TICK if start else None, end)
-        for i, (start, end) in enumerate(zip(starts, ends, strict=True))
-    ]
+    return [Window(i, start, end) for i, (start, end) in enumerate(zip(afters, ends, strict=True))]
 
 
 def read_windows(
