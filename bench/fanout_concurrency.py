@@ -16,9 +16,9 @@ import httpx
 
 from bench.common import API_KEY, machine, median, simulator_process, write_result
 from clientsuccess_connector.connection import Connection, ConnectionSettings
-from clientsuccess_connector.endpoint import SourceSpec, resolve
-from clientsuccess_connector.lookups import LookupTable
-from clientsuccess_connector.reader import Reader
+from clientsuccess_connector.read.endpoint import SourceSpec, resolve
+from clientsuccess_connector.read.lookups import LookupTable
+from clientsuccess_connector.read.reader import Reader
 
 
 def contract_ids(base: str, count: int) -> list[int]:

@@ -39,7 +39,15 @@ class AuthError(ApiError):
 
 
 class TransportError(ConnectorError):
-    """The request never got a complete answer: refused, dropped or timed out."""
+    """The request never got a complete answer: refused, dropped or timed out.
+
+    `maybe_sent` is True when the request may have reached the server before the failure, so a
+    non-idempotent request (a POST) may have been carried out: its outcome is unknown.
+    """
+
+    def __init__(self, message: str, *, maybe_sent: bool = False) -> None:
+        super().__init__(message)
+        self.maybe_sent = maybe_sent
 
 
 class DataError(ConnectorError):

@@ -18,9 +18,9 @@ from typing import Any
 import yaml
 
 from clientsuccess_connector.connection import ConnectionSettings
-from clientsuccess_connector.endpoint import SourceSpec
 from clientsuccess_connector.errors import ConfigError
-from clientsuccess_connector.streams import DEFAULT_STREAMS
+from clientsuccess_connector.read.default_streams import DEFAULT_STREAMS
+from clientsuccess_connector.read.endpoint import SourceSpec
 
 _ENV = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 _TOP_KEYS = {"connection", "destination", "sources", "lookups", "writes"}

@@ -15,16 +15,20 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from clientsuccess_connector.concurrency import prefetch
 from clientsuccess_connector.connection import Connection, ConnectionStats
-from clientsuccess_connector.endpoint import Source
 from clientsuccess_connector.errors import ConfigError, ConnectorError
-from clientsuccess_connector.incremental import DEFAULT_OVERLAP, query_for, supports_incremental
-from clientsuccess_connector.lookups import LookupTable
-from clientsuccess_connector.reader import Reader
+from clientsuccess_connector.read.concurrency import prefetch
+from clientsuccess_connector.read.endpoint import Source
+from clientsuccess_connector.read.incremental import (
+    DEFAULT_OVERLAP,
+    query_for,
+    supports_incremental,
+)
+from clientsuccess_connector.read.lookups import LookupTable
+from clientsuccess_connector.read.reader import Reader
+from clientsuccess_connector.read.timestamps import parse_timestamp
+from clientsuccess_connector.read.windows import LowWater, plan_windows, read_windows
 from clientsuccess_connector.sinks import Sink
-from clientsuccess_connector.timestamps import parse_timestamp
-from clientsuccess_connector.windows import LowWater, plan_windows, read_windows
 
 DEFAULT_BATCH_SIZE = 5000
 Progress = Callable[[str, int], None]

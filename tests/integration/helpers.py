@@ -10,8 +10,8 @@ from click.testing import CliRunner, Result
 
 from clientsuccess_connector.cli import cli
 from clientsuccess_connector.connection import Connection, ConnectionSettings
+from clientsuccess_connector.read.timestamps import format_timestamp, parse_timestamp
 from clientsuccess_connector.simulator import SimulatorHandle
-from clientsuccess_connector.timestamps import format_timestamp, parse_timestamp
 
 
 def run_cli(sim: SimulatorHandle, *args: str, **env: str) -> Result:

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from clientsuccess_connector.endpoint import SourceSpec, resolve
 from clientsuccess_connector.errors import ApiError
-from clientsuccess_connector.lookups import LookupTable
-from clientsuccess_connector.reader import Reader
+from clientsuccess_connector.read.endpoint import SourceSpec, resolve
+from clientsuccess_connector.read.lookups import LookupTable
+from clientsuccess_connector.read.reader import Reader
 from clientsuccess_connector.simulator import SimulatorHandle
 from tests.integration.helpers import connect
 

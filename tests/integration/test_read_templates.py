@@ -7,8 +7,8 @@ import pytest
 
 from clientsuccess_connector.catalog import catalog
 from clientsuccess_connector.connection import Connection
-from clientsuccess_connector.endpoint import SourceSpec, resolve
-from clientsuccess_connector.reader import Reader
+from clientsuccess_connector.read.endpoint import SourceSpec, resolve
+from clientsuccess_connector.read.reader import Reader
 from clientsuccess_connector.simulator import SimulatorHandle
 from tests.integration.helpers import jsonl, run_cli
 

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
+from clientsuccess_connector.read.default_streams import DEFAULT_STREAMS
 from clientsuccess_connector.simulator import SimulatorConfig, run_simulator
 from clientsuccess_connector.sinks import open_sink
-from clientsuccess_connector.streams import DEFAULT_STREAMS
 
 KILL_POINTS = 4
 

@@ -10,7 +10,7 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from clientsuccess_connector.errors import ConfigError
-from clientsuccess_connector.macros import DateMacroContext, parse_macros, render, shift
+from clientsuccess_connector.read.macros import DateMacroContext, parse_macros, render, shift
 
 NOW = datetime(2026, 11, 27, 6, 0, tzinfo=UTC)
 VALUES = st.text(min_size=1, max_size=20).filter(lambda v: v.strip() != "")

@@ -17,9 +17,9 @@ from urllib.parse import quote, quote_plus
 
 import orjson
 
+from clientsuccess_connector.read.default_streams import DEFAULT_STREAMS
 from clientsuccess_connector.simulator import SimulatorConfig, SimulatorHandle, run_simulator
 from clientsuccess_connector.sinks import open_sink
-from clientsuccess_connector.streams import DEFAULT_STREAMS
 from tests.integration.helpers import normal
 
 API_KEY = "sk-rel-APIKEY-5b1e0d7c"

@@ -21,9 +21,9 @@ from pathlib import Path
 
 import pytest
 
+from clientsuccess_connector.read.default_streams import DEFAULT_STREAMS
 from clientsuccess_connector.simulator import SimulatorHandle
 from clientsuccess_connector.sinks import open_sink
-from clientsuccess_connector.streams import DEFAULT_STREAMS
 from tests.reliability.helpers import (
     Row,
     TokenRecorder,

@@ -15,10 +15,10 @@ from typing import Any
 import pytest
 
 from clientsuccess_connector.connection import Connection, ConnectionSettings
-from clientsuccess_connector.endpoint import resolve
+from clientsuccess_connector.read.default_streams import DEFAULT_STREAMS, default_sources
+from clientsuccess_connector.read.endpoint import resolve
 from clientsuccess_connector.simulator import SimulatorHandle
 from clientsuccess_connector.sinks import open_sink
-from clientsuccess_connector.streams import DEFAULT_STREAMS, default_sources
 from clientsuccess_connector.sync import SyncOptions, sync
 from tests.reliability.helpers import (
     Row,

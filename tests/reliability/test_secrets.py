@@ -19,9 +19,9 @@ from click.testing import CliRunner, Result
 from clientsuccess_connector.cli import cli
 from clientsuccess_connector.connection import Connection, ConnectionSettings
 from clientsuccess_connector.connection.client import _MAX_RELOGINS
-from clientsuccess_connector.endpoint import SourceSpec, resolve
 from clientsuccess_connector.errors import ConnectorError
-from clientsuccess_connector.reader import Reader
+from clientsuccess_connector.read.endpoint import SourceSpec, resolve
+from clientsuccess_connector.read.reader import Reader
 from clientsuccess_connector.simulator import SimulatorHandle
 from tests.reliability.helpers import (
     API_KEY,

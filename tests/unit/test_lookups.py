@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from clientsuccess_connector.errors import ConfigError
-from clientsuccess_connector.lookups import LookupTable, lookup_rows
-from clientsuccess_connector.macros import lookup_refs, render
+from clientsuccess_connector.read.lookups import LookupTable, lookup_rows
+from clientsuccess_connector.read.macros import lookup_refs, render
 
 
 def write_csv(path: Path, header: list[str], rows: list[list[object]]) -> Path:

@@ -9,7 +9,7 @@ import httpx
 import pytest
 
 from clientsuccess_connector.errors import ConfigError
-from clientsuccess_connector.macros import (
+from clientsuccess_connector.read.macros import (
     DEFAULT_DATE_FORMAT,
     DateMacroContext,
     MacroClock,

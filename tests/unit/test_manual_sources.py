@@ -8,9 +8,9 @@ import httpx
 import pytest
 
 from clientsuccess_connector.connection import Connection, ConnectionSettings
-from clientsuccess_connector.endpoint import SourceSpec, resolve
 from clientsuccess_connector.errors import ConfigError, PaginationLoopError
-from clientsuccess_connector.reader import Reader
+from clientsuccess_connector.read.endpoint import SourceSpec, resolve
+from clientsuccess_connector.read.reader import Reader
 
 ITEMS = [{"id": i, "name": f"n{i}"} for i in range(23)]
 Handler = Callable[[httpx.Request], httpx.Response]

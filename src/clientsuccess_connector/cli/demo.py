@@ -12,10 +12,10 @@ from rich.table import Table
 from clientsuccess_connector.cli.app import cli
 from clientsuccess_connector.cli.sync import print_summary
 from clientsuccess_connector.connection import Connection, ConnectionSettings
-from clientsuccess_connector.endpoint import resolve
+from clientsuccess_connector.read.default_streams import default_sources
+from clientsuccess_connector.read.endpoint import resolve
 from clientsuccess_connector.simulator import run_simulator
 from clientsuccess_connector.sinks import open_sink
-from clientsuccess_connector.streams import default_sources
 from clientsuccess_connector.sync import sync
 
 DEMO_DESTINATION = "duckdb:///clientsuccess-demo.duckdb"

@@ -12,9 +12,9 @@ import click
 import orjson
 
 from clientsuccess_connector.connection import Connection, ConnectionSettings
-from clientsuccess_connector.endpoint import SourceSpec
 from clientsuccess_connector.errors import ConfigError
 from clientsuccess_connector.flow import Flow, load_flow
+from clientsuccess_connector.read.endpoint import SourceSpec
 
 F = TypeVar("F", bound=Callable[..., Any])
 

@@ -11,7 +11,6 @@ from rich.console import Console
 from rich.table import Table
 
 from clientsuccess_connector.catalog import Template, catalog, get_template
-from clientsuccess_connector.chain import prepare_lookups
 from clientsuccess_connector.cli.app import cli
 from clientsuccess_connector.cli.options import (
     build_source,
@@ -19,9 +18,10 @@ from clientsuccess_connector.cli.options import (
     open_connection,
     source_options,
 )
-from clientsuccess_connector.endpoint import resolve
 from clientsuccess_connector.extract.suggest import suggest_paths
-from clientsuccess_connector.reader import Reader
+from clientsuccess_connector.read.endpoint import resolve
+from clientsuccess_connector.read.fanout import prepare_lookups
+from clientsuccess_connector.read.reader import Reader
 
 _MAX_CELL = 40
 

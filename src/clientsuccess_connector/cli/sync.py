@@ -13,15 +13,15 @@ import orjson
 from rich.console import Console
 from rich.table import Table
 
-from clientsuccess_connector.chain import prepare_lookups
 from clientsuccess_connector.cli.app import cli
 from clientsuccess_connector.cli.options import open_connection
 from clientsuccess_connector.cli.progress import StreamProgress
-from clientsuccess_connector.endpoint import SourceSpec, resolve
 from clientsuccess_connector.errors import ConfigError
 from clientsuccess_connector.flow import Flow, load_flow
+from clientsuccess_connector.read.default_streams import default_sources
+from clientsuccess_connector.read.endpoint import SourceSpec, resolve
+from clientsuccess_connector.read.fanout import prepare_lookups
 from clientsuccess_connector.sinks import open_sink
-from clientsuccess_connector.streams import default_sources
 from clientsuccess_connector.sync import DEFAULT_BATCH_SIZE, StreamResult, SyncOptions, sync
 
 DEFAULT_DESTINATION = "duckdb:///clientsuccess.duckdb"

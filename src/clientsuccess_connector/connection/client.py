@@ -279,7 +279,8 @@ class Connection:
                     raise TransportError(
                         f"{request.method} {self._safe_url(request)} failed after it was sent "
                         f"({type(exc).__name__}); outcome unknown, not retried because it is "
-                        "not idempotent"
+                        "not idempotent",
+                        maybe_sent=True,
                     ) from exc
                 failure, reason = exc, f"connection failed ({type(exc).__name__})"
             except httpx.HTTPError as exc:

@@ -286,7 +286,7 @@ class _Writer:
                 raise_for_status=False,
             )
         except TransportError as exc:
-            unknown = unit.method == "POST" and "outcome unknown" in str(exc)
+            unknown = unit.method == "POST" and exc.maybe_sent
             return [
                 RowResult(row, "error", error=str(exc), outcome_unknown=unknown)
                 for row in unit.rows

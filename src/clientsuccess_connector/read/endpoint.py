@@ -14,7 +14,7 @@ from clientsuccess_connector.catalog import Template, get_template, settings
 from clientsuccess_connector.errors import ConfigError
 from clientsuccess_connector.extract.jsonpath import compile_path
 from clientsuccess_connector.extract.xpath import compile_xpath
-from clientsuccess_connector.pagination import PaginationSpec
+from clientsuccess_connector.read.pagination import PaginationSpec
 
 ResponseFormat = Literal["auto", "json", "xml"]
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")

@@ -17,7 +17,7 @@ from typing import Any
 import httpx
 
 from clientsuccess_connector.errors import ConfigError, PaginationLoopError
-from clientsuccess_connector.timestamps import format_timestamp, parse_timestamp
+from clientsuccess_connector.read.timestamps import format_timestamp, parse_timestamp
 
 KINDS = (
     "auto", "envelope", "page_number", "offset", "cursor", "next_url", "link_header", "keyset",

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
-from clientsuccess_connector import macros
 from clientsuccess_connector.connection import Connection
-from clientsuccess_connector.endpoint import Source, SourceSpec, resolve
 from clientsuccess_connector.errors import ConfigError
 from clientsuccess_connector.flow import Flow
-from clientsuccess_connector.lookups import LookupTable
-from clientsuccess_connector.reader import Reader
-from clientsuccess_connector.streams import default_sources
+from clientsuccess_connector.read import macros
+from clientsuccess_connector.read.default_streams import default_sources
+from clientsuccess_connector.read.endpoint import Source, SourceSpec, resolve
+from clientsuccess_connector.read.lookups import LookupTable
+from clientsuccess_connector.read.reader import Reader
 
 
 def referenced_columns(sources: Iterable[Source]) -> dict[str, set[str]]:

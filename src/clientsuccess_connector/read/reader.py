@@ -18,18 +18,18 @@ from typing import Any
 import httpx
 from lxml import etree
 
-from clientsuccess_connector import macros
-from clientsuccess_connector.concurrency import interleave, ordered_map
 from clientsuccess_connector.connection import Connection, ConnectionStats
-from clientsuccess_connector.endpoint import Source
 from clientsuccess_connector.errors import ConfigError, DataError
 from clientsuccess_connector.extract.document import Format, detect_format, parse_json
 from clientsuccess_connector.extract.jsonpath import CompiledPath, compile_path
 from clientsuccess_connector.extract.metadata import MetadataPath, compile_metadata_path
 from clientsuccess_connector.extract.suggest import suggest_paths
 from clientsuccess_connector.extract.xpath import CompiledXPath, compile_xpath, parse_xml
-from clientsuccess_connector.lookups import LookupTable
-from clientsuccess_connector.pagination import Page, PageRequest, make_paginator
+from clientsuccess_connector.read import macros
+from clientsuccess_connector.read.concurrency import interleave, ordered_map
+from clientsuccess_connector.read.endpoint import Source
+from clientsuccess_connector.read.lookups import LookupTable
+from clientsuccess_connector.read.pagination import Page, PageRequest, make_paginator
 from clientsuccess_connector.urls import render_path
 
 Record = dict[str, Any]

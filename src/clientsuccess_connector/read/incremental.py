@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from clientsuccess_connector.endpoint import Source
-from clientsuccess_connector.timestamps import format_timestamp, parse_timestamp
+from clientsuccess_connector.read.endpoint import Source
+from clientsuccess_connector.read.timestamps import format_timestamp, parse_timestamp
 
 DEFAULT_OVERLAP = timedelta(minutes=5)
 

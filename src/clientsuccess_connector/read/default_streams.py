@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from clientsuccess_connector.endpoint import SourceSpec
+from clientsuccess_connector.read.endpoint import SourceSpec
 
 DEFAULT_STREAMS: dict[str, str] = {
     "clients": "search_clients",

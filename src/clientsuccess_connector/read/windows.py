@@ -19,11 +19,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from clientsuccess_connector.concurrency import interleave
 from clientsuccess_connector.connection import ConnectionStats
-from clientsuccess_connector.endpoint import Source
-from clientsuccess_connector.reader import Reader
-from clientsuccess_connector.timestamps import format_timestamp, parse_timestamp
+from clientsuccess_connector.read.concurrency import interleave
+from clientsuccess_connector.read.endpoint import Source
+from clientsuccess_connector.read.reader import Reader
+from clientsuccess_connector.read.timestamps import format_timestamp, parse_timestamp
 from clientsuccess_connector.urls import render_path
 
 Record = dict[str, Any]

@@ -1,0 +1,1 @@
+"""The read side: endpoints, macros, lookups and fan-out, pagination, records, cursors."""
