@@ -15,6 +15,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from clientsuccess_connector.catalog import envelope
 from clientsuccess_connector.connection import Connection, ConnectionStats
 from clientsuccess_connector.errors import ConfigError, ConnectorError
 from clientsuccess_connector.read.concurrency import prefetch
@@ -173,7 +174,7 @@ def _sync_incremental(
     assert field is not None
     state = None if options.full_refresh else sink.state(source.name)
     query = query_for(source, state, options.overlap)
-    result.incremental = "modifiedAfter" in query
+    result.incremental = envelope().modified_after_param in query
     # Keyset paging: records changed mid-read move to the end instead of shifting pages.
     keyset = replace(source.pagination, kind="keyset", keyset_field=field)
     source = replace(source, pagination=keyset)

@@ -65,6 +65,7 @@ class Source:
     incremental_field: str | None
     response_format: ResponseFormat
     template: Template | None = None
+    search: bool = False  # a ClientSuccess search: pages and answers in the search envelope
 
     def macro_texts(self) -> list[str]:
         """Every string that may hold macros, for finding lookup references."""
@@ -188,6 +189,7 @@ def _resolve_template(spec: SourceSpec, template: Template, where: str) -> Sourc
         incremental_field=spec.incremental_field or template.incremental_field,
         response_format=spec.response_format,
         template=template,
+        search=template.pagination == "envelope",
     )
 
 

@@ -16,6 +16,7 @@ from typing import Any
 
 import httpx
 
+from clientsuccess_connector.catalog import envelope
 from clientsuccess_connector.errors import ConfigError, PaginationLoopError
 from clientsuccess_connector.read.timestamps import format_timestamp, parse_timestamp
 
@@ -23,7 +24,6 @@ KINDS = (
     "auto", "envelope", "page_number", "offset", "cursor", "next_url", "link_header", "keyset",
     "none",
 )  # fmt: skip
-_ENVELOPE_KEYS = frozenset({"data", "totalPages", "last"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,26 +156,26 @@ class EnvelopePaginator(Paginator):
 
     def next(self, request: PageRequest, page: Page) -> PageRequest | None:
         self._guard(page)
-        doc = page.document if isinstance(page.document, dict) else {}
+        doc = page.document
         current = int(request.params.get(self.spec.page_param, self.spec.start_page))
-        if doc.get("last") is True or page.record_count == 0:
+        if envelope().is_last(doc) or page.record_count == 0:
             return None
         if page.record_count < self._size():
             return None
-        total_pages = doc.get("totalPages")
-        if isinstance(total_pages, int) and current + 1 - self.spec.start_page >= total_pages:
+        total_pages = envelope().total_pages(doc)
+        if total_pages is not None and current + 1 - self.spec.start_page >= total_pages:
             return None
         self._guard_token(str(current + 1), "page number")
         return request.with_params(**{self.spec.page_param: current + 1})
 
     def remaining(self, request: PageRequest, page: Page) -> list[PageRequest] | None:
         doc = page.document
-        if not isinstance(doc, dict) or not isinstance(doc.get("totalPages"), int):
+        total = envelope().total_pages(doc)
+        if total is None:
             return None
-        if doc.get("last") is True or page.record_count < self._size():
+        if envelope().is_last(doc) or page.record_count < self._size():
             return []
         first = int(request.params.get(self.spec.page_param, self.spec.start_page))
-        total = int(doc["totalPages"])
         if self.spec.max_pages is not None:
             total = min(total, self.spec.max_pages)
         return [
@@ -262,8 +262,7 @@ class KeysetPaginator(EnvelopePaginator):
 
     def next(self, request: PageRequest, page: Page) -> PageRequest | None:
         self._guard(page)
-        doc = page.document if isinstance(page.document, dict) else {}
-        if doc.get("last") is True or page.record_count < self._size():
+        if envelope().is_last(page.document) or page.record_count < self._size():
             return None
         newest = max(
             (m for r in page.records if (m := parse_timestamp(r.get(self.spec.keyset_field)))),
@@ -300,10 +299,10 @@ class AutoPaginator(Paginator):
             # server's default size, so continue at that size (a different size would skip or
             # repeat records); `page_size` applies when the pagination type is explicit.
             doc = page.document
-            size = doc.get("size")
+            size = doc.get(envelope().size_key)
             if isinstance(size, int) and size > 0:
                 chosen.spec = replace(chosen.spec, page_size=size)
-            current = doc.get("page", chosen.spec.start_page)
+            current = doc.get(envelope().page_key, chosen.spec.start_page)
             request = request.with_params(
                 **{chosen.spec.page_param: current, chosen.spec.size_param: chosen._size()}
             )
@@ -321,7 +320,7 @@ class AutoPaginator(Paginator):
 def detect(page: Page, spec: PaginationSpec) -> Paginator:
     """Pick a paginator from what the first response looks like."""
     doc = page.document
-    if isinstance(doc, dict) and doc.keys() >= _ENVELOPE_KEYS:
+    if isinstance(doc, dict) and doc.keys() >= envelope().answer_keys:
         return EnvelopePaginator(spec)
     if next_link(page.response.headers.get("Link", "")):
         return LinkHeaderPaginator(spec)

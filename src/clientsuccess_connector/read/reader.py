@@ -18,6 +18,7 @@ from typing import Any
 import httpx
 from lxml import etree
 
+from clientsuccess_connector.catalog import envelope
 from clientsuccess_connector.connection import Connection, ConnectionStats
 from clientsuccess_connector.errors import ConfigError, DataError
 from clientsuccess_connector.extract.document import Format, detect_format, parse_json
@@ -117,13 +118,22 @@ class Reader:
         for batch in self.pages(source, **options):
             yield from batch
 
+    def first_page(
+        self,
+        source: Source,
+        *,
+        query_overrides: Mapping[str, Any] | None = None,
+        stats: ConnectionStats | None = None,
+    ) -> Page:
+        """The first page of `source`, parsed and extracted, with the first lookup value."""
+        if query_overrides:
+            source = replace(source, query={**source.query, **query_overrides})
+        run, request = self._first(source, stats)
+        return run.fetch(request)
+
     def first_response(self, source: Source) -> httpx.Response:
         """The raw first response (for path suggestions), with the first lookup value."""
-        dates = self._dates(source)
-        rows = self._lookup_rows(source)
-        row: LookupRow = next(iter(rows), {}) if rows is not None else {}
-        run = _Run(self, source, dates)
-        request = make_paginator(source.pagination).first(run.first_request(row))
+        run, request = self._first(source)
         return self.connection.request(
             request.method,
             request.url,
@@ -134,6 +144,14 @@ class Reader:
         )
 
     # -- internals -------------------------------------------------------------------------
+
+    def _first(
+        self, source: Source, stats: ConnectionStats | None = None
+    ) -> tuple[_Run, PageRequest]:
+        rows = self._lookup_rows(source)
+        row: LookupRow = next(iter(rows), {}) if rows is not None else {}
+        run = _Run(self, source, self._dates(source), stats)
+        return run, make_paginator(source.pagination).first(run.first_request(row))
 
     def _dates(self, source: Source) -> macros.DateMacroContext:
         return macros.MacroClock(self.now).context(source.date_format, source.time_unit)
@@ -224,7 +242,7 @@ class _Run:
         paginator = make_paginator(source.pagination)
         request = paginator.first(self.first_request(row))
         lookup_values = _flatten_row(row)
-        page = self._fetch(request)
+        page = self.fetch(request)
         yield self._records(page, lookup_values)
         pages = 1
         max_pages = source.pagination.max_pages
@@ -235,7 +253,7 @@ class _Run:
             window = self.reader._workers * 2
             last_request = request
             for req, fetched in ordered_map(
-                self.reader._pool, lambda r: (r, self._fetch(r)), remaining, window
+                self.reader._pool, lambda r: (r, self.fetch(r)), remaining, window
             ):
                 pages += 1
                 last_request, page = req, fetched
@@ -251,11 +269,12 @@ class _Run:
             nxt := paginator.next(request, page)
         ) is not None:
             request = nxt
-            page = self._fetch(request)
+            page = self.fetch(request)
             pages += 1
             yield self._records(page, lookup_values)
 
-    def _fetch(self, request: PageRequest) -> Page:
+    def fetch(self, request: PageRequest) -> Page:
+        """One page: the response, parsed (retried when it does not parse), and its records."""
         parsed: list[_Parsed] = []
 
         def parse(response: httpx.Response) -> None:
@@ -283,22 +302,20 @@ class _Run:
             fmt = detect_format(content, response.headers.get("Content-Type"))
         else:
             fmt = self.source.response_format
-        envelope = self.source.template is not None and self.source.pagination.kind in (
-            "envelope",
-            "keyset",
-        )
-        if fmt == "xml" and not envelope:
+        search = self.source.search
+        if fmt == "xml" and not search:
             return _Parsed("xml", parse_xml(content))
         try:
             document = parse_json(content)
         except DataError as exc:
             url = self.connection.mask(str(response.request.url))
             raise DataError(f"{exc} (from {url})") from None
-        if envelope and not (isinstance(document, dict) and isinstance(document.get("data"), list)):
+        if search and not envelope().is_page(document):
             # A search page without its `data` list (null, an HTML page, another shape) would
             # otherwise read as an empty last page and end the stream early: retry, then fail.
             url = self.connection.mask(str(response.request.url))
-            raise DataError(f"the answer from {url} is not a search page (no `data` list)")
+            data = envelope().data_key
+            raise DataError(f"the answer from {url} is not a search page (no `{data}` list)")
         return _Parsed("json", document)
 
     def _extract(self, parsed: _Parsed) -> list[Record]:
@@ -351,8 +368,8 @@ def _flatten_row(row: LookupRow) -> dict[str, Any]:
 def _default_json_path(document: Any) -> str:
     if isinstance(document, list):
         return "$[*]"
-    if isinstance(document, dict) and isinstance(document.get("data"), list):
-        return "$.data[*]"
+    if envelope().is_page(document):
+        return envelope().data_path
     return "$"
 
 
