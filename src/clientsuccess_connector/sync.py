@@ -26,6 +26,7 @@ from clientsuccess_connector.read.incremental import (
     supports_incremental,
 )
 from clientsuccess_connector.read.lookups import LookupTable
+from clientsuccess_connector.read.pagination_config import keyset_on
 from clientsuccess_connector.read.reader import Reader
 from clientsuccess_connector.read.timestamps import parse_timestamp
 from clientsuccess_connector.read.windows import LowWater, plan_windows, read_windows
@@ -176,8 +177,7 @@ def _sync_incremental(
     query = query_for(source, state, options.overlap)
     result.incremental = envelope().modified_after_param in query
     # Keyset paging: records changed mid-read move to the end instead of shifting pages.
-    keyset = replace(source.pagination, kind="keyset", keyset_field=field)
-    source = replace(source, pagination=keyset)
+    source = replace(source, pagination=keyset_on(source.pagination, field))
     most = options.windows_per_stream or reader.connection.settings.max_concurrency
     windows = plan_windows(reader, source, query, field, most)
     floor = parse_timestamp((state or {}).get("cursor"))

@@ -14,7 +14,11 @@ from clientsuccess_connector.catalog import Template, get_template, settings
 from clientsuccess_connector.errors import ConfigError
 from clientsuccess_connector.extract.jsonpath import compile_path
 from clientsuccess_connector.extract.xpath import compile_xpath
-from clientsuccess_connector.read.pagination import PaginationSpec
+from clientsuccess_connector.read.pagination_config import (
+    EnvelopePagination,
+    PaginatorConfig,
+    parse_pagination,
+)
 
 ResponseFormat = Literal["auto", "json", "xml"]
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
@@ -57,7 +61,7 @@ class Source:
     headers: Mapping[str, str]
     data_path: str | None
     metadata_path: str | None
-    pagination: PaginationSpec
+    pagination: PaginatorConfig
     date_format: str | None
     time_unit: str | None
     max_records: int | None
@@ -122,9 +126,9 @@ def _check_path(path: str | None, field_name: str) -> None:
         compile_xpath(path, field=field_name)
 
 
-def _pagination(spec: SourceSpec, default: str, where: str) -> PaginationSpec:
+def _pagination(spec: SourceSpec, default: str, where: str) -> PaginatorConfig:
     raw = spec.pagination if spec.pagination is not None else default
-    pagination = PaginationSpec.parse(raw, where=where)
+    pagination = parse_pagination(raw, where=where)
     overrides: dict[str, Any] = {}
     if spec.page_size is not None:
         limit = settings().max_page_size
@@ -133,13 +137,8 @@ def _pagination(spec: SourceSpec, default: str, where: str) -> PaginationSpec:
         overrides["page_size"] = spec.page_size
     if spec.max_pages is not None:
         overrides["max_pages"] = spec.max_pages
-    if overrides:
-        pagination = PaginationSpec(**{**_fields(pagination), **overrides})
-    return pagination
-
-
-def _fields(spec: PaginationSpec) -> dict[str, Any]:
-    return {name: getattr(spec, name) for name in spec.__dataclass_fields__}
+    # The source-level page_size applies to the types that page by size.
+    return pagination.with_defaults(**overrides)
 
 
 def _resolve_template(spec: SourceSpec, template: Template, where: str) -> Source:
@@ -167,10 +166,8 @@ def _resolve_template(spec: SourceSpec, template: Template, where: str) -> Sourc
             by_location[param.location][param.name] = spec.params[param.name]
     default_pagination = "envelope" if template.pagination == "envelope" else "none"
     pagination = _pagination(spec, default_pagination, where)
-    if pagination.kind == "envelope" and pagination.page_size is None:
-        pagination = PaginationSpec(
-            **{**_fields(pagination), "page_size": settings().default_page_size}
-        )
+    if isinstance(pagination, EnvelopePagination) and pagination.page_size is None:
+        pagination = pagination.with_defaults(page_size=settings().default_page_size)
     return Source(
         name=spec.name,
         method=template.method,

@@ -12,18 +12,26 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 import httpx
 
 from clientsuccess_connector.catalog import envelope
-from clientsuccess_connector.errors import ConfigError, PaginationLoopError
+from clientsuccess_connector.errors import PaginationLoopError
+from clientsuccess_connector.read.pagination_config import (
+    AutoPagination,
+    CursorPagination,
+    EnvelopePagination,
+    KeysetPagination,
+    LinkHeaderPagination,
+    NextUrlPagination,
+    OffsetPagination,
+    PageNumberPagination,
+    PaginatorConfig,
+)
 from clientsuccess_connector.read.timestamps import format_timestamp, parse_timestamp
 
-KINDS = (
-    "auto", "envelope", "page_number", "offset", "cursor", "next_url", "link_header", "keyset",
-    "none",
-)  # fmt: skip
+Config = TypeVar("Config", bound=PaginatorConfig)
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,55 +63,10 @@ class Page:
         return len(self.records)
 
 
-@dataclass(frozen=True, slots=True)
-class PaginationSpec:
-    """What the user (or a template) says about pagination."""
-
-    kind: str = "auto"
-    page_param: str = "page"
-    size_param: str = "size"
-    page_size: int | None = None
-    start_page: int = 0
-    offset_param: str = "offset"
-    limit_param: str = "limit"
-    cursor_path: str = "next_cursor"
-    cursor_param: str = "cursor"
-    next_url_path: str = "next"
-    total_pages_path: str | None = None
-    max_pages: int | None = None
-    keyset_field: str = "modifiedTime"
-    keyset_param: str = "modifiedAfter"
-
-    @classmethod
-    def parse(cls, raw: str | Mapping[str, Any] | None, *, where: str) -> PaginationSpec:
-        """From a flow file value: a kind name, or a mapping with `type` and options."""
-        if raw is None:
-            return cls()
-        if isinstance(raw, str):
-            raw = {"type": raw}
-        options = dict(raw)
-        kind = str(options.pop("type", "auto"))
-        if kind not in KINDS:
-            raise ConfigError(
-                f"{where}: unknown pagination type {kind!r}; use one of {', '.join(KINDS)}"
-            )
-        known = set(cls.__dataclass_fields__) - {"kind"}
-        unknown = set(options) - known
-        if unknown:
-            raise ConfigError(
-                f"{where}: unknown pagination option(s) {', '.join(sorted(unknown))}; "
-                f"known: {', '.join(sorted(known))}"
-            )
-        try:
-            return cls(kind=kind, **options)
-        except TypeError as exc:
-            raise ConfigError(f"{where}: bad pagination options: {exc}") from exc
-
-
-class Paginator:
+class Paginator(Generic[Config]):
     """Base: no pagination, plus the loop guards every paginator shares."""
 
-    def __init__(self, spec: PaginationSpec) -> None:
+    def __init__(self, spec: Config) -> None:
         self.spec = spec
         self.pages = 0
         self._seen_tokens: set[str] = set()
@@ -143,8 +106,11 @@ class Paginator:
         self._seen_tokens.add(token)
 
 
-class EnvelopePaginator(Paginator):
-    """ClientSuccess search envelope: zero-based `page` + `size`; stop on last/short/empty/total."""
+Numbered = TypeVar("Numbered", EnvelopePagination, PageNumberPagination, KeysetPagination)
+
+
+class NumberedPaginator(Paginator[Numbered]):
+    """A page number and a size; stop on last/short/empty page or when `totalPages` is reached."""
 
     def _size(self) -> int:
         return self.spec.page_size or 100
@@ -184,11 +150,15 @@ class EnvelopePaginator(Paginator):
         ]
 
 
-class PageNumberPaginator(EnvelopePaginator):
+class EnvelopePaginator(NumberedPaginator[EnvelopePagination]):
+    """ClientSuccess search envelope: zero-based `page` + `size`."""
+
+
+class PageNumberPaginator(NumberedPaginator[PageNumberPagination]):
     """Generic page numbers: like the envelope, with configurable names and base page."""
 
 
-class OffsetPaginator(Paginator):
+class OffsetPaginator(Paginator[OffsetPagination]):
     """`offset` + `limit`; stop on a short or empty page, or when a total is reached."""
 
     def _limit(self) -> int:
@@ -208,7 +178,7 @@ class OffsetPaginator(Paginator):
         return request.with_params(**{self.spec.offset_param: offset})
 
 
-class CursorPaginator(Paginator):
+class CursorPaginator(Paginator[CursorPagination]):
     """A cursor found in the body (`cursor_path`) goes back in `cursor_param`."""
 
     def next(self, request: PageRequest, page: Page) -> PageRequest | None:
@@ -220,7 +190,19 @@ class CursorPaginator(Paginator):
         return request.with_params(**{self.spec.cursor_param: token})
 
 
-class NextUrlPaginator(Paginator):
+NextUrlConfig = TypeVar("NextUrlConfig", NextUrlPagination, LinkHeaderPagination)
+
+
+class _FollowingPaginator(Paginator[NextUrlConfig]):
+    """Follows a next-page URL, guarding against loops."""
+
+    def _follow(self, request: PageRequest, page: Page, url: str) -> PageRequest:
+        absolute = str(page.response.request.url.join(url))
+        self._guard_token(absolute, "next-page URL")
+        return replace(request, url=absolute, params={})
+
+
+class NextUrlPaginator(_FollowingPaginator[NextUrlPagination]):
     """The body says where the next page is (`next_url_path`, e.g. `next` or `links.next`)."""
 
     def next(self, request: PageRequest, page: Page) -> PageRequest | None:
@@ -230,13 +212,8 @@ class NextUrlPaginator(Paginator):
             return None
         return self._follow(request, page, url)
 
-    def _follow(self, request: PageRequest, page: Page, url: str) -> PageRequest:
-        absolute = str(page.response.request.url.join(url))
-        self._guard_token(absolute, "next-page URL")
-        return replace(request, url=absolute, params={})
 
-
-class LinkHeaderPaginator(NextUrlPaginator):
+class LinkHeaderPaginator(_FollowingPaginator[LinkHeaderPagination]):
     """RFC 8288 `Link: <url>; rel="next"` headers."""
 
     def next(self, request: PageRequest, page: Page) -> PageRequest | None:
@@ -247,7 +224,7 @@ class LinkHeaderPaginator(NextUrlPaginator):
         return self._follow(request, page, url)
 
 
-class KeysetPaginator(EnvelopePaginator):
+class KeysetPaginator(NumberedPaginator[KeysetPagination]):
     """Ascending on a timestamp field, each page asks for records after the last one seen.
 
     Unlike page numbers, this cannot skip a record when earlier records change while the read
@@ -283,14 +260,14 @@ class KeysetPaginator(EnvelopePaginator):
         return request.with_params(**{self.spec.page_param: number})
 
 
-class AutoPaginator(Paginator):
+class AutoPaginator(Paginator[AutoPagination]):
     """Detects the scheme from the first response, then behaves as that paginator."""
 
-    def __init__(self, spec: PaginationSpec) -> None:
+    def __init__(self, spec: AutoPagination) -> None:
         super().__init__(spec)
-        self._chosen: Paginator | None = None
+        self._chosen: Paginator[Any] | None = None
 
-    def _resolve(self, request: PageRequest, page: Page) -> tuple[Paginator, PageRequest]:
+    def _resolve(self, request: PageRequest, page: Page) -> tuple[Paginator[Any], PageRequest]:
         if self._chosen is None:
             self._chosen = detect(page, self.spec)
         chosen = self._chosen
@@ -317,36 +294,38 @@ class AutoPaginator(Paginator):
         return chosen.remaining(request, page)
 
 
-def detect(page: Page, spec: PaginationSpec) -> Paginator:
+def detect(page: Page, spec: AutoPagination) -> Paginator[Any]:
     """Pick a paginator from what the first response looks like."""
     doc = page.document
+    cap = spec.max_pages
     if isinstance(doc, dict) and doc.keys() >= envelope().answer_keys:
-        return EnvelopePaginator(spec)
+        return EnvelopePaginator(EnvelopePagination(max_pages=cap, page_size=spec.page_size))
     if next_link(page.response.headers.get("Link", "")):
-        return LinkHeaderPaginator(spec)
+        return LinkHeaderPaginator(LinkHeaderPagination(max_pages=cap))
     if isinstance(doc, dict):
         for key in ("next", "nextPage", "next_page_url"):
             if isinstance(doc.get(key), str) and doc[key].startswith(("http", "/")):
-                return NextUrlPaginator(replace(spec, next_url_path=key))
-    return Paginator(spec)
+                return NextUrlPaginator(NextUrlPagination(max_pages=cap, next_url_path=key))
+    return Paginator(PaginatorConfig(max_pages=cap))
 
 
-_PAGINATORS: dict[str, type[Paginator]] = {
-    "auto": AutoPaginator,
-    "envelope": EnvelopePaginator,
-    "page_number": PageNumberPaginator,
-    "offset": OffsetPaginator,
-    "cursor": CursorPaginator,
-    "next_url": NextUrlPaginator,
-    "link_header": LinkHeaderPaginator,
-    "keyset": KeysetPaginator,
-    "none": Paginator,
+# The registry: the paginator of each pagination type (see pagination_config.CONFIGS).
+PAGINATORS: dict[type[PaginatorConfig], type[Paginator[Any]]] = {
+    AutoPagination: AutoPaginator,
+    EnvelopePagination: EnvelopePaginator,
+    PageNumberPagination: PageNumberPaginator,
+    OffsetPagination: OffsetPaginator,
+    CursorPagination: CursorPaginator,
+    NextUrlPagination: NextUrlPaginator,
+    LinkHeaderPagination: LinkHeaderPaginator,
+    KeysetPagination: KeysetPaginator,
+    PaginatorConfig: Paginator,
 }
 
 
-def make_paginator(spec: PaginationSpec) -> Paginator:
+def make_paginator(config: PaginatorConfig) -> Paginator[Any]:
     """A fresh paginator for one request series."""
-    return _PAGINATORS[spec.kind](spec)
+    return PAGINATORS[type(config)](config)
 
 
 _LINK = re.compile(r"<([^>]*)>\s*;([^,]*)")

@@ -24,6 +24,7 @@ from clientsuccess_connector.connection import ConnectionStats
 from clientsuccess_connector.read.concurrency import interleave
 from clientsuccess_connector.read.endpoint import Source
 from clientsuccess_connector.read.pagination import Page
+from clientsuccess_connector.read.pagination_config import EnvelopePagination, page_size_of
 from clientsuccess_connector.read.reader import Reader
 from clientsuccess_connector.read.timestamps import format_timestamp, parse_timestamp
 
@@ -61,13 +62,13 @@ def plan_windows(
     search = envelope()
     after = parse_timestamp(query.get(search.modified_after_param))
     single = [Window(0, after, None)]
-    page_size = source.pagination.page_size or 100
+    page_size = page_size_of(source.pagination) or 100
     if max_windows < 2 or not can_window(source):
         return single
 
     def probe(position: int) -> Page:
         """The record at `position` of the sorted stream (a page of one record)."""
-        one = replace(source.pagination, kind="envelope", page_size=1, start_page=position)
+        one = EnvelopePagination(page_size=1, start_page=position)
         return reader.first_page(replace(source, pagination=one), query_overrides=query)
 
     total = search.total_elements(probe(0).document)
