@@ -12,8 +12,7 @@ from typing import Any, Literal
 
 from clientsuccess_connector.catalog import Template, get_template, settings
 from clientsuccess_connector.errors import ConfigError
-from clientsuccess_connector.extract.jsonpath import compile_path
-from clientsuccess_connector.extract.xpath import compile_xpath
+from clientsuccess_connector.extract.extractor import Extractor
 from clientsuccess_connector.read.pagination_config import (
     EnvelopePagination,
     PaginatorConfig,
@@ -68,6 +67,7 @@ class Source:
     primary_key: tuple[str, ...]
     incremental_field: str | None
     response_format: ResponseFormat
+    extractor: Extractor  # the data and metadata paths, compiled
     template: Template | None = None
     search: bool = False  # a ClientSuccess search: pages and answers in the search envelope
 
@@ -107,23 +107,11 @@ def resolve(spec: SourceSpec) -> Source:
     where = f"source {spec.name!r}"
     if spec.template and spec.url:
         raise ConfigError(f"{where}: give either `template` or `url`, not both")
-    _check_path(spec.data_path, "data_path")
-    _check_path(spec.metadata_path, "metadata_path")
     if spec.template:
         return _resolve_template(spec, get_template(spec.template), where)
     if spec.url:
         return _resolve_manual(spec, where)
     raise ConfigError(f"{where}: give a `template` name or a manual `url`")
-
-
-def _check_path(path: str | None, field_name: str) -> None:
-    """Compile a JSONPath or XPath now, so a typo fails before the first request."""
-    if not path:
-        return
-    if path.lstrip().startswith("$"):
-        compile_path(path, field=field_name)
-    else:
-        compile_xpath(path, field=field_name)
 
 
 def _pagination(spec: SourceSpec, default: str, where: str) -> PaginatorConfig:
@@ -168,6 +156,7 @@ def _resolve_template(spec: SourceSpec, template: Template, where: str) -> Sourc
     pagination = _pagination(spec, default_pagination, where)
     if isinstance(pagination, EnvelopePagination) and pagination.page_size is None:
         pagination = pagination.with_defaults(page_size=settings().default_page_size)
+    data_path = spec.data_path or template.data_path
     return Source(
         name=spec.name,
         method=template.method,
@@ -176,7 +165,7 @@ def _resolve_template(spec: SourceSpec, template: Template, where: str) -> Sourc
         path_values=by_location["path"],
         body=by_location["body"] or None,
         headers=parse_headers(spec.headers, where=where),
-        data_path=spec.data_path or template.data_path,
+        data_path=data_path,
         metadata_path=spec.metadata_path,
         pagination=pagination,
         date_format=spec.date_format,
@@ -185,6 +174,7 @@ def _resolve_template(spec: SourceSpec, template: Template, where: str) -> Sourc
         primary_key=spec.primary_key or template.primary_key,
         incremental_field=spec.incremental_field or template.incremental_field,
         response_format=spec.response_format,
+        extractor=Extractor.compile(spec.name, data_path, spec.metadata_path),
         template=template,
         search=template.pagination == "envelope",
     )
@@ -212,6 +202,7 @@ def _resolve_manual(spec: SourceSpec, where: str) -> Source:
         primary_key=spec.primary_key or (),
         incremental_field=spec.incremental_field,
         response_format=spec.response_format,
+        extractor=Extractor.compile(spec.name, spec.data_path, spec.metadata_path),
     )
 
 

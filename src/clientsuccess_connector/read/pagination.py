@@ -8,6 +8,7 @@ request at once (`remaining`), so they can be fetched concurrently.
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
@@ -32,6 +33,7 @@ from clientsuccess_connector.read.pagination_config import (
 from clientsuccess_connector.read.timestamps import format_timestamp, parse_timestamp
 
 Config = TypeVar("Config", bound=PaginatorConfig)
+_log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,11 +81,17 @@ class Paginator(Generic[Config]):
     def next(self, request: PageRequest, page: Page) -> PageRequest | None:
         """The request after `page`, or None when the data is exhausted."""
         self._guard(page)
+        self._stop(page, "pagination type none: one request")
         return None
 
     def remaining(self, request: PageRequest, page: Page) -> list[PageRequest] | None:
         """Every request after the first page when the count is known up front; else None."""
         return None
+
+    def _stop(self, page: Page, reason: str) -> None:
+        """End the series, saying why at debug level."""
+        url = page.response.request.url.copy_with(query=None)
+        _log.debug("page series of %s stopped after %d page(s): %s", url, self.pages, reason)
 
     def _guard(self, page: Page) -> None:
         self.pages += 1
@@ -124,12 +132,15 @@ class NumberedPaginator(Paginator[Numbered]):
         self._guard(page)
         doc = page.document
         current = int(request.params.get(self.spec.page_param, self.spec.start_page))
-        if envelope().is_last(doc) or page.record_count == 0:
+        if envelope().is_last(doc):
+            self._stop(page, "the page says it is the last")
             return None
         if page.record_count < self._size():
+            self._stop(page, f"{page.record_count} record(s), fewer than {self._size()}")
             return None
         total_pages = envelope().total_pages(doc)
         if total_pages is not None and current + 1 - self.spec.start_page >= total_pages:
+            self._stop(page, f"all {total_pages} page(s) the first page announced")
             return None
         self._guard_token(str(current + 1), "page number")
         return request.with_params(**{self.spec.page_param: current + 1})
@@ -140,6 +151,7 @@ class NumberedPaginator(Paginator[Numbered]):
         if total is None:
             return None
         if envelope().is_last(doc) or page.record_count < self._size():
+            self._stop(page, "the first page is the only one")
             return []
         first = int(request.params.get(self.spec.page_param, self.spec.start_page))
         if self.spec.max_pages is not None:
@@ -172,6 +184,7 @@ class OffsetPaginator(Paginator[OffsetPagination]):
     def next(self, request: PageRequest, page: Page) -> PageRequest | None:
         self._guard(page)
         if page.record_count < self._limit():
+            self._stop(page, f"{page.record_count} record(s), fewer than {self._limit()}")
             return None
         offset = int(request.params.get(self.spec.offset_param, 0)) + page.record_count
         self._guard_token(str(offset), "offset")
@@ -184,7 +197,11 @@ class CursorPaginator(Paginator[CursorPagination]):
     def next(self, request: PageRequest, page: Page) -> PageRequest | None:
         self._guard(page)
         token = _lookup(page.document, self.spec.cursor_path)
-        if token in (None, "", False) or page.record_count == 0:
+        if token in (None, "", False):
+            self._stop(page, f"no cursor at {self.spec.cursor_path}")
+            return None
+        if page.record_count == 0:
+            self._stop(page, "an empty page")
             return None
         self._guard_token(str(token), "cursor")
         return request.with_params(**{self.spec.cursor_param: token})
@@ -209,6 +226,7 @@ class NextUrlPaginator(_FollowingPaginator[NextUrlPagination]):
         self._guard(page)
         url = _lookup(page.document, self.spec.next_url_path)
         if not isinstance(url, str) or not url:
+            self._stop(page, f"no next URL at {self.spec.next_url_path}")
             return None
         return self._follow(request, page, url)
 
@@ -220,6 +238,7 @@ class LinkHeaderPaginator(_FollowingPaginator[LinkHeaderPagination]):
         self._guard(page)
         url = next_link(page.response.headers.get("Link", ""))
         if url is None:
+            self._stop(page, 'no Link rel="next" header')
             return None
         return self._follow(request, page, url)
 
@@ -239,7 +258,11 @@ class KeysetPaginator(NumberedPaginator[KeysetPagination]):
 
     def next(self, request: PageRequest, page: Page) -> PageRequest | None:
         self._guard(page)
-        if envelope().is_last(page.document) or page.record_count < self._size():
+        if envelope().is_last(page.document):
+            self._stop(page, "the page says it is the last")
+            return None
+        if page.record_count < self._size():
+            self._stop(page, f"{page.record_count} record(s), fewer than {self._size()}")
             return None
         newest = max(
             (m for r in page.records if (m := parse_timestamp(r.get(self.spec.keyset_field)))),
