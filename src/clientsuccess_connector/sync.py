@@ -15,6 +15,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from clientsuccess_connector.catalog import envelope
 from clientsuccess_connector.connection import Connection, ConnectionStats
 from clientsuccess_connector.errors import ConfigError, ConnectorError
 from clientsuccess_connector.read.concurrency import prefetch
@@ -25,6 +26,7 @@ from clientsuccess_connector.read.incremental import (
     supports_incremental,
 )
 from clientsuccess_connector.read.lookups import LookupTable
+from clientsuccess_connector.read.pagination_config import keyset_on
 from clientsuccess_connector.read.reader import Reader
 from clientsuccess_connector.read.timestamps import parse_timestamp
 from clientsuccess_connector.read.windows import LowWater, plan_windows, read_windows
@@ -173,10 +175,9 @@ def _sync_incremental(
     assert field is not None
     state = None if options.full_refresh else sink.state(source.name)
     query = query_for(source, state, options.overlap)
-    result.incremental = "modifiedAfter" in query
+    result.incremental = envelope().modified_after_param in query
     # Keyset paging: records changed mid-read move to the end instead of shifting pages.
-    keyset = replace(source.pagination, kind="keyset", keyset_field=field)
-    source = replace(source, pagination=keyset)
+    source = replace(source, pagination=keyset_on(source.pagination, field))
     most = options.windows_per_stream or reader.connection.settings.max_concurrency
     windows = plan_windows(reader, source, query, field, most)
     floor = parse_timestamp((state or {}).get("cursor"))

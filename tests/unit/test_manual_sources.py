@@ -170,3 +170,21 @@ def test_bad_header_string_is_a_config_error() -> None:
     """A header without a colon is reported with the expected form."""
     with pytest.raises(ConfigError, match="header1:value1"):
         resolve(SourceSpec("m", url="/x", headers="novalue"))
+
+
+@pytest.mark.parametrize(
+    ("pagination", "message"),
+    [
+        ({"type": "cursor", "page_size": 50}, "'cursor' does not take page_size; it takes: "
+         "max_pages, cursor_path, cursor_param"),
+        ({"type": "envelope", "page_param": "p"}, "'envelope' does not take page_param"),
+        ({"type": "offset", "page_size": "ten"}, "page_size must be a whole number"),
+        ("pages", "unknown pagination type 'pages'; use one of auto, envelope"),
+    ],
+)  # fmt: skip
+def test_an_option_the_pagination_type_does_not_take_is_a_config_error(
+    pagination: object, message: str
+) -> None:
+    """A pagination option foreign to its type fails before any request, naming valid ones."""
+    with pytest.raises(ConfigError, match=message):
+        resolve(SourceSpec("manual", url="/items", pagination=pagination))  # type: ignore[arg-type]

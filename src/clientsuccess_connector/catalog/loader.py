@@ -8,6 +8,7 @@ from typing import Any, cast
 
 import yaml
 
+from clientsuccess_connector.catalog.envelope import SearchEnvelope
 from clientsuccess_connector.catalog.model import CatalogSettings, Param, Template
 from clientsuccess_connector.errors import ConfigError
 
@@ -75,6 +76,12 @@ def catalog() -> dict[str, Template]:
 def settings() -> CatalogSettings:
     """Paging and batching limits shared by every template."""
     return CatalogSettings(**_raw()["settings"])
+
+
+@functools.cache
+def envelope() -> SearchEnvelope:
+    """The ClientSuccess search envelope every `pagination: envelope` template uses."""
+    return SearchEnvelope(**_raw()["envelope"])
 
 
 def get_template(name: str) -> Template:

@@ -1,12 +1,11 @@
 """Records out of responses: Path to Data (JSONPath / XPath), Path to Metadata, suggestions.
 
-Pure functions, no HTTP. Typical use by the reader, once per run then once per page:
+Pure functions, no HTTP. Typical use: compile once when a source is resolved, then per page:
 
-    data = compile_path("$.data[*]")                       # or compile_xpath for XML
-    meta = compile_metadata_path("$.totalElements", xml=False)
+    extractor = Extractor.compile("notes", "$.data[*]", "$.totalElements")
     kind, document = parse_document(body, response.headers.get("content-type"))
-    for record in data.records(document):
-        record[METADATA_KEY] = meta.extract(document)
+    data = extractor.data or detect_data_path(kind, document)
+    records = extractor.records(data, kind, document)   # each with record[METADATA_KEY]
 """
 
 from __future__ import annotations
@@ -17,6 +16,7 @@ from clientsuccess_connector.extract.document import (
     parse_document,
     parse_json,
 )
+from clientsuccess_connector.extract.extractor import Extractor, detect_data_path
 from clientsuccess_connector.extract.jsonpath import (
     CompiledPath,
     compile_path,
@@ -39,6 +39,7 @@ __all__ = [
     "METADATA_KEY",
     "CompiledPath",
     "CompiledXPath",
+    "Extractor",
     "Format",
     "MetadataPath",
     "PathSuggestion",
@@ -46,6 +47,7 @@ __all__ = [
     "compile_metadata_path",
     "compile_path",
     "compile_xpath",
+    "detect_data_path",
     "detect_format",
     "element_value",
     "parse_document",

@@ -16,6 +16,7 @@ from typing import Any
 
 from lxml import etree
 
+from clientsuccess_connector.catalog import envelope
 from clientsuccess_connector.extract.document import Format, parse_document
 from clientsuccess_connector.extract.jsonpath import compile_path
 from clientsuccess_connector.extract.xpath import compile_xpath
@@ -24,12 +25,11 @@ __all__ = ["PathSuggestion", "Suggestions", "json_key_path", "suggest_paths"]
 
 MAX_DEPTH = 12
 MAX_SUGGESTIONS = 25
-ENVELOPE_DATA_KEYS = ("data", "content")
-ENVELOPE_PAGING_KEYS = frozenset(
-    {"first", "last", "page", "size", "totalPages", "totalElements", "number"}
-)
+# Besides the ClientSuccess search envelope (catalog/envelope.py), Spring-style pages.
+OTHER_DATA_KEYS = ("content",)
+OTHER_PAGING_KEYS = frozenset({"first", "number"})
 # Metadata keys most people want, shown first; the rest follow in document order.
-PREFERRED_METADATA = ("totalElements", "totalPages", "total", "count", "page", "size")
+OTHER_PREFERRED_METADATA = ("total", "count")
 
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 
@@ -122,10 +122,24 @@ def _walk_json(node: Any, path: str, depth: int, nested: bool, found: _Found) ->
                 _walk_json(element, array_path, depth + 1, True, found)
 
 
+def _envelope_keys() -> tuple[tuple[str, ...], frozenset[str]]:
+    """The keys of a page's records, and keys that say a document is a page."""
+    env = envelope()
+    paging = {env.last_key, env.page_key, env.size_key, env.total_pages_key}
+    return (env.data_key, *OTHER_DATA_KEYS), frozenset({env.total_elements_key, *paging})
+
+
+def _preferred_metadata() -> tuple[str, ...]:
+    env = envelope()
+    return (env.total_elements_key, env.total_pages_key, *OTHER_PREFERRED_METADATA,
+            env.page_key, env.size_key)  # fmt: skip
+
+
 def _is_envelope(document: Any) -> str | None:
-    if not isinstance(document, dict) or not ENVELOPE_PAGING_KEYS & document.keys():
+    data_keys, paging_keys = _envelope_keys()
+    if not isinstance(document, dict) or not (paging_keys | OTHER_PAGING_KEYS) & document.keys():
         return None
-    for key in ENVELOPE_DATA_KEYS:
+    for key in data_keys:
         if isinstance(document.get(key), list):
             return f"$.{key}[*]"
     return None
@@ -197,11 +211,11 @@ def _json_metadata(document: Any, data_path: str | None) -> list[PathSuggestion]
 
     walk(document, "$", 0)
 
+    preferred = _preferred_metadata()
+
     def rank(item: tuple[str, Any]) -> int:
         key = item[0].rsplit(".", 1)[-1]
-        return (
-            PREFERRED_METADATA.index(key) if key in PREFERRED_METADATA else len(PREFERRED_METADATA)
-        )
+        return preferred.index(key) if key in preferred else len(preferred)
 
     found.sort(key=rank)
     return [PathSuggestion(path, 1, _describe_scalar(value)) for path, value in found][

@@ -12,9 +12,12 @@ from typing import Any, Literal
 
 from clientsuccess_connector.catalog import Template, get_template, settings
 from clientsuccess_connector.errors import ConfigError
-from clientsuccess_connector.extract.jsonpath import compile_path
-from clientsuccess_connector.extract.xpath import compile_xpath
-from clientsuccess_connector.read.pagination import PaginationSpec
+from clientsuccess_connector.extract.extractor import Extractor
+from clientsuccess_connector.read.pagination_config import (
+    EnvelopePagination,
+    PaginatorConfig,
+    parse_pagination,
+)
 
 ResponseFormat = Literal["auto", "json", "xml"]
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
@@ -57,14 +60,16 @@ class Source:
     headers: Mapping[str, str]
     data_path: str | None
     metadata_path: str | None
-    pagination: PaginationSpec
+    pagination: PaginatorConfig
     date_format: str | None
     time_unit: str | None
     max_records: int | None
     primary_key: tuple[str, ...]
     incremental_field: str | None
     response_format: ResponseFormat
+    extractor: Extractor  # the data and metadata paths, compiled
     template: Template | None = None
+    search: bool = False  # a ClientSuccess search: pages and answers in the search envelope
 
     def macro_texts(self) -> list[str]:
         """Every string that may hold macros, for finding lookup references."""
@@ -102,8 +107,6 @@ def resolve(spec: SourceSpec) -> Source:
     where = f"source {spec.name!r}"
     if spec.template and spec.url:
         raise ConfigError(f"{where}: give either `template` or `url`, not both")
-    _check_path(spec.data_path, "data_path")
-    _check_path(spec.metadata_path, "metadata_path")
     if spec.template:
         return _resolve_template(spec, get_template(spec.template), where)
     if spec.url:
@@ -111,19 +114,9 @@ def resolve(spec: SourceSpec) -> Source:
     raise ConfigError(f"{where}: give a `template` name or a manual `url`")
 
 
-def _check_path(path: str | None, field_name: str) -> None:
-    """Compile a JSONPath or XPath now, so a typo fails before the first request."""
-    if not path:
-        return
-    if path.lstrip().startswith("$"):
-        compile_path(path, field=field_name)
-    else:
-        compile_xpath(path, field=field_name)
-
-
-def _pagination(spec: SourceSpec, default: str, where: str) -> PaginationSpec:
+def _pagination(spec: SourceSpec, default: str, where: str) -> PaginatorConfig:
     raw = spec.pagination if spec.pagination is not None else default
-    pagination = PaginationSpec.parse(raw, where=where)
+    pagination = parse_pagination(raw, where=where)
     overrides: dict[str, Any] = {}
     if spec.page_size is not None:
         limit = settings().max_page_size
@@ -132,13 +125,8 @@ def _pagination(spec: SourceSpec, default: str, where: str) -> PaginationSpec:
         overrides["page_size"] = spec.page_size
     if spec.max_pages is not None:
         overrides["max_pages"] = spec.max_pages
-    if overrides:
-        pagination = PaginationSpec(**{**_fields(pagination), **overrides})
-    return pagination
-
-
-def _fields(spec: PaginationSpec) -> dict[str, Any]:
-    return {name: getattr(spec, name) for name in spec.__dataclass_fields__}
+    # The source-level page_size applies to the types that page by size.
+    return pagination.with_defaults(**overrides)
 
 
 def _resolve_template(spec: SourceSpec, template: Template, where: str) -> Source:
@@ -166,10 +154,9 @@ def _resolve_template(spec: SourceSpec, template: Template, where: str) -> Sourc
             by_location[param.location][param.name] = spec.params[param.name]
     default_pagination = "envelope" if template.pagination == "envelope" else "none"
     pagination = _pagination(spec, default_pagination, where)
-    if pagination.kind == "envelope" and pagination.page_size is None:
-        pagination = PaginationSpec(
-            **{**_fields(pagination), "page_size": settings().default_page_size}
-        )
+    if isinstance(pagination, EnvelopePagination) and pagination.page_size is None:
+        pagination = pagination.with_defaults(page_size=settings().default_page_size)
+    data_path = spec.data_path or template.data_path
     return Source(
         name=spec.name,
         method=template.method,
@@ -178,7 +165,7 @@ def _resolve_template(spec: SourceSpec, template: Template, where: str) -> Sourc
         path_values=by_location["path"],
         body=by_location["body"] or None,
         headers=parse_headers(spec.headers, where=where),
-        data_path=spec.data_path or template.data_path,
+        data_path=data_path,
         metadata_path=spec.metadata_path,
         pagination=pagination,
         date_format=spec.date_format,
@@ -187,7 +174,9 @@ def _resolve_template(spec: SourceSpec, template: Template, where: str) -> Sourc
         primary_key=spec.primary_key or template.primary_key,
         incremental_field=spec.incremental_field or template.incremental_field,
         response_format=spec.response_format,
+        extractor=Extractor.compile(spec.name, data_path, spec.metadata_path),
         template=template,
+        search=template.pagination == "envelope",
     )
 
 
@@ -213,6 +202,7 @@ def _resolve_manual(spec: SourceSpec, where: str) -> Source:
         primary_key=spec.primary_key or (),
         incremental_field=spec.incremental_field,
         response_format=spec.response_format,
+        extractor=Extractor.compile(spec.name, spec.data_path, spec.metadata_path),
     )
 
 

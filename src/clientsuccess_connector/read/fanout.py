@@ -5,12 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 
 from clientsuccess_connector.connection import Connection
-from clientsuccess_connector.errors import ConfigError
 from clientsuccess_connector.flow import Flow
 from clientsuccess_connector.read import macros
 from clientsuccess_connector.read.default_streams import default_sources
 from clientsuccess_connector.read.endpoint import Source, SourceSpec, resolve
-from clientsuccess_connector.read.lookups import LookupTable
+from clientsuccess_connector.read.lookups import LookupTable, undeclared_lookup
 from clientsuccess_connector.read.reader import Reader
 
 
@@ -34,11 +33,7 @@ def prepare_lookups(
     tables: dict[str, LookupTable] = {}
     for name, columns in needed.items():
         if name not in declared:
-            known = ", ".join(sorted(declared)) or "none"
-            raise ConfigError(
-                f"macro {{{name}.{sorted(columns)[0]}}} uses lookup {name!r}, which is not "
-                f"declared under `lookups:` in the flow file (declared: {known})"
-            )
+            raise undeclared_lookup(name, declared, f"macro {{{name}.{sorted(columns)[0]}}}")
         spec = declared[name]
         if spec.file is not None:
             tables[name] = LookupTable.from_file(spec.file, columns=sorted(columns))

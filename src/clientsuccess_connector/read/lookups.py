@@ -19,7 +19,7 @@ import orjson
 
 from clientsuccess_connector.errors import ConfigError
 
-__all__ = ["SUPPORTED_SUFFIXES", "LookupTable", "lookup_rows"]
+__all__ = ["SUPPORTED_SUFFIXES", "LookupTable", "lookup_rows", "undeclared_lookup"]
 
 SUPPORTED_SUFFIXES = (".csv", ".tsv", ".jsonl", ".ndjson", ".json")
 _BOM = b"\xef\xbb\xbf"
@@ -200,25 +200,34 @@ class LookupTable:
         self._cache[wanted] = (rows, skipped)
 
 
+def undeclared_lookup(lookup: str, declared: Iterable[str], where: str) -> ConfigError:
+    """The error for a macro naming a lookup the flow does not declare."""
+    known = ", ".join(sorted(declared)) or "none"
+    return ConfigError(
+        f"{where} uses lookup {lookup!r}, which is not declared under `lookups:` "
+        f"(declared: {known})"
+    )
+
+
 def lookup_rows(
-    tables: Mapping[str, LookupTable], refs: Iterable[tuple[str, str]]
+    tables: Mapping[str, LookupTable],
+    refs: Iterable[tuple[str, str]],
+    *,
+    where: str = "a macro",
 ) -> list[dict[str, dict[str, Any]]]:
     """The `row` argument of each fanned-out request: `{lookup: {column: value}}`.
 
     `refs` are the `(lookup, column)` pairs a source uses (see `macros.lookup_refs`). Each
     lookup contributes its distinct rows of the referenced columns; several lookups combine
-    as every combination. No refs gives one empty row (a single request)."""
+    as every combination. No refs gives one empty row (a single request). `where` names the
+    source in the error for an undeclared lookup."""
     by_lookup: dict[str, list[str]] = {}
     for lookup, column in sorted(refs):
         by_lookup.setdefault(lookup, []).append(column)
     per_lookup: list[list[tuple[str, dict[str, Any]]]] = []
     for lookup, columns in by_lookup.items():
         if lookup not in tables:
-            known = ", ".join(sorted(tables)) or "(none)"
-            raise ConfigError(
-                f"lookup {lookup!r} is used in a macro but not declared under lookups:; "
-                f"declared: {known}"
-            )
+            raise undeclared_lookup(lookup, tables, where)
         per_lookup.append([(lookup, row) for row in tables[lookup].distinct_rows(columns)])
     return [dict(combination) for combination in itertools.product(*per_lookup)]
 

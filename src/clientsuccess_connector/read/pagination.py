@@ -8,22 +8,32 @@ request at once (`remaining`), so they can be fetched concurrently.
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 import httpx
 
-from clientsuccess_connector.errors import ConfigError, PaginationLoopError
+from clientsuccess_connector.catalog import envelope
+from clientsuccess_connector.errors import PaginationLoopError
+from clientsuccess_connector.read.pagination_config import (
+    AutoPagination,
+    CursorPagination,
+    EnvelopePagination,
+    KeysetPagination,
+    LinkHeaderPagination,
+    NextUrlPagination,
+    OffsetPagination,
+    PageNumberPagination,
+    PaginatorConfig,
+)
 from clientsuccess_connector.read.timestamps import format_timestamp, parse_timestamp
 
-KINDS = (
-    "auto", "envelope", "page_number", "offset", "cursor", "next_url", "link_header", "keyset",
-    "none",
-)  # fmt: skip
-_ENVELOPE_KEYS = frozenset({"data", "totalPages", "last"})
+Config = TypeVar("Config", bound=PaginatorConfig)
+_log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,55 +65,10 @@ class Page:
         return len(self.records)
 
 
-@dataclass(frozen=True, slots=True)
-class PaginationSpec:
-    """What the user (or a template) says about pagination."""
-
-    kind: str = "auto"
-    page_param: str = "page"
-    size_param: str = "size"
-    page_size: int | None = None
-    start_page: int = 0
-    offset_param: str = "offset"
-    limit_param: str = "limit"
-    cursor_path: str = "next_cursor"
-    cursor_param: str = "cursor"
-    next_url_path: str = "next"
-    total_pages_path: str | None = None
-    max_pages: int | None = None
-    keyset_field: str = "modifiedTime"
-    keyset_param: str = "modifiedAfter"
-
-    @classmethod
-    def parse(cls, raw: str | Mapping[str, Any] | None, *, where: str) -> PaginationSpec:
-        """From a flow file value: a kind name, or a mapping with `type` and options."""
-        if raw is None:
-            return cls()
-        if isinstance(raw, str):
-            raw = {"type": raw}
-        options = dict(raw)
-        kind = str(options.pop("type", "auto"))
-        if kind not in KINDS:
-            raise ConfigError(
-                f"{where}: unknown pagination type {kind!r}; use one of {', '.join(KINDS)}"
-            )
-        known = set(cls.__dataclass_fields__) - {"kind"}
-        unknown = set(options) - known
-        if unknown:
-            raise ConfigError(
-                f"{where}: unknown pagination option(s) {', '.join(sorted(unknown))}; "
-                f"known: {', '.join(sorted(known))}"
-            )
-        try:
-            return cls(kind=kind, **options)
-        except TypeError as exc:
-            raise ConfigError(f"{where}: bad pagination options: {exc}") from exc
-
-
-class Paginator:
+class Paginator(Generic[Config]):
     """Base: no pagination, plus the loop guards every paginator shares."""
 
-    def __init__(self, spec: PaginationSpec) -> None:
+    def __init__(self, spec: Config) -> None:
         self.spec = spec
         self.pages = 0
         self._seen_tokens: set[str] = set()
@@ -116,11 +81,17 @@ class Paginator:
     def next(self, request: PageRequest, page: Page) -> PageRequest | None:
         """The request after `page`, or None when the data is exhausted."""
         self._guard(page)
+        self._stop(page, "pagination type none: one request")
         return None
 
     def remaining(self, request: PageRequest, page: Page) -> list[PageRequest] | None:
         """Every request after the first page when the count is known up front; else None."""
         return None
+
+    def _stop(self, page: Page, reason: str) -> None:
+        """End the series, saying why at debug level."""
+        url = page.response.request.url.copy_with(query=None)
+        _log.debug("page series of %s stopped after %d page(s): %s", url, self.pages, reason)
 
     def _guard(self, page: Page) -> None:
         self.pages += 1
@@ -143,8 +114,11 @@ class Paginator:
         self._seen_tokens.add(token)
 
 
-class EnvelopePaginator(Paginator):
-    """ClientSuccess search envelope: zero-based `page` + `size`; stop on last/short/empty/total."""
+Numbered = TypeVar("Numbered", EnvelopePagination, PageNumberPagination, KeysetPagination)
+
+
+class NumberedPaginator(Paginator[Numbered]):
+    """A page number and a size; stop on last/short/empty page or when `totalPages` is reached."""
 
     def _size(self) -> int:
         return self.spec.page_size or 100
@@ -156,26 +130,30 @@ class EnvelopePaginator(Paginator):
 
     def next(self, request: PageRequest, page: Page) -> PageRequest | None:
         self._guard(page)
-        doc = page.document if isinstance(page.document, dict) else {}
+        doc = page.document
         current = int(request.params.get(self.spec.page_param, self.spec.start_page))
-        if doc.get("last") is True or page.record_count == 0:
+        if envelope().is_last(doc):
+            self._stop(page, "the page says it is the last")
             return None
         if page.record_count < self._size():
+            self._stop(page, f"{page.record_count} record(s), fewer than {self._size()}")
             return None
-        total_pages = doc.get("totalPages")
-        if isinstance(total_pages, int) and current + 1 - self.spec.start_page >= total_pages:
+        total_pages = envelope().total_pages(doc)
+        if total_pages is not None and current + 1 - self.spec.start_page >= total_pages:
+            self._stop(page, f"all {total_pages} page(s) the first page announced")
             return None
         self._guard_token(str(current + 1), "page number")
         return request.with_params(**{self.spec.page_param: current + 1})
 
     def remaining(self, request: PageRequest, page: Page) -> list[PageRequest] | None:
         doc = page.document
-        if not isinstance(doc, dict) or not isinstance(doc.get("totalPages"), int):
+        total = envelope().total_pages(doc)
+        if total is None:
             return None
-        if doc.get("last") is True or page.record_count < self._size():
+        if envelope().is_last(doc) or page.record_count < self._size():
+            self._stop(page, "the first page is the only one")
             return []
         first = int(request.params.get(self.spec.page_param, self.spec.start_page))
-        total = int(doc["totalPages"])
         if self.spec.max_pages is not None:
             total = min(total, self.spec.max_pages)
         return [
@@ -184,11 +162,15 @@ class EnvelopePaginator(Paginator):
         ]
 
 
-class PageNumberPaginator(EnvelopePaginator):
+class EnvelopePaginator(NumberedPaginator[EnvelopePagination]):
+    """ClientSuccess search envelope: zero-based `page` + `size`."""
+
+
+class PageNumberPaginator(NumberedPaginator[PageNumberPagination]):
     """Generic page numbers: like the envelope, with configurable names and base page."""
 
 
-class OffsetPaginator(Paginator):
+class OffsetPaginator(Paginator[OffsetPagination]):
     """`offset` + `limit`; stop on a short or empty page, or when a total is reached."""
 
     def _limit(self) -> int:
@@ -202,33 +184,34 @@ class OffsetPaginator(Paginator):
     def next(self, request: PageRequest, page: Page) -> PageRequest | None:
         self._guard(page)
         if page.record_count < self._limit():
+            self._stop(page, f"{page.record_count} record(s), fewer than {self._limit()}")
             return None
         offset = int(request.params.get(self.spec.offset_param, 0)) + page.record_count
         self._guard_token(str(offset), "offset")
         return request.with_params(**{self.spec.offset_param: offset})
 
 
-class CursorPaginator(Paginator):
+class CursorPaginator(Paginator[CursorPagination]):
     """A cursor found in the body (`cursor_path`) goes back in `cursor_param`."""
 
     def next(self, request: PageRequest, page: Page) -> PageRequest | None:
         self._guard(page)
         token = _lookup(page.document, self.spec.cursor_path)
-        if token in (None, "", False) or page.record_count == 0:
+        if token in (None, "", False):
+            self._stop(page, f"no cursor at {self.spec.cursor_path}")
+            return None
+        if page.record_count == 0:
+            self._stop(page, "an empty page")
             return None
         self._guard_token(str(token), "cursor")
         return request.with_params(**{self.spec.cursor_param: token})
 
 
-class NextUrlPaginator(Paginator):
-    """The body says where the next page is (`next_url_path`, e.g. `next` or `links.next`)."""
+NextUrlConfig = TypeVar("NextUrlConfig", NextUrlPagination, LinkHeaderPagination)
 
-    def next(self, request: PageRequest, page: Page) -> PageRequest | None:
-        self._guard(page)
-        url = _lookup(page.document, self.spec.next_url_path)
-        if not isinstance(url, str) or not url:
-            return None
-        return self._follow(request, page, url)
+
+class _FollowingPaginator(Paginator[NextUrlConfig]):
+    """Follows a next-page URL, guarding against loops."""
 
     def _follow(self, request: PageRequest, page: Page, url: str) -> PageRequest:
         absolute = str(page.response.request.url.join(url))
@@ -236,18 +219,31 @@ class NextUrlPaginator(Paginator):
         return replace(request, url=absolute, params={})
 
 
-class LinkHeaderPaginator(NextUrlPaginator):
+class NextUrlPaginator(_FollowingPaginator[NextUrlPagination]):
+    """The body says where the next page is (`next_url_path`, e.g. `next` or `links.next`)."""
+
+    def next(self, request: PageRequest, page: Page) -> PageRequest | None:
+        self._guard(page)
+        url = _lookup(page.document, self.spec.next_url_path)
+        if not isinstance(url, str) or not url:
+            self._stop(page, f"no next URL at {self.spec.next_url_path}")
+            return None
+        return self._follow(request, page, url)
+
+
+class LinkHeaderPaginator(_FollowingPaginator[LinkHeaderPagination]):
     """RFC 8288 `Link: <url>; rel="next"` headers."""
 
     def next(self, request: PageRequest, page: Page) -> PageRequest | None:
         self._guard(page)
         url = next_link(page.response.headers.get("Link", ""))
         if url is None:
+            self._stop(page, 'no Link rel="next" header')
             return None
         return self._follow(request, page, url)
 
 
-class KeysetPaginator(EnvelopePaginator):
+class KeysetPaginator(NumberedPaginator[KeysetPagination]):
     """Ascending on a timestamp field, each page asks for records after the last one seen.
 
     Unlike page numbers, this cannot skip a record when earlier records change while the read
@@ -262,8 +258,11 @@ class KeysetPaginator(EnvelopePaginator):
 
     def next(self, request: PageRequest, page: Page) -> PageRequest | None:
         self._guard(page)
-        doc = page.document if isinstance(page.document, dict) else {}
-        if doc.get("last") is True or page.record_count < self._size():
+        if envelope().is_last(page.document):
+            self._stop(page, "the page says it is the last")
+            return None
+        if page.record_count < self._size():
+            self._stop(page, f"{page.record_count} record(s), fewer than {self._size()}")
             return None
         newest = max(
             (m for r in page.records if (m := parse_timestamp(r.get(self.spec.keyset_field)))),
@@ -284,14 +283,14 @@ class KeysetPaginator(EnvelopePaginator):
         return request.with_params(**{self.spec.page_param: number})
 
 
-class AutoPaginator(Paginator):
+class AutoPaginator(Paginator[AutoPagination]):
     """Detects the scheme from the first response, then behaves as that paginator."""
 
-    def __init__(self, spec: PaginationSpec) -> None:
+    def __init__(self, spec: AutoPagination) -> None:
         super().__init__(spec)
-        self._chosen: Paginator | None = None
+        self._chosen: Paginator[Any] | None = None
 
-    def _resolve(self, request: PageRequest, page: Page) -> tuple[Paginator, PageRequest]:
+    def _resolve(self, request: PageRequest, page: Page) -> tuple[Paginator[Any], PageRequest]:
         if self._chosen is None:
             self._chosen = detect(page, self.spec)
         chosen = self._chosen
@@ -300,10 +299,10 @@ class AutoPaginator(Paginator):
             # server's default size, so continue at that size (a different size would skip or
             # repeat records); `page_size` applies when the pagination type is explicit.
             doc = page.document
-            size = doc.get("size")
+            size = doc.get(envelope().size_key)
             if isinstance(size, int) and size > 0:
                 chosen.spec = replace(chosen.spec, page_size=size)
-            current = doc.get("page", chosen.spec.start_page)
+            current = doc.get(envelope().page_key, chosen.spec.start_page)
             request = request.with_params(
                 **{chosen.spec.page_param: current, chosen.spec.size_param: chosen._size()}
             )
@@ -318,36 +317,38 @@ class AutoPaginator(Paginator):
         return chosen.remaining(request, page)
 
 
-def detect(page: Page, spec: PaginationSpec) -> Paginator:
+def detect(page: Page, spec: AutoPagination) -> Paginator[Any]:
     """Pick a paginator from what the first response looks like."""
     doc = page.document
-    if isinstance(doc, dict) and doc.keys() >= _ENVELOPE_KEYS:
-        return EnvelopePaginator(spec)
+    cap = spec.max_pages
+    if isinstance(doc, dict) and doc.keys() >= envelope().answer_keys:
+        return EnvelopePaginator(EnvelopePagination(max_pages=cap, page_size=spec.page_size))
     if next_link(page.response.headers.get("Link", "")):
-        return LinkHeaderPaginator(spec)
+        return LinkHeaderPaginator(LinkHeaderPagination(max_pages=cap))
     if isinstance(doc, dict):
         for key in ("next", "nextPage", "next_page_url"):
             if isinstance(doc.get(key), str) and doc[key].startswith(("http", "/")):
-                return NextUrlPaginator(replace(spec, next_url_path=key))
-    return Paginator(spec)
+                return NextUrlPaginator(NextUrlPagination(max_pages=cap, next_url_path=key))
+    return Paginator(PaginatorConfig(max_pages=cap))
 
 
-_PAGINATORS: dict[str, type[Paginator]] = {
-    "auto": AutoPaginator,
-    "envelope": EnvelopePaginator,
-    "page_number": PageNumberPaginator,
-    "offset": OffsetPaginator,
-    "cursor": CursorPaginator,
-    "next_url": NextUrlPaginator,
-    "link_header": LinkHeaderPaginator,
-    "keyset": KeysetPaginator,
-    "none": Paginator,
+# The registry: the paginator of each pagination type (see pagination_config.CONFIGS).
+PAGINATORS: dict[type[PaginatorConfig], type[Paginator[Any]]] = {
+    AutoPagination: AutoPaginator,
+    EnvelopePagination: EnvelopePaginator,
+    PageNumberPagination: PageNumberPaginator,
+    OffsetPagination: OffsetPaginator,
+    CursorPagination: CursorPaginator,
+    NextUrlPagination: NextUrlPaginator,
+    LinkHeaderPagination: LinkHeaderPaginator,
+    KeysetPagination: KeysetPaginator,
+    PaginatorConfig: Paginator,
 }
 
 
-def make_paginator(spec: PaginationSpec) -> Paginator:
+def make_paginator(config: PaginatorConfig) -> Paginator[Any]:
     """A fresh paginator for one request series."""
-    return _PAGINATORS[spec.kind](spec)
+    return PAGINATORS[type(config)](config)
 
 
 _LINK = re.compile(r"<([^>]*)>\s*;([^,]*)")

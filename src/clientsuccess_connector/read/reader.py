@@ -8,7 +8,7 @@ tells the page count, the remaining pages are fetched concurrently too (in order
 from __future__ import annotations
 
 import functools
-import itertools
+import logging
 from collections.abc import Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
@@ -16,22 +16,21 @@ from datetime import UTC, datetime
 from typing import Any
 
 import httpx
-from lxml import etree
 
+from clientsuccess_connector.catalog import envelope
 from clientsuccess_connector.connection import Connection, ConnectionStats
-from clientsuccess_connector.errors import ConfigError, DataError
+from clientsuccess_connector.errors import DataError
 from clientsuccess_connector.extract.document import Format, detect_format, parse_json
-from clientsuccess_connector.extract.jsonpath import CompiledPath, compile_path
-from clientsuccess_connector.extract.metadata import MetadataPath, compile_metadata_path
-from clientsuccess_connector.extract.suggest import suggest_paths
-from clientsuccess_connector.extract.xpath import CompiledXPath, compile_xpath, parse_xml
+from clientsuccess_connector.extract.extractor import DataPath, detect_data_path
+from clientsuccess_connector.extract.xpath import parse_xml
 from clientsuccess_connector.read import macros
 from clientsuccess_connector.read.concurrency import interleave, ordered_map
 from clientsuccess_connector.read.endpoint import Source
-from clientsuccess_connector.read.lookups import LookupTable
+from clientsuccess_connector.read.lookups import LookupTable, lookup_rows
 from clientsuccess_connector.read.pagination import Page, PageRequest, make_paginator
 from clientsuccess_connector.urls import render_path
 
+_log = logging.getLogger(__name__)
 Record = dict[str, Any]
 LookupRow = Mapping[str, Mapping[str, Any]]
 
@@ -104,6 +103,7 @@ class Reader:
             for batch in batches:
                 if cap is not None and seen + len(batch) >= cap:
                     yield batch[: cap - seen]
+                    _log.debug("%s: stopped at the cap of %d record(s)", source.name, cap)
                     return
                 seen += len(batch)
                 yield batch
@@ -117,13 +117,22 @@ class Reader:
         for batch in self.pages(source, **options):
             yield from batch
 
+    def first_page(
+        self,
+        source: Source,
+        *,
+        query_overrides: Mapping[str, Any] | None = None,
+        stats: ConnectionStats | None = None,
+    ) -> Page:
+        """The first page of `source`, parsed and extracted, with the first lookup value."""
+        if query_overrides:
+            source = replace(source, query={**source.query, **query_overrides})
+        run, request = self._first(source, stats)
+        return run.fetch(request)
+
     def first_response(self, source: Source) -> httpx.Response:
         """The raw first response (for path suggestions), with the first lookup value."""
-        dates = self._dates(source)
-        rows = self._lookup_rows(source)
-        row: LookupRow = next(iter(rows), {}) if rows is not None else {}
-        run = _Run(self, source, dates)
-        request = make_paginator(source.pagination).first(run.first_request(row))
+        run, request = self._first(source)
         return self.connection.request(
             request.method,
             request.url,
@@ -135,6 +144,14 @@ class Reader:
 
     # -- internals -------------------------------------------------------------------------
 
+    def _first(
+        self, source: Source, stats: ConnectionStats | None = None
+    ) -> tuple[_Run, PageRequest]:
+        rows = self._lookup_rows(source)
+        row: LookupRow = next(iter(rows), {}) if rows is not None else {}
+        run = _Run(self, source, self._dates(source), stats)
+        return run, make_paginator(source.pagination).first(run.first_request(row))
+
     def _dates(self, source: Source) -> macros.DateMacroContext:
         return macros.MacroClock(self.now).context(source.date_format, source.time_unit)
 
@@ -143,23 +160,7 @@ class Reader:
         refs = macros.lookup_refs(*source.macro_texts())
         if not refs:
             return None
-        columns: dict[str, list[str]] = {}
-        for lookup, column in sorted(refs):
-            if lookup not in self.lookups:
-                known = ", ".join(sorted(self.lookups)) or "none declared"
-                raise ConfigError(
-                    f"source {source.name!r} uses lookup {lookup!r}, which is not declared "
-                    f"under `lookups:` (declared: {known})"
-                )
-            columns.setdefault(lookup, []).append(column)
-        per_lookup = [
-            [{name: row} for row in self.lookups[name].distinct_rows(cols)]
-            for name, cols in columns.items()
-        ]
-        return [
-            {k: v for part in combo for k, v in part.items()}
-            for combo in itertools.product(*per_lookup)
-        ]
+        return list(lookup_rows(self.lookups, refs, where=f"source {source.name!r}"))
 
 
 class _Run:
@@ -177,43 +178,25 @@ class _Run:
         self.connection = reader.connection
         self.source = source
         self.dates = dates
-        self.known_lookups = {name: table.columns for name, table in reader.lookups.items()}
+        known_lookups = {name: table.columns for name, table in reader.lookups.items()}
+        self.macros = macros.RenderContext(dates, known_lookups)
         self.idempotent: bool | None = True if source.template is not None else None
-        self._json_path: CompiledPath | None = None
-        self._xml_path: CompiledXPath | None = None
-        self._metadata: MetadataPath | None = None
+        # Compiled when the source was resolved; without a data path, detected from the first
+        # answer of this read (and kept for its other pages).
+        self._data_path: DataPath | None = source.extractor.data
 
     # -- requests --------------------------------------------------------------------------
 
-    def _render(self, value: Any, row: LookupRow, where: macros.Where) -> Any:
-        if isinstance(value, str):
-            return macros.render(
-                value, dates=self.dates, row=row, where=where, known_lookups=self.known_lookups
-            )
-        return value
-
     def first_request(self, row: LookupRow) -> PageRequest:
-        source = self.source
-        if source.template is not None:
-            values = {
-                k: macros.render_json(
-                    v, dates=self.dates, row=row, known_lookups=self.known_lookups
-                )
-                for k, v in source.path_values.items()
-            }
+        source, render = self.source, self.macros
+        if source.template is not None:  # `{name}` in a template's path is a path parameter
+            values = {k: render.json(v, row) for k, v in source.path_values.items()}
             url = render_path(source.url, values)
         else:
-            url = self._render(source.url, row, "url")
-        params = {
-            k: macros.render_json(v, dates=self.dates, row=row, known_lookups=self.known_lookups)
-            for k, v in source.query.items()
-        }
-        body = None
-        if source.body is not None:
-            body = macros.render_json(
-                source.body, dates=self.dates, row=row, known_lookups=self.known_lookups
-            )
-        headers = {k: self._render(v, row, "header") for k, v in source.headers.items()}
+            url = render.text(source.url, row, "url")
+        params = {k: render.json(v, row) for k, v in source.query.items()}
+        body = None if source.body is None else render.json(source.body, row)
+        headers = {k: render.text(v, row, "header") for k, v in source.headers.items()}
         return PageRequest(source.method, url, params, body, headers)
 
     # -- pages -----------------------------------------------------------------------------
@@ -224,7 +207,7 @@ class _Run:
         paginator = make_paginator(source.pagination)
         request = paginator.first(self.first_request(row))
         lookup_values = _flatten_row(row)
-        page = self._fetch(request)
+        page = self.fetch(request)
         yield self._records(page, lookup_values)
         pages = 1
         max_pages = source.pagination.max_pages
@@ -235,27 +218,33 @@ class _Run:
             window = self.reader._workers * 2
             last_request = request
             for req, fetched in ordered_map(
-                self.reader._pool, lambda r: (r, self._fetch(r)), remaining, window
+                self.reader._pool, lambda r: (r, self.fetch(r)), remaining, window
             ):
                 pages += 1
                 last_request, page = req, fetched
                 yield self._records(page, lookup_values)
                 if page.record_count == 0:
+                    _log.debug("%s: stopped at page %d: an empty page", source.name, pages)
                     return
             request = last_request
             if max_pages is not None and pages >= max_pages:
+                _log.debug("%s: stopped at max_pages (%d)", source.name, max_pages)
                 return
         elif remaining is not None:
             return
-        while (max_pages is None or pages < max_pages) and (
-            nxt := paginator.next(request, page)
-        ) is not None:
+        while True:
+            if max_pages is not None and pages >= max_pages:
+                _log.debug("%s: stopped at max_pages (%d)", source.name, max_pages)
+                return
+            if (nxt := paginator.next(request, page)) is None:
+                return
             request = nxt
-            page = self._fetch(request)
+            page = self.fetch(request)
             pages += 1
             yield self._records(page, lookup_values)
 
-    def _fetch(self, request: PageRequest) -> Page:
+    def fetch(self, request: PageRequest) -> Page:
+        """One page: the response, parsed (retried when it does not parse), and its records."""
         parsed: list[_Parsed] = []
 
         def parse(response: httpx.Response) -> None:
@@ -283,58 +272,26 @@ class _Run:
             fmt = detect_format(content, response.headers.get("Content-Type"))
         else:
             fmt = self.source.response_format
-        envelope = self.source.template is not None and self.source.pagination.kind in (
-            "envelope",
-            "keyset",
-        )
-        if fmt == "xml" and not envelope:
+        search = self.source.search
+        if fmt == "xml" and not search:
             return _Parsed("xml", parse_xml(content))
         try:
             document = parse_json(content)
         except DataError as exc:
             url = self.connection.mask(str(response.request.url))
             raise DataError(f"{exc} (from {url})") from None
-        if envelope and not (isinstance(document, dict) and isinstance(document.get("data"), list)):
+        if search and not envelope().is_page(document):
             # A search page without its `data` list (null, an HTML page, another shape) would
             # otherwise read as an empty last page and end the stream early: retry, then fail.
             url = self.connection.mask(str(response.request.url))
-            raise DataError(f"the answer from {url} is not a search page (no `data` list)")
+            data = envelope().data_key
+            raise DataError(f"the answer from {url} is not a search page (no `{data}` list)")
         return _Parsed("json", document)
 
     def _extract(self, parsed: _Parsed) -> list[Record]:
-        if parsed.format == "xml":
-            if self._xml_path is None:
-                path = self.source.data_path or _best_xml_path(parsed.document)
-                self._check_path_kind(path, "xml")
-                self._xml_path = compile_xpath(path)
-            records = self._xml_path.records(parsed.document)
-        else:
-            if self._json_path is None:
-                path = self.source.data_path or _default_json_path(parsed.document)
-                self._check_path_kind(path, "json")
-                self._json_path = compile_path(path)
-            records = self._json_path.records(parsed.document)
-        if self.source.metadata_path:
-            if self._metadata is None:
-                self._metadata = compile_metadata_path(
-                    self.source.metadata_path, xml=parsed.format == "xml"
-                )
-            meta = self._metadata.extract(parsed.document)
-            for record in records:
-                record["_metadata"] = meta
-        return records
-
-    def _check_path_kind(self, path: str, fmt: Format) -> None:
-        """A JSONPath for an XML answer, or an XPath for a JSON one, is a config error."""
-        is_jsonpath = path.lstrip().startswith("$")
-        if is_jsonpath == (fmt == "json"):
-            return
-        kind, wanted = ("JSONPath", "an XPath such as /response/data/item") if is_jsonpath else (
-            "XPath", "a JSONPath such as $.data[*]")  # fmt: skip
-        raise ConfigError(
-            f"source {self.source.name!r}: the response is {fmt.upper()} but data_path "
-            f"{path!r} is {kind}; give {wanted}"
-        )
+        if self._data_path is None:
+            self._data_path = detect_data_path(parsed.format, parsed.document)
+        return self.source.extractor.records(self._data_path, parsed.format, parsed.document)
 
     def _records(self, page: Page, lookup_values: dict[str, Any]) -> list[Record]:
         records = page.records
@@ -346,16 +303,3 @@ class _Run:
 
 def _flatten_row(row: LookupRow) -> dict[str, Any]:
     return {f"{name}.{col}": value for name, cols in row.items() for col, value in cols.items()}
-
-
-def _default_json_path(document: Any) -> str:
-    if isinstance(document, list):
-        return "$[*]"
-    if isinstance(document, dict) and isinstance(document.get("data"), list):
-        return "$.data[*]"
-    return "$"
-
-
-def _best_xml_path(root: Any) -> str:
-    best = suggest_paths(etree.tostring(root), "application/xml").best
-    return best.path if best is not None else "/*"

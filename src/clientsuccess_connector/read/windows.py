@@ -15,16 +15,18 @@ from __future__ import annotations
 import functools
 from collections.abc import Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
+from clientsuccess_connector.catalog import envelope
 from clientsuccess_connector.connection import ConnectionStats
 from clientsuccess_connector.read.concurrency import interleave
 from clientsuccess_connector.read.endpoint import Source
+from clientsuccess_connector.read.pagination import Page
+from clientsuccess_connector.read.pagination_config import EnvelopePagination, page_size_of
 from clientsuccess_connector.read.reader import Reader
 from clientsuccess_connector.read.timestamps import format_timestamp, parse_timestamp
-from clientsuccess_connector.urls import render_path
 
 Record = dict[str, Any]
 MIN_PAGES_PER_WINDOW = 5
@@ -42,8 +44,10 @@ class Window:
 
 def can_window(source: Source) -> bool:
     """Windows need a plain search: no path parameters and no macros in the query."""
-    return not source.path_values and not any(
-        isinstance(v, str) and "{" in v for v in source.query.values()
+    return (
+        source.search
+        and not source.path_values
+        and not any(isinstance(v, str) and "{" in v for v in source.query.values())
     )
 
 
@@ -55,34 +59,30 @@ def plan_windows(
     max_windows: int,
 ) -> list[Window]:
     """Cut the stream into at most `max_windows` windows of similar size (one when small)."""
-    after = parse_timestamp(query.get("modifiedAfter"))
+    search = envelope()
+    after = parse_timestamp(query.get(search.modified_after_param))
     single = [Window(0, after, None)]
-    page_size = source.pagination.page_size or 100
+    page_size = page_size_of(source.pagination) or 100
     if max_windows < 2 or not can_window(source):
         return single
-    params = {**source.query, **query}
-    url = render_path(source.url, {})
 
-    def probe(position: int) -> Any:
-        _, doc = reader.connection.request_json(
-            "GET", url, params={**params, "page": position, "size": 1}
-        )
-        return doc
+    def probe(position: int) -> Page:
+        """The record at `position` of the sorted stream (a page of one record)."""
+        one = EnvelopePagination(page_size=1, start_page=position)
+        return reader.first_page(replace(source, pagination=one), query_overrides=query)
 
-    first = probe(0)
-    total = first.get("totalElements") if isinstance(first, dict) else None
-    if not isinstance(total, int):
+    total = search.total_elements(probe(0).document)
+    if total is None:
         return single
     count = min(max_windows, total // (MIN_PAGES_PER_WINDOW * page_size))
     if count < 2:
         return single
     positions = [i * total // count for i in range(1, count)]
     with ThreadPoolExecutor(len(positions)) as pool:
-        docs = list(pool.map(probe, positions))
+        pages = list(pool.map(probe, positions))
     bounds: list[datetime] = []
-    for doc in docs:
-        data = doc.get("data") if isinstance(doc, dict) else None
-        moment = parse_timestamp(data[0].get(field)) if data else None
+    for page in pages:
+        moment = parse_timestamp(page.records[0].get(field)) if page.records else None
         if moment is None:
             return single  # the API did not answer as expected: read it in one window
         if not bounds or moment > bounds[-1]:
@@ -107,7 +107,7 @@ def read_windows(
     def produce(window: Window) -> Iterator[tuple[int, list[Record] | None]]:
         overrides = dict(query)
         if window.after is not None:
-            overrides["modifiedAfter"] = format_timestamp(window.after)
+            overrides[envelope().modified_after_param] = format_timestamp(window.after)
         pages = reader.pages(source, query_overrides=overrides, stats=stats)
         try:
             for page in pages:

@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from clientsuccess_connector.catalog import Template, get_template
+from clientsuccess_connector.catalog import Template, envelope, get_template
 from clientsuccess_connector.connection import Connection
 
 UNKNOWN_MESSAGE = (
@@ -29,9 +29,11 @@ Finder = Callable[[Connection, Mapping[str, Any]], "dict[str, Any] | None"]
 
 def _search(conn: Connection, template: str, params: dict[str, Any]) -> list[dict[str, Any]]:
     path = get_template(template).path
+    search = envelope()
     # request_json retries a truncated or malformed page like any idempotent read.
-    _, body = conn.request_json("GET", path, params={**params, "page": 0, "size": 100})
-    data = body.get("data") if isinstance(body, dict) else body
+    paging = search.page_params(search.first_page, 100)
+    _, body = conn.request_json("GET", path, params={**params, **paging})
+    data = search.records(body) if isinstance(body, dict) else body
     return [r for r in data or () if isinstance(r, dict)]
 
 
