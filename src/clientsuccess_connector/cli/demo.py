@@ -12,6 +12,7 @@ from rich.table import Table
 from clientsuccess_connector.cli.app import cli
 from clientsuccess_connector.cli.sync import print_summary
 from clientsuccess_connector.connection import Connection, ConnectionSettings
+from clientsuccess_connector.locations import parse_destination
 from clientsuccess_connector.read.default_streams import default_sources
 from clientsuccess_connector.read.endpoint import resolve
 from clientsuccess_connector.simulator import run_simulator
@@ -76,6 +77,9 @@ def demo(ctx: click.Context, destination: str, clients: int) -> None:  # fmt: sk
                 expected = len(sim.store.records(name))
                 table.add_row(name, f"{sink.row_count(name):,}", f"{expected:,}")
             Console().print(table)
-    if destination.startswith("duckdb:///"):
-        _show_queries(destination.removeprefix("duckdb:///"))
-    click.echo(f"\nData is in {destination}. Try: duckdb {destination.removeprefix('duckdb:///')}")
+    location = parse_destination(destination)
+    if location.kind == "duckdb" and location.path is not None:
+        _show_queries(str(location.path))
+        click.echo(f"\nData is in {location.masked}. Try: duckdb {location.path}")
+    else:
+        click.echo(f"\nData is in {location.masked}.")
