@@ -48,7 +48,7 @@ _SECRET_PARAM = re.compile(
     r"(?P<value>[^&\s]*)",
     re.IGNORECASE,
 )
-MASK = "***"
+MASK = "***"  # as `connection.redaction.MASK`
 
 
 @dataclass(frozen=True)
