@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from functools import partial
 from pathlib import Path
 from typing import IO, Any
 
@@ -18,7 +19,22 @@ from clientsuccess_connector.locations import INPUT_FORMS, is_database_url
 
 Row = tuple[int, dict[str, Any]]
 
+_READERS: dict[str, Callable[[Path], Iterator[Row]]] = {
+    ".csv": read_csv,
+    ".tsv": partial(read_csv, delimiter="\t"),
+    ".jsonl": read_jsonl,
+    ".ndjson": read_jsonl,
+    ".json": read_json_array,
+    ".parquet": read_parquet,
+    ".pq": read_parquet,
+}
+FILE_SUFFIXES = tuple(_READERS)  # what `read_file` reads, by the file's extension
 _FORMATS = ".csv, .jsonl (or .ndjson), .json (an array), .parquet"
+
+
+def read_file(path: Path) -> Iterator[Row]:
+    """Stream the rows of a file whose extension is one of `FILE_SUFFIXES`."""
+    return _READERS[path.suffix.lower()](path)
 
 
 def read_input(spec: str, *, stdin: IO[str] | None = None) -> Iterator[Row]:
@@ -32,14 +48,8 @@ def read_input(spec: str, *, stdin: IO[str] | None = None) -> Iterator[Row]:
     suffix = path.suffix.lower()
     if not path.is_file():
         raise ConfigError(f"input {spec!r} does not exist; give a file ({_FORMATS}), '-' or a URL")
-    if suffix in {".csv", ".tsv"}:
-        return read_csv(path, delimiter="\t" if suffix == ".tsv" else ",")
-    if suffix in {".jsonl", ".ndjson"}:
-        return read_jsonl(path)
-    if suffix == ".json":
-        return read_json_array(path)
-    if suffix in {".parquet", ".pq"}:
-        return read_parquet(path)
+    if suffix in _READERS:
+        return read_file(path)
     raise ConfigError(
         f"input {spec!r} has an unknown extension {suffix!r}; use one of {_FORMATS}, "
         f"'-' (JSON lines on stdin), {INPUT_FORMS}"
