@@ -8,8 +8,8 @@ from urllib.parse import urlsplit, urlunsplit
 import pytest
 
 from clientsuccess_connector.errors import ConfigError
-from clientsuccess_connector.sinks import mask_password, open_sink
-from clientsuccess_connector.sinks.urls import parse_destination
+from clientsuccess_connector.locations import mask_url, parse_destination
+from clientsuccess_connector.sinks import open_sink
 
 
 def test_duckdb_relative_and_absolute_paths(
@@ -38,9 +38,9 @@ def test_postgres_forms_and_schema_option() -> None:
     assert dest.masked == "postgres://u:***@db.example:5433/crm?schema=cs"
 
 
-def test_mask_password_leaves_urls_without_one_alone() -> None:
-    assert mask_password("postgresql://u@h/db") == "postgresql://u@h/db"
-    assert mask_password("postgresql://u:p%40ss@h/db") == "postgresql://u:***@h/db"
+def test_mask_url_leaves_urls_without_one_alone() -> None:
+    assert mask_url("postgresql://u@h/db") == "postgresql://u@h/db"
+    assert mask_url("postgresql://u:p%40ss@h/db") == "postgresql://u:***@h/db"
 
 
 @pytest.mark.parametrize(

@@ -114,7 +114,7 @@ def test_bad_encoding_names_line_and_utf8(tmp_path: Path) -> None:
     """A Latin-1 file fails with the line number and the expected encoding."""
     file = tmp_path / "l.csv"
     file.write_bytes("id\n1\ncafé\n".encode("latin-1"))
-    with pytest.raises(ConfigError, match=r"line 3 is not UTF-8 text.*save the file as UTF-8"):
+    with pytest.raises(ConfigError, match=r"l\.csv line 3: not UTF-8 text.*save the file as UTF-8"):
         LookupTable.from_file(file, columns=["id"])
 
 
@@ -129,23 +129,45 @@ def test_ragged_csv_row(tmp_path: Path) -> None:
     """A row with the wrong number of fields names its line."""
     file = tmp_path / "l.csv"
     file.write_text("id,name\n1,a\n2,b,c\n", encoding="utf-8")
-    with pytest.raises(ConfigError, match=r"line 3 has 3 fields but the header has 2"):
+    with pytest.raises(ConfigError, match=r"l\.csv line 3: 3 fields but the header has 2"):
         LookupTable.from_file(file, columns=["id"])
 
 
-def test_empty_csv(tmp_path: Path) -> None:
-    """An empty CSV needs a header."""
-    file = tmp_path / "l.csv"
-    file.write_text("", encoding="utf-8")
-    with pytest.raises(ConfigError, match="needs a header row"):
-        LookupTable.from_file(file)
+def test_empty_file_gives_no_rows(tmp_path: Path) -> None:
+    """An empty file, like an empty stream, means no fanned-out requests (as an empty input)."""
+    for name in ("l.csv", "l.jsonl"):
+        (tmp_path / name).write_text("", encoding="utf-8")
+        assert LookupTable.from_file(tmp_path / name, columns=["id"]).distinct_rows(["id"]) == []
+
+
+def test_json_array_streams_and_names_the_bad_element_line(tmp_path: Path) -> None:
+    """A .json lookup is read element by element, like a write input: a broken element far
+    into a large file is named by its line, after the earlier elements were read."""
+    file = tmp_path / "big.json"
+    good = ",\n".join(json.dumps({"id": i, "pad": "x" * 200}) for i in range(5000))
+    file.write_text(f"[\n{good},\n{{broken\n]", encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"big\.json line 5002: invalid JSON"):
+        LookupTable.from_file(file, columns=["id"])
+    file.write_text(f"[\n{good}\n]", encoding="utf-8")
+    table = LookupTable.from_file(file, columns=["id"])
+    assert len(table.distinct_rows(["id"])) == 5000
+
+
+def test_parquet_lookup(tmp_path: Path) -> None:
+    """Any file a write input can be is a lookup file, Parquet included."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    file = tmp_path / "accounts.parquet"
+    pq.write_table(pa.Table.from_pylist([{"id": i % 3, "n": "a"} for i in range(10)]), file)
+    assert LookupTable.from_file(file).distinct_rows(["id"]) == [{"id": 0}, {"id": 1}, {"id": 2}]
 
 
 def test_bad_jsonl_line(tmp_path: Path) -> None:
     """A broken JSON line is named."""
     file = tmp_path / "l.jsonl"
     file.write_text('{"id": 1}\n{"id": \n', encoding="utf-8")
-    with pytest.raises(ConfigError, match=r"line 2 is not valid JSON"):
+    with pytest.raises(ConfigError, match=r"l\.jsonl line 2: invalid JSON"):
         LookupTable.from_file(file, columns=["id"])
 
 
@@ -168,3 +190,21 @@ def test_fan_out_undeclared_lookup() -> None:
 def test_no_refs_is_one_request() -> None:
     """A source without lookup macros makes a single request."""
     assert lookup_rows({}, set()) == [{}]
+
+
+def test_json_lookup_memory_does_not_grow_with_the_file(tmp_path: Path) -> None:
+    """A 5 MB .json lookup with few distinct values is read with a small fraction of its size."""
+    import tracemalloc
+
+    file = tmp_path / "wide.json"
+    rows = (json.dumps({"id": i % 10, "pad": "x" * 1000}) for i in range(5_000))
+    file.write_text("[" + ",".join(rows) + "]", encoding="utf-8")
+    size = file.stat().st_size
+    tracemalloc.start()
+    try:
+        table = LookupTable.from_file(file, columns=["id"])
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert len(table.distinct_rows(["id"])) == 10
+    assert peak < size / 10, (peak, size)

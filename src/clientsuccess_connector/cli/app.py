@@ -11,15 +11,15 @@ import click
 
 from clientsuccess_connector._version import __version__
 from clientsuccess_connector.errors import ConnectorError
+from clientsuccess_connector.locations import mask_secrets
+
+_ENV_SECRETS = ("CLIENTSUCCESS_API_KEY", "CLIENTSUCCESS_PASSWORD")
 
 
 def _mask_env_secrets(text: str) -> str:
-    """Mask credentials from the environment in a message we did not compose ourselves."""
-    for name in ("CLIENTSUCCESS_API_KEY", "CLIENTSUCCESS_PASSWORD"):
-        secret = os.environ.get(name)
-        if secret and len(secret) >= 4:
-            text = text.replace(secret, "***")
-    return text
+    """Mask credentials from the environment, and URL passwords, in a message we did not
+    compose ourselves."""
+    return mask_secrets(text, (os.environ.get(name) for name in _ENV_SECRETS))
 
 
 def _to_root(ctx: click.Context, param: click.Parameter, value: Any) -> None:
@@ -87,7 +87,7 @@ class ErrorBoundaryGroup(click.Group):
         except ConnectorError as exc:
             if ctx.find_root().params.get("debug"):
                 raise
-            click.echo(f"error: {exc}", err=True)
+            click.echo(f"error: {_mask_env_secrets(str(exc))}", err=True)
             sys.exit(exc.exit_code)
         except (click.ClickException, click.exceptions.Exit, click.Abort):
             raise

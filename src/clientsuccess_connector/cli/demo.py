@@ -10,8 +10,10 @@ from rich.console import Console
 from rich.table import Table
 
 from clientsuccess_connector.cli.app import cli
+from clientsuccess_connector.cli.options import open_connection
 from clientsuccess_connector.cli.sync import print_summary
-from clientsuccess_connector.connection import Connection, ConnectionSettings
+from clientsuccess_connector.connection import ConnectionSettings
+from clientsuccess_connector.locations import parse_destination
 from clientsuccess_connector.read.default_streams import default_sources
 from clientsuccess_connector.read.endpoint import resolve
 from clientsuccess_connector.simulator import run_simulator
@@ -68,7 +70,7 @@ def demo(ctx: click.Context, destination: str, clients: int) -> None:  # fmt: sk
         click.echo(f"simulator serving {sim.api_v1_url} ({clients} clients)", err=True)
         settings = ConnectionSettings(base_url=sim.api_v1_url, api_key=sim.api_key)
         sources = {name: resolve(spec) for name, spec in default_sources().items()}
-        with Connection(settings) as connection, open_sink(destination) as sink:
+        with open_connection(None, settings=settings) as connection, open_sink(destination) as sink:
             results = sync(connection, sink, sources)
             print_summary(results, as_json=root.get("log_format") == "json")
             table = Table("table", "rows in destination", "records in simulator", box=None)
@@ -76,6 +78,9 @@ def demo(ctx: click.Context, destination: str, clients: int) -> None:  # fmt: sk
                 expected = len(sim.store.records(name))
                 table.add_row(name, f"{sink.row_count(name):,}", f"{expected:,}")
             Console().print(table)
-    if destination.startswith("duckdb:///"):
-        _show_queries(destination.removeprefix("duckdb:///"))
-    click.echo(f"\nData is in {destination}. Try: duckdb {destination.removeprefix('duckdb:///')}")
+    location = parse_destination(destination)
+    if location.kind == "duckdb" and location.path is not None:
+        _show_queries(str(location.path))
+        click.echo(f"\nData is in {location.masked}. Try: duckdb {location.path}")
+    else:
+        click.echo(f"\nData is in {location.masked}.")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable, Iterable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -109,27 +109,38 @@ def build_source(
     return spec, flow
 
 
-def connection_settings(flow: Flow | None) -> ConnectionSettings:
-    """Settings from the environment and the flow, with credentials required."""
-    settings = flow.connection_settings() if flow else ConnectionSettings.from_env()
-    settings.require_credentials()
-    warn_if_insecure(settings)
-    return settings
+@dataclass(frozen=True)
+class ConnectionOptions:
+    """What a command's flags say about its connection to ClientSuccess."""
+
+    show_requests: bool = False  # print each request (secrets masked) to stderr
+    concurrency: int | None = None  # requests in flight at once, over the settings' own
+    credentials_required: bool = True  # False when nothing is sent (`write --dry-run`)
 
 
-def warn_if_insecure(settings: ConnectionSettings) -> None:
-    """Say so on stderr when TLS certificates are not checked (`verify_tls: false`)."""
+def open_connection(
+    flow: Flow | None,
+    options: ConnectionOptions | None = None,
+    *,
+    settings: ConnectionSettings | None = None,
+) -> Connection:
+    """The one place the CLI builds a connection: `settings` (else the flow's, else the
+    environment's) with the command's `options` applied, credentials checked, and a warning
+    on stderr when TLS certificates are not checked."""
+    options = options or ConnectionOptions()
+    if settings is None:
+        settings = flow.connection_settings() if flow else ConnectionSettings.from_env()
+    if options.concurrency is not None:
+        settings = settings.with_overrides(max_concurrency=options.concurrency)
+    if options.credentials_required:
+        settings.require_credentials()
     if not settings.verify_tls:
         click.echo("warning: TLS verification is OFF for this connection", err=True)
-
-
-def open_connection(flow: Flow | None, *, show_requests: bool = False) -> Connection:
-    """A connection for a command; `show_requests` prints each request (masked) to stderr."""
 
     def show(text: str) -> None:
         click.echo(f"--> {text}\n", err=True)
 
-    return Connection(connection_settings(flow), on_request=show if show_requests else None)
+    return Connection(settings, on_request=show if options.show_requests else None)
 
 
 def emit_json(value: Any) -> None:

@@ -13,6 +13,7 @@ from rich.table import Table
 from clientsuccess_connector.catalog import Template, catalog, get_template
 from clientsuccess_connector.cli.app import cli
 from clientsuccess_connector.cli.options import (
+    ConnectionOptions,
     build_source,
     emit_json,
     open_connection,
@@ -159,7 +160,7 @@ def test_command(limit: int, fmt: str, show_request: bool, **source: Any) -> Non
     """
     spec, flow = build_source(**source)
     resolved = resolve(spec)
-    with open_connection(flow, show_requests=show_request) as connection:
+    with open_connection(flow, ConnectionOptions(show_requests=show_request)) as connection:
         lookups = prepare_lookups(flow, connection, [resolved])
         with Reader(connection, lookups=lookups, parallel_pages=False) as reader:
             records = list(reader.records(resolved, limit=limit))

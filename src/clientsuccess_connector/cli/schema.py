@@ -8,25 +8,9 @@ import click
 import orjson
 
 from clientsuccess_connector.cli.app import cli
-from clientsuccess_connector.errors import ConfigError
 from clientsuccess_connector.sinks import Sink, open_sink
-from clientsuccess_connector.sinks.duckdb_sink import DuckDBSink
-from clientsuccess_connector.sinks.urls import parse_destination
 
 DEFAULT_DESTINATION = "duckdb:///clientsuccess.duckdb"
-
-
-def _open_existing(url: str) -> Sink:
-    """Open a destination for reading; ConfigError (not an empty new file) if it is missing."""
-    dest = parse_destination(url)
-    if dest.path is not None and not dest.path.exists():
-        raise ConfigError(
-            f"destination {dest.masked} does not exist yet; run `clientsuccess-connector sync "
-            "--destination URL` first or give the right --destination"
-        )
-    if dest.kind == "duckdb" and dest.path is not None:
-        return DuckDBSink(dest.path, dest.masked, read_only=True)
-    return open_sink(url)
 
 
 def _table(headers: list[str], rows: list[list[str]]) -> str:
@@ -65,7 +49,7 @@ def schema(stream: str | None, destination: str, as_json: bool) -> None:
       clientsuccess-connector schema client_notes
       clientsuccess-connector schema clients --destination postgresql://me@db/crm?schema=cs --json
     """
-    with _open_existing(destination) as sink:
+    with open_sink(destination, read_only=True) as sink:
         if stream is None:
             _list_streams(sink, as_json)
             return

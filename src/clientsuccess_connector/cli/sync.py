@@ -18,6 +18,7 @@ from clientsuccess_connector.cli.options import open_connection
 from clientsuccess_connector.cli.progress import StreamProgress
 from clientsuccess_connector.errors import ConfigError
 from clientsuccess_connector.flow import Flow, load_flow
+from clientsuccess_connector.locations import parse_destination
 from clientsuccess_connector.read.default_streams import default_sources
 from clientsuccess_connector.read.endpoint import SourceSpec, resolve
 from clientsuccess_connector.read.fanout import prepare_lookups
@@ -94,16 +95,16 @@ def run_sync(
     if not quiet:
         print_summary(results, as_json=log_format == "json")
         if log_format != "json":
-            click.echo(f"destination: {describe_destination(sink.url)}", err=True)
+            click.echo(f"destination: {describe_destination(destination)}", err=True)
     return results
 
 
 def describe_destination(url: str) -> str:
-    """The destination URL, plus the absolute path it resolved to for files and DuckDB."""
-    scheme, sep, rest = url.partition(":///")
-    if sep and scheme in ("duckdb", "jsonl", "csv", "parquet"):
-        return f"{url} ({Path(rest.split('?', 1)[0]).resolve()})"
-    return url
+    """The destination URL (masked), plus the absolute path it names for files and DuckDB."""
+    location = parse_destination(url)
+    if location.path is not None:
+        return f"{location.masked} ({location.path.resolve()})"
+    return location.masked
 
 
 @cli.command(name="sync")

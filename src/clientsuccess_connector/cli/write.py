@@ -10,9 +10,8 @@ import click
 import orjson
 
 from clientsuccess_connector.cli.app import cli
-from clientsuccess_connector.cli.options import warn_if_insecure
+from clientsuccess_connector.cli.options import ConnectionOptions, open_connection
 from clientsuccess_connector.cli.progress import StreamProgress
-from clientsuccess_connector.connection import Connection, ConnectionSettings
 from clientsuccess_connector.errors import ConfigError
 from clientsuccess_connector.flow import load_flow
 from clientsuccess_connector.write import WriteSummary, run_write_entry, write_input
@@ -99,12 +98,9 @@ def write_command(
       clientsuccess-connector write patch_contact -i changes.jsonl --map contactId=uuid --dry-run
     """
     flow = load_flow(flow_file) if flow_file else None
-    settings = flow.connection_settings() if flow else ConnectionSettings.from_env()
-    if concurrency is not None:
-        settings = settings.with_overrides(max_concurrency=concurrency)
-    if not dry_run:
-        settings.require_credentials()
-    warn_if_insecure(settings)
+    connection_options = ConnectionOptions(
+        concurrency=concurrency, credentials_required=not dry_run
+    )
     root = ctx.find_root().params
     quiet, log_format = bool(root.get("quiet")), str(root.get("log_format") or "text")
 
@@ -116,7 +112,7 @@ def write_command(
     def advance(rows: int) -> None:
         progress(template, rows)
 
-    with Connection(settings) as conn, progress:
+    with open_connection(flow, connection_options) as conn, progress:
         if flow is not None and template in flow.writes and input_spec is None:
             entry: dict[str, Any] = dict(flow.writes[template])
             entry.update(_overrides(maps, sets, params, batch_size, results))

@@ -3,6 +3,6 @@
 Inputs stream: no reader holds more than one chunk of rows in memory.
 """
 
-from clientsuccess_connector.inputs.open import Row, describe_input, read_input
+from clientsuccess_connector.inputs.open import FILE_SUFFIXES, Row, read_file, read_input
 
-__all__ = ["Row", "describe_input", "read_input"]
+__all__ = ["FILE_SUFFIXES", "Row", "read_file", "read_input"]

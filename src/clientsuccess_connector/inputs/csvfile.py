@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from clientsuccess_connector.errors import ConfigError
+from clientsuccess_connector.inputs.utf8 import not_utf8
 
 
 def read_csv(path: Path, *, delimiter: str = ",") -> Iterator[tuple[int, dict[str, Any]]]:
@@ -37,11 +38,8 @@ def read_csv(path: Path, *, delimiter: str = ",") -> Iterator[tuple[int, dict[st
                         for name, value in zip(header, fields, strict=True)
                     },
                 )
-        except UnicodeDecodeError as exc:
-            raise ConfigError(
-                f"{path} near line {reader.line_num + 1}: not UTF-8 text ({exc.reason}); "
-                "UTF-8 expected: re-save the file as UTF-8"
-            ) from None
+        except UnicodeDecodeError:
+            raise not_utf8(path) from None
         except csv.Error as exc:
             raise ConfigError(
                 f"{path} line {reader.line_num}: {exc}; fix the quoting of that line"

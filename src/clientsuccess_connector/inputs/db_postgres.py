@@ -2,44 +2,42 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from typing import Any
 
 from clientsuccess_connector.errors import ConfigError
-from clientsuccess_connector.inputs.db_duckdb import split_source
-from clientsuccess_connector.inputs.db_rows import CHUNK, numbered_rows
-
-
-def masked_url(url: str) -> str:
-    """The URL with its password replaced by `***` and its query left out."""
-    base = url.partition("?")[0]
-    return re.sub(r"(://[^:/@]+:)[^@]*@", r"\1***@", base)
+from clientsuccess_connector.inputs.db_rows import CHUNK, numbered_rows, select_sql
+from clientsuccess_connector.locations import parse_input
 
 
 def read_postgres(url: str) -> Iterator[tuple[int, dict[str, Any]]]:
     """Yield `(row_number, record)` from a query, `CHUNK` rows per round trip."""
     import psycopg  # noqa: PLC0415  (heavy; loaded only when used)
 
-    dsn, sql = split_source(url, "postgresql")
+    location = parse_input(url)
+    assert location.conninfo is not None
+    where = location.without_query
     try:
-        conn = psycopg.connect(dsn)
+        conn = psycopg.connect(location.conninfo)
     except psycopg.Error as exc:
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        first = location.mask(_first_line(exc))
         raise ConfigError(
-            f"cannot connect to {masked_url(url)}: {first}; check host, port, user and password"
+            f"cannot connect to {where}: {first}; check host, port, user and password"
         ) from None
     try:
         with conn.transaction(), conn.cursor(name="clientsuccess_write_input") as cursor:
             cursor.itersize = CHUNK
             try:
-                cursor.execute(sql)  # user-supplied SQL by design
+                cursor.execute(select_sql(location))  # user-supplied SQL by design
             except psycopg.Error as exc:
-                first = str(exc).strip().splitlines()[0]
-                raise ConfigError(
-                    f"PostgreSQL input {masked_url(url)}: {first}; fix the query"
-                ) from None
+                first = location.mask(_first_line(exc))
+                raise ConfigError(f"PostgreSQL input {where}: {first}; fix the query") from None
             columns = [d.name for d in cursor.description or ()]
             yield from numbered_rows(cursor, columns)
     finally:
         conn.close()
+
+
+def _first_line(exc: Exception) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__

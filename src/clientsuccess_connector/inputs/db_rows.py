@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from typing import Any, Protocol
 
+from clientsuccess_connector.locations import Location
+
 CHUNK = 1000
 
 
@@ -24,3 +26,13 @@ def numbered_rows(cursor: Cursor, columns: Sequence[str]) -> Iterator[tuple[int,
         for values in chunk:
             row_number += 1
             yield row_number, dict(zip(columns, values, strict=True))
+
+
+def select_sql(location: Location) -> str:
+    """The SQL of an input URL: its `query=`, or every row of its `table=` (quoted)."""
+    if "query" in location.options:
+        return location.options["query"]
+    table = location.options["table"]
+    return "SELECT * FROM " + ".".join(
+        '"' + part.replace('"', '""') + '"' for part in table.split(".")
+    )

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from clientsuccess_connector.errors import ConfigError
+from clientsuccess_connector.inputs.utf8 import not_utf8
 
 _CHUNK = 1 << 16
 _WS = " \t\r\n"
@@ -34,11 +35,8 @@ class _Scanner:
             return False
         try:
             chunk = self.handle.read(_CHUNK)
-        except UnicodeDecodeError as exc:
-            raise ConfigError(
-                f"{self.name} near line {self.line}: not UTF-8 text ({exc.reason}); "
-                "UTF-8 expected: re-save the file as UTF-8"
-            ) from None
+        except UnicodeDecodeError:
+            raise not_utf8(Path(self.name)) from None
         if not chunk:
             self.eof = True
             return False

@@ -3,51 +3,54 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from functools import partial
 from pathlib import Path
 from typing import IO, Any
 
 from clientsuccess_connector.errors import ConfigError
 from clientsuccess_connector.inputs.csvfile import read_csv
 from clientsuccess_connector.inputs.db_duckdb import read_duckdb
-from clientsuccess_connector.inputs.db_postgres import masked_url, read_postgres
+from clientsuccess_connector.inputs.db_postgres import read_postgres
 from clientsuccess_connector.inputs.json_array import read_json_array
 from clientsuccess_connector.inputs.jsonl import read_jsonl, read_jsonl_stream
 from clientsuccess_connector.inputs.parquet import read_parquet
+from clientsuccess_connector.locations import INPUT_FORMS, is_database_url
 
 Row = tuple[int, dict[str, Any]]
 
+_READERS: dict[str, Callable[[Path], Iterator[Row]]] = {
+    ".csv": read_csv,
+    ".tsv": partial(read_csv, delimiter="\t"),
+    ".jsonl": read_jsonl,
+    ".ndjson": read_jsonl,
+    ".json": read_json_array,
+    ".parquet": read_parquet,
+    ".pq": read_parquet,
+}
+FILE_SUFFIXES = tuple(_READERS)  # what `read_file` reads, by the file's extension
 _FORMATS = ".csv, .jsonl (or .ndjson), .json (an array), .parquet"
 
 
-def describe_input(spec: str) -> str:
-    """A short, password-free name of an input for messages."""
-    if spec.startswith(("postgresql://", "postgres://")):
-        return masked_url(spec)
-    return "stdin" if spec == "-" else spec
+def read_file(path: Path) -> Iterator[Row]:
+    """Stream the rows of a file whose extension is one of `FILE_SUFFIXES`."""
+    return _READERS[path.suffix.lower()](path)
 
 
 def read_input(spec: str, *, stdin: IO[str] | None = None) -> Iterator[Row]:
     """Stream the rows of `spec`; a ConfigError names the file, the line and the fix."""
     if spec == "-":
         return read_jsonl_stream(stdin if stdin is not None else sys.stdin, "stdin")
-    if spec.startswith("duckdb://"):
-        return read_duckdb(spec)
-    if spec.startswith(("postgresql://", "postgres://")):
-        return read_postgres(spec)
+    if is_database_url(spec):
+        is_duckdb = spec.lower().startswith("duckdb:")
+        return read_duckdb(spec) if is_duckdb else read_postgres(spec)
     path = Path(spec)
     suffix = path.suffix.lower()
     if not path.is_file():
         raise ConfigError(f"input {spec!r} does not exist; give a file ({_FORMATS}), '-' or a URL")
-    if suffix in {".csv", ".tsv"}:
-        return read_csv(path, delimiter="\t" if suffix == ".tsv" else ",")
-    if suffix in {".jsonl", ".ndjson"}:
-        return read_jsonl(path)
-    if suffix == ".json":
-        return read_json_array(path)
-    if suffix in {".parquet", ".pq"}:
-        return read_parquet(path)
+    if suffix in _READERS:
+        return read_file(path)
     raise ConfigError(
         f"input {spec!r} has an unknown extension {suffix!r}; use one of {_FORMATS}, "
-        "'-' (JSON lines on stdin), duckdb:///file.duckdb?table=T or postgresql://...?query=SQL"
+        f"'-' (JSON lines on stdin), {INPUT_FORMS}"
     )

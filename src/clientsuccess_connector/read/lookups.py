@@ -1,28 +1,27 @@
 """Lookup tables for fan-out: one request per distinct value of the referenced columns.
 
-A lookup comes from a file (CSV/TSV with a header row, JSON lines, or a JSON array of
-objects; UTF-8) or from the records of another stream of the flow. Files are read as a
-stream and only the referenced columns are kept, as distinct combinations in first-seen
-order; rows where a referenced column is missing, null or empty are skipped and counted.
+A lookup comes from a file (any file a write input can be: CSV/TSV with a header row, JSON
+lines, a JSON array of objects or Parquet; read by `inputs/`, so with the same streaming and
+the same errors) or from the records of another stream of the flow. Only the referenced
+columns are kept, as distinct combinations in first-seen order; rows where a referenced
+column is missing, null or empty are skipped and counted.
 """
 
 from __future__ import annotations
 
-import contextlib
-import csv
 import itertools
-from collections.abc import Generator, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import orjson
 
 from clientsuccess_connector.errors import ConfigError
+from clientsuccess_connector.inputs import FILE_SUFFIXES, read_file
 
 __all__ = ["SUPPORTED_SUFFIXES", "LookupTable", "lookup_rows", "undeclared_lookup"]
 
-SUPPORTED_SUFFIXES = (".csv", ".tsv", ".jsonl", ".ndjson", ".json")
-_BOM = b"\xef\xbb\xbf"
+SUPPORTED_SUFFIXES = FILE_SUFFIXES
 
 _Numbered = Iterator[tuple[int, Mapping[str, Any]]]  # (line or item number, record)
 
@@ -48,16 +47,15 @@ class LookupTable:
         name: str,
         *,
         source: str,
-        reader: Any = None,
+        reader: Callable[[], _Numbered] | None = None,
         rows: list[Mapping[str, Any]] | None = None,
-        columns: set[str] | None = None,
     ) -> None:
         self.name = name
         self.source = source  # for messages: the file path or "records"
         self.skipped = 0  # rows skipped by the last distinct_rows (a referenced value empty)
-        self._reader: Any = reader  # () -> _Numbered, for a re-readable file
+        self._reader = reader  # reads a file again from the start
         self._rows = rows
-        self._columns = columns
+        self._columns: set[str] | None = None  # known once the rows have been read
         self._cache: dict[tuple[str, ...], tuple[list[dict[str, Any]], int]] = {}
 
     def __repr__(self) -> str:
@@ -73,7 +71,8 @@ class LookupTable:
         columns: Sequence[str] | None = None,
         name: str | None = None,
     ) -> LookupTable:
-        """A lookup read from CSV, TSV, JSON lines or a JSON array file.
+        """A lookup read from a file as a write input is: CSV, TSV, JSON lines, a JSON array
+        or Parquet, streamed.
 
         With `columns`, the file is read once now, keeping only those columns (and errors,
         such as a missing column, show up at once); without, it is read when needed."""
@@ -88,21 +87,7 @@ class LookupTable:
             raise ConfigError(
                 f"lookup file {str(file)!r} does not exist; check the file: path of the lookup"
             )
-        table_name = name or file.stem
-        if suffix in (".csv", ".tsv"):
-            delimiter = "\t" if suffix == ".tsv" else ","
-            header = _csv_header(file, delimiter)
-            table = cls(
-                table_name,
-                source=str(file),
-                reader=lambda: _read_csv(file, delimiter),
-                columns=set(header),
-            )
-        else:
-            reader = (
-                (lambda: _read_jsonl(file)) if suffix != ".json" else (lambda: _read_json(file))
-            )
-            table = cls(table_name, source=str(file), reader=reader)
+        table = cls(name or file.stem, source=str(file), reader=lambda: read_file(file))
         if columns is not None:
             table.distinct_rows(columns)
         return table
@@ -132,7 +117,7 @@ class LookupTable:
 
     @property
     def columns(self) -> set[str]:
-        """Every column seen: a CSV header, or the union of keys of JSON records."""
+        """Every column seen: the union of the keys of the records."""
         if self._columns is None and (self._reader is not None or self._rows is not None):
             seen: set[str] = set()
             for _, record in self._numbered():
@@ -163,8 +148,8 @@ class LookupTable:
     def _numbered(self) -> _Numbered:
         if self._rows is not None:
             return ((index, row) for index, row in enumerate(self._rows, 1))
-        reader: _Numbered = self._reader()
-        return reader
+        assert self._reader is not None
+        return self._reader()
 
     def _check_columns(self, wanted: tuple[str, ...]) -> None:
         if self._columns is None:
@@ -230,115 +215,3 @@ def lookup_rows(
             raise undeclared_lookup(lookup, tables, where)
         per_lookup.append([(lookup, row) for row in tables[lookup].distinct_rows(columns)])
     return [dict(combination) for combination in itertools.product(*per_lookup)]
-
-
-# --- file readers ---------------------------------------------------------------------------
-
-
-def _utf8_lines(file: Path) -> Iterator[tuple[int, str]]:
-    with file.open("rb") as handle:
-        for number, raw in enumerate(handle, 1):
-            chunk = raw.removeprefix(_BOM) if number == 1 else raw
-            try:
-                yield number, chunk.decode("utf-8")
-            except UnicodeDecodeError as exc:
-                raise ConfigError(
-                    f"lookup file {str(file)!r} line {number} is not UTF-8 text "
-                    f"(byte {exc.object[exc.start]:#04x}); save the file as UTF-8"
-                ) from None
-
-
-def _csv_rows(file: Path, delimiter: str) -> Generator[tuple[int, list[str]], None, None]:
-    lines = _utf8_lines(file)
-    reader = csv.reader((line for _, line in lines), delimiter=delimiter)
-    while True:
-        try:
-            row = next(reader)
-        except StopIteration:
-            return
-        except csv.Error as exc:
-            raise ConfigError(
-                f"lookup file {str(file)!r} line {reader.line_num} is not valid CSV: {exc}"
-            ) from None
-        if row:
-            yield reader.line_num, row
-
-
-def _csv_header(file: Path, delimiter: str) -> list[str]:
-    with contextlib.closing(_csv_rows(file, delimiter)) as rows:
-        first = next(rows, None)
-    if first is None:
-        raise ConfigError(
-            f"lookup file {str(file)!r} is empty; it needs a header row naming the columns"
-        )
-    header = [name.strip() for name in first[1]]
-    duplicates = sorted({name for name in header if header.count(name) > 1})
-    if duplicates:
-        raise ConfigError(
-            f"lookup file {str(file)!r} repeats the column {', '.join(duplicates)} in its "
-            "header; give every column a distinct name"
-        )
-    return header
-
-
-def _read_csv(file: Path, delimiter: str) -> _Numbered:
-    rows = _csv_rows(file, delimiter)
-    first = next(rows, None)
-    if first is None:
-        return
-    header = [name.strip() for name in first[1]]
-    for number, row in rows:
-        if len(row) != len(header):
-            raise ConfigError(
-                f"lookup file {str(file)!r} line {number} has {len(row)} fields but the header "
-                f"has {len(header)}; fix the row (quote values that contain the delimiter)"
-            )
-        yield number, dict(zip(header, row, strict=True))
-
-
-def _read_jsonl(file: Path) -> _Numbered:
-    for number, line in _utf8_lines(file):
-        if not line.strip():
-            continue
-        try:
-            record = orjson.loads(line)
-        except orjson.JSONDecodeError as exc:
-            raise ConfigError(
-                f"lookup file {str(file)!r} line {number} is not valid JSON: {exc}"
-            ) from None
-        if not isinstance(record, dict):
-            raise ConfigError(
-                f"lookup file {str(file)!r} line {number} is not a JSON object; "
-                'each line must be one record such as {"id": 1}'
-            )
-        yield number, record
-
-
-def _read_json(file: Path) -> _Numbered:
-    content = file.read_bytes().removeprefix(_BOM)
-    try:
-        content.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = content.count(b"\n", 0, exc.start) + 1
-        raise ConfigError(
-            f"lookup file {str(file)!r} line {line} is not UTF-8 text; save the file as UTF-8"
-        ) from None
-    try:
-        document = orjson.loads(content)
-    except orjson.JSONDecodeError as exc:
-        raise ConfigError(
-            f"lookup file {str(file)!r} is not valid JSON ({exc}); a .json lookup holds one "
-            "array of objects (use .jsonl for one object per line)"
-        ) from None
-    if not isinstance(document, list):
-        raise ConfigError(
-            f"lookup file {str(file)!r} must hold a JSON array of objects, not a "
-            f"{type(document).__name__}"
-        )
-    for index, record in enumerate(document, 1):
-        if not isinstance(record, dict):
-            raise ConfigError(
-                f"lookup file {str(file)!r} item {index} is not a JSON object; "
-                'the array must hold records such as {"id": 1}'
-            )
-        yield index, record

@@ -5,24 +5,39 @@ Open one with `open_sink(url)`; every destination implements `Sink`.
 
 from __future__ import annotations
 
+from clientsuccess_connector.errors import ConfigError
+from clientsuccess_connector.locations import DESTINATION_FORMS as ACCEPTED_FORMS
+from clientsuccess_connector.locations import absolute_hint, parse_destination
 from clientsuccess_connector.sinks.base import SYNCED_AT, Column, ColumnType, Sink
-from clientsuccess_connector.sinks.urls import ACCEPTED_FORMS, mask_password, parse_destination
 
 
-def open_sink(url: str) -> Sink:
-    """Open the destination at `url`; ConfigError naming the URL and the accepted forms if bad."""
+def open_sink(url: str, *, read_only: bool = False) -> Sink:
+    """Open the destination at `url`; ConfigError naming the URL and the accepted forms if bad.
+
+    `read_only` opens an existing destination to look at it: a DuckDB file or a directory that
+    does not exist is a ConfigError instead of being created, and DuckDB opens read-only."""
     dest = parse_destination(url)
+    if read_only and dest.path is not None and not dest.path.exists():
+        raise ConfigError(
+            f"destination {dest.masked} does not exist yet; sync into it first, or check the "
+            f"URL{absolute_hint(dest)}"
+        )
     if dest.kind == "duckdb":
         from clientsuccess_connector.sinks.duckdb_sink import DuckDBSink  # noqa: PLC0415 (load only the driver needed)
 
         assert dest.path is not None
         if "memory_limit" in dest.options:
-            return DuckDBSink(dest.path, dest.masked, memory_limit=dest.options["memory_limit"])
-        return DuckDBSink(dest.path, dest.masked)
+            limit = dest.options["memory_limit"]
+            return DuckDBSink(dest.path, dest.masked, memory_limit=limit, read_only=read_only)
+        return DuckDBSink(dest.path, dest.masked, read_only=read_only)
     if dest.kind == "postgresql":
         from clientsuccess_connector.sinks.postgres_sink import PostgresSink  # noqa: PLC0415 (load only the driver needed)
 
-        return PostgresSink(dest.url, dest.masked, dest.options.get("schema", "public"))
+        assert dest.conninfo is not None
+        try:
+            return PostgresSink(dest.conninfo, dest.masked, dest.options.get("schema", "public"))
+        except ConfigError as exc:
+            raise ConfigError(dest.mask(str(exc))) from None
     from clientsuccess_connector.sinks.file_sink import FileSink  # noqa: PLC0415 (load only the driver needed)
 
     assert dest.path is not None
@@ -35,6 +50,5 @@ __all__ = [
     "Column",
     "ColumnType",
     "Sink",
-    "mask_password",
     "open_sink",
 ]
