@@ -8,7 +8,13 @@ import httpx
 import pytest
 
 from clientsuccess_connector.connection import Connection, ConnectionSettings
-from clientsuccess_connector.errors import ApiError, AuthError, ConfigError, TransportError
+from clientsuccess_connector.errors import (
+    ApiError,
+    AuthError,
+    ConfigError,
+    DataError,
+    TransportError,
+)
 
 KEY = "key-0123456789-secret"
 Handler = Callable[[httpx.Request], httpx.Response]
@@ -166,3 +172,76 @@ def test_bad_settings_are_config_errors() -> None:
         ConnectionSettings(api_key_header="X-Key")
     with pytest.raises(ConfigError, match="unknown connection setting"):
         ConnectionSettings().with_overrides(api_keyy="x")
+
+
+def test_each_retry_is_logged_with_its_reason_and_wait_and_no_secret(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A 503 and a 429 are logged as warnings naming the status and the wait; the key is masked."""
+    answers = iter(
+        [
+            httpx.Response(503, text=f"down for {KEY}", headers={"Retry-After": "2"}),
+            httpx.Response(429, headers={"Retry-After": "1"}),
+            httpx.Response(200, json={}),
+        ]
+    )
+    conn, _ = make(lambda request: next(answers))
+    with caplog.at_level("DEBUG", logger="clientsuccess_connector"):
+        conn.request("GET", "/client/search", params={"echo": KEY})
+    text = "\n".join(r.getMessage() for r in caplog.records)
+    assert "HTTP 503; retrying in 2.0 s (attempt 2 of 6)" in text
+    assert "HTTP 429" in text and "pausing every request for 1.0 s" in text
+    assert all(r.name.startswith("clientsuccess_connector.connection") for r in caplog.records)
+    assert KEY not in text
+
+
+def test_logins_and_renewals_are_logged(caplog: pytest.LogCaptureFixture) -> None:
+    """The first login and the renewal after a refused token are logged at INFO."""
+    tokens = iter(["tok-aaaaaaaa", "tok-bbbbbbbb"])
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/v1/auth":
+            return httpx.Response(200, json={"access_token": next(tokens), "expires_in": 600})
+        ok = request.headers.get("Authorization") == "tok-bbbbbbbb"
+        return httpx.Response(200 if ok else 401, json={})
+
+    conn, _ = make(handler, api_key=None, username="u", password="pw-secret-1")
+    with caplog.at_level("INFO", logger="clientsuccess_connector"):
+        conn.request("GET", "/client/search")
+    text = "\n".join(r.getMessage() for r in caplog.records)
+    assert "logged in at http://cs.test/v1/auth" in text
+    assert "refused the session token" in text and "renewed the session token" in text
+    assert "tok-aaaaaaaa" not in text and "tok-bbbbbbbb" not in text
+
+
+def test_a_login_the_server_cannot_answer_yet_is_retried_even_for_a_post() -> None:
+    """A 503 on the login means the POST was never sent: it is retried, then sent once."""
+    answers = iter(
+        [httpx.Response(503), httpx.Response(200, json={"access_token": "tok-cccccccc"})]
+    )
+    posts: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/v1/auth":
+            return next(answers)
+        posts.append(request.headers["Authorization"])
+        return httpx.Response(201, json={})
+
+    conn, sleeps = make(handler, api_key=None, username="u", password="pw-secret-1")
+    assert conn.request("POST", "/pulse", json={"clientId": 1}).status_code == 201
+    assert posts == ["tok-cccccccc"]
+    assert len(sleeps) == 1
+
+
+def test_the_same_malformed_body_twice_is_not_retried_again() -> None:
+    """A complete body that does not parse is tried twice, not until the attempts run out."""
+    calls: list[int] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        calls.append(1)
+        return httpx.Response(200, text="<html>not json</html>")
+
+    conn, _ = make(handler)
+    with pytest.raises(DataError, match="not valid JSON"):
+        conn.request_json("GET", "/client/search")
+    assert len(calls) == 2

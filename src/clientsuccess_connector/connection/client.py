@@ -2,25 +2,39 @@
 
 from __future__ import annotations
 
+import hashlib
+import logging
 import random
 import threading
 import time
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any
 
 import httpx
 import orjson
 
-from clientsuccess_connector.connection.auth import SessionToken, login_form
+from clientsuccess_connector.connection.auth import (
+    _MAX_RELOGINS,
+    Credentials,
+    LoginUnavailable,
+    RequestAuth,
+    SessionToken,
+    login_form,
+)
+from clientsuccess_connector.connection.body import DeadlineExceeded, read_within_limits
 from clientsuccess_connector.connection.limiter import Limiter
-from clientsuccess_connector.connection.redaction import MASK, Redactor
+from clientsuccess_connector.connection.redaction import MASK, MaskingLogger, Redactor, looks_secret
 from clientsuccess_connector.connection.retry import (
     IDEMPOTENT_METHODS,
     MAYBE_SENT_ERRORS,
     NOT_SENT_ERRORS,
+    Retry,
+    RetryPolicy,
     backoff_delay,
     retry_after_seconds,
+    retry_loop,
     status_is_retriable,
 )
 from clientsuccess_connector.connection.settings import ConnectionSettings
@@ -34,11 +48,26 @@ from clientsuccess_connector.errors import (
 )
 from clientsuccess_connector.urls import join_url
 
+__all__ = ["_MAX_RELOGINS", "Connection"]
+
 QueryParams = Mapping[str, Any]
 Validator = Callable[[httpx.Response], Any]
-_AUTH_HEADERS = ("authorization", "x-api-key")
 _BODY_EXCERPT = 300
-_MAX_RELOGINS = 6  # per request: a 401 for a token not refused before renews it
+_log = logging.getLogger(__name__)
+
+
+@dataclass(slots=True)
+class _Call:
+    """One logical request across its attempts."""
+
+    request: httpx.Request
+    idempotent: bool
+    raise_for_status: bool
+    validate: Validator | None
+    auth: RequestAuth
+    deadline: float
+    extra_stats: ConnectionStats | None
+    bad_bodies: set[bytes] = field(default_factory=set)  # digests of bodies that did not parse
 
 
 class Connection:
@@ -62,6 +91,7 @@ class Connection:
         self.settings = settings
         self.stats = ConnectionStats()
         self._redactor = Redactor(settings.secrets)
+        self._log = MaskingLogger(_log, self._redactor)
         self._sleep = sleep
         self._clock = clock
         self._rng = random.Random(seed)
@@ -78,10 +108,18 @@ class Connection:
             verify=settings.verify_tls,
             headers={"Accept": "application/json", "User-Agent": "clientsuccess-connector"},
             follow_redirects=False,
+            event_hooks={"request": [self._on_send], "response": [self._on_answer]},
         )
         self._token: SessionToken | None = None
         if settings.uses_token:
             self._token = SessionToken(settings, self._redactor, self._login, clock)
+        self._credentials = Credentials(settings, self._token)
+        self._policy = RetryPolicy(
+            max_attempts=settings.max_attempts,
+            max_seconds=min(settings.max_retry_seconds, settings.request_deadline),
+            backoff_base=settings.backoff_base,
+            backoff_cap=settings.backoff_cap,
+        )
 
     # -- public API ------------------------------------------------------------------------
 
@@ -112,8 +150,23 @@ class Connection:
         if idempotent is None:
             idempotent = method in IDEMPOTENT_METHODS
         request = self._build(method, url, params, json, content, headers)
-        return self._send_with_retries(
-            request, idempotent, raise_for_status, validate, extra_stats=stats
+        call = _Call(
+            request,
+            idempotent,
+            raise_for_status,
+            validate,
+            self._credentials.for_request(self._discard),
+            self._clock() + self.settings.request_deadline,
+            stats,
+        )
+        return retry_loop(
+            lambda number: self._attempt(call, number),
+            self._policy,
+            backoff=self._backoff,
+            give_up=lambda retry, attempts: self._give_up(call.request, retry, attempts),
+            on_retry=lambda retry, number, delay: self._on_retry(call, retry, number, delay),
+            clock=self._clock,
+            sleep=self._sleep,
         )
 
     def request_json(
@@ -144,7 +197,7 @@ class Connection:
         try:
             return orjson.loads(response.content)
         except orjson.JSONDecodeError as exc:
-            excerpt = self.mask(response.text[:120]).replace("\n", " ")
+            excerpt = self._redactor.excerpt(response.text, 120)
             raise DataError(
                 f"response from {self.mask(str(response.request.url))} is not valid JSON "
                 f"({exc.msg} at byte {exc.pos}); it starts with: {excerpt!r}"
@@ -168,7 +221,7 @@ class Connection:
     ) -> str:
         """A masked, human-readable rendering of a request, without sending it."""
         request = self._build(method.upper(), url, params, json, None, headers)
-        request.headers.update(self._credential_headers_for_display())
+        request.headers.update(self._credentials.display_headers(request.url))
         return self._describe(request)
 
     def close(self) -> None:
@@ -186,7 +239,7 @@ class Connection:
     ) -> None:
         self.close()
 
-    # -- internals -------------------------------------------------------------------------
+    # -- building and describing requests ---------------------------------------------------
 
     def _build(
         self,
@@ -197,13 +250,20 @@ class Connection:
         content: bytes | None,
         headers: Mapping[str, str] | None,
     ) -> httpx.Request:
-        merged = dict(self.settings.headers)
-        if headers:
-            merged.update(headers)
+        merged = {
+            name: value
+            for name, value in self.settings.headers.items()
+            if not looks_secret(name, self.settings.secret_headers)  # added by the auth flow
+        }
+        for name, value in (headers or {}).items():
+            if looks_secret(name, self.settings.secret_headers):
+                self._redactor.add(value)
+            merged[name] = value
         for name, value in merged.items():
             if not (value.isascii() and value.isprintable() and name.isascii()):
                 raise ConfigError(  # httpx would raise UnicodeEncodeError: no traceback
-                    f"header {name} is not one line of printable ASCII text ({value[:40]!r}); "
+                    f"header {name} is not one line of printable ASCII text "
+                    f"({self._redactor.excerpt(repr(value), 40)}); "
                     "HTTP header values cannot carry line breaks or non-ASCII characters"
                 )
         body = content
@@ -219,137 +279,139 @@ class Connection:
             method, self.url_for(url), params=clean_params, content=body, headers=merged
         )
 
-    def _credential_headers(self) -> tuple[dict[str, str], str | None]:
-        if self._token is not None:
-            token = self._token.current()
-            return {"Authorization": token}, token
-        if self.settings.api_key:
-            return {self.settings.api_key_header: self.settings.api_key}, None
-        return {}, None
+    def _describe(self, request: httpx.Request) -> str:
+        lines = [f"{request.method} {request.url}"]
+        for raw_name, raw_value in request.headers.raw:
+            name = raw_name.decode("latin-1")
+            secret = looks_secret(name, self.settings.secret_headers)
+            lines.append(f"{name}: {MASK if secret else raw_value.decode('latin-1')}")
+        body = request.content
+        if body:
+            lines.append("")
+            lines.append(body.decode("utf-8", errors="replace"))
+        return self.mask("\n".join(lines))
 
-    def _credential_headers_for_display(self) -> dict[str, str]:
-        if self._token is not None:
-            return {"Authorization": MASK}
-        if self.settings.api_key:
-            return {self.settings.api_key_header: MASK}
-        return {}
+    def _safe_url(self, request: httpx.Request) -> str:
+        return self.mask(str(request.url))
 
-    def _login(self) -> httpx.Response:
-        request = self._client.build_request(
-            "POST", self.settings.login_url, data=login_form(self.settings)
-        )
-        return self._send_with_retries(
-            request,
-            idempotent=True,
-            raise_for_status=False,
-            validate=_complete_json,  # a truncated answer is retried like any other read
-            authenticate=False,
-        )
+    # -- event hooks: every request as sent, every answer --------------------------------------
 
-    def _send_with_retries(
-        self,
-        request: httpx.Request,
-        idempotent: bool,
-        raise_for_status: bool,
-        validate: Validator | None,
-        *,
-        authenticate: bool = True,
-        extra_stats: ConnectionStats | None = None,
-    ) -> httpx.Response:
-        started = self._clock()
-        attempt = 0
-        refused: set[str] = set()  # session tokens the API refused during this request
-        while True:
-            attempt += 1
-            token = None
-            if authenticate:
-                creds, token = self._credential_headers()
-                request.headers.update(creds)
-            wait: float | None = None
-            final_response: httpx.Response | None = None
-            if extra_stats is not None:
-                extra_stats.record(None, 0)
-            try:
-                response = self._send_once(request)
-            except NOT_SENT_ERRORS as exc:
-                failure: Exception = exc
-                reason = f"could not connect ({type(exc).__name__})"
-            except MAYBE_SENT_ERRORS as exc:
-                if not idempotent:
-                    raise TransportError(
-                        f"{request.method} {self._safe_url(request)} failed after it was sent "
-                        f"({type(exc).__name__}); outcome unknown, not retried because it is "
-                        "not idempotent",
-                        maybe_sent=True,
-                    ) from exc
-                failure, reason = exc, f"connection failed ({type(exc).__name__})"
-            except httpx.HTTPError as exc:
-                raise TransportError(
-                    f"{request.method} {self._safe_url(request)} failed: {self.mask(str(exc))}"
-                ) from exc
-            else:
-                status = response.status_code
-                if (
-                    status == 401
-                    and token is not None
-                    and self._token
-                    and token not in refused
-                    and len(refused) < _MAX_RELOGINS
-                ):
-                    # Each token gets one chance: another request may have had the renewed
-                    # token revoked in the meantime, which is no reason to fail this one.
-                    self._token.invalidate(token)
-                    refused.add(token)
-                    attempt -= 1  # a re-login is not a failed attempt
-                    continue
-                if status < 400:
-                    if validate is None:
-                        return response
-                    try:
-                        validate(response)
-                        return response
-                    except DataError as exc:
-                        if not idempotent:
-                            raise
-                        failure, reason = exc, "malformed body"
-                elif status_is_retriable(status, idempotent):
-                    failure = self._api_error(request, response)
-                    reason = f"HTTP {status}"
-                    wait = retry_after_seconds(response)
-                    if status == 429:
-                        self._limiter.pause_for(
-                            wait if wait is not None else self._backoff(attempt)
-                        )
-                    if not raise_for_status:
-                        final_response = response
-                elif raise_for_status:
-                    raise self._api_error(request, response)
-                else:
-                    return response
-            delay = wait if wait is not None else self._backoff(attempt)
-            elapsed = self._clock() - started
-            if attempt >= self.settings.max_attempts or (
-                elapsed + delay > self.settings.max_retry_seconds
-            ):
-                if final_response is not None:
-                    return final_response
-                raise self._give_up(request, failure, reason, attempt)
-            self.stats.record_retry()
-            if extra_stats is not None:
-                extra_stats.record_retry()
-            self._sleep(delay)
+    def _on_send(self, request: httpx.Request) -> None:
+        if self._on_request is not None:
+            self._on_request(self._describe(request))
 
-    def _send_once(self, request: httpx.Request) -> httpx.Response:
+    def _on_answer(self, response: httpx.Response) -> None:
+        self.stats.record(response.status_code, 0)
+
+    # -- one attempt ------------------------------------------------------------------------
+
+    def _attempt(self, call: _Call, number: int) -> httpx.Response | Retry:
+        """Send once and judge the answer: a response to return, a Retry, or an error raised."""
+        if call.extra_stats is not None:
+            call.extra_stats.record(None, 0)
+        try:
+            response = self._send_once(call)
+        except LoginUnavailable as exc:
+            return Retry(exc, exc.reason, exc.wait)
+        except NOT_SENT_ERRORS as exc:
+            return Retry(exc, f"could not connect ({type(exc).__name__})")
+        except MAYBE_SENT_ERRORS as exc:
+            if not call.idempotent:
+                raise self._outcome_unknown(call.request, type(exc).__name__) from exc
+            return Retry(exc, f"connection failed ({type(exc).__name__})")
+        except httpx.HTTPError as exc:
+            raise TransportError(
+                f"{call.request.method} {self._safe_url(call.request)} failed: "
+                f"{self.mask(str(exc))}",
+                maybe_sent=isinstance(exc, httpx.DecodingError),  # the answer had begun
+            ) from exc
+        if response.status_code < 400:
+            return self._check_body(call, response)
+        return self._judge_error_status(call, response, number)
+
+    def _send_once(self, call: _Call) -> httpx.Response:
+        """One send inside a limiter slot, its body read within the size and time limits."""
+        remaining = call.deadline - self._clock()
+        if remaining <= 0:
+            raise self._deadline_passed(call.request, sent=False)
+        timeout = min(self.settings.timeout, remaining)
+        call.request.extensions["timeout"] = httpx.Timeout(
+            timeout, connect=min(10.0, timeout)
+        ).as_dict()
         with self._limiter.slot():
-            if self._on_request is not None:
-                self._on_request(self._describe(request))
             try:
-                response = self._client.send(request)
+                response = self._client.send(call.request, auth=call.auth, stream=True)
+                self._read_body(response, call.deadline)
             except httpx.HTTPError:
                 self.stats.record(None, 0)
                 raise
-        self.stats.record(response.status_code, len(response.content))
+            except DeadlineExceeded:
+                raise self._deadline_passed(call.request, sent=True) from None
         return response
+
+    def _read_body(self, response: httpx.Response, deadline: float) -> None:
+        received = read_within_limits(
+            response,
+            max_bytes=self.settings.max_response_bytes,
+            deadline=deadline,
+            clock=self._clock,
+            shown_url=self._safe_url(response.request),
+        )
+        self.stats.record_bytes(received)
+
+    def _discard(self, response: httpx.Response) -> None:
+        """Read a refused (401) answer within the limits so httpx can move on."""
+        self._read_body(response, self._clock() + self.settings.timeout)
+
+    def _check_body(self, call: _Call, response: httpx.Response) -> httpx.Response | Retry:
+        """The response, or a Retry when `validate` refuses a body that may come right next time."""
+        if call.validate is None:
+            return response
+        try:
+            call.validate(response)
+        except DataError as exc:
+            if not call.idempotent:
+                raise  # a POST may have acted
+            if not _cut_short(response.content):
+                digest = hashlib.sha256(response.content).digest()
+                if digest in call.bad_bodies:
+                    raise  # the same complete, bad body twice: it will not change
+                call.bad_bodies.add(digest)
+            return Retry(exc, "malformed body")
+        return response
+
+    def _judge_error_status(
+        self, call: _Call, response: httpx.Response, number: int
+    ) -> httpx.Response | Retry:
+        status = response.status_code
+        if not status_is_retriable(status, call.idempotent):
+            if call.raise_for_status:
+                raise self._api_error(call.request, response)
+            return response
+        wait = retry_after_seconds(response)
+        if status == 429:
+            pause = wait if wait is not None else self._backoff(number)
+            self._log.warning("HTTP 429 from %s: pausing every request for %.1f s",
+                              self._safe_url(call.request), pause)  # fmt: skip
+            self._limiter.pause_for(pause)
+        return Retry(
+            self._api_error(call.request, response),
+            f"HTTP {status}",
+            wait,
+            fallback=None if call.raise_for_status else response,
+        )
+
+    # -- between attempts and at the end ----------------------------------------------------
+
+    def _on_retry(self, call: _Call, retry: Retry, number: int, delay: float) -> None:
+        self.stats.record_retry()
+        if call.extra_stats is not None:
+            call.extra_stats.record_retry()
+        self._log.warning(
+            "%s %s: %s; retrying in %.1f s (attempt %d of %d)",
+            call.request.method, self._safe_url(call.request), retry.reason, delay,
+            number + 1, self.settings.max_attempts,
+        )  # fmt: skip
 
     def _backoff(self, attempt: int) -> float:
         with self._rng_lock:
@@ -357,11 +419,19 @@ class Connection:
                 attempt, self.settings.backoff_base, self.settings.backoff_cap, self._rng
             )
 
-    def _safe_url(self, request: httpx.Request) -> str:
-        return self.mask(str(request.url))
+    def _login(self) -> httpx.Response:
+        """POST the login form (inside the slot of the request that needs the token)."""
+        url = self.settings.login_url
+        request = self._client.build_request("POST", url, data=login_form(self.settings))
+        try:
+            response = self._client.send(request, stream=True)
+            self._read_body(response, self._clock() + self.settings.timeout)
+        except (httpx.HTTPError, DeadlineExceeded) as exc:
+            raise LoginUnavailable(f"login at {url} failed ({type(exc).__name__})") from None
+        return response
 
     def _api_error(self, request: httpx.Request, response: httpx.Response) -> ApiError:
-        excerpt = self.mask(response.text[:_BODY_EXCERPT]).replace("\n", " ").strip()
+        excerpt = self._redactor.excerpt(response.text, _BODY_EXCERPT)
         url = self._safe_url(request)
         status = response.status_code
         kind = AuthError if status in (401, 403) else ApiError
@@ -375,35 +445,38 @@ class Connection:
             body_excerpt=excerpt,
         )
 
-    def _give_up(
-        self, request: httpx.Request, failure: Exception, reason: str, attempts: int
-    ) -> Exception:
-        if isinstance(failure, ApiError | DataError):
-            return failure
+    def _outcome_unknown(self, request: httpx.Request, what: str) -> TransportError:
         return TransportError(
-            f"{request.method} {self._safe_url(request)}: {reason}; gave up after "
+            f"{request.method} {self._safe_url(request)} failed after it was sent "
+            f"({what}); outcome unknown, not retried because it is not idempotent",
+            maybe_sent=True,
+        )
+
+    def _deadline_passed(self, request: httpx.Request, *, sent: bool) -> TransportError:
+        return TransportError(
+            f"{request.method} {self._safe_url(request)} took longer than request_deadline "
+            f"({self.settings.request_deadline:g} s) and was abandoned; the server answers too "
+            "slowly, or raise connection: request_deadline",
+            maybe_sent=sent,
+        )
+
+    def _give_up(self, request: httpx.Request, retry: Retry, attempts: int) -> Exception:
+        if isinstance(retry.failure, ApiError | DataError):
+            return retry.failure
+        return TransportError(
+            f"{request.method} {self._safe_url(request)}: {retry.reason}; gave up after "
             f"{attempts} attempt(s)"
         )
 
-    def _describe(self, request: httpx.Request) -> str:
-        lines = [f"{request.method} {request.url}"]
-        for raw_name, raw_value in request.headers.raw:
-            name = raw_name.decode("latin-1")
-            shown = MASK if name.lower() in _AUTH_HEADERS else raw_value.decode("latin-1")
-            lines.append(f"{name}: {shown}")
-        body = request.content
-        if body:
-            lines.append("")
-            lines.append(body.decode("utf-8", errors="replace"))
-        return self.mask("\n".join(lines))
 
-
-def _complete_json(response: httpx.Response) -> None:
-    """Raise DataError (no excerpt: it may hold a token) when a body is not complete JSON."""
+def _cut_short(content: bytes) -> bool:
+    """True when a body is JSON that stops early (a cut transfer, worth another try)."""
     try:
-        orjson.loads(response.content)
-    except orjson.JSONDecodeError:
-        raise DataError(f"the answer from {response.request.url} is not complete JSON") from None
+        orjson.loads(content)
+    except orjson.JSONDecodeError as exc:
+        # orjson counts characters; a cut may also split the last multi-byte character.
+        return exc.pos >= len(content.decode("utf-8", errors="ignore").rstrip())
+    return False
 
 
 def _param_text(value: Any) -> str:

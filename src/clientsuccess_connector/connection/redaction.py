@@ -2,34 +2,90 @@
 
 from __future__ import annotations
 
+import logging
+import re
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, MutableMapping
+from typing import Any
 from urllib.parse import quote, quote_plus
 
+import orjson
+
 MASK = "***"
+_MIN_SECRET = 4  # shorter values would mask ordinary text; no real credential is this short
+_AUTH_HEADER = re.compile(
+    r"authorization|cookie|token|secret|password|(^|[-_])(api)?[-_]?key$", re.I
+)
+
+
+def looks_secret(header: str, marked: Iterable[str] = ()) -> bool:
+    """True for a header whose value is a credential: Authorization, `*-Key`, `*token*`, marked."""
+    return bool(_AUTH_HEADER.search(header)) or header.lower() in {m.lower() for m in marked}
+
+
+def secret_forms(secret: str) -> set[str]:
+    """Every way a secret may be written: raw, trimmed, URL-encoded, repr- and JSON-escaped."""
+    forms: set[str] = set()
+    for value in {secret, secret.strip()}:
+        if len(value) < _MIN_SECRET:
+            continue
+        forms.update({value, quote(value, safe=""), quote_plus(value), repr(value)[1:-1]})
+        forms.add(orjson.dumps(value).decode()[1:-1])
+        forms.add(value.encode("unicode_escape").decode("ascii"))
+    return {form for form in forms if len(form) >= _MIN_SECRET}
 
 
 class Redactor:
-    """Knows every secret of a connection (key, password, session tokens) and masks them."""
+    """Knows every secret of a connection (key, password, session tokens) and masks them.
+
+    Mask first, cut second: `excerpt` masks the whole text before shortening it, so a secret
+    cut in half by a length limit is never shown in part.
+    """
 
     def __init__(self, secrets: Iterable[str] = ()) -> None:
         self._lock = threading.Lock()
-        self._secrets: set[str] = set()
+        self._forms: list[str] = []
         for secret in secrets:
             self.add(secret)
 
     def add(self, secret: str | None) -> None:
-        """Remember a secret (and its URL-encoded forms) so it is masked from now on."""
-        if not secret or len(secret) < 4:
+        """Remember a secret (in every form `secret_forms` lists) so it is masked from now on."""
+        if not secret:
             return
         with self._lock:
-            self._secrets.update({secret, quote(secret, safe=""), quote_plus(secret)})
+            known = set(self._forms) | secret_forms(secret)
+            self._forms = sorted(known, key=len, reverse=True)
 
     def mask(self, text: str) -> str:
         """`text` with every known secret replaced by `***`."""
         with self._lock:
-            secrets = sorted(self._secrets, key=len, reverse=True)
-        for secret in secrets:
-            if secret in text:
-                text = text.replace(secret, MASK)
+            forms = self._forms
+        for form in forms:
+            if form in text:
+                text = text.replace(form, MASK)
         return text
+
+    def excerpt(self, text: str, limit: int) -> str:
+        """The first `limit` characters of the masked text, on one line."""
+        return " ".join(self.mask(text).split())[:limit]
+
+
+class MaskingLogger(logging.LoggerAdapter[logging.Logger]):
+    """A logger whose records are masked by a Redactor after formatting, before any handler."""
+
+    def __init__(self, logger: logging.Logger, redactor: Redactor) -> None:
+        super().__init__(logger, {})
+        self.redactor = redactor
+
+    def process(
+        self, msg: Any, kwargs: MutableMapping[str, Any]
+    ) -> tuple[Any, MutableMapping[str, Any]]:
+        return msg, kwargs
+
+    def log(self, level: int, msg: object, *args: object, **kwargs: Any) -> None:
+        """Format `msg % args`, mask it, and log the masked text."""
+        if not self.isEnabledFor(level):
+            return
+        text = str(msg) % args if args else str(msg)
+        kwargs.setdefault("stacklevel", 2)
+        self.logger.log(level, "%s", self.redactor.mask(text), **kwargs)

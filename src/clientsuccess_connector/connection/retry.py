@@ -1,10 +1,12 @@
-"""When to retry, and how long to wait: exponential backoff with jitter, Retry-After first."""
+"""When to retry, how long to wait (backoff with jitter, Retry-After first), and the loop."""
 
 from __future__ import annotations
 
 import email.utils
 import random
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
 
 import httpx
 
@@ -55,3 +57,55 @@ def backoff_delay(attempt: int, base: float, cap: float, rng: random.Random) -> 
     """Delay before retry number `attempt` (1-based): half fixed, half jitter, doubling, capped."""
     ceiling = min(cap, base * 2.0 ** (attempt - 1))
     return ceiling / 2 + rng.uniform(0, ceiling / 2)
+
+
+@dataclass(frozen=True, slots=True)
+class RetryPolicy:
+    """How often and how long to try: attempts and total time are both bounded (as stamina does)."""
+
+    max_attempts: int
+    max_seconds: float
+    backoff_base: float
+    backoff_cap: float
+
+
+@dataclass(frozen=True, slots=True)
+class Retry:
+    """An attempt that failed in a way that may be tried again.
+
+    `wait` is what the server asked for (Retry-After); `fallback` is returned instead of raising
+    when the attempts run out (an error response the caller asked to see).
+    """
+
+    failure: Exception
+    reason: str
+    wait: float | None = None
+    fallback: httpx.Response | None = None
+
+
+def retry_loop(
+    attempt: Callable[[int], httpx.Response | Retry],
+    policy: RetryPolicy,
+    *,
+    backoff: Callable[[int], float],
+    give_up: Callable[[Retry, int], Exception],
+    on_retry: Callable[[Retry, int, float], None],
+    clock: Callable[[], float],
+    sleep: Callable[[float], None],
+) -> httpx.Response:
+    """Call `attempt(1)`, `attempt(2)`, ... until it returns a result or the policy says stop."""
+    started = clock()
+    number = 0
+    while True:
+        number += 1
+        outcome = attempt(number)
+        if not isinstance(outcome, Retry):
+            return outcome
+        delay = outcome.wait if outcome.wait is not None else backoff(number)
+        out_of_time = clock() - started + delay > policy.max_seconds
+        if number >= policy.max_attempts or out_of_time:
+            if outcome.fallback is not None:
+                return outcome.fallback
+            raise give_up(outcome, number)
+        on_retry(outcome, number, delay)
+        sleep(delay)

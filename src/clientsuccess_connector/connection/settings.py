@@ -7,8 +7,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
+from clientsuccess_connector.connection.redaction import looks_secret
 from clientsuccess_connector.errors import ConfigError
-from clientsuccess_connector.urls import origin
+from clientsuccess_connector.urls import origin, origin_parts, parse_http_url
 
 DEFAULT_BASE_URL = "https://api.clientsuccess.com/api/v1"
 KEY_HEADERS = ("X-API-Key", "Authorization")
@@ -33,9 +34,25 @@ class ConnectionSettings:
     backoff_cap: float = 30.0
     verify_tls: bool = True
     headers: Mapping[str, str] = field(default_factory=dict)
+    send_credentials_to: tuple[str, ...] = ()
+    secret_headers: tuple[str, ...] = ()
+    max_response_mb: float = 256.0
+    request_deadline: float = 300.0
 
     def __post_init__(self) -> None:
-        origin(self.base_url)  # raises ConfigError for a non-http URL
+        _check_base_url(self.base_url)
+        if self.auth_url is not None:
+            _check_base_url(self.auth_url, "auth_url", "set CLIENTSUCCESS_AUTH_URL")
+        if self.api_key is not None:
+            object.__setattr__(self, "api_key", _clean_api_key(self.api_key))
+        for name in ("send_credentials_to", "secret_headers"):
+            object.__setattr__(self, name, _text_list(getattr(self, name), name))
+        for url in self.send_credentials_to:
+            _check_credential_origin(url, self.base_url)
+        if self.max_response_mb <= 0:
+            raise ConfigError("max_response_mb must be positive (megabytes per response)")
+        if self.request_deadline <= 0:
+            raise ConfigError("request_deadline must be positive (seconds per request)")
         if self.max_concurrency < 1:
             raise ConfigError("max_concurrency must be at least 1")
         if self.requests_per_second is not None and self.requests_per_second <= 0:
@@ -54,6 +71,17 @@ class ConnectionSettings:
         return self.auth_url or origin(self.base_url) + "/v1/auth"
 
     @property
+    def max_response_bytes(self) -> int:
+        """The most bytes one response may decompress to."""
+        return int(self.max_response_mb * 1024 * 1024)
+
+    @property
+    def credential_origins(self) -> frozenset[tuple[str, str, int]]:
+        """The origins the key or token may go to: the base URL's and those listed."""
+        urls = (self.base_url, *self.send_credentials_to)
+        return frozenset(origin_parts(url) for url in urls)
+
+    @property
     def uses_token(self) -> bool:
         """True when a username/password login is configured instead of an API key."""
         return self.api_key is None and self.username is not None
@@ -61,7 +89,8 @@ class ConnectionSettings:
     @property
     def secrets(self) -> tuple[str, ...]:
         """Every secret these settings hold, for masking."""
-        return tuple(s for s in (self.api_key, self.password) if s)
+        headers = [v for k, v in self.headers.items() if looks_secret(k, self.secret_headers)]
+        return tuple(s for s in (self.api_key, self.password, *headers) if s)
 
     def require_credentials(self) -> None:
         """Raise a ConfigError when neither an API key nor a login is configured."""
@@ -95,3 +124,52 @@ class ConnectionSettings:
             auth_url=env.get("CLIENTSUCCESS_AUTH_URL") or None,
         )
         return base.with_overrides(**overrides)
+
+
+def _check_base_url(
+    url: str, what: str = "base URL", fix: str = "set CLIENTSUCCESS_BASE_URL"
+) -> None:
+    parsed = parse_http_url(url, what, fix)
+    if parsed.userinfo:
+        raise ConfigError(
+            f"{what} must not hold a user name or password "
+            f"({parsed.scheme}://***@{parsed.host}/...); remove them and set "
+            "CLIENTSUCCESS_API_KEY, or CLIENTSUCCESS_USERNAME and CLIENTSUCCESS_PASSWORD"
+        )
+
+
+def _clean_api_key(key: str) -> str:
+    """The key without surrounding whitespace (a CRLF key file), or a ConfigError if unsendable."""
+    if not isinstance(key, str):
+        raise ConfigError('api_key must be text; quote it in the flow file (api_key: "...")')
+    key = key.strip()
+    if not (key.isascii() and key.isprintable()):
+        raise ConfigError(
+            "CLIENTSUCCESS_API_KEY holds non-ASCII or control characters, which an HTTP header "
+            "cannot carry; copy the key again from ClientSuccess"
+        )
+    return key
+
+
+def _text_list(value: object, name: str) -> tuple[str, ...]:
+    if isinstance(value, str):
+        return (value,)
+    if isinstance(value, list | tuple) and all(isinstance(v, str) for v in value):
+        return tuple(value)
+    raise ConfigError(
+        f'{name} must be a list of text values, for example ["https://files.example.com"]'
+    )
+
+
+def _check_credential_origin(url: str, base_url: str) -> None:
+    fix = "list origins like https://host[:port] under connection: send_credentials_to"
+    parsed = parse_http_url(url, "send_credentials_to entry", fix)
+    if parsed.userinfo:
+        raise ConfigError(
+            f"send_credentials_to entry {origin(url)!r} must not hold a password; {fix}"
+        )
+    if parsed.scheme == "http" and base_url.startswith("https:"):
+        raise ConfigError(
+            f"send_credentials_to entry {origin(url)!r} is plain http while the base URL is "
+            "https: credentials never go from https to http; use the https URL"
+        )

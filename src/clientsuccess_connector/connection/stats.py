@@ -12,7 +12,6 @@ class ConnectionStats:
 
     requests: int = 0
     retries: int = 0
-    logins: int = 0
     bytes_received: int = 0
     statuses: dict[int, int] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
@@ -24,6 +23,11 @@ class ConnectionStats:
             self.bytes_received += received
             if status is not None:
                 self.statuses[status] = self.statuses.get(status, 0) + 1
+
+    def record_bytes(self, received: int) -> None:
+        """Count bytes of an answer read after its status was recorded."""
+        with self._lock:
+            self.bytes_received += received
 
     def record_retry(self) -> None:
         """Count one retry."""
