@@ -107,7 +107,7 @@ def test_row_errors_name_field_and_reason() -> None:
 
 def test_bulk_query_param_must_be_constant() -> None:
     template = get_template("workato_bulk_upsert_client_notes")
-    with pytest.raises(ConfigError, match="-p loggingLevel=VALUE"):
+    with pytest.raises(ConfigError, match=r"`params` \(loggingLevel=VALUE\) instead of `map`"):
         RowMapper(template, mapping={"loggingLevel": "lvl"})
     mapper = RowMapper(template, constants={"loggingLevel": "DEBUG"})
     prepared = mapper.prepare({"clientId": "1", "note": "n", "loggingLevel": "ignored"})

@@ -91,7 +91,7 @@ class Ledger:
             except (orjson.JSONDecodeError, KeyError, TypeError, ValueError):
                 raise ConfigError(
                     f"results file {path} line {number} is not a results ledger line; "
-                    "give a new --results file or restore this one"
+                    "give a new `results` file or restore this one"
                 ) from None
             if status in ("ok", "skipped"):
                 self._states[row] = ("done", entry.get("id"))

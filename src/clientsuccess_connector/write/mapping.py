@@ -1,8 +1,8 @@
 """Turn an input record into a template call: path values, query parameters and a JSON body.
 
 Where a field's value comes from, in order of precedence:
-1. a constant: `--set FIELD=VALUE` / `-p NAME=VALUE` (flow file: `set:` / `params:`);
-2. an explicit column: `--map FIELD=COLUMN` (flow file: `map:`);
+1. a constant: the job's `set` (body values) or `params` (template parameters);
+2. an explicit column: the job's `map` (FIELD: COLUMN);
 3. a column with the field's own name (automatic mapping); other columns are ignored.
 
 Contract-item templates (`add_contract_items`, `update_contract_items`) work per item: each input
@@ -83,20 +83,20 @@ class RowMapper:
         if self.item_mode:
             self.fields.pop("items", None)
             self.fields.update({p.name: p for p in ITEM_FIELDS})
-        self._check_names(self.mapping, "--map")
-        self._check_names(constants or {}, "--set/-p")
+        self._check_names(self.mapping, "`map`")
+        self._check_names(constants or {}, "`set`/`params`")
         clash = sorted(set(self.mapping) & set(constants or {}))
         if clash:
             raise ConfigError(
-                f"field {clash[0]!r} is given both by --map and by --set/-p; keep one of them"
+                f"field {clash[0]!r} is given both by `map` and by `set`/`params`; keep one"
             )
         if template.is_bulk:
             for name in self.mapping:
                 if self.fields[name].location != "body":
                     raise ConfigError(
                         f"{name!r} is a {self.fields[name].location} parameter of the bulk "
-                        f"template {template.name}, the same for every item; give it with "
-                        f"-p {name}=VALUE instead of --map"
+                        f"template {template.name}, the same for every item; give it in "
+                        f"`params` ({name}=VALUE) instead of `map`"
                     )
         self.constants: dict[str, Any] = {}
         for name, value in (constants or {}).items():
@@ -130,7 +130,7 @@ class RowMapper:
         if missing:
             columns = ", ".join(record) or "(none)"
             raise ConfigError(
-                f"--map names the column {missing[0]!r}, which is not in the input; "
+                f"`map` names the column {missing[0]!r}, which is not in the input; "
                 f"its columns are: {columns}"
             )
         self._columns_checked = True
