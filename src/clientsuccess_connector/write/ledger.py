@@ -107,10 +107,6 @@ class Ledger:
         """What earlier runs recorded for `row`: new, done (with its id), error or unknown."""
         return self._states.get(row, ("new", None))
 
-    @property
-    def has_history(self) -> bool:
-        return bool(self._states)
-
     # -- writing ---------------------------------------------------------------------------
 
     def _open(self) -> IO[bytes]:

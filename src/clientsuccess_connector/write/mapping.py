@@ -49,19 +49,6 @@ class Prepared:
     body: dict[str, Any] = field(default_factory=dict)
 
 
-def parse_assignments(pairs: list[str] | tuple[str, ...], option: str) -> dict[str, str]:
-    """`["a=b", ...]` as a dict; a pair without `=` is a ConfigError naming the option."""
-    result: dict[str, str] = {}
-    for pair in pairs:
-        name, sep, value = pair.partition("=")
-        if not sep or not name.strip():
-            raise ConfigError(
-                f"{option} {pair!r} is not NAME=VALUE; write it as {option} NAME=VALUE"
-            )
-        result[name.strip()] = value
-    return result
-
-
 class RowMapper:
     """Maps records to `Prepared` calls for one template; built once per run."""
 
@@ -119,11 +106,6 @@ class RowMapper:
     def body_fields(self) -> list[str]:
         """Names of the body fields of the template (items fields in per-item mode)."""
         return [p.name for p in self.fields.values() if p.location == "body"]
-
-    def unmapped_body_fields(self) -> list[str]:
-        """Body fields given by no map or constant (a PUT empties them unless a column matches)."""
-        given = set(self.mapping) | set(self.constants)
-        return [name for name in self.body_fields if name not in given]
 
     def _check_columns(self, record: Mapping[str, Any]) -> None:
         missing = [column for column in self.mapping.values() if column not in record]
