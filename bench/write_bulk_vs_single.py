@@ -22,7 +22,7 @@ import httpx
 
 from bench.common import API_KEY, machine, median, simulator_process, write_result
 from clientsuccess_connector.connection import Connection, ConnectionSettings
-from clientsuccess_connector.write import write_records
+from clientsuccess_connector.write import WriteJob, write_records
 
 
 def client_ids(base_url: str) -> list[int]:
@@ -40,7 +40,7 @@ def one_run(
         {"clientId": ids[i % len(ids)], "email": f"{tag}-{i}@bench.example", "firstName": "B"}
         for i in range(rows)
     )
-    summary = write_records(conn, template, records, results=ledger)
+    summary = write_records(conn, WriteJob(template, results=ledger), records)
     if summary.error:
         raise SystemExit(f"{template}: {summary.error} rows failed: {summary.first_errors[:3]}")
     return summary.ok / summary.seconds

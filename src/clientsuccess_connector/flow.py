@@ -21,13 +21,13 @@ from clientsuccess_connector.connection import ConnectionSettings
 from clientsuccess_connector.errors import ConfigError
 from clientsuccess_connector.read.default_streams import DEFAULT_STREAMS
 from clientsuccess_connector.read.endpoint import SourceSpec
+from clientsuccess_connector.write.job import WriteJob
 
 _ENV = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 _TOP_KEYS = {"connection", "destination", "sources", "lookups", "writes"}
 _SECRET_KEYS = {"api_key", "password"}
 _CONNECTION_KEYS = {f.name for f in fields(ConnectionSettings)} - {"headers"}
 _SOURCE_KEYS = {f.name for f in fields(SourceSpec)} - {"name"}
-_WRITE_KEYS = {"template", "input", "map", "set", "params", "batch_size", "results", "dry_run"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,7 +48,7 @@ class Flow:
     destination: str | None = None
     sources: Mapping[str, SourceSpec] = field(default_factory=dict)
     lookups: Mapping[str, LookupSpec] = field(default_factory=dict)
-    writes: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    writes: Mapping[str, WriteJob] = field(default_factory=dict)
 
     def connection_settings(self, env: Mapping[str, str] | None = None) -> ConnectionSettings:
         """Settings from the environment, overridden by this flow's `connection:` block."""
@@ -104,14 +104,11 @@ def parse_flow(raw: Any, *, path: Path | None, env: Mapping[str, str]) -> Flow:
     for name, body in _mapping(doc.get("lookups") or {}, f"{label}: lookups").items():
         lookups[name] = _lookup(name, body, f"{label}: lookups.{name}", path, sources)
 
-    writes: dict[str, Mapping[str, Any]] = {}
+    writes: dict[str, WriteJob] = {}
+    base_dir = path.parent if path is not None else None
     for name, body in _mapping(doc.get("writes") or {}, f"{label}: writes").items():
         where = f"{label}: writes.{name}"
-        entry = _mapping(body, where)
-        _no_unknown(entry, _WRITE_KEYS, where)
-        if "template" not in entry or "input" not in entry:
-            raise ConfigError(f"{where}: needs `template` and `input`")
-        writes[name] = entry
+        writes[name] = WriteJob.from_entry(_mapping(body, where), where=where, base_dir=base_dir)
 
     destination = doc.get("destination")
     if destination is not None and not isinstance(destination, str):

@@ -35,7 +35,8 @@ from clientsuccess_connector.read.reader import Reader
 from clientsuccess_connector.simulator import SimulatorHandle
 from clientsuccess_connector.sinks import open_sink
 from clientsuccess_connector.sync import SyncOptions, sync
-from clientsuccess_connector.write import write_input
+from clientsuccess_connector.write import WriteJob, write_input
+from tests.write.reporter import Recorder
 
 FEW = settings(max_examples=60, deadline=None,
                suppress_health_check=[HealthCheck.function_scoped_fixture])  # fmt: skip
@@ -240,8 +241,11 @@ def test_bad_write_inputs_give_row_errors_or_config_errors(
     path.write_bytes(data.replace(b"@huge", b"x" * 300_000))  # a 300 kB field
     shown: list[str] = []
     try:
-        summary = write_input(offline, template, str(path), dry_run=True, echo=shown.append,
-                              warn=shown.append)  # fmt: skip
+        summary = write_input(
+            offline,
+            WriteJob(template, input=str(path), dry_run=True),
+            Recorder(requests=shown.append, warnings=shown.append),
+        )
     except ConfigError as exc:
         assert name in str(exc) or "column" in str(exc) or "field" in str(exc), str(exc)
         return

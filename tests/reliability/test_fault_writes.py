@@ -26,8 +26,9 @@ import pytest
 from clientsuccess_connector.connection import Connection, ConnectionSettings
 from clientsuccess_connector.errors import ConnectorError
 from clientsuccess_connector.simulator import SimulatorHandle
-from clientsuccess_connector.write import write_records
+from clientsuccess_connector.write import WriteJob, write_records
 from tests.reliability.helpers import Row, all_secrets, ledger_states, scan, simulator
+from tests.write.reporter import Recorder
 
 RUNS = 4
 
@@ -169,9 +170,11 @@ def test_writes_under_faults(
             with connect(sim, fault) as conn:
                 try:
                     summary = write_records(
-                        conn, case.template, rows, batch_size=case.batch_size, results=ledger,
-                        warn=texts.append,
-                    )  # fmt: skip
+                        conn,
+                        WriteJob(case.template, batch_size=case.batch_size, results=ledger),
+                        rows,
+                        Recorder(warnings=texts.append),
+                    )
                     texts += [text for _, text in summary.first_errors]
                 except ConnectorError as exc:  # a whole run stopped: see KNOWN_BUG below
                     texts.append(str(exc))
@@ -185,8 +188,12 @@ def test_writes_under_faults(
         sim.faults.off()
         if unsettled and not plain:  # the faulty runs never settled: one more run without faults
             with connect(sim, fault) as conn:
-                write_records(conn, case.template, rows, batch_size=case.batch_size,
-                              results=ledger, warn=texts.append)  # fmt: skip
+                write_records(
+                    conn,
+                    WriteJob(case.template, batch_size=case.batch_size, results=ledger),
+                    rows,
+                    Recorder(warnings=texts.append),
+                )
             runs += 1
             final_clean = True
         present = case.count(sim, rows)
@@ -221,8 +228,9 @@ def test_a_truncated_look_up_is_retried_not_fatal(tmp_path: Path) -> None:
         sim.faults.next("truncate", 1, route="search_contacts")  # the look-up's page cut short
         with connect(sim, Fault("none", "0")) as conn:
             summary = write_records(
-                conn, "create_contact", [{"clientId": client, "email": "x1@example.com"}],
-                results=tmp_path / "r.jsonl",
-            )  # fmt: skip
+                conn,
+                WriteJob("create_contact", results=tmp_path / "r.jsonl"),
+                [{"clientId": client, "email": "x1@example.com"}],
+            )
         assert (summary.ok, summary.error) == (1, 0)
         assert count_contacts(sim, [{"email": "x1@example.com"}]) == [1]

@@ -24,7 +24,7 @@ from clientsuccess_connector.read.endpoint import SourceSpec, resolve
 from clientsuccess_connector.read.lookups import LookupTable
 from clientsuccess_connector.read.reader import Reader
 from clientsuccess_connector.urls import render_path
-from clientsuccess_connector.write import write_records
+from clientsuccess_connector.write import WriteJob, write_records
 from tests.reliability.helpers import simulator
 
 HOSTILE = [
@@ -119,8 +119,8 @@ def test_hostile_write_values_stay_in_their_segment_and_body_field(tmp_path: Pat
                 for i, v in enumerate(HOSTILE)]  # fmt: skip
         patches = [{"contactId": v, "title": "should not land"} for v in HOSTILE]
         with Connection(settings) as conn:
-            created = write_records(conn, "create_contact", rows)
-            patched = write_records(conn, "patch_contact", patches)
+            created = write_records(conn, WriteJob("create_contact"), rows)
+            patched = write_records(conn, WriteJob("patch_contact"), patches)
         assert (created.ok, created.error) == (len(HOSTILE), 0), created.first_errors
         assert (patched.ok, patched.error) == (0, len(HOSTILE))  # no such contact: 404 each
         stored = {c["email"]: c for c in sim.store.records("contacts")}

@@ -8,11 +8,12 @@ from pathlib import Path
 import pytest
 
 from clientsuccess_connector.catalog import Param, get_template
+from clientsuccess_connector.cli.options import parse_pairs
 from clientsuccess_connector.errors import ConfigError
 from clientsuccess_connector.write.batching import Batcher, resolve_batch_size
 from clientsuccess_connector.write.convert import ConversionError, convert
 from clientsuccess_connector.write.ledger import Ledger, RowResult
-from clientsuccess_connector.write.mapping import RowError, RowMapper, parse_assignments
+from clientsuccess_connector.write.mapping import RowError, RowMapper
 
 
 def p(ptype: str, **kw: object) -> Param:
@@ -107,7 +108,7 @@ def test_row_errors_name_field_and_reason() -> None:
 
 def test_bulk_query_param_must_be_constant() -> None:
     template = get_template("workato_bulk_upsert_client_notes")
-    with pytest.raises(ConfigError, match="-p loggingLevel=VALUE"):
+    with pytest.raises(ConfigError, match=r"`params` \(loggingLevel=VALUE\) instead of `map`"):
         RowMapper(template, mapping={"loggingLevel": "lvl"})
     mapper = RowMapper(template, constants={"loggingLevel": "DEBUG"})
     prepared = mapper.prepare({"clientId": "1", "note": "n", "loggingLevel": "ignored"})
@@ -177,10 +178,11 @@ def test_batch_size_limits() -> None:
         resolve_batch_size(101)
 
 
-def test_parse_assignments() -> None:
-    assert parse_assignments(["a=b=c", "x="], "--set") == {"a": "b=c", "x": ""}
-    with pytest.raises(ConfigError, match="--map 'oops' is not NAME=VALUE"):
-        parse_assignments(["oops"], "--map")
+def test_parse_pairs() -> None:
+    """The CLI's one NAME=VALUE parser keeps `=` in values and names the option in errors."""
+    assert parse_pairs(["a=b=c", "x="], "--set") == {"a": "b=c", "x": ""}
+    with pytest.raises(ConfigError, match="--map 'oops' is not NAME=VALUE; write it as --map"):
+        parse_pairs(["oops"], "--map")
 
 
 def test_ledger_states_and_torn_last_line(tmp_path: Path) -> None:

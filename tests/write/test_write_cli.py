@@ -10,8 +10,9 @@ from click.testing import CliRunner
 
 from clientsuccess_connector.cli import cli
 from clientsuccess_connector.connection import Connection
+from clientsuccess_connector.flow import load_flow
 from clientsuccess_connector.simulator import SimulatorHandle
-from clientsuccess_connector.write import run_write_entry
+from clientsuccess_connector.write import write_input
 
 NOWHERE = {"CLIENTSUCCESS_BASE_URL": "http://127.0.0.1:9/api/v1", "CLIENTSUCCESS_API_KEY": "k" * 16}
 
@@ -131,7 +132,6 @@ def test_flow_writes_entry_via_cli_and_library(
     assert len(pulses) == 2
     assert {p["dispositionType"] for p in pulses} == {"SOME_RISK"}
 
-    entry = {"template": "create_pulse", "input": "health.csv", "map": {"clientId": "client_id"},
-             "results": "health.jsonl"}  # fmt: skip
-    summary = run_write_entry(conn, "health", entry, base_dir=tmp_path)
+    job = load_flow(flow).writes["health"]
+    summary = write_input(conn, job)
     assert (summary.ok, summary.skipped) == (0, 2)  # same ledger: already written

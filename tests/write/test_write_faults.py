@@ -12,7 +12,8 @@ import pytest
 from clientsuccess_connector.connection import Connection, ConnectionSettings
 from clientsuccess_connector.errors import AuthError
 from clientsuccess_connector.simulator import SimulatorHandle
-from clientsuccess_connector.write import write_records
+from clientsuccess_connector.write import WriteJob, write_records
+from tests.write.reporter import Recorder
 
 
 def last_states(path: Path) -> dict[int, dict[str, Any]]:
@@ -45,7 +46,7 @@ def test_row_errors_are_ledgered_and_the_rest_goes_on(
         {"clientId": client_ids[0], "email": "c@x.io", "champion": "perhaps"},
         {"clientId": client_ids[0], "email": "d@x.io"},
     ]
-    summary = write_records(conn, "create_contact", rows, results=results)
+    summary = write_records(conn, WriteJob("create_contact", results=results), rows)
     assert (summary.ok, summary.error) == (2, 3)
     states = last_states(results)
     assert states[1]["status"] == states[5]["status"] == "ok"
@@ -61,7 +62,7 @@ def test_per_item_failures_inside_a_bulk_batch(
     results = tmp_path / "r.jsonl"
     rows = contact_rows(client_ids, 10)
     rows[3]["clientId"] = 987654321  # unknown client: the server rejects that item only
-    summary = write_records(conn, "bulk_create_contacts", rows, results=results)
+    summary = write_records(conn, WriteJob("bulk_create_contacts", results=results), rows)
     assert (summary.ok, summary.error, summary.requests) == (9, 1, 1)
     states = last_states(results)
     assert states[4]["status"] == "error"
@@ -78,7 +79,7 @@ def test_429_and_503_during_writes_without_duplicates(
 ) -> None:
     simulator.faults.configure(rate_429=0.15, rate_503=0.15, retry_after=0, routes=[template])
     rows = contact_rows(client_ids, 300 if template.startswith("bulk") else 80)
-    summary = write_records(conn, template, rows, batch_size=10)
+    summary = write_records(conn, WriteJob(template, batch_size=10), rows)
     assert (summary.ok, summary.error) == (len(rows), 0), summary.first_errors
     assert simulator.stats.faults("429") > 0
     assert simulator.stats.faults("503") > 0
@@ -97,7 +98,7 @@ def test_lost_answers_settled_in_the_same_run(
 ) -> None:
     simulator.faults.next(kind, 3, route=template)
     rows = contact_rows(client_ids, 250 if "bulk" in template or "batch" in template else 40)
-    summary = write_records(conn, template, rows)
+    summary = write_records(conn, WriteJob(template), rows)
     assert (summary.ok, summary.error) == (len(rows), 0), summary.first_errors
     counts = email_counts(simulator)
     assert all(counts[r["email"]] == 1 for r in rows)
@@ -109,19 +110,21 @@ def test_plain_create_with_lost_answer_is_reported_not_duplicated(
     results = tmp_path / "r.jsonl"
     simulator.faults.next("drop", 1, route="create_pulse")
     rows = [{"clientId": client_ids[0], "note": f"p{i}"} for i in range(5)]
-    summary = write_records(conn, "create_pulse", rows, results=results)
+    summary = write_records(conn, WriteJob("create_pulse", results=results), rows)
     assert (summary.ok, summary.error) == (4, 1)
     unknown = [s for s in last_states(results).values() if s.get("outcome") == "unknown"]
     assert len(unknown) == 1
 
     # A re-run does not re-send it (the drop happened after the server acted) ...
-    again = write_records(conn, "create_pulse", rows, results=results)
+    again = write_records(conn, WriteJob("create_pulse", results=results), rows)
     assert (again.ok, again.skipped, again.error) == (0, 4, 1)
-    assert "--retry-unknown" in again.first_errors[0][1]
+    assert "`retry_unknown`" in again.first_errors[0][1]
     notes = Counter(p["note"] for p in simulator.store.records("pulses"))
     assert all(notes[f"p{i}"] == 1 for i in range(5))
     # ... unless asked to.
-    forced = write_records(conn, "create_pulse", rows, results=results, retry_unknown=True)
+    forced = write_records(
+        conn, WriteJob("create_pulse", results=results, retry_unknown=True), rows
+    )
     assert (forced.ok, forced.skipped) == (1, 4)
 
 
@@ -131,10 +134,10 @@ def test_rerun_skips_ok_rows_and_retries_failed_ones(
     results = tmp_path / "r.jsonl"
     rows = contact_rows(client_ids, 20)
     rows[7]["clientId"] = 987654321
-    first = write_records(conn, "create_contact", rows, results=results)
+    first = write_records(conn, WriteJob("create_contact", results=results), rows)
     assert (first.ok, first.error) == (19, 1)
     rows[7]["clientId"] = client_ids[0]  # fixed in the source; row numbers unchanged
-    second = write_records(conn, "create_contact", rows, results=results)
+    second = write_records(conn, WriteJob("create_contact", results=results), rows)
     assert (second.ok, second.error, second.skipped, second.requests) == (1, 0, 19, 1)
     assert all(s["status"] in ("ok", "skipped") for s in last_states(results).values())
     counts = email_counts(simulator)
@@ -144,7 +147,7 @@ def test_rerun_skips_ok_rows_and_retries_failed_ones(
 def test_bad_credentials_stop_the_run(simulator: SimulatorHandle, client_ids: list[int]) -> None:
     settings = ConnectionSettings(base_url=simulator.api_v1_url, api_key="wrong", max_attempts=1)
     with Connection(settings) as bad, pytest.raises(AuthError, match="credentials"):
-        write_records(bad, "create_contact", contact_rows(client_ids, 50))
+        write_records(bad, WriteJob("create_contact"), contact_rows(client_ids, 50))
 
 
 def test_dry_run_sends_nothing_and_masks_the_key(
@@ -153,9 +156,11 @@ def test_dry_run_sends_nothing_and_masks_the_key(
     before = len(simulator.store.records("contacts"))
     shown: list[str] = []
     summary = write_records(
-        conn, "bulk_create_contacts", contact_rows(client_ids, 150), dry_run=True,
-        echo=shown.append, results=tmp_path / "r.jsonl",
-    )  # fmt: skip
+        conn,
+        WriteJob("bulk_create_contacts", dry_run=True, results=tmp_path / "r.jsonl"),
+        contact_rows(client_ids, 150),
+        Recorder(requests=shown.append),
+    )
     assert (summary.ok, summary.requests) == (150, 2)
     assert len(shown) == 2
     assert shown[0].splitlines()[1].startswith("POST http://127.0.0.1")

@@ -10,7 +10,8 @@ import pytest
 
 from clientsuccess_connector.connection import Connection
 from clientsuccess_connector.simulator import SimulatorHandle
-from clientsuccess_connector.write import write_records
+from clientsuccess_connector.write import WriteJob, write_records
+from tests.write.reporter import Recorder
 
 
 def ledger(path: Path) -> list[dict[str, Any]]:
@@ -26,7 +27,7 @@ def test_create_pulse(simulator: SimulatorHandle, conn: Connection, client_ids: 
         {"clientId": str(client_ids[0]), "note": "<p>ok</p>", "currentScore": "7.5",
          "dispositionType": "SOME_RISK", "createdTimestamp": "2024-05-01 09:30:00"},
     ]  # fmt: skip
-    summary = write_records(conn, "create_pulse", rows)
+    summary = write_records(conn, WriteJob("create_pulse"), rows)
     assert (summary.ok, summary.error) == (1, 0)
     pulse = by(simulator.store.records("pulses"), "note", "<p>ok</p>")[0]
     assert pulse["clientId"] == client_ids[0]
@@ -44,9 +45,14 @@ def test_client_note_create_put_patch_delete(
          "author": "Ann"},
     ]  # fmt: skip
     summary = write_records(
-        conn, "create_client_note", rows,
-        mapping={"clientId": "client", "note": "body", "properties": "props"}, results=results,
-    )  # fmt: skip
+        conn,
+        WriteJob(
+            "create_client_note",
+            mapping={"clientId": "client", "note": "body", "properties": "props"},
+            results=results,
+        ),
+        rows,
+    )
     assert summary.ok == 1
     note_id = ledger(results)[-1]["id"]
     note = simulator.store.get("client_notes", note_id)
@@ -54,7 +60,10 @@ def test_client_note_create_put_patch_delete(
     assert (note["subject"], note["properties"], note["author"]) == ("S1", {"a": 1}, "Ann")
 
     # PATCH: only the given field changes.
-    assert write_records(conn, "patch_client_note", [{"id": note_id, "subject": "S2"}]).ok == 1
+    assert (
+        write_records(conn, WriteJob("patch_client_note"), [{"id": note_id, "subject": "S2"}]).ok
+        == 1
+    )
     note = simulator.store.get("client_notes", note_id)
     assert note is not None
     assert (note["subject"], note["author"], note["note"]) == ("S2", "Ann", "first")
@@ -62,13 +71,18 @@ def test_client_note_create_put_patch_delete(
     # PUT: the full record; what is not given is emptied.
     warnings: list[str] = []
     put = [{"id": note_id, "clientId": client_ids[0], "note": "second"}]
-    assert write_records(conn, "update_client_note", put, warn=warnings.append).ok == 1
+    assert (
+        write_records(
+            conn, WriteJob("update_client_note"), put, Recorder(warnings=warnings.append)
+        ).ok
+        == 1
+    )
     note = simulator.store.get("client_notes", note_id)
     assert note is not None
     assert (note["note"], note["subject"], note["author"]) == ("second", None, None)
     assert "author" in warnings[0]
 
-    assert write_records(conn, "delete_client_note", [{"id": str(note_id)}]).ok == 1
+    assert write_records(conn, WriteJob("delete_client_note"), [{"id": str(note_id)}]).ok == 1
     assert simulator.store.get("client_notes", note_id) is None
 
 
@@ -81,12 +95,15 @@ def test_workato_bulk_upsert_client_notes(
         for i in range(5)
     ]  # fmt: skip
     first = write_records(
-        conn, "workato_bulk_upsert_client_notes", rows, params={"loggingLevel": "DEBUG"},
-        batch_size=2,
-    )  # fmt: skip
+        conn,
+        WriteJob(
+            "workato_bulk_upsert_client_notes", params={"loggingLevel": "DEBUG"}, batch_size=2
+        ),
+        rows,
+    )
     assert (first.ok, first.requests) == (5, 3)
     rows[0]["note"] = "changed"
-    again = write_records(conn, "workato_bulk_upsert_client_notes", rows)
+    again = write_records(conn, WriteJob("workato_bulk_upsert_client_notes"), rows)
     assert again.ok == 5
     notes = by(simulator.store.records("client_notes"), "externalSystem", "HUBSPOT")
     assert len(notes) == 5
@@ -100,7 +117,7 @@ def test_create_client_note_from_transcript(
         {"transcript": "Ann: we renew.\nBob: good.", "clientId": client_ids[1],
          "participants": "ann@x.io, bob@x.io", "customNoteHeaders": '["Summary", "Next"]'},
     ]  # fmt: skip
-    summary = write_records(conn, "create_client_note_from_transcript", rows)
+    summary = write_records(conn, WriteJob("create_client_note_from_transcript"), rows)
     assert (summary.ok, summary.error) == (1, 0), summary.first_errors
     notes = simulator.store.records("client_notes")
     created = [n for n in notes if (n.get("properties") or {}).get("source") == "transcript"]
@@ -111,12 +128,12 @@ def test_create_client_note_from_transcript(
 def test_clients_single_and_bulk(simulator: SimulatorHandle, conn: Connection) -> None:
     row = {"name": "Acme", "status": "ACTIVE", "active": "yes", "inceptionDate": "2024/01/02",
            "npsScore": "40", "custom": '{"tier__cs": "gold"}'}  # fmt: skip
-    assert write_records(conn, "create_client", [row]).ok == 1
+    assert write_records(conn, WriteJob("create_client"), [row]).ok == 1
     acme = by(simulator.store.records("clients"), "name", "Acme")[0]
     assert (acme["active"], acme["inceptionDate"], acme["npsScore"]) == (True, "2024-01-02", 40)
     rows = [{"name": f"Bulk {i}", "status": "TRIAL", "active": "false"} for i in range(150)]
     rows.append({"name": "Bad", "status": "NOPE", "active": "true"})  # enum error, before sending
-    summary = write_records(conn, "bulk_create_clients", rows)
+    summary = write_records(conn, WriteJob("bulk_create_clients"), rows)
     assert (summary.ok, summary.error, summary.requests) == (150, 1, 2)
     names = [c["name"] for c in simulator.store.records("clients")]
     assert sum(n.startswith("Bulk ") for n in names) == 150
@@ -128,26 +145,29 @@ def test_contacts_every_template(
 ) -> None:
     results = tmp_path / "c.jsonl"
     row = {"clientId": client_ids[0], "email": "one@x.io", "firstName": "One", "champion": "y"}
-    assert write_records(conn, "create_contact", [row], results=results).ok == 1
+    assert write_records(conn, WriteJob("create_contact", results=results), [row]).ok == 1
     uuid = ledger(results)[-1]["uuid"]
     patch = [{"contactId": uuid, "title": "CTO"}]
-    assert write_records(conn, "patch_contact", patch).ok == 1
+    assert write_records(conn, WriteJob("patch_contact"), patch).ok == 1
     contact = by(simulator.store.records("contacts"), "uuid", uuid)[0]
     assert (contact["title"], contact["firstName"], contact["champion"]) == ("CTO", "One", True)
     put = [{"contactId": uuid, "clientId": client_ids[0], "email": "one@x.io", "lastName": "L"}]
-    assert write_records(conn, "update_contact", put, warn=lambda _: None).ok == 1
+    assert (
+        write_records(conn, WriteJob("update_contact"), put, Recorder(warnings=lambda _: None)).ok
+        == 1
+    )
     contact = by(simulator.store.records("contacts"), "uuid", uuid)[0]
     assert (contact["lastName"], contact["title"], contact["firstName"]) == ("L", None, None)
 
     bulk = [{"clientId": client_ids[i % 3], "email": f"b{i}@x.io"} for i in range(120)]
-    assert write_records(conn, "bulk_create_contacts", bulk).ok == 120
+    assert write_records(conn, WriteJob("bulk_create_contacts"), bulk).ok == 120
     upserts = [
         {"clientId": client_ids[i % 3], "email": f"B{i}@x.io", "title": "T"} for i in range(130)
     ]
-    assert write_records(conn, "upsert_batch_contacts", upserts).ok == 130
+    assert write_records(conn, WriteJob("upsert_batch_contacts"), upserts).ok == 130
     single = [{"clientId": client_ids[0], "email": "b0@x.io", "phone": "123"},
               {"clientId": client_ids[0], "email": "fresh@x.io"}]  # fmt: skip
-    assert write_records(conn, "upsert_contact", single).ok == 2
+    assert write_records(conn, WriteJob("upsert_contact"), single).ok == 2
     contacts = simulator.store.records("contacts")
     emails = [str(c["email"]).lower() for c in contacts]
     for i in range(130):
@@ -163,10 +183,13 @@ def test_contracts_and_items(
     results = tmp_path / "k.jsonl"
     row = {"clientId": client_ids[0], "name": "Deal", "bookingDate": "2024-03-01",
            "recurring": "true", "probability": "80"}  # fmt: skip
-    assert write_records(conn, "create_contract", [row], results=results).ok == 1
+    assert write_records(conn, WriteJob("create_contract", results=results), [row]).ok == 1
     contract_id = ledger(results)[-1]["id"]
     put = [{"contractId": contract_id, "clientId": client_ids[0], "name": "Deal 2"}]
-    assert write_records(conn, "update_contract", put, warn=lambda _: None).ok == 1
+    assert (
+        write_records(conn, WriteJob("update_contract"), put, Recorder(warnings=lambda _: None)).ok
+        == 1
+    )
     contract = simulator.store.get("contracts", contract_id)
     assert contract is not None
     assert (contract["name"], contract["bookingDate"]) == ("Deal 2", None)
@@ -176,7 +199,9 @@ def test_contracts_and_items(
          "recurring": "yes", "termStartDate": "2024-01-01", "termEndDate": "2024-12-31"},
         {"contract": contract_id, "productCode": "B", "quantity": "1", "pricePer": "3"},
     ]  # fmt: skip
-    summary = write_records(conn, "add_contract_items", items, mapping={"contractId": "contract"})
+    summary = write_records(
+        conn, WriteJob("add_contract_items", mapping={"contractId": "contract"}), items
+    )
     assert (summary.ok, summary.requests) == (2, 1)
     contract = simulator.store.get("contracts", contract_id)
     assert contract is not None
@@ -184,7 +209,7 @@ def test_contracts_and_items(
     assert set(codes) == {"A", "B"}
     assert codes["A"]["total"] == 21.0
     change = [{"contractId": contract_id, "id": codes["B"]["id"], "quantity": "5"}]
-    assert write_records(conn, "update_contract_items", change).ok == 1
+    assert write_records(conn, WriteJob("update_contract_items"), change).ok == 1
     contract = simulator.store.get("contracts", contract_id)
     assert contract is not None
     item_b = next(i for i in contract["items"] if i["productCode"] == "B")
@@ -195,7 +220,7 @@ def test_contracts_and_items(
 def test_every_input_format_end_to_end(
     simulator: SimulatorHandle, conn: Connection, client_ids: list[int], tmp_path: Path, fmt: str
 ) -> None:
-    from clientsuccess_connector.write import write_input
+    from clientsuccess_connector.write import WriteJob, write_input
 
     rows = [{"clientId": client_ids[i % 2], "email": f"{fmt}{i}@x.io"} for i in range(30)]
     if fmt == "csv":
@@ -228,7 +253,7 @@ def test_every_input_format_end_to_end(
         con.executemany("INSERT INTO t VALUES (?, ?)", [(r["clientId"], r["email"]) for r in rows])
         con.close()
         spec = f"duckdb:///{path}?table=t"
-    summary = write_input(conn, "bulk_create_contacts", spec)
+    summary = write_input(conn, WriteJob("bulk_create_contacts", input=spec))
     assert (summary.ok, summary.error) == (30, 0)
     emails = {c["email"] for c in simulator.store.records("contacts")}
     assert {r["email"] for r in rows} <= emails

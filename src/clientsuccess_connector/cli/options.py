@@ -20,12 +20,17 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 def parse_pairs(pairs: Iterable[str], option: str) -> dict[str, str]:
-    """`NAME=VALUE` strings as a dict; a ConfigError naming the option otherwise."""
+    """`NAME=VALUE` strings as a dict (the value may hold `=`); a ConfigError naming the option.
+
+    The one parser of the CLI's `NAME=VALUE` options (`-p`, `--map`, `--set`).
+    """
     values: dict[str, str] = {}
     for pair in pairs:
         name, sep, value = pair.partition("=")
         if not sep or not name.strip():
-            raise ConfigError(f"{option} {pair!r} is not NAME=VALUE; e.g. {option} clientId=42")
+            raise ConfigError(
+                f"{option} {pair!r} is not NAME=VALUE; write it as {option} NAME=VALUE"
+            )
         values[name.strip()] = value
     return values
 

@@ -4,18 +4,22 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Any
 
 import click
 import orjson
 
 from clientsuccess_connector.cli.app import cli
-from clientsuccess_connector.cli.options import ConnectionOptions, open_connection
+from clientsuccess_connector.cli.options import ConnectionOptions, open_connection, parse_pairs
 from clientsuccess_connector.cli.progress import StreamProgress
 from clientsuccess_connector.errors import ConfigError
-from clientsuccess_connector.flow import load_flow
-from clientsuccess_connector.write import WriteSummary, run_write_entry, write_input
-from clientsuccess_connector.write.mapping import parse_assignments
+from clientsuccess_connector.flow import Flow, load_flow
+from clientsuccess_connector.write import WriteJob, WriteSummary, write_input
+
+# The flag of each WriteJob field a library message may name (as `field`).
+_FLAGS = {
+    "map": "--map", "set": "--set", "params": "-p", "batch_size": "--batch-size",
+    "results": "--results", "retry_unknown": "--retry-unknown", "input": "--input",
+}  # fmt: skip
 
 
 @cli.command("write")
@@ -103,71 +107,58 @@ def write_command(
     )
     root = ctx.find_root().params
     quiet, log_format = bool(root.get("quiet")), str(root.get("log_format") or "text")
-
-    def warn(text: str) -> None:
-        click.echo(text, err=True)
-
     progress = StreamProgress(quiet=quiet or dry_run, log_format=log_format, unit="rows done")
-
-    def advance(rows: int) -> None:
-        progress(template, rows)
-
-    with open_connection(flow, connection_options) as conn, progress:
-        if flow is not None and template in flow.writes and input_spec is None:
-            entry: dict[str, Any] = dict(flow.writes[template])
-            entry.update(_overrides(maps, sets, params, batch_size, results))
-            summary = run_write_entry(
-                conn,
-                template,
-                entry,
-                base_dir=flow.path.parent if flow.path else None,
-                dry_run=dry_run,
-                retry_unknown=retry_unknown,
-                warn=warn,
-                progress=advance,
-            )
-        else:
-            if input_spec is None:
-                raise ConfigError(
-                    "--input is required: give a file, '-' for JSON lines on stdin, or a "
-                    "duckdb:// / postgresql:// URL"
-                )
-            summary = write_input(
-                conn,
-                template,
-                input_spec,
-                mapping=parse_assignments(maps, "--map"),
-                constants=parse_assignments(sets, "--set"),
-                params=parse_assignments(params, "-p"),
-                batch_size=batch_size,
-                results=results,
-                dry_run=dry_run,
-                retry_unknown=retry_unknown,
-                warn=warn,
-                progress=advance,
-            )
-    _report(summary, quiet=quiet, results=results, log_format=log_format)
+    try:
+        job = _job(flow, template, input_spec).merged(
+            mapping=parse_pairs(maps, "--map"),
+            constants=parse_pairs(sets, "--set"),
+            params=parse_pairs(params, "-p"),
+            batch_size=batch_size,
+            results=results,
+            dry_run=dry_run or None,
+            retry_unknown=retry_unknown or None,
+        )
+        with open_connection(flow, connection_options) as conn, progress:
+            summary = write_input(conn, job, _Reporter(job.template, progress))
+    except ConfigError as exc:
+        raise ConfigError(_with_flags(str(exc))) from None
+    _report(summary, quiet=quiet, results=job.results, log_format=log_format)
 
 
-def _overrides(
-    maps: tuple[str, ...],
-    sets: tuple[str, ...],
-    params: tuple[str, ...],
-    batch_size: int | None,
-    results: Path | None,
-) -> dict[str, Any]:
-    extra: dict[str, Any] = {}
-    if maps:
-        extra["map"] = parse_assignments(maps, "--map")
-    if sets:
-        extra["set"] = parse_assignments(sets, "--set")
-    if params:
-        extra["params"] = parse_assignments(params, "-p")
-    if batch_size is not None:
-        extra["batch_size"] = batch_size
-    if results is not None:
-        extra["results"] = str(results)
-    return extra
+def _job(flow: Flow | None, name: str, input_spec: str | None) -> WriteJob:
+    """The flow's `writes:` entry called `name` (unless --input is given), or a bare job."""
+    if flow is not None and name in flow.writes and input_spec is None:
+        return flow.writes[name]
+    if input_spec is None:
+        raise ConfigError(
+            "--input is required: give a file, '-' for JSON lines on stdin, or a "
+            "duckdb:// / postgresql:// URL"
+        )
+    return WriteJob(name, input=input_spec)
+
+
+class _Reporter:
+    """Progress on the progress line, warnings on stderr, dry-run requests on stdout."""
+
+    def __init__(self, name: str, progress: StreamProgress) -> None:
+        self.name = name
+        self._progress = progress
+
+    def progress(self, rows: int) -> None:
+        self._progress(self.name, rows)
+
+    def warning(self, text: str) -> None:
+        click.echo(f"warning: {_with_flags(text)}", err=True)
+
+    def request(self, text: str) -> None:
+        click.echo(text)
+
+
+def _with_flags(text: str) -> str:
+    """A library message with the flag of each field it names: "`map` (--map)"."""
+    for name, flag in _FLAGS.items():
+        text = text.replace(f"`{name}`", f"`{name}` ({flag})")
+    return text
 
 
 def _report(summary: WriteSummary, *, quiet: bool, results: Path | None, log_format: str) -> None:
@@ -185,7 +176,7 @@ def _report(summary: WriteSummary, *, quiet: bool, results: Path | None, log_for
         return
     if not quiet:
         for row, message in summary.first_errors:
-            click.echo(f"row {row}: {message}", err=True)
+            click.echo(f"row {row}: {_with_flags(message)}", err=True)
         hidden = summary.error - len(summary.first_errors)
         if hidden > 0:
             click.echo(f"... and {hidden} more failed row(s)", err=True)

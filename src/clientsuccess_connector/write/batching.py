@@ -37,11 +37,11 @@ def resolve_batch_size(batch_size: int | None) -> int:
     if batch_size is None:
         return limits.default_batch_size
     if batch_size < 1:
-        raise ConfigError(f"--batch-size {batch_size} must be at least 1")
+        raise ConfigError(f"`batch_size` {batch_size} must be at least 1")
     if batch_size > limits.max_batch_size:
         raise ConfigError(
-            f"--batch-size {batch_size} is above the maximum of {limits.max_batch_size} items "
-            f"per request; use --batch-size {limits.max_batch_size} or less"
+            f"`batch_size` {batch_size} is above the maximum of {limits.max_batch_size} items "
+            f"per request; use {limits.max_batch_size} or less"
         )
     return batch_size
 

@@ -91,7 +91,7 @@ class Ledger:
             except (orjson.JSONDecodeError, KeyError, TypeError, ValueError):
                 raise ConfigError(
                     f"results file {path} line {number} is not a results ledger line; "
-                    "give a new --results file or restore this one"
+                    "give a new `results` file or restore this one"
                 ) from None
             if status in ("ok", "skipped"):
                 self._states[row] = ("done", entry.get("id"))
@@ -106,10 +106,6 @@ class Ledger:
     def prior(self, row: int) -> tuple[PriorState, Any]:
         """What earlier runs recorded for `row`: new, done (with its id), error or unknown."""
         return self._states.get(row, ("new", None))
-
-    @property
-    def has_history(self) -> bool:
-        return bool(self._states)
 
     # -- writing ---------------------------------------------------------------------------
 

@@ -1,8 +1,8 @@
 """Turn an input record into a template call: path values, query parameters and a JSON body.
 
 Where a field's value comes from, in order of precedence:
-1. a constant: `--set FIELD=VALUE` / `-p NAME=VALUE` (flow file: `set:` / `params:`);
-2. an explicit column: `--map FIELD=COLUMN` (flow file: `map:`);
+1. a constant: the job's `set` (body values) or `params` (template parameters);
+2. an explicit column: the job's `map` (FIELD: COLUMN);
 3. a column with the field's own name (automatic mapping); other columns are ignored.
 
 Contract-item templates (`add_contract_items`, `update_contract_items`) work per item: each input
@@ -49,19 +49,6 @@ class Prepared:
     body: dict[str, Any] = field(default_factory=dict)
 
 
-def parse_assignments(pairs: list[str] | tuple[str, ...], option: str) -> dict[str, str]:
-    """`["a=b", ...]` as a dict; a pair without `=` is a ConfigError naming the option."""
-    result: dict[str, str] = {}
-    for pair in pairs:
-        name, sep, value = pair.partition("=")
-        if not sep or not name.strip():
-            raise ConfigError(
-                f"{option} {pair!r} is not NAME=VALUE; write it as {option} NAME=VALUE"
-            )
-        result[name.strip()] = value
-    return result
-
-
 class RowMapper:
     """Maps records to `Prepared` calls for one template; built once per run."""
 
@@ -83,20 +70,20 @@ class RowMapper:
         if self.item_mode:
             self.fields.pop("items", None)
             self.fields.update({p.name: p for p in ITEM_FIELDS})
-        self._check_names(self.mapping, "--map")
-        self._check_names(constants or {}, "--set/-p")
+        self._check_names(self.mapping, "`map`")
+        self._check_names(constants or {}, "`set`/`params`")
         clash = sorted(set(self.mapping) & set(constants or {}))
         if clash:
             raise ConfigError(
-                f"field {clash[0]!r} is given both by --map and by --set/-p; keep one of them"
+                f"field {clash[0]!r} is given both by `map` and by `set`/`params`; keep one"
             )
         if template.is_bulk:
             for name in self.mapping:
                 if self.fields[name].location != "body":
                     raise ConfigError(
                         f"{name!r} is a {self.fields[name].location} parameter of the bulk "
-                        f"template {template.name}, the same for every item; give it with "
-                        f"-p {name}=VALUE instead of --map"
+                        f"template {template.name}, the same for every item; give it in "
+                        f"`params` ({name}=VALUE) instead of `map`"
                     )
         self.constants: dict[str, Any] = {}
         for name, value in (constants or {}).items():
@@ -120,17 +107,12 @@ class RowMapper:
         """Names of the body fields of the template (items fields in per-item mode)."""
         return [p.name for p in self.fields.values() if p.location == "body"]
 
-    def unmapped_body_fields(self) -> list[str]:
-        """Body fields given by no map or constant (a PUT empties them unless a column matches)."""
-        given = set(self.mapping) | set(self.constants)
-        return [name for name in self.body_fields if name not in given]
-
     def _check_columns(self, record: Mapping[str, Any]) -> None:
         missing = [column for column in self.mapping.values() if column not in record]
         if missing:
             columns = ", ".join(record) or "(none)"
             raise ConfigError(
-                f"--map names the column {missing[0]!r}, which is not in the input; "
+                f"`map` names the column {missing[0]!r}, which is not in the input; "
                 f"its columns are: {columns}"
             )
         self._columns_checked = True
