@@ -23,7 +23,7 @@ def open_sink(url: str) -> Sink:
         from clientsuccess_connector.sinks.postgres_sink import PostgresSink  # noqa: PLC0415 (load only the driver needed)
 
         return PostgresSink(dest.url, dest.masked, dest.options.get("schema", "public"))
-    from clientsuccess_connector.sinks.file_sink import FileSink  # noqa: PLC0415 (load only the driver needed)
+    from clientsuccess_connector.sinks.files import FileSink  # noqa: PLC0415 (load only the driver needed)
 
     assert dest.path is not None
     return FileSink(dest.path, dest.masked, dest.kind)
