@@ -4,10 +4,13 @@ Only the hosts change: `url_base` and the login `url_base` point at a simulator 
 The manifest logs in with POST /v1/auth (form data), sends `Authorization: <token>` and reads
 all five streams through /v2 (Clients, Contacts, Contracts, Products, Custom Fields).
 
-    .venv/bin/python bench/airbyte_compat.py /tmp/abvenv/bin/python [--clients 50]
+    .venv/bin/python bench/airbyte_compat.py AIRBYTE_PYTHON --manifest MANIFEST [--clients 50]
 
+MANIFEST is the manifest.yaml of the source-client-success connector in Airbyte's repository
+(airbyte-integrations/connectors/source-client-success/manifest.yaml); it is not kept here.
+Instead of --manifest you may set CS_BENCH_AIRBYTE_MANIFEST.
 The given python must have `airbyte-cdk` installed (keep it out of the project venv):
-    python3 -m venv /tmp/abvenv && /tmp/abvenv/bin/pip install airbyte-cdk
+    python3 -m venv .bench-venvs/airbyte && .bench-venvs/airbyte/bin/pip install airbyte-cdk
 Prints records per stream; exits 1 when a stream fails or yields nothing.
 """
 
@@ -24,11 +27,9 @@ from typing import Any
 
 import yaml
 
+from bench.common import airbyte_manifest
 from clientsuccess_connector.simulator import SimulatorConfig, run_simulator
 
-MANIFEST = Path(
-    "/work/shared/reference/airbyte-manifest/airbyte-source-client-success-manifest.yaml"
-)
 STREAMS = ("Clients", "Contacts", "Contracts", "Products", "Custom Fields")
 
 
@@ -61,14 +62,15 @@ def main() -> int:
     ap.add_argument("python", help="a python interpreter with airbyte-cdk installed")
     ap.add_argument("--clients", type=int, default=50)
     ap.add_argument("--seed", type=int, default=1)
-    ap.add_argument("--manifest", type=Path, default=MANIFEST)
+    ap.add_argument("--manifest", help="the manifest.yaml (default: $CS_BENCH_AIRBYTE_MANIFEST)")
     ap.add_argument("--start-date", default="2021-01-01T00:00:00Z")
     args = ap.parse_args()
+    manifest_path = airbyte_manifest(args.manifest)
 
     with run_simulator(SimulatorConfig(clients=args.clients, seed=args.seed)) as sim, \
             tempfile.TemporaryDirectory() as tmp:  # fmt: skip
         work = Path(tmp)
-        manifest = _point_at(yaml.safe_load(args.manifest.read_text()), sim.base_url)
+        manifest = _point_at(yaml.safe_load(manifest_path.read_text()), sim.base_url)
         (work / "manifest.yaml").write_text(yaml.safe_dump(manifest, sort_keys=False))
         config = {"username": sim.username, "password": sim.password, "start_date": args.start_date}
         (work / "config.json").write_text(json.dumps(config))

@@ -20,6 +20,28 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = Path(__file__).resolve().parent / "results"
 API_KEY = "sim-api-key"
+AIRBYTE_MANIFEST_ENV = "CS_BENCH_AIRBYTE_MANIFEST"
+AIRBYTE_MANIFEST_SOURCE = (
+    "manifest.yaml of the source-client-success connector in Airbyte's repository "
+    "(https://github.com/airbytehq/airbyte, "
+    "airbyte-integrations/connectors/source-client-success/manifest.yaml)"
+)
+
+
+def airbyte_manifest(given: str | None) -> Path:
+    """The Airbyte manifest to run: `given`, else the CS_BENCH_AIRBYTE_MANIFEST variable.
+
+    The manifest is Airbyte's own file and is not kept in this repository; SystemExit saying
+    where to get it when neither names an existing file."""
+    text = given or os.environ.get(AIRBYTE_MANIFEST_ENV, "")
+    path = Path(text).expanduser()
+    if not text or not path.is_file():
+        problem = f"{text} does not exist" if text else "no Airbyte manifest given"
+        raise SystemExit(
+            f"{problem}: pass --airbyte-manifest PATH or set {AIRBYTE_MANIFEST_ENV} to the "
+            f"{AIRBYTE_MANIFEST_SOURCE}"
+        )
+    return path
 
 
 def machine() -> str:

@@ -9,6 +9,11 @@ latency (50 ms per request: multi-stream sync and lookup fan-out), memory (peak 
 1M records), writes (bulk against single-record templates), startup (`--help`), profiles
 (py-spy of our sync and of the simulator). The simulator runs in its own process on loopback;
 the peers run in their own venvs (.bench-venvs/, made by the first run).
+
+The throughput and latency sections run Airbyte's ClientSuccess connector, which is not kept in
+this repository: pass `--airbyte-manifest PATH` (or set CS_BENCH_AIRBYTE_MANIFEST) to the
+manifest.yaml of connector source-client-success in Airbyte's repository
+(airbyte-integrations/connectors/source-client-success/manifest.yaml).
 """
 
 from __future__ import annotations
@@ -28,7 +33,7 @@ from statistics import median
 from typing import Any
 
 from bench import report, venvs
-from bench.common import RESULTS, ROOT, machine, simulator
+from bench.common import RESULTS, ROOT, airbyte_manifest, machine, simulator
 from bench.fanout_concurrency import contract_ids, fan_out
 from bench.measure import run_measured
 from bench.profiling import import_times, record_command, record_pid, summarise
@@ -56,7 +61,8 @@ def throughput(args: argparse.Namespace, work: Path, py: dict[str, Path]) -> dic
             ours(sim, ["client_notes"], key="ours_paged", paged=True,
                  label="ours: same endpoint paged by number (flow, manual source)"),
             dlt(sim, py["dlt"], ["client_notes"]),
-            airbyte(sim, py["airbyte"], ["Contacts"], key="airbyte_contacts"),
+            airbyte(sim, py["airbyte"], args.airbyte_manifest, ["Contacts"],
+                    key="airbyte_contacts"),
             ours(sim, ["contacts"], key="ours_contacts", label="ours: sync --stream contacts"),
             ours(sim, ["contacts"], key="ours_contacts_paged", paged=True,
                  label="ours: contacts paged by number (flow, manual source)"),
@@ -76,7 +82,7 @@ def latency(args: argparse.Namespace, work: Path, py: dict[str, Path]) -> dict[s
             ours(sim, DEFAULT_STREAMS, key="ours_sequential", max_concurrency=1,
                  label="ours: sync, max_concurrency 1"),
             dlt(sim, py["dlt"], DEFAULT_STREAMS),
-            airbyte(sim, py["airbyte"], AIRBYTE_ALL),
+            airbyte(sim, py["airbyte"], args.airbyte_manifest, AIRBYTE_ALL),
         ]  # fmt: skip
         found = alternate(tools, args.runs, work / "latency", "latency", tools[:1])
         out["multi"] = _series(found)
@@ -218,11 +224,16 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     ap.add_argument("--startup-runs", type=int, default=9)
     ap.add_argument("--profile-seconds", type=float, default=15)
     ap.add_argument("--no-doc", action="store_true", help="do not rewrite docs/benchmarks.md")
+    ap.add_argument("--airbyte-manifest",
+                    help="Airbyte's source-client-success manifest.yaml "
+                         "(default: $CS_BENCH_AIRBYTE_MANIFEST)")  # fmt: skip
     args = ap.parse_args(argv)
     args.sections = [s.strip() for s in args.only.split(",") if s.strip()]
     unknown = set(args.sections) - set(SECTIONS)
     if unknown:
         ap.error(f"unknown section(s) {', '.join(sorted(unknown))}; choose from {SECTIONS}")
+    if {"throughput", "latency"} & set(args.sections):
+        args.airbyte_manifest = airbyte_manifest(args.airbyte_manifest)
     if args.quick:
         args.runs = 1 if "--runs" not in sys.argv else args.runs
         args.clients, args.mem_small_clients, args.mem_big_clients = 2000, 2000, 0
@@ -243,7 +254,7 @@ def main(argv: list[str] | None = None) -> None:
         "command": "make bench  (= .venv/bin/python -m bench.run_all "
         + " ".join(shlex.quote(a) for a in (argv if argv is not None else sys.argv[1:]))
         + ")",
-        "args": {k: v for k, v in vars(args).items() if k != "sections"},
+        "args": {k: v for k, v in vars(args).items() if k not in ("sections", "airbyte_manifest")},
         "versions": versions(py),
     }
     RESULTS.mkdir(exist_ok=True)

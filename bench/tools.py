@@ -17,9 +17,6 @@ from bench.measure import Measured
 
 BIN = ROOT / ".venv" / "bin"
 RUNNERS = ROOT / "bench" / "runners"
-MANIFEST = Path(
-    "/work/shared/reference/airbyte-manifest/airbyte-source-client-success-manifest.yaml"
-)
 
 # stream -> (simulator resource, search path, dlt/airbyte names)
 STREAMS: dict[str, tuple[str, str]] = {
@@ -146,11 +143,13 @@ def dlt(sim: Simulator, python: Path, streams: Sequence[str], key: str = "dlt") 
     return Tool(key, "dlt rest_api -> DuckDB", command, _reported, expected)
 
 
-def airbyte(sim: Simulator, python: Path, streams: Sequence[str], key: str = "airbyte") -> Tool:
-    """Airbyte's manifest run by airbyte-cdk, output discarded (its own venv)."""
+def airbyte(
+    sim: Simulator, python: Path, manifest: Path, streams: Sequence[str], key: str = "airbyte"
+) -> Tool:
+    """Airbyte's `manifest` run by airbyte-cdk, output discarded (its own venv)."""
 
     def command(work: Path) -> Command:
-        cmd = [str(python), str(RUNNERS / "airbyte_manifest.py"), str(MANIFEST), sim.root,
+        cmd = [str(python), str(RUNNERS / "airbyte_manifest.py"), str(manifest), sim.root,
                str(work), *streams]  # fmt: skip
         return cmd, {}
 

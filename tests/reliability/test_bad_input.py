@@ -66,7 +66,7 @@ FLOW_DOC = st.fixed_dictionaries({}, optional=dict.fromkeys(TOP, YAML_VALUE)) | 
 
 def use_flow(path: Path) -> None:
     """Everything a command does with a flow before sending a request."""
-    flow = load_flow(path, env={"HOME": "/root"})
+    flow = load_flow(path, env={"HOME": "/home/someone"})
     flow.connection_settings(env={})
     for spec in flow.sources.values():
         resolve(spec)

@@ -11,7 +11,8 @@ import pyarrow.parquet as pq
 import pytest
 
 from clientsuccess_connector.sinks import open_sink
-from clientsuccess_connector.sinks.file_sink import COMPACT_EVERY, MANIFEST, PARTS_DIR
+from clientsuccess_connector.sinks.files.manifest import MANIFEST
+from clientsuccess_connector.sinks.files.sink import COMPACT_EVERY, PARTS_DIR
 
 RECORDS = [
     {"id": 1, "note": 'a "quote", & <b>html</b>\nnew line', "tags": [1, {"x": None}], "n": None},

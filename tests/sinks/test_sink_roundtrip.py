@@ -248,12 +248,14 @@ def test_state_is_stored_and_read_back(destination_url: str) -> None:
 
 def _make_commit_fail(sink: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     """Make the last step of a batch (state store, or the manifest commit for files) raise."""
-    name = "_write_manifest" if hasattr(sink, "_write_manifest") else "_store_state"
 
     def boom(*_args: Any, **_kwargs: Any) -> None:
         raise RuntimeError("simulated crash")
 
-    monkeypatch.setattr(sink, name, boom)
+    if hasattr(sink, "_manifest"):
+        monkeypatch.setattr(sink._manifest, "put", boom)
+    else:
+        monkeypatch.setattr(sink, "_store_state", boom)
 
 
 def test_failure_mid_batch_moves_neither_rows_nor_state(

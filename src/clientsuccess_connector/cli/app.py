@@ -45,7 +45,7 @@ def _global_options() -> list[click.Parameter]:
 # package (DuckDB, pyarrow, the simulator...). name -> (module, one-line help for `--help`).
 LAZY_COMMANDS: dict[str, tuple[str, str]] = {
     "templates": ("read", "List every endpoint template, or show one template's fields."),
-    "test": ("read", "Fetch a sample from a source and show it (the Test button)."),
+    "test": ("read", "Fetch a few records from a source and print them, to check the source."),
     "paths": ("read", "Suggest Path to Data and Path to Metadata from a sample response."),
     "sync": ("sync", "Read streams into a database or files, incrementally and resumably."),
     "schema": ("schema", "Show the columns of a stream's table, or every stream."),

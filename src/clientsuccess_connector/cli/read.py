@@ -146,7 +146,7 @@ def _print_table(records: list[dict[str, Any]]) -> None:
 )
 @click.option("--show-request", is_flag=True, help="Print every request as sent (secrets masked).")
 def test_command(limit: int, fmt: str, show_request: bool, **source: Any) -> None:
-    """Fetch a sample from a source and show it (the Test button).
+    """Fetch a few records from a source and print them, to check the source.
 
     SOURCE is a template name with -p parameters, a manual endpoint (--url ...), or a source of
     a flow file (--flow FILE NAME).

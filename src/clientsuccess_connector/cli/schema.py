@@ -36,9 +36,9 @@ def _table(headers: list[str], rows: list[list[str]]) -> str:
 def schema(stream: str | None, destination: str, as_json: bool) -> None:
     """Show the columns of STREAM's table: name, type and whether it may be null.
 
-    Types are inferred from the data, like a Nexset's schema: integer, float, boolean,
-    timestamp, text or json (nested objects and arrays). A column widens when later data
-    needs it (integer -> float -> text; anything -> json) and never loses values.
+    Types are inferred from the data: integer, float, boolean, timestamp, text or json
+    (nested objects and arrays). A column widens when later data needs it
+    (integer -> float -> text; anything -> json) and never loses values.
     `_cs_synced_at` is when each row was last written.
 
     Without STREAM, list every stream in the destination with its row and column counts.

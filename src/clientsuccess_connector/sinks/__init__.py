@@ -38,7 +38,7 @@ def open_sink(url: str, *, read_only: bool = False) -> Sink:
             return PostgresSink(dest.conninfo, dest.masked, dest.options.get("schema", "public"))
         except ConfigError as exc:
             raise ConfigError(dest.mask(str(exc))) from None
-    from clientsuccess_connector.sinks.file_sink import FileSink  # noqa: PLC0415 (load only the driver needed)
+    from clientsuccess_connector.sinks.files import FileSink  # noqa: PLC0415 (load only the driver needed)
 
     assert dest.path is not None
     return FileSink(dest.path, dest.masked, dest.kind)

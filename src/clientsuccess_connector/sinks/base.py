@@ -14,7 +14,6 @@ if TYPE_CHECKING:
     from clientsuccess_connector.sinks.stream_schema import StreamSchema
 
 ColumnType = Literal["integer", "float", "boolean", "timestamp", "text", "json"]
-COLUMN_TYPES: tuple[ColumnType, ...] = ("integer", "float", "boolean", "timestamp", "text", "json")
 SYNCED_AT = "_cs_synced_at"
 """Column every destination table carries: when the row was last written (UTC)."""
 

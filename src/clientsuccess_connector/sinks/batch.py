@@ -149,7 +149,7 @@ def prepare_batch(
         inferred = infer_column(raw, known)
         arrow, final = _convert(raw, inferred)
         if state is None:
-            state = ColumnState(name, final if inferred is not None else None, name not in pk_names)
+            state = ColumnState(name, final if inferred is not None else None)
             new_schema.columns[name] = state
             changes.append(Change(name, None, state.effective_type))
         elif inferred is not None and final != known:
@@ -157,6 +157,8 @@ def prepare_batch(
             state.type = final
         names.append(name)
         arrays[name], types[name] = arrow, state.effective_type
+    created = {c.column for c in changes if c.old is None}
+    new_schema.primary_key += [n for n in pk_names if n in created]
     return PreparedBatch(new_schema, changes, pk_names, names, arrays, types, len(rows))
 
 

@@ -13,9 +13,15 @@ import duckdb
 import orjson
 
 from clientsuccess_connector.errors import ConfigError
-from clientsuccess_connector.sinks.base import SYNCED_AT, Column, ColumnType, Sink
+from clientsuccess_connector.sinks.base import SYNCED_AT, Column, Sink
 from clientsuccess_connector.sinks.batch import Change, PreparedBatch, prepare_batch
-from clientsuccess_connector.sinks.sql import DUCKDB_TYPES, check_stream_name, quote, sql_literal
+from clientsuccess_connector.sinks.sql import (
+    DUCKDB_TYPES,
+    check_stream_name,
+    duckdb_widen,
+    quote,
+    sql_literal,
+)
 from clientsuccess_connector.sinks.stream_schema import StreamSchema
 
 _META_DDL = (
@@ -26,22 +32,12 @@ _META_DDL = (
     " known BOOLEAN NOT NULL, key VARCHAR NOT NULL)",
 )
 _BATCH_VIEW = "_cs_batch"
-ISO_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
 DEFAULT_MEMORY_LIMIT = "96MB"
 """DuckDB's buffer budget: keeps a 1M-record sync well under 300 MB RSS (override with
 `?memory_limit=` in the URL)."""
 CHECKPOINT_THRESHOLD = "256MB"
 """WAL size that triggers a checkpoint; DuckDB's 16 MB default checkpoints every few batches,
 which costs more than the batch itself on a bulk load."""
-
-
-def widen_expression(col: str, old: ColumnType, new: ColumnType) -> str:
-    """DuckDB expression converting values of SQL expression `col` from `old` to `new`."""
-    if old == "timestamp" and new in ("text", "json"):
-        col = f"strftime(timezone('UTC', {col}), '{ISO_FORMAT}')"
-    if new == "json":
-        return f"to_json({col})"
-    return f"CAST({col} AS {DUCKDB_TYPES[new]})"
 
 
 class DuckDBSink(Sink):
@@ -128,7 +124,7 @@ class DuckDBSink(Sink):
         if not exists:
             cols = [
                 f"{quote(c.name)} {DUCKDB_TYPES[c.effective_type]}"
-                + ("" if c.nullable else " NOT NULL")
+                + (" NOT NULL" if batch.schema.is_key(c.name) else "")
                 for c in batch.schema.columns.values()
             ]
             cols.append(f"{quote(SYNCED_AT)} TIMESTAMPTZ NOT NULL")
@@ -144,7 +140,7 @@ class DuckDBSink(Sink):
         col = quote(change.column)
         if change.old is None:
             return f"ALTER TABLE {table} ADD COLUMN {col} {DUCKDB_TYPES[change.new]}"
-        using = widen_expression(col, change.old, change.new)
+        using = duckdb_widen(col, change.old, change.new)
         return f"ALTER TABLE {table} ALTER {col} TYPE {DUCKDB_TYPES[change.new]} USING {using}"
 
     def _merge(self, stream: str, batch: PreparedBatch) -> None:
@@ -248,7 +244,7 @@ class DuckDBSink(Sink):
     def read_rows(self, stream: str) -> list[dict[str, Any]]:
         with self._lock:
             schema = self._require(stream)
-            pk = [c.name for c in schema.columns.values() if not c.nullable]
+            pk = schema.primary_key
             order = f" ORDER BY {', '.join(quote(k) for k in pk)}" if pk else ""
             cur = self._con.execute(f"SELECT * FROM {quote(stream)}{order}")
             names = [d[0] for d in cur.description]

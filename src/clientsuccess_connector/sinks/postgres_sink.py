@@ -113,7 +113,7 @@ class PostgresSink(Sink):
                 sql.SQL("{} {}{}").format(
                     sql.Identifier(c.name),
                     _type(c.effective_type),
-                    sql.SQL("" if c.nullable else " NOT NULL"),
+                    sql.SQL(" NOT NULL" if batch.schema.is_key(c.name) else ""),
                 )
                 for c in batch.schema.columns.values()
             ]
@@ -267,7 +267,7 @@ class PostgresSink(Sink):
         with self._lock:
             schema = self._require(stream)
             cols = [c.name for c in schema.to_columns()]
-            pk = [c.name for c in schema.columns.values() if not c.nullable]
+            pk = schema.primary_key
             query = sql.SQL("SELECT {} FROM {}").format(
                 sql.SQL(", ").join(map(sql.Identifier, cols)), self._table(stream)
             )

@@ -1,4 +1,5 @@
-"""SQL text shared by the database sinks: identifier quoting and per-type SQL names."""
+"""SQL text shared by the sinks that speak SQL: identifier quoting, per-type SQL names, and the
+DuckDB expressions both the DuckDB and the file destinations (merged with DuckDB) use."""
 
 from __future__ import annotations
 
@@ -21,6 +22,19 @@ POSTGRES_TYPES: dict[ColumnType, str] = {
     "text": "TEXT",
     "json": "JSONB",
 }
+
+
+DUCKDB_ISO_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
+"""strftime format DuckDB writes timestamps as text with (UTC, microseconds, `Z`)."""
+
+
+def duckdb_widen(col: str, old: ColumnType, new: ColumnType) -> str:
+    """DuckDB expression converting values of SQL expression `col` from `old` to `new`."""
+    if old == "timestamp" and new in ("text", "json"):
+        col = f"strftime(timezone('UTC', {col}), '{DUCKDB_ISO_FORMAT}')"
+    if new == "json":
+        return f"to_json({col})"
+    return f"CAST({col} AS {DUCKDB_TYPES[new]})"
 
 
 def quote(identifier: str) -> str:

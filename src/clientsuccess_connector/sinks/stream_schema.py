@@ -17,7 +17,6 @@ class ColumnState:
 
     name: str
     type: ColumnType | None
-    nullable: bool = True
 
     @property
     def effective_type(self) -> ColumnType:
@@ -27,7 +26,8 @@ class ColumnState:
 
 @dataclass
 class StreamSchema:
-    """Columns of one stream (without `_cs_synced_at`) and the record key -> column mapping.
+    """Columns of one stream (without `_cs_synced_at`), the record key -> column mapping and
+    the primary key (column names, in key order; those columns are NOT NULL).
 
     `case_insensitive` destinations (DuckDB) cannot hold two columns whose names differ only
     in case, so the later key gets a `_2`, `_3`... suffix.
@@ -36,6 +36,7 @@ class StreamSchema:
     columns: dict[str, ColumnState] = field(default_factory=dict)
     keys: dict[str, str] = field(default_factory=dict)
     case_insensitive: bool = False
+    primary_key: list[str] = field(default_factory=list)
 
     def copy(self) -> StreamSchema:
         """An independent copy, changed while a batch is planned and kept only on commit."""
@@ -56,23 +57,30 @@ class StreamSchema:
         self.keys[key] = candidate
         return candidate
 
+    def is_key(self, column: str) -> bool:
+        """True if `column` is part of the primary key (and so NOT NULL)."""
+        return column in self.primary_key
+
     def _fold(self, name: str) -> str:
         return name.casefold() if self.case_insensitive else name
 
     def to_columns(self) -> list[Column]:
         """Public description: data columns in order, then `_cs_synced_at`."""
-        cols = [Column(c.name, c.effective_type, c.nullable) for c in self.columns.values()]
+        cols = [
+            Column(c.name, c.effective_type, not self.is_key(c.name)) for c in self.columns.values()
+        ]
         cols.append(Column(SYNCED_AT, "timestamp", False))
         return cols
 
     def to_json(self) -> list[dict[str, Any]]:
-        """Serializable form (stored in `_cs_schema` or `<stream>.schema.json`)."""
+        """Serializable form (rows of `_cs_schema`, or the file manifest's `schema`); a
+        primary-key column is stored as not nullable, which is what `from_json` reads back."""
         key_of = {col: key for key, col in self.keys.items()}
         return [
             {
                 "column": c.name,
                 "type": c.effective_type,
-                "nullable": c.nullable,
+                "nullable": not self.is_key(c.name),
                 "position": i,
                 "known": c.type is not None,
                 "key": key_of.get(c.name, c.name),
@@ -81,16 +89,24 @@ class StreamSchema:
         ]
 
     @classmethod
-    def from_json(cls, rows: list[dict[str, Any]], case_insensitive: bool) -> StreamSchema:
-        """Inverse of `to_json` (rows in any order; sorted by position)."""
+    def from_json(
+        cls,
+        rows: list[dict[str, Any]],
+        case_insensitive: bool,
+        primary_key: list[str] | None = None,
+    ) -> StreamSchema:
+        """Inverse of `to_json` (rows in any order; sorted by position). `primary_key` when the
+        destination stores it apart; otherwise the not-nullable columns, in position order."""
         schema = cls(case_insensitive=case_insensitive)
+        stored_key: list[str] = []
         for row in sorted(rows, key=lambda r: int(r["position"])):
             name = str(row["column"])
             if name == SYNCED_AT:
                 continue
             known = row.get("known", True)
-            schema.columns[name] = ColumnState(
-                name, row["type"] if known else None, bool(row.get("nullable", True))
-            )
+            schema.columns[name] = ColumnState(name, row["type"] if known else None)
             schema.keys[str(row.get("key") or name)] = name
+            if not row.get("nullable", True):
+                stored_key.append(name)
+        schema.primary_key = list(primary_key) if primary_key is not None else stored_key
         return schema

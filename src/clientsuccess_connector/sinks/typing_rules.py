@@ -90,6 +90,4 @@ def _subclass_type(kind: type) -> ColumnType:
     for base, mapped in _SCALAR_TYPES.items():
         if issubclass(kind, base):
             return mapped
-    if issubclass(kind, str):
-        return "text"
     return "text"

@@ -1,0 +1,137 @@
+"""The DuckDB SQL that merges a file stream: its merged file and its pending part files, in the
+current column types, keeping the latest row per primary key in bounded memory."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import orjson
+import pyarrow.parquet as pq
+
+from clientsuccess_connector.sinks.base import ColumnType
+from clientsuccess_connector.sinks.sql import (
+    DUCKDB_ISO_FORMAT,
+    DUCKDB_TYPES,
+    duckdb_widen,
+    quote,
+    sql_literal,
+)
+from clientsuccess_connector.sinks.stream_schema import StreamSchema
+
+TYPES_KEY = b"cs_types"
+"""Parquet metadata key of a part file: its columns' types as JSON."""
+SEQ = "_cs_seq"
+"""Helper column ordering the sources: 0 for the merged file, the part number for a part."""
+
+
+@dataclass(frozen=True)
+class StreamFiles:
+    """What a stream's rows are stored in: its merged file (None until the first compaction,
+    with the types it was written in) and its committed part files, oldest first."""
+
+    fmt: str
+    data: Path | None
+    parts: list[Path]
+    file_types: Mapping[str, ColumnType] = field(default_factory=dict)
+
+
+def merged_query(files: StreamFiles, schema: StreamSchema) -> str:
+    """SQL selecting the stream's rows (latest per key) in the current schema's types; json
+    columns as JSON, timestamps as TIMESTAMPTZ."""
+    columns = [(c.name, c.type) for c in schema.to_columns()]
+    sources: list[str] = []
+    if files.data is not None:
+        reader = _read_data(files.fmt, files.data, files.file_types)
+        sources.append(_select(reader, columns, files.file_types, 0, from_text=files.fmt == "csv"))
+    # Parts with the same column types are read by one scan (the part number, from the file
+    # name, orders them); a schema change starts a new group.
+    groups: dict[bytes, list[Path]] = {}
+    for part in files.parts:
+        meta = pq.read_schema(part).metadata or {}
+        groups.setdefault(meta.get(TYPES_KEY, b"{}"), []).append(part)
+    for types_json, paths in groups.items():
+        names = ", ".join(sql_literal(str(p)) for p in paths)
+        reader = f"read_parquet([{names}], filename = true)"
+        seq = r"CAST(regexp_extract(filename, '(\d+)\.parquet$', 1) AS BIGINT)"
+        sources.append(_select(reader, columns, orjson.loads(types_json), seq))
+    names = ", ".join(quote(n) for n, _ in columns)
+    if not sources:
+        empty = ", ".join(f"CAST(NULL AS {DUCKDB_TYPES[t]}) AS {quote(n)}" for n, t in columns)
+        return f"SELECT {empty} WHERE false"
+    union = " UNION ALL ".join(sources)
+    pk = schema.primary_key
+    file_count = len(files.parts) + (files.data is not None)
+    if not pk or file_count == 1:  # one file: its keys are already unique
+        return f"SELECT {names} FROM ({union})"
+    # Latest row per key in bounded memory: aggregate only (key, seq), then stream every
+    # row through a semi join against it (a window over whole rows would hold them all).
+    keys = ", ".join(quote(k) for k in pk)
+    match = " AND ".join(f"u.{quote(k)} IS NOT DISTINCT FROM k.{quote(k)}" for k in pk)
+    return (
+        f"WITH u AS NOT MATERIALIZED ({union}), "
+        f"k AS (SELECT {keys}, max({SEQ}) AS _cs_max FROM u GROUP BY {keys}) "
+        f"SELECT {', '.join('u.' + quote(n) for n, _ in columns)} FROM u SEMI JOIN k "
+        f"ON {match} AND u.{SEQ} = k._cs_max"
+    )
+
+
+def copy_statement(fmt: str, schema: StreamSchema, query: str, target: Path) -> str:
+    """A COPY writing the rows of `query` to `target` as `fmt` (json as text where the format
+    has no nested values, timestamps as ISO-8601 text in JSON lines and CSV)."""
+    outs = []
+    for c in schema.to_columns():
+        col = quote(c.name)
+        if c.type == "json" and fmt in ("parquet", "csv"):
+            outs.append(f"CAST({col} AS VARCHAR) AS {col}")
+        elif c.type == "timestamp" and fmt != "parquet":
+            outs.append(f"strftime({col}, '{DUCKDB_ISO_FORMAT}') AS {col}")
+        else:
+            outs.append(col)
+    options = {"parquet": "FORMAT PARQUET", "jsonl": "FORMAT JSON"}.get(fmt, "FORMAT CSV, HEADER")
+    return (
+        f"COPY (SELECT {', '.join(outs)} FROM ({query})) TO {sql_literal(str(target))} ({options})"
+    )
+
+
+def _read_data(fmt: str, path: Path, file_types: Mapping[str, ColumnType]) -> str:
+    """A reader of the stream's merged file, yielding columns in the file's own types
+    (CSV: as text, converted in `_select`)."""
+    if fmt == "parquet":
+        return f"read_parquet({sql_literal(str(path))})"
+    if fmt == "jsonl":
+        spec = ", ".join(
+            f"{sql_literal(n)}: {sql_literal(DUCKDB_TYPES[t])}" for n, t in file_types.items()
+        )
+        return (
+            f"read_json({sql_literal(str(path))}, format='newline_delimited', columns={{{spec}}})"
+        )
+    spec = ", ".join(f"{sql_literal(n)}: 'VARCHAR'" for n in file_types)
+    return (
+        f"read_csv({sql_literal(str(path))}, header=true, allow_quoted_nulls=false, "
+        f"delim=',', quote='\"', escape='\"', columns={{{spec}}})"
+    )
+
+
+def _select(
+    reader: str,
+    columns: list[tuple[str, ColumnType]],
+    source_types: Mapping[str, ColumnType],
+    seq: int | str,
+    from_text: bool = False,
+) -> str:
+    """One source (the merged file or a part) converted to the current column types.
+    `from_text`: the reader yields every column as text (CSV) in `source_types`' format."""
+    exprs = []
+    for name, target in columns:
+        col = quote(name)
+        src = source_types.get(name)
+        if src is None:
+            exprs.append(f"CAST(NULL AS {DUCKDB_TYPES[target]}) AS {col}")
+            continue
+        if (from_text and src != "text") or src == "json":
+            col = f"CAST({col} AS {DUCKDB_TYPES[src]})"
+        expr = col if src == target else duckdb_widen(col, src, target)
+        exprs.append(f"{expr} AS {quote(name)}")
+    return f"SELECT {', '.join(exprs)}, {seq} AS {SEQ} FROM {reader}"
