@@ -406,9 +406,8 @@ def _error_text(conn: Connection, response: httpx.Response) -> str:
                 name = body.get("field")
                 return conn.mask(f"{name}: {value}" if name else value)
             if isinstance(value, dict):
-                return _item_error(value, response.status_code)
-    text = " ".join(response.text[:_EXCERPT].split())
-    return conn.mask(text) or response.reason_phrase
+                return conn.mask(_item_error(value, response.status_code))
+    return conn.excerpt(response.text, _EXCERPT) or response.reason_phrase
 
 
 def _item_error(error: Any, code: int) -> str:
