@@ -364,7 +364,7 @@ class Connection:
             max_bytes=self.settings.max_response_bytes,
             deadline=deadline,
             clock=self._clock,
-            shown_url=self._safe_url(response.request),
+            shown_url=lambda: self._safe_url(response.request),
         )
         self.stats.record_bytes(received)
 
