@@ -24,14 +24,14 @@ def read_within_limits(
     max_bytes: int,
     deadline: float,
     clock: Callable[[], float],
-    shown_url: str,
+    shown_url: Callable[[], str],
 ) -> int:
     """Read a streamed response into `response.content`, decompressing as it arrives.
 
     Stops with ResponseTooLarge past `max_bytes` (counted after decompression, chunk by
     chunk, so a bomb never unpacks whole) and with DeadlineExceeded when `clock()` passes
     `deadline` between chunks (a server that trickles bytes cannot hold a run forever).
-    `shown_url` is the masked URL for messages.
+    `shown_url()` gives the masked URL for messages.
     Returns the bytes read from the wire.
     """
     chunks: list[bytes] = []
@@ -41,7 +41,7 @@ def read_within_limits(
             size += len(chunk)
             if size > max_bytes:
                 raise ResponseTooLarge(
-                    f"the response from {shown_url} is larger "
+                    f"the response from {shown_url()} is larger "
                     f"than {max_bytes // (1024 * 1024) or max_bytes} "
                     f"{'MB' if max_bytes >= 1024 * 1024 else 'bytes'} once decompressed; not "
                     "retried. Raise connection: max_response_mb if this endpoint really "

@@ -32,7 +32,6 @@ from clientsuccess_connector.connection.retry import (
     NOT_SENT_ERRORS,
     Retry,
     RetryPolicy,
-    backoff_delay,
     retry_after_seconds,
     retry_loop,
     status_is_retriable,
@@ -211,6 +210,10 @@ class Connection:
         """`text` with every secret of this connection replaced by `***`."""
         return self._redactor.mask(text)
 
+    def excerpt(self, text: str, limit: int) -> str:
+        """At most `limit` characters of `text` on one line, masked before it is cut."""
+        return self._redactor.excerpt(text, limit)
+
     def describe_request(
         self,
         method: str,
@@ -275,9 +278,15 @@ class Connection:
             clean_params = {
                 k: _param_text(v) for k, v in params.items() if v is not None and v != ""
             }
-        return self._client.build_request(
+        request = self._client.build_request(
             method, self.url_for(url), params=clean_params, content=body, headers=merged
         )
+        if request.url.userinfo:  # httpx would send it as Basic auth, to whatever host it names
+            raise ConfigError(
+                f"the URL {self._safe_url(request)} holds a user name or password; remove it "
+                "(credentials come from the connection settings only)"
+            )
+        return request
 
     def _describe(self, request: httpx.Request) -> str:
         lines = [f"{request.method} {request.url}"]
@@ -355,7 +364,7 @@ class Connection:
             max_bytes=self.settings.max_response_bytes,
             deadline=deadline,
             clock=self._clock,
-            shown_url=self._safe_url(response.request),
+            shown_url=lambda: self._safe_url(response.request),
         )
         self.stats.record_bytes(received)
 
@@ -415,9 +424,7 @@ class Connection:
 
     def _backoff(self, attempt: int) -> float:
         with self._rng_lock:
-            return backoff_delay(
-                attempt, self.settings.backoff_base, self.settings.backoff_cap, self._rng
-            )
+            return self._policy.backoff(attempt, self._rng)
 
     def _login(self) -> httpx.Response:
         """POST the login form (inside the slot of the request that needs the token)."""

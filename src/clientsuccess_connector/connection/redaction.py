@@ -13,6 +13,7 @@ import orjson
 
 MASK = "***"
 _MIN_SECRET = 4  # shorter values would mask ordinary text; no real credential is this short
+_URL_PASSWORD = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://[^/?#@\s:]*):[^/?#@\s]*@")
 _AUTH_HEADER = re.compile(
     r"authorization|cookie|token|secret|password|(^|[-_])(api)?[-_]?key$", re.I
 )
@@ -57,13 +58,13 @@ class Redactor:
             self._forms = sorted(known, key=len, reverse=True)
 
     def mask(self, text: str) -> str:
-        """`text` with every known secret replaced by `***`."""
+        """`text` with every known secret, and the password of any URL, replaced by `***`."""
         with self._lock:
             forms = self._forms
         for form in forms:
             if form in text:
                 text = text.replace(form, MASK)
-        return text
+        return _URL_PASSWORD.sub(rf"\1:{MASK}@", text)
 
     def excerpt(self, text: str, limit: int) -> str:
         """The first `limit` characters of the masked text, on one line."""

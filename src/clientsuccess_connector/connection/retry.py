@@ -68,6 +68,10 @@ class RetryPolicy:
     backoff_base: float
     backoff_cap: float
 
+    def backoff(self, attempt: int, rng: random.Random) -> float:
+        """The wait after failed attempt number `attempt` when the server asked for none."""
+        return backoff_delay(attempt, self.backoff_base, self.backoff_cap, rng)
+
 
 @dataclass(frozen=True, slots=True)
 class Retry:

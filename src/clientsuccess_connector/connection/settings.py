@@ -45,6 +45,9 @@ class ConnectionSettings:
             _check_base_url(self.auth_url, "auth_url", "set CLIENTSUCCESS_AUTH_URL")
         if self.api_key is not None:
             object.__setattr__(self, "api_key", _clean_api_key(self.api_key))
+        for name in ("username", "password"):
+            if not isinstance(getattr(self, name), str | None):
+                raise ConfigError(f'{name} must be text; quote it in the flow file ({name}: "...")')
         for name in ("send_credentials_to", "secret_headers"):
             object.__setattr__(self, name, _text_list(getattr(self, name), name))
         for url in self.send_credentials_to:

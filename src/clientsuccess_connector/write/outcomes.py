@@ -37,7 +37,7 @@ def row_outcomes(
     if status >= 300:
         return _failed(unit, response, mask)
     if template.is_bulk:
-        return _bulk(template, unit, response)
+        return _bulk(template, unit, response, mask)
     body = _json_or_none(response)
     record = body if isinstance(body, dict) else {}
     if unit.method == "DELETE" or item_mode:
@@ -64,7 +64,9 @@ def _failed(unit: Unit, response: httpx.Response, mask: Callable[[str], str]) ->
     ]
 
 
-def _bulk(template: Template, unit: Unit, response: httpx.Response) -> list[RowResult]:
+def _bulk(
+    template: Template, unit: Unit, response: httpx.Response, mask: Callable[[str], str]
+) -> list[RowResult]:
     body = _json_or_none(response)
     items: list[Any] = []
     if body is not None and template.results_path:
@@ -94,7 +96,7 @@ def _bulk(template: Template, unit: Unit, response: httpx.Response) -> list[RowR
         if 200 <= code < 300 and not error:
             results.append(RowResult(row, "ok", code, id=item.get("id"), uuid=item.get("uuid")))
         else:
-            results.append(RowResult(row, "error", code, error=_item_error(error, code)))
+            results.append(RowResult(row, "error", code, error=mask(_item_error(error, code))))
     return results
 
 
@@ -114,9 +116,10 @@ def _error_text(response: httpx.Response, mask: Callable[[str], str]) -> str:
                 name = body.get("field")
                 return mask(f"{name}: {value}" if name else value)
             if isinstance(value, dict):
-                return _item_error(value, response.status_code)
-    text = " ".join(response.text[:_EXCERPT].split())
-    return mask(text) or response.reason_phrase
+                return mask(_item_error(value, response.status_code))
+    # Mask the whole text before cutting it: a cut secret would no longer match the masker.
+    text = " ".join(mask(response.text)[:_EXCERPT].split())
+    return text or response.reason_phrase
 
 
 def _item_error(error: Any, code: int) -> str:
