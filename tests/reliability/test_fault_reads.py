@@ -19,7 +19,7 @@ from clientsuccess_connector.read.default_streams import DEFAULT_STREAMS, defaul
 from clientsuccess_connector.read.endpoint import resolve
 from clientsuccess_connector.simulator import SimulatorHandle
 from clientsuccess_connector.sinks import open_sink
-from clientsuccess_connector.sync import SyncOptions, sync
+from clientsuccess_connector.syncing import SyncOptions, sync
 from tests.reliability.helpers import (
     Row,
     TokenRecorder,

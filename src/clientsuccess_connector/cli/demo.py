@@ -18,7 +18,7 @@ from clientsuccess_connector.read.default_streams import default_sources
 from clientsuccess_connector.read.endpoint import resolve
 from clientsuccess_connector.simulator import run_simulator
 from clientsuccess_connector.sinks import open_sink
-from clientsuccess_connector.sync import sync
+from clientsuccess_connector.syncing import sync
 
 DEMO_DESTINATION = "duckdb:///clientsuccess-demo.duckdb"
 EXAMPLE_QUERIES = {

@@ -23,7 +23,7 @@ from clientsuccess_connector.read.default_streams import default_sources
 from clientsuccess_connector.read.endpoint import SourceSpec, resolve
 from clientsuccess_connector.read.fanout import prepare_lookups
 from clientsuccess_connector.sinks import open_sink
-from clientsuccess_connector.sync import DEFAULT_BATCH_SIZE, StreamResult, SyncOptions, sync
+from clientsuccess_connector.syncing import DEFAULT_BATCH_SIZE, StreamResult, SyncOptions, sync
 
 DEFAULT_DESTINATION = "duckdb:///clientsuccess.duckdb"
 _DURATION = re.compile(r"^(\d+)\s*(s|m|h|d)$")
