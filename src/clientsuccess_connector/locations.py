@@ -38,7 +38,8 @@ DESTINATION_OPTIONS: Mapping[str, tuple[str, ...]] = {
     "postgresql": ("schema",),
     **dict.fromkeys(FILE_FORMATS, ()),
 }
-INPUT_OPTIONS = ("table", "query")  # `query=` comes last: the SQL runs to the end of the URL
+# `query=` comes last: the SQL runs to the end of the URL. `order_by=` goes with `table=`.
+INPUT_OPTIONS = ("table", "order_by", "query")
 
 # `scheme://user:password@`: the password runs to the last `@` before a space or the query.
 _USERINFO = re.compile(r"(?P<head>[A-Za-z][A-Za-z0-9+.\-]*://[^\s:/?#@]*):(?P<pw>[^\s?]*)@")
@@ -257,8 +258,13 @@ def _check_table_or_query(location: Location) -> None:
         raise ConfigError(
             f"input {where!r} names no table or query; use ?table=T or ?query=SELECT ..."
         )
-    if len(options) > 1:
+    if "table" in options and "query" in options:
         raise ConfigError(f"input {where!r} gives both table= and query=; give one of them")
+    if "order_by" in options and "table" not in options:
+        raise ConfigError(
+            f"input {where!r} gives order_by= without table=; give ?table=T&order_by=COLUMN, "
+            "or write ORDER BY in the query"
+        )
     if "query" in options and not options["query"]:
         raise ConfigError(f"input {where!r} has an empty query; give ?query=SELECT ...")
     if "table" in options and not options["table"]:

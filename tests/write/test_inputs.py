@@ -138,3 +138,32 @@ def test_postgres_query() -> None:
     got = list(read_input(f"{dsn}?query={sql}"))
     assert len(got) == 2500
     assert got[0] == (1, {"clientId": 1, "email": "e1"})
+
+
+def test_duckdb_tables_are_read_in_a_stable_order(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A table comes back in primary-key order (or `order_by`); a query without ORDER BY warns."""
+    import duckdb
+
+    path = tmp_path / "in.duckdb"
+    con = duckdb.connect(str(path))
+    con.execute("CREATE TABLE keyed (id INTEGER PRIMARY KEY, email TEXT)")
+    con.execute("INSERT INTO keyed VALUES (3, 'c'), (1, 'a'), (2, 'b')")
+    con.execute("CREATE TABLE plain (n INTEGER, email TEXT)")
+    con.execute("INSERT INTO plain VALUES (2, 'y'), (1, 'x'), (3, 'z')")
+    con.close()
+    emails = lambda url: [r["email"] for _, r in read_input(url)]  # noqa: E731
+    assert emails(f"duckdb:///{path}?table=keyed") == ["a", "b", "c"]
+    assert emails(f"duckdb:///{path}?table=keyed&order_by=email") == ["a", "b", "c"]
+    assert emails(f"duckdb:///{path}?table=plain&order_by=n") == ["x", "y", "z"]
+    assert sorted(emails(f"duckdb:///{path}?table=plain")) == ["x", "y", "z"]  # whole-row order
+    with pytest.raises(ConfigError, match="unknown option 'sort'"):
+        list(read_input(f"duckdb:///{path}?table=plain&sort=n"))
+    with caplog.at_level("WARNING", logger="clientsuccess_connector"):
+        assert sorted(emails(f"duckdb:///{path}?query=SELECT * FROM plain")) == ["x", "y", "z"]
+    assert "no ORDER BY" in caplog.text
+    caplog.clear()
+    with caplog.at_level("WARNING", logger="clientsuccess_connector"):
+        emails(f"duckdb:///{path}?query=SELECT * FROM plain ORDER BY n")
+    assert caplog.text == ""

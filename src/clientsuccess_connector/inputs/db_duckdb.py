@@ -1,4 +1,4 @@
-"""DuckDB input: `duckdb:///file.duckdb?table=T` or `?query=SQL`, fetched in chunks."""
+"""DuckDB input: `duckdb:///file.duckdb?table=T[&order_by=C]` or `?query=SQL`, in chunks."""
 
 from __future__ import annotations
 
@@ -23,9 +23,20 @@ def read_duckdb(url: str) -> Iterator[tuple[int, dict[str, Any]]]:
             f"{absolute_hint(location)}"
         )
     con = duckdb.connect(str(path), read_only=True)
+
+    def primary_key(table: str) -> list[str]:
+        schema, _, name = table.rpartition(".")
+        rows = con.execute(
+            "SELECT constraint_column_names FROM duckdb_constraints() "
+            "WHERE constraint_type = 'PRIMARY KEY' AND table_name = ? "
+            "AND (? = '' OR schema_name = ?)",
+            [name, schema, schema],
+        ).fetchall()
+        return list(rows[0][0]) if rows else []
+
     try:
         try:
-            cursor = con.execute(select_sql(location))
+            cursor = con.execute(select_sql(location, primary_key, "ALL"))
         except duckdb.Error as exc:
             first = str(exc).splitlines()[0]
             raise ConfigError(

@@ -1,4 +1,4 @@
-"""PostgreSQL input: `postgresql://user:pass@host/db?query=SQL` through a server-side cursor."""
+"""PostgreSQL input: `postgresql://user:pass@host/db?table=T` or `?query=SQL`, server-side."""
 
 from __future__ import annotations
 
@@ -6,8 +6,15 @@ from collections.abc import Iterator
 from typing import Any
 
 from clientsuccess_connector.errors import ConfigError
-from clientsuccess_connector.inputs.db_rows import CHUNK, numbered_rows, select_sql
+from clientsuccess_connector.inputs.db_rows import CHUNK, numbered_rows, quoted, select_sql
 from clientsuccess_connector.locations import parse_input
+
+_PRIMARY_KEY = (
+    "SELECT a.attname FROM pg_index i JOIN pg_attribute a "
+    "ON a.attrelid = i.indrelid AND a.attnum = ANY(i.indkey) "
+    "WHERE i.indrelid = %s::regclass AND i.indisprimary "
+    "ORDER BY array_position(i.indkey, a.attnum)"
+)
 
 
 def read_postgres(url: str) -> Iterator[tuple[int, dict[str, Any]]]:
@@ -24,11 +31,22 @@ def read_postgres(url: str) -> Iterator[tuple[int, dict[str, Any]]]:
         raise ConfigError(
             f"cannot connect to {where}: {first}; check host, port, user and password"
         ) from None
+
+    def primary_key(table: str) -> list[str]:
+        try:
+            with conn.cursor() as lookup:
+                lookup.execute(_PRIMARY_KEY, (quoted(table),))
+                return [str(row[0]) for row in lookup.fetchall()]
+        except psycopg.Error:
+            conn.rollback()
+            return []  # no such table: the SELECT below names it in its error
+
     try:
+        sql = select_sql(location, primary_key, "_row::text")
         with conn.transaction(), conn.cursor(name="clientsuccess_write_input") as cursor:
             cursor.itersize = CHUNK
             try:
-                cursor.execute(select_sql(location))  # user-supplied SQL by design
+                cursor.execute(sql)  # user-supplied SQL by design
             except psycopg.Error as exc:
                 first = location.mask(_first_line(exc))
                 raise ConfigError(f"PostgreSQL input {where}: {first}; fix the query") from None

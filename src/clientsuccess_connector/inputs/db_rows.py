@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+import logging
+import re
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any, Protocol
 
 from clientsuccess_connector.locations import Location
 
 CHUNK = 1000
+_ORDER_BY = re.compile(r"\border\s+by\b", re.IGNORECASE)
+logger = logging.getLogger(__name__)
 
 
 class Cursor(Protocol):
@@ -28,11 +32,32 @@ def numbered_rows(cursor: Cursor, columns: Sequence[str]) -> Iterator[tuple[int,
             yield row_number, dict(zip(columns, values, strict=True))
 
 
-def select_sql(location: Location) -> str:
-    """The SQL of an input URL: its `query=`, or every row of its `table=` (quoted)."""
+def select_sql(
+    location: Location, primary_key: Callable[[str], Sequence[str]], whole_row: str
+) -> str:
+    """The SQL of an input URL, read in a stable order.
+
+    A `query=` runs as written (a warning is logged when it has no ORDER BY: its row numbers
+    may then differ between runs). A `table=` is ordered by `order_by=COL[,COL]`, else by its
+    primary key (`primary_key(table)`), else by the whole row `_row` (`whole_row`, in this
+    database's SQL: stable, but slower on a large table).
+    """
     if "query" in location.options:
-        return location.options["query"]
+        query = location.options["query"]
+        if not _ORDER_BY.search(query):
+            logger.warning(
+                "the input query has no ORDER BY, so its row numbers may differ between runs "
+                "(the results ledger still recognises each row by its content); add ORDER BY "
+                "to keep them stable"
+            )
+        return query
     table = location.options["table"]
-    return "SELECT * FROM " + ".".join(
-        '"' + part.replace('"', '""') + '"' for part in table.split(".")
-    )
+    given = location.options.get("order_by", "")
+    columns = [c.strip() for c in given.split(",") if c.strip()] or list(primary_key(table))
+    order = ", ".join(quoted(c) for c in columns) if columns else whole_row
+    return f"SELECT * FROM {quoted(table)} AS _row ORDER BY {order}"
+
+
+def quoted(name: str) -> str:
+    """`schema.table` as a quoted SQL identifier: `"schema"."table"`."""
+    return ".".join('"' + part.replace('"', '""') + '"' for part in name.split("."))
