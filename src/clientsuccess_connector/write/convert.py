@@ -29,7 +29,17 @@ class ConversionError(ValueError):
     """A value that does not fit its field's type; the message says what was expected."""
 
 
+_INT_MIN, _INT_MAX = -(2**63), 2**64 - 1  # what a JSON body can carry
+
+
 def _integer(value: Any) -> int:
+    number = _whole(value)
+    if not _INT_MIN <= number <= _INT_MAX:
+        raise ConversionError(f"{number} does not fit in a 64-bit integer")
+    return number
+
+
+def _whole(value: Any) -> int:
     if isinstance(value, bool):
         raise ConversionError("a boolean where an integer was expected")
     if isinstance(value, int):
@@ -48,15 +58,13 @@ def _number(value: Any) -> int | float:
     if isinstance(value, bool):
         raise ConversionError("a boolean where a number was expected")
     if isinstance(value, int):
-        return value
+        return _integer(value)
     if isinstance(value, float | decimal.Decimal):
         result = float(value)
     else:
         text = str(value).strip()
-        try:
-            return int(text)
-        except ValueError:
-            pass
+        if _INT_TEXT.fullmatch(text) and "." not in text:
+            return _integer(int(text))
         try:
             result = float(text)
         except ValueError:
