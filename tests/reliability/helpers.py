@@ -141,7 +141,8 @@ def ledger_states(path: Path) -> dict[int, dict[str, Any]]:
             entry = orjson.loads(line)
         except orjson.JSONDecodeError:
             continue  # a line torn by a kill
-        states[entry["row"]] = entry
+        if "row" in entry:  # not the header line
+            states[entry["row"]] = entry
     return states
 
 

@@ -12,7 +12,7 @@ from clientsuccess_connector.cli.options import parse_pairs
 from clientsuccess_connector.errors import ConfigError
 from clientsuccess_connector.write.batching import Batcher, resolve_batch_size
 from clientsuccess_connector.write.convert import ConversionError, convert
-from clientsuccess_connector.write.ledger import Ledger, RowResult
+from clientsuccess_connector.write.ledger import Ledger, RowKeys, RowResult
 from clientsuccess_connector.write.mapping import RowError, RowMapper
 
 
@@ -186,21 +186,41 @@ def test_parse_pairs() -> None:
 
 
 def test_ledger_states_and_torn_last_line(tmp_path: Path) -> None:
+    """A row's last line is its state (looked up by key); a line torn by a kill is dropped."""
     path = tmp_path / "results.jsonl"
-    ledger = Ledger(path)
-    ledger.write([RowResult(1, "ok", 201, 11), RowResult(2, "error", 400, error="bad")])
-    ledger.intent([3, 4])
-    ledger.write([RowResult(4, "error", None, error="dropped", outcome_unknown=True)])
+    owner = {"template": "create_contact", "input": "in.csv"}
+    ledger = Ledger(path, owner)
+    ledger.write([RowResult(1, "ok", 201, 11, key="k1"),
+                  RowResult(2, "error", 400, error="bad", key="k2")])  # fmt: skip
+    ledger.write([RowResult(3, "pending", key="k3"), RowResult(4, "pending", key="k4")])
+    ledger.write([RowResult(4, "error", None, error="dropped", outcome_unknown=True, key="k4")])
     ledger.close()
     with path.open("ab") as handle:
         handle.write(b'{"row": 5, "sta')  # killed mid-write
-    again = Ledger(path)
-    assert again.prior(1) == ("done", 11)
-    assert again.prior(2) == ("error", None)
-    assert again.prior(3) == ("unknown", None)
-    assert again.prior(4) == ("unknown", None)
-    assert again.prior(5) == ("new", None)
+    again = Ledger(path, owner)
+    assert again.prior("k1") == ("done", 11)
+    assert again.prior("k2") == ("error", None)
+    assert again.prior("k3") == ("unknown", None)
+    assert again.prior("k4") == ("unknown", None)
+    assert again.prior("k5") == ("new", None)
+    again.close()
     assert path.read_bytes().endswith(b"\n")
+
+
+def test_row_keys_tell_identical_rows_apart() -> None:
+    """Equal requests get keys that differ only by their count; key order does not matter."""
+    keys = RowKeys()
+    first, second = keys.key({"a": 1, "b": 2}), keys.key({"b": 2, "a": 1})
+    assert second == f"{first}.1"
+    assert RowKeys().key({"a": 1, "b": 2}) == first
+
+
+def test_a_ledger_of_an_earlier_version_is_refused(tmp_path: Path) -> None:
+    """A ledger without a header knew rows only by number: it is refused with the fix."""
+    path = tmp_path / "results.jsonl"
+    path.write_text('{"row": 1, "status": "ok", "http_status": 201, "id": 5, "error": null}\n')
+    with pytest.raises(ConfigError, match=r"earlier version.*give a new `results` file"):
+        Ledger(path, {"template": "create_contact", "input": None})
 
 
 def test_ledger_rejects_foreign_file(tmp_path: Path) -> None:
@@ -208,3 +228,12 @@ def test_ledger_rejects_foreign_file(tmp_path: Path) -> None:
     path.write_text("hello\n")
     with pytest.raises(ConfigError, match="line 1 is not a results ledger line"):
         Ledger(path)
+
+
+def test_integers_beyond_64_bits_are_row_errors() -> None:
+    """A value no JSON body can carry as an integer is that row's error, not a crash."""
+    mapper = RowMapper(get_template("create_contact"))
+    with pytest.raises(RowError, match="does not fit in a 64-bit integer"):
+        mapper.prepare({"clientId": 1.8446744073709552e19, "email": "a@x.io"})
+    with pytest.raises(RowError, match="does not fit in a 64-bit integer"):
+        mapper.prepare({"clientId": "123456789012345678901234", "email": "a@x.io"})

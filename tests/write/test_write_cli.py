@@ -105,7 +105,9 @@ def test_stdin_results_summary_and_exit_1(
     assert result.exit_code == 1, result.output
     assert "create_contact: 1 ok, 1 error, 0 skipped" in result.stderr
     assert "row 2: champion" in result.stderr
-    statuses = sorted(json.loads(x)["status"] for x in results.read_text().splitlines())
+    header, *lines = [json.loads(x) for x in results.read_text().splitlines()]
+    assert header == {"ledger": 1, "template": "create_contact", "input": "stdin"}
+    statuses = sorted(line["status"] for line in lines)
     assert statuses == ["error", "ok", "pending"]  # the pending line precedes row 1's POST
 
 

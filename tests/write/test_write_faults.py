@@ -20,7 +20,8 @@ def last_states(path: Path) -> dict[int, dict[str, Any]]:
     states: dict[int, dict[str, Any]] = {}
     for line in path.read_text().splitlines():
         entry = json.loads(line)
-        states[entry["row"]] = entry
+        if "row" in entry:  # not the header
+            states[entry["row"]] = entry
     return states
 
 

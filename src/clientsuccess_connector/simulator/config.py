@@ -40,6 +40,9 @@ class SimulatorConfig:
     churn_modify: int = 3
     churn_create: int = 2
     fault_seed: int = 0
+    # Search filters the simulated server leaves unapplied (a server that ignores a filter
+    # answers with every record); e.g. ("externalId", "email").
+    ignore_filters: tuple[str, ...] = ()
 
     def fault_settings(self) -> FaultSettings:
         """The standing fault settings this config starts with."""

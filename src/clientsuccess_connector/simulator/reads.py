@@ -82,6 +82,8 @@ def _filters(app: SimulatorApp, req: Request) -> list[tuple[str, str, Any]]:
             continue
         if p.location != "query" or p.name in _SEARCH_PARAMS:
             continue
+        if p.name in app.config.ignore_filters:
+            continue
         raw = req.query.get(p.name) or ""
         if raw == "":
             continue

@@ -102,35 +102,39 @@ class Batcher:
             return unit
         keep = [unit.rows.index(row) for row in rows]
         records = [unit.records[i] for i in keep]
-        body: Any
-        if self.mapper.item_mode:
-            body = {"items": records}
-        elif self.template.batch == "$":
-            body = records
-        elif self.template.batch:
-            body = {self.template.batch: records}
-        else:
-            body = unit.body
+        body = self._wrap(records) if self._grouped else unit.body
         return Unit(rows, unit.method, unit.path, unit.query, body, records)
+
+    def alone(self, row: int, prepared: Prepared) -> Unit:
+        """A unit of this one row (a batch of one for bulk templates), outside any batch."""
+        if not self._grouped:
+            return self.add(row, prepared)[0]
+        path = render_path(self.template.path, prepared.path_values)
+        body = self._wrap([prepared.body])
+        return Unit([row], self.template.method, path, prepared.query, body, [prepared.body])
+
+    @property
+    def _grouped(self) -> bool:
+        return self.template.is_bulk or self.mapper.item_mode
+
+    def _wrap(self, bodies: list[dict[str, Any]]) -> Any:
+        if self.mapper.item_mode:
+            return {"items": bodies}
+        if self.template.batch == "$":
+            return bodies
+        return {self.template.batch: bodies}
 
     def flush(self) -> list[Unit]:
         """The partly filled batch or item group, if any."""
         if not self._rows:
             return []
-        bodies = self._bodies
-        if self.mapper.item_mode:
-            body: Any = {"items": bodies}
-        elif self.template.batch == "$":
-            body = bodies
-        else:
-            body = {self.template.batch: bodies}
         unit = Unit(
             rows=self._rows,
             method=self.template.method,
             path=render_path(self.template.path, self._path_values),
             query=self._query,
-            body=body,
-            records=bodies,
+            body=self._wrap(self._bodies),
+            records=self._bodies,
         )
         self._rows, self._bodies = [], []
         return [unit]

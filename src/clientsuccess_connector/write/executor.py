@@ -8,20 +8,23 @@ means per row is `outcomes`' business, settling unknown outcomes `recovery`'s.
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from collections.abc import Iterable, Iterator, Mapping
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from clientsuccess_connector.catalog import Template, get_template
 from clientsuccess_connector.connection import Connection
-from clientsuccess_connector.errors import AuthError, ConfigError, TransportError
+from clientsuccess_connector.errors import AuthError, ConfigError, ConnectorError, TransportError
 from clientsuccess_connector.inputs import read_input
 from clientsuccess_connector.write.batching import Batcher, Unit, resolve_batch_size
 from clientsuccess_connector.write.job import WriteJob
-from clientsuccess_connector.write.ledger import Ledger, RowResult
-from clientsuccess_connector.write.mapping import RowError, RowMapper
+from clientsuccess_connector.write.ledger import Ledger, RowKeys, RowResult
+from clientsuccess_connector.write.mapping import Prepared, RowError, RowMapper
 from clientsuccess_connector.write.outcomes import row_outcomes
 from clientsuccess_connector.write.recovery import Recovery
 from clientsuccess_connector.write.report import LogReporter, WriteReporter
@@ -40,6 +43,30 @@ def _numbered(rows: Iterable[Any]) -> Iterator[tuple[int, Mapping[str, Any]]]:
             yield item[0], item[1]
         else:
             yield index, item
+
+
+def _input_name(spec: str | None) -> str | None:
+    """What a ledger remembers of its input: a file's name, or a database's place and table.
+
+    Never credentials; a query is remembered as `query`, so it may be edited between runs.
+    """
+    if spec is None:
+        return None
+    if spec == "-":
+        return "stdin"
+    if "://" in spec:
+        location, _, rest = spec.partition("?")
+        location = re.sub(r"//[^/@]*@", "//", location)
+        return f"{location}?{rest.split('&')[0] if rest.startswith('table=') else 'query'}"
+    return Path(spec).name
+
+
+@dataclass(frozen=True, slots=True)
+class _Interrupted:
+    """A row an earlier run may have sent: to be looked up (in a worker) before sending."""
+
+    row: int
+    prepared: Prepared
 
 
 class _Progress:
@@ -75,9 +102,12 @@ class _Writer:
         self.mapper = mapper
         self.reporter = reporter
         self.batcher = Batcher(template, mapper, resolve_batch_size(job.batch_size))
-        self.ledger = Ledger(job.results)
-        self.recovery = Recovery(connection, template, job.retry_unknown)
         self.workers = connection.settings.max_concurrency
+        owner = {"template": template.name, "input": _input_name(job.input)}
+        self.ledger = Ledger(job.results, owner, write=not job.dry_run)
+        self.keys = RowKeys()
+        self._row_keys: dict[int, str] = {}  # rows not yet finished -> their ledger key
+        self.recovery = Recovery(connection, template, job.retry_unknown, self.workers)
         self.summary = WriteSummary(template.name, dry_run=job.dry_run)
         self.progress = _Progress(reporter)
         self._warned_put = False
@@ -95,17 +125,24 @@ class _Writer:
                 if isinstance(item, list):
                     self._count(item)
                     continue
-                if self.job.dry_run:
+                if isinstance(item, Unit) and self.job.dry_run:
                     self._show(item)
                     continue
                 while len(inflight) >= limit:
                     done, inflight = wait(inflight, return_when=FIRST_COMPLETED)
                     self._collect(done)
-                inflight.add(pool.submit(self._send, item))
+                if isinstance(item, Unit):
+                    inflight.add(pool.submit(self._send, item))
+                else:
+                    inflight.add(pool.submit(self._settle_interrupted, item))
+        except BaseException:
+            pool.shutdown(wait=True, cancel_futures=True)  # queued units never start
+            raise
         finally:
             pool.shutdown(wait=True)
             self.summary.seconds = time.monotonic() - started
             self.ledger.close()
+            self.recovery.close()
         self._collect(inflight)
         self.progress.add(0, final=True)
         return self.summary
@@ -118,29 +155,36 @@ class _Writer:
         self.progress.add(len(results))
         self.summary.count(results)
 
-    def _units(self, rows: Iterable[Any]) -> Iterator[Unit | list[RowResult]]:
-        """Units to send, interleaved with rows decided without sending (skipped, invalid)."""
+    def _units(self, rows: Iterable[Any]) -> Iterator[Unit | _Interrupted | list[RowResult]]:
+        """Units to send and interrupted rows to settle, interleaved with rows decided without
+        sending (skipped: already done in the ledger; invalid)."""
         for row, record in _numbered(rows):
-            state, known_id = self.ledger.prior(row)
-            if state == "done":
-                yield self._final([RowResult(row, "skipped", id=known_id)], durable=False)
-                continue
             try:
                 prepared = self.mapper.prepare(record)
             except RowError as exc:
                 yield self._final([RowResult(row, "error", error=str(exc))])
                 continue
-            if state == "unknown":
-                resolved = self._interrupted(row, prepared.body)
-                if resolved is not None:
-                    yield resolved
+            request = {"path": prepared.path_values, "query": prepared.query}
+            key = self.keys.key({**request, "body": prepared.body})
+            self._row_keys[row] = key
+            state, known_id = self.ledger.prior(key)
+            if state == "done":
+                yield self._final([RowResult(row, "skipped", id=known_id)], durable=False)
+                continue
+            if state == "unknown" and self.recovery.must_settle():
+                if not self.job.dry_run:
+                    yield _Interrupted(row, prepared)
+                    continue
+                interrupted = self._interrupted_dry_run(row, prepared.body)
+                if interrupted is not None:
+                    yield interrupted
                     continue
             self._warn_put(prepared.body)
             yield from self.batcher.add(row, prepared)
         yield from self.batcher.flush()
 
-    def _interrupted(self, row: int, body: Mapping[str, Any]) -> list[RowResult] | None:
-        if self.job.dry_run and self.recovery.needs_lookup(body):
+    def _interrupted_dry_run(self, row: int, body: Mapping[str, Any]) -> list[RowResult] | None:
+        if self.recovery.needs_lookup(body):
             self.reporter.request(
                 f"# row {row}: interrupted earlier; would look it up before re-sending"
             )
@@ -148,10 +192,26 @@ class _Writer:
         result = self.recovery.interrupted(row, body)
         return None if result is None else self._final([result])
 
+    def _settle_interrupted(self, item: _Interrupted) -> list[RowResult]:
+        """In a worker: look an interrupted row up; send it only when it is surely not there."""
+        result = self.recovery.interrupted(item.row, item.prepared.body)
+        if result is None:
+            return self._send(self.batcher.alone(item.row, item.prepared))
+        return self._final([result])
+
     def _final(self, results: list[RowResult], *, durable: bool = True) -> list[RowResult]:
-        if not self.job.dry_run:
-            self.ledger.write(results, durable=durable)
+        """Record rows that are finished: each line carries its row's key."""
+        self._record(results, durable=durable)
+        for result in results:
+            self._row_keys.pop(result.row, None)
         return results
+
+    def _record(self, results: list[RowResult], *, durable: bool = True) -> None:
+        if self.job.dry_run:
+            return
+        for result in results:
+            result.key = self._row_keys.get(result.row)
+        self.ledger.write(results, durable=durable)
 
     def _warn_put(self, body: Mapping[str, Any]) -> None:
         if self._warned_put or self.template.method != "PUT" or self.mapper.item_mode:
@@ -181,15 +241,14 @@ class _Writer:
     def _send(self, unit: Unit) -> list[RowResult]:
         """Send one unit (in a worker thread) and durably record its rows' outcomes."""
         if unit.method == "POST":
-            self.ledger.intent(unit.rows)
-        results = self._attempt(unit)
-        for _ in range(_RECOVERY_ROUNDS):
-            if not any(r.outcome_unknown for r in results):
-                break
-            results = self.recovery.settle(
-                unit, results, lambda rows: self._attempt(self.batcher.subset(unit, rows))
-            )
-        self.ledger.write(results)
+            self._record([RowResult(row, "pending") for row in unit.rows])  # before sending
+        try:
+            results = self._attempt(unit)
+        except ConnectorError as exc:  # raised before sending: a refused login, bad settings
+            self._final([RowResult(row, "error", error=str(exc)) for row in unit.rows])
+            raise
+        results = self._settle(unit, results)
+        self._final(results)
         if results and results[0].http_status in (401, 403):
             raise AuthError(
                 f"ClientSuccess rejected the credentials (HTTP {results[0].http_status}); "
@@ -197,6 +256,25 @@ class _Writer:
                 status=results[0].http_status or 401,
                 url=self.conn.url_for(unit.path),
             )
+        return results
+
+    def _settle(self, unit: Unit, results: list[RowResult]) -> list[RowResult]:
+        """Rounds of look-ups and safe re-sends for rows whose outcome is unknown.
+
+        The same unusable answer twice (an unreadable bulk answer, a look-up that cannot tell)
+        is the server's answer, not bad luck: the rows stay unknown, for a re-run to settle.
+        """
+        seen = {r.unreadable for r in results if r.unreadable}
+        for _ in range(_RECOVERY_ROUNDS):
+            if not any(r.outcome_unknown for r in results):
+                break
+            results = self.recovery.settle(
+                unit, results, lambda rows: self._attempt(self.batcher.subset(unit, rows))
+            )
+            answers = {r.unreadable for r in results if r.unreadable}
+            if answers & seen:
+                break
+            seen |= answers
         return results
 
     def _attempt(self, unit: Unit) -> list[RowResult]:

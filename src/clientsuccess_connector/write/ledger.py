@@ -1,21 +1,32 @@
 """The results ledger: one JSON line per input row, made durable as each row finishes.
 
-Line shape (the user-facing contract):
-    {"row": N, "status": "ok"|"error"|"skipped", "http_status": S, "id": ID, "error": "text"}
-plus two crash-safety extensions:
-    {"row": N, "status": "pending", ...}     written (and fsync'd) before a POST is sent; a row
-                                             whose last line is pending was interrupted between
-                                             sending and recording the answer;
+The first line names what the ledger belongs to:
+    {"ledger": 1, "template": "create_contact", "input": "contacts.csv"}
+then one line per row outcome (the user-facing contract):
+    {"row": N, "status": "ok"|"error"|"skipped", "http_status": S, "id": ID, "error": "text",
+     "key": "..."}
+`key` identifies the row by its content (a hash of the request it maps to, and how many
+identical rows came before it), so a re-run recognises rows even when the input changed between
+runs (rows inserted, rows fixed, a database returning rows in another order). Two crash-safety
+extensions:
+    {"row": N, "status": "pending", "key": ...}  written (and fsync'd) before a POST is sent; a
+                                             row whose last line is pending was interrupted
+                                             between sending and recording the answer;
     "outcome": "unknown" on an error line    the request may have reached the server (dropped
                                              connection, 5xx on a POST), so it may have acted.
-The file is only appended to. A row's last line is its current state; re-runs skip rows whose
-state is ok (or skipped), re-send errors, and resolve pending/unknown rows with care.
+The file is only appended to, and held under an exclusive lock while a run writes it. A key's
+last line is its current state; re-runs skip keys whose state is ok (or skipped), re-send
+errors, and resolve pending/unknown keys with care.
 """
 
 from __future__ import annotations
 
+import fcntl
+import hashlib
+import json
 import os
 import threading
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any, Literal
@@ -26,6 +37,7 @@ from clientsuccess_connector.errors import ConfigError
 
 Status = Literal["ok", "error", "skipped", "pending"]
 PriorState = Literal["new", "done", "error", "unknown"]
+_VERSION = 1
 
 
 @dataclass(slots=True)
@@ -39,6 +51,8 @@ class RowResult:
     error: str | None = None
     outcome_unknown: bool = False
     uuid: str | None = None
+    key: str | None = None
+    unreadable: str | None = None  # an answer that could not be used, to spot it coming again
 
     def line(self) -> bytes:
         data: dict[str, Any] = {
@@ -52,87 +66,155 @@ class RowResult:
             data["uuid"] = self.uuid
         if self.outcome_unknown:
             data["outcome"] = "unknown"
+        if self.key is not None:
+            data["key"] = self.key
         return orjson.dumps(data) + b"\n"
+
+
+class RowKeys:
+    """Content keys of rows: equal requests get the same hash, told apart by their count."""
+
+    def __init__(self) -> None:
+        self._seen: Counter[bytes] = Counter()
+
+    def key(self, request: Any) -> str:
+        """The key of the next row whose mapped request is `request` (JSON-able)."""
+        try:
+            text = orjson.dumps(request, option=orjson.OPT_SORT_KEYS, default=str)
+        except TypeError:  # e.g. an integer beyond 64 bits, which orjson refuses
+            text = json.dumps(request, sort_keys=True, default=str).encode()
+        digest = hashlib.sha256(text).digest()[:16]
+        nth = self._seen[digest]
+        self._seen[digest] += 1
+        return digest.hex() if nth == 0 else f"{digest.hex()}.{nth}"
 
 
 class Ledger:
     """An append-only results file; thread-safe, with group commit (one fsync covers many lines).
 
-    `path=None` gives a ledger that remembers nothing and writes nothing.
+    `owner` names the template and input the ledger belongs to; a file written for another is
+    refused. `path=None` gives a ledger that remembers nothing and writes nothing; `write=False`
+    only reads (a dry run), without taking the lock.
     """
 
-    def __init__(self, path: Path | None = None) -> None:
+    def __init__(
+        self, path: Path | None, owner: dict[str, Any] | None = None, *, write: bool = True
+    ) -> None:
         self.path = path
-        self._states: dict[int, tuple[PriorState, Any]] = {}
+        self.owner = owner or {}
+        self._states: dict[str, tuple[PriorState, Any]] = {}
         self._handle: IO[bytes] | None = None
         self._lock = threading.Lock()
         self._sync_lock = threading.Lock()
         self._written = 0
         self._synced = 0
-        if path is not None:
-            self._load(path)
+        if path is None:
+            return
+        try:
+            if write:
+                self._handle = self._open_locked(path)
+                data = self._read(self._handle)
+            else:
+                data = path.read_bytes() if path.exists() else b""
+            self._load(path, data)
+            if write and not data:
+                header = {"ledger": _VERSION, **self.owner}
+                self._append(orjson.dumps(header) + b"\n", durable=True)
+        except BaseException:
+            self.close()
+            raise
 
     # -- reading what earlier runs did -----------------------------------------------------
 
-    def _load(self, path: Path) -> None:
-        if not path.exists():
-            return
-        data = path.read_bytes()
+    @staticmethod
+    def _open_locked(path: Path) -> IO[bytes]:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle = path.open("a+b")
+        try:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.close()
+            raise ConfigError(
+                f"results file {path} is in use by another run; wait for it to finish, or give "
+                "this run its own `results` file"
+            ) from None
+        return handle
+
+    @staticmethod
+    def _read(handle: IO[bytes]) -> bytes:
+        handle.seek(0)
+        data = handle.read()
         keep = len(data)
         if data and not data.endswith(b"\n"):
             keep = data.rfind(b"\n") + 1  # a line torn by a crash mid-write: drop it
-        for number, raw in enumerate(data[:keep].splitlines(), start=1):
+            handle.truncate(keep)
+        return data[:keep]
+
+    def _load(self, path: Path, data: bytes) -> None:
+        if data and not data.endswith(b"\n"):
+            data = data[: data.rfind(b"\n") + 1]  # torn last line (read-only: left in place)
+        for number, raw in enumerate(data.splitlines(), start=1):
             if not raw.strip():
                 continue
             try:
                 entry = orjson.loads(raw)
-                row = int(entry["row"])
+                if number == 1:
+                    self._check_owner(path, entry)
+                    continue
+                int(entry["row"])
                 status = entry["status"]
+                key = entry.get("key")
             except (orjson.JSONDecodeError, KeyError, TypeError, ValueError):
                 raise ConfigError(
                     f"results file {path} line {number} is not a results ledger line; "
                     "give a new `results` file or restore this one"
                 ) from None
+            if key is None:
+                continue  # a row that never became a request (it failed mapping)
             if status in ("ok", "skipped"):
-                self._states[row] = ("done", entry.get("id"))
+                self._states[key] = ("done", entry.get("id"))
             elif status == "pending" or entry.get("outcome") == "unknown":
-                self._states[row] = ("unknown", None)
+                self._states[key] = ("unknown", None)
             else:
-                self._states[row] = ("error", None)
-        if keep != len(data):
-            with path.open("r+b") as handle:
-                handle.truncate(keep)
+                self._states[key] = ("error", None)
 
-    def prior(self, row: int) -> tuple[PriorState, Any]:
-        """What earlier runs recorded for `row`: new, done (with its id), error or unknown."""
-        return self._states.get(row, ("new", None))
+    def _check_owner(self, path: Path, header: Any) -> None:
+        if not isinstance(header, dict) or "ledger" not in header:
+            raise ConfigError(
+                f"results file {path} was written by an earlier version, which knew rows only "
+                "by their number; finish that work with the earlier version, or give a new "
+                "`results` file"
+            )
+        theirs = {k: header.get(k) for k in self.owner}
+        if theirs != self.owner:
+            was = ", ".join(f"{k} {v!r}" for k, v in theirs.items())
+            now = ", ".join(f"{k} {v!r}" for k, v in self.owner.items())
+            raise ConfigError(
+                f"results file {path} belongs to another write ({was}), not this one ({now}); "
+                "give this write its own `results` file (or delete that one to start over)"
+            )
+
+    def prior(self, key: str) -> tuple[PriorState, Any]:
+        """What earlier runs recorded for the row with `key`: new, done (+ id), error, unknown."""
+        return self._states.get(key, ("new", None))
 
     # -- writing ---------------------------------------------------------------------------
 
-    def _open(self) -> IO[bytes]:
-        if self._handle is None:
-            assert self.path is not None
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._handle = self.path.open("ab")
-        return self._handle
-
     def write(self, results: list[RowResult], *, durable: bool = True) -> None:
         """Append one line per result; with `durable`, return only once they are fsync'd."""
-        if self.path is None or not results:
+        if self._handle is None or not results:
             return
-        payload = b"".join(r.line() for r in results)
+        self._append(b"".join(r.line() for r in results), durable=durable)
+
+    def _append(self, payload: bytes, *, durable: bool) -> None:
         with self._lock:
-            handle = self._open()
-            handle.write(payload)
-            handle.flush()
+            assert self._handle is not None
+            self._handle.write(payload)
+            self._handle.flush()
             self._written += 1
             ticket = self._written
         if durable:
             self._sync(ticket)
-
-    def intent(self, rows: list[int]) -> None:
-        """Durably mark `rows` as about to be sent (a POST whose outcome a crash would hide)."""
-        self.write([RowResult(row, "pending") for row in rows])
 
     def _sync(self, ticket: int) -> None:
         with self._sync_lock:
@@ -140,15 +222,17 @@ class Ledger:
                 return  # another thread's fsync already covered this write
             with self._lock:
                 target = self._written
-                fd = self._open().fileno()
+                if self._handle is None:
+                    return
+                fd = self._handle.fileno()
             os.fsync(fd)
             self._synced = target
 
     def close(self) -> None:
-        """Flush, fsync and close the file."""
+        """Flush, fsync, unlock and close the file."""
         with self._lock:
             if self._handle is not None:
                 self._handle.flush()
                 os.fsync(self._handle.fileno())
-                self._handle.close()
+                self._handle.close()  # closing releases the lock
                 self._handle = None

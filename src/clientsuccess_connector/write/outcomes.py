@@ -7,6 +7,7 @@ their request's outcome. A POST answered 500/502/504 may have been carried out: 
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import unquote
@@ -81,14 +82,14 @@ def _bulk(
             if isinstance(index, int):
                 by_index[index] = item
     results = []
+    answer = hashlib.sha256(response.content).hexdigest()
     for index, row in enumerate(unit.rows):
         item = by_index.get(index)
         if item is None:
             results.append(
-                RowResult(
-                    row, "error", response.status_code, error=UNREADABLE, outcome_unknown=True
-                )
-            )
+                RowResult(row, "error", response.status_code, error=UNREADABLE,
+                          outcome_unknown=True, unreadable=answer)
+            )  # fmt: skip
             continue
         item_status = item.get("status")
         code = item_status if isinstance(item_status, int) else response.status_code

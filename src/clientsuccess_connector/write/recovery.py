@@ -1,4 +1,4 @@
-"""After a crash: did an interrupted plain create reach ClientSuccess? Ask, where the API lets us.
+"""After a crash or a lost answer: did a create reach ClientSuccess? Ask, where the API lets us.
 
 A POST that was sent but whose answer was never recorded (a `pending` ledger line, or an error
 with `"outcome": "unknown"`) may or may not have created its record. Re-sending blindly could
@@ -6,14 +6,18 @@ create a duplicate, so before re-sending we look the record up by a natural key:
 - contacts (`create_contact`, `bulk_create_contacts`): `search_contacts` by clientId + email;
 - clients (`create_client`, `bulk_create_clients`): `search_clients` by externalId, when the row
   has one.
+A look-up is trusted only when every record of every page matches the filter sent: a server that
+ignored the filter cannot say "not there", so the row stays unknown and is never re-sent. An
+answer that cannot be read is asked for again only while it changes.
 Upsert templates need no look-up (re-sending updates the same record), nor do PUT, PATCH and
 DELETE (idempotent). For everything else the row is reported as an error until the user checks
-ClientSuccess and re-runs with `--retry-unknown`.
+ClientSuccess and re-runs with `retry_unknown`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from clientsuccess_connector.catalog import Template, envelope, get_template
@@ -26,37 +30,92 @@ UNKNOWN_MESSAGE = (
     "outcome unknown after a crash; check ClientSuccess, then re-run with `retry_unknown` "
     "to send it again"
 )
+_PAGE_SIZE = 100
+_MAX_PAGES = 50  # 5,000 records matching one natural key is no answer either
+_READ_ATTEMPTS = 3  # an unreadable answer is asked for again only while it changes
 _LOOKUP_FAILED = (ApiError, TransportError, DataError)
 
-# The answer of a look-up: the existing record, or None when there is none.
-Finder = Callable[[Connection, Mapping[str, Any]], "dict[str, Any] | None"]
+Record = dict[str, Any]
 
 
-def _search(conn: Connection, template: str, params: dict[str, Any]) -> list[dict[str, Any]]:
+class Unverifiable(DataError):
+    """A look-up whose answer cannot tell "not there" (filter ignored, answer unreadable)."""
+
+
+def _pages(conn: Connection, template: str, params: dict[str, Any]) -> Iterator[list[Record]]:
+    """Every page of a search, read until a short or last page.
+
+    An unreadable page is asked for again while the answer changes (a transient fault); the
+    same unreadable answer twice is the server's answer, and raises Unverifiable.
+    """
     path = get_template(template).path
     search = envelope()
-    # request_json retries a truncated or malformed page like any idempotent read.
-    paging = search.page_params(search.first_page, 100)
-    _, body = conn.request_json("GET", path, params={**params, **paging})
-    data = search.records(body) if isinstance(body, dict) else body
-    return [r for r in data or () if isinstance(r, dict)]
+    for page in range(search.first_page, search.first_page + _MAX_PAGES):
+        query = {**params, **search.page_params(page, _PAGE_SIZE)}
+        previous: bytes | None = None
+        for attempt in range(1, _READ_ATTEMPTS + 1):
+            response = conn.request("GET", path, params=query)
+            try:
+                body = conn.parse_json(response)
+                break
+            except DataError as exc:
+                if response.content == previous or attempt == _READ_ATTEMPTS:
+                    raise Unverifiable(f"the look-up answer could not be read ({exc})") from None
+                previous = response.content
+        data = search.records(body) if isinstance(body, dict) else body
+        records = [r for r in data or () if isinstance(r, dict)]
+        yield records
+        if search.is_last(body) or len(records) < _PAGE_SIZE:
+            return
+    raise Unverifiable(f"the look-up matched more than {_MAX_PAGES * _PAGE_SIZE} records")
 
 
-def _find_contact(conn: Connection, record: Mapping[str, Any]) -> dict[str, Any] | None:
+def _find(
+    conn: Connection,
+    template: str,
+    params: dict[str, Any],
+    matches_filter: Callable[[Record], bool],
+    is_ours: Callable[[Record], bool],
+) -> Record | None:
+    """The record a row created, None when surely absent; Unverifiable when it cannot tell."""
+    for records in _pages(conn, template, params):
+        for found in records:
+            if not matches_filter(found):
+                raise Unverifiable(
+                    f"{template} answered with records that do not match its filter "
+                    f"({', '.join(params)}), so it cannot tell whether the row was created"
+                )
+            if is_ours(found):
+                return found
+    return None
+
+
+def _same_text(a: Any, b: Any) -> bool:
+    return str(a or "").casefold() == str(b or "").casefold()
+
+
+def _find_contact(conn: Connection, record: Mapping[str, Any]) -> Record | None:
     client_id, email = record.get("clientId"), record.get("email")
-    for found in _search(conn, "search_contacts", {"tenantClientId": client_id, "email": email}):
+
+    def matches(found: Record) -> bool:
         same_client = found.get("tenantClientId", found.get("clientId")) == client_id
-        if same_client and str(found.get("email", "")).lower() == str(email).lower():
-            return found
-    return None
+        return same_client and _same_text(found.get("email"), email)
+
+    params = {"tenantClientId": client_id, "email": email}
+    return _find(conn, "search_contacts", params, matches, matches)
 
 
-def _find_client(conn: Connection, record: Mapping[str, Any]) -> dict[str, Any] | None:
+def _find_client(conn: Connection, record: Mapping[str, Any]) -> Record | None:
     external_id = record.get("externalId")
-    for found in _search(conn, "search_clients", {"externalId": external_id}):
-        if found.get("externalId") == external_id:
-            return found
-    return None
+    return _find(
+        conn, "search_clients", {"externalId": external_id},
+        lambda found: _same_text(found.get("externalId"), external_id),
+        lambda found: found.get("externalId") == external_id,
+    )  # fmt: skip
+
+
+# The answer of a look-up: the existing record, or None when there is none.
+Finder = Callable[[Connection, Mapping[str, Any]], "Record | None"]
 
 
 def _client_finder(record: Mapping[str, Any]) -> Finder | None:
@@ -83,16 +142,35 @@ def finder_for(template: Template, record: Mapping[str, Any]) -> Finder | None:
 
 
 class Recovery:
-    """Settles rows whose POST may have acted, for one template of one run."""
+    """Settles rows whose POST may have acted, for one template of one run.
 
-    def __init__(self, connection: Connection, template: Template, retry_unknown: bool) -> None:
+    Look-ups of one unit run concurrently (`workers` threads), each request under the
+    connection's shared limiter.
+    """
+
+    def __init__(
+        self, connection: Connection, template: Template, retry_unknown: bool, workers: int = 1
+    ) -> None:
         self.conn = connection
         self.template = template
         self.retry_unknown = retry_unknown
+        self._pool = ThreadPoolExecutor(max(1, workers), thread_name_prefix="cs-lookup")
+
+    def close(self) -> None:
+        """Stop the look-up threads."""
+        self._pool.shutdown(wait=True)
+
+    def must_settle(self) -> bool:
+        """True when a row an earlier run may have sent cannot simply be sent again."""
+        return not (resend_is_safe(self.template) or self.retry_unknown)
+
+    def needs_lookup(self, body: Mapping[str, Any]) -> bool:
+        """True when settling an interrupted row with this body asks the server first."""
+        return self.must_settle() and finder_for(self.template, body) is not None
 
     def interrupted(self, row: int, body: Mapping[str, Any]) -> RowResult | None:
         """For a row an earlier run may have written: its result, or None to send it (again)."""
-        if resend_is_safe(self.template) or self.retry_unknown:
+        if not self.must_settle():
             return None
         finder = finder_for(self.template, body)
         if finder is None:
@@ -106,12 +184,6 @@ class Recovery:
             return None
         return RowResult(row, "ok", id=found.get("id"), uuid=found.get("uuid"))
 
-    def needs_lookup(self, body: Mapping[str, Any]) -> bool:
-        """True when settling an interrupted row with this body asks the server first."""
-        if resend_is_safe(self.template) or self.retry_unknown:
-            return False
-        return finder_for(self.template, body) is not None
-
     def settle(
         self,
         unit: Unit,
@@ -122,23 +194,33 @@ class Recovery:
         by_row = {r.row: r for r in results}
         records = dict(zip(unit.rows, unit.records, strict=True))
         unknown = [r.row for r in results if r.outcome_unknown]
-        again: list[int] = []
         if resend_is_safe(self.template):
             again = unknown
         else:
-            for row in unknown:
-                finder = finder_for(self.template, records[row])
-                if finder is None:
-                    continue  # stays unknown: the API offers no way to tell
-                try:
-                    found = finder(self.conn, records[row])
-                except _LOOKUP_FAILED:
-                    continue  # the look-up failed too: the row stays "outcome unknown"
-                if found is None:
+            looked = self._pool.map(lambda row: self._look_up(by_row[row], records[row]), unknown)
+            again = []
+            for row, (result, send) in zip(unknown, looked, strict=True):
+                by_row[row] = result
+                if send:
                     again.append(row)
-                else:
-                    by_row[row] = RowResult(row, "ok", id=found.get("id"), uuid=found.get("uuid"))
         if again:
             for result in resend(again):
                 by_row[result.row] = result
         return [by_row[row] for row in unit.rows]
+
+    def _look_up(self, result: RowResult, record: Mapping[str, Any]) -> tuple[RowResult, bool]:
+        """(the row's result after a look-up, whether to send it again)."""
+        finder = finder_for(self.template, record)
+        if finder is None:
+            return result, False  # stays unknown: the API offers no way to tell
+        try:
+            found = finder(self.conn, record)
+        except Unverifiable as exc:
+            message = f"outcome unknown: {exc}"
+            return RowResult(result.row, "error", result.http_status, error=message,
+                             outcome_unknown=True, unreadable=message), False  # fmt: skip
+        except _LOOKUP_FAILED:
+            return result, False  # the look-up failed too: the row stays "outcome unknown"
+        if found is None:
+            return result, True
+        return RowResult(result.row, "ok", id=found.get("id"), uuid=found.get("uuid")), False
