@@ -1,7 +1,7 @@
 """Every URL the toolkit accepts, parsed and masked in one place.
 
 Destinations: `duckdb:///F`, `postgresql://...`, `jsonl:///DIR`, `csv:///DIR`, `parquet:///DIR`.
-Inputs: `duckdb:///F?table=T` (or `?query=SQL`) and `postgresql://...?query=SQL`.
+Inputs: `duckdb:///F?table=T[&order_by=C]` (or `?query=SQL`) and `postgresql://...` alike.
 
 One path rule for DuckDB and file URLs, the one SQLAlchemy and dlt use: three slashes and a
 relative path (`duckdb:///data/x.duckdb` is `./data/x.duckdb`), four slashes for an absolute

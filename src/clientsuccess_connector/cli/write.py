@@ -30,7 +30,8 @@ _FLAGS = {
     "input_spec",
     metavar="INPUT",
     help="file.csv, file.jsonl, file.json (array), file.parquet, - (JSON lines on "
-    "stdin), duckdb:///db.duckdb?table=T|query=SQL, postgresql://...?query=SQL.",
+    "stdin), duckdb:///db.duckdb?table=T[&order_by=C]|query=SQL, "
+    "postgresql://...?table=T|query=SQL.",
 )
 @click.option(
     "--map",
