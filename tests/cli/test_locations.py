@@ -99,4 +99,4 @@ def test_unknown_input_option_lists_table_and_query(tmp_path: Path) -> None:
     args = ["write", "create_contact", "--dry-run", "--input", f"duckdb:///{path}?tabel=people"]
     result = CliRunner().invoke(cli, args, env=NOWHERE)
     assert result.exit_code == 2, result.output
-    assert "unknown option 'tabel'; duckdb inputs take: table, query" in result.output
+    assert "unknown option 'tabel'; duckdb inputs take: table, order_by, query" in result.output
