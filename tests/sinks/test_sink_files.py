@@ -11,6 +11,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from clientsuccess_connector.sinks import open_sink
+from clientsuccess_connector.sinks.files.lock import LOCK
 from clientsuccess_connector.sinks.files.manifest import MANIFEST
 from clientsuccess_connector.sinks.files.sink import COMPACT_EVERY, PARTS_DIR
 
@@ -29,7 +30,7 @@ def _write(url: str) -> None:
 def test_layout_after_close(tmp_path: Path) -> None:
     _write(f"jsonl:///{tmp_path}")
     names = sorted(p.name for p in tmp_path.iterdir())
-    assert names == [MANIFEST, "notes.jsonl", "notes.schema.json"]
+    assert names == [LOCK, MANIFEST, "notes.jsonl", "notes.schema.json"]
     schema = json.loads((tmp_path / "notes.schema.json").read_text())
     assert schema["primary_key"] == ["id"]
     assert [c["name"] for c in schema["columns"]] == ["id", "note", "tags", "n", "_cs_synced_at"]

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from clientsuccess_connector.errors import ConfigError, DataError
+from clientsuccess_connector.errors import ConfigError
 from clientsuccess_connector.sinks import SYNCED_AT, Column, open_sink
 from clientsuccess_connector.sinks.typing_rules import is_timestamp
 
@@ -285,9 +285,15 @@ def test_failure_mid_batch_moves_neither_rows_nor_state(
         assert sink.get_state("s") == {"cursor": 2}
 
 
-def test_record_without_its_primary_key_is_a_data_error(destination_url: str) -> None:
-    with open_sink(destination_url) as sink, pytest.raises(DataError, match="primary key"):
-        sink.write_batch("s", [{"id": 1}, {"other": 2}], ["id"])
+def test_record_without_its_primary_key_is_rejected_and_the_others_stored(
+    destination_url: str,
+) -> None:
+    with open_sink(destination_url) as sink:
+        assert sink.write_batch("s", [{"id": 1}, {"other": 2}], ["id"], {"cursor": 1}) == 1
+        assert rows_without_synced(sink, "s") == [{"id": 1}]
+        assert sink.read_rejects("s") == [("no value for primary key id", {"other": 2})]
+        assert sink.value_report("s").rejected == 1
+        assert sink.get_state("s") == {"cursor": 1}
 
 
 def test_unknown_stream_is_a_config_error_naming_it(destination_url: str) -> None:

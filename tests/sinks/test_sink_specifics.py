@@ -56,16 +56,21 @@ def test_duckdb_keys_differing_only_in_case_get_their_own_columns(tmp_path: Path
 
 
 @pytest.mark.postgres
-def test_postgres_rejecting_a_value_rolls_back_rows_schema_and_state(postgres_url: str) -> None:
+def test_postgres_error_mid_batch_rolls_back_rows_schema_and_state(
+    postgres_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     with open_sink(postgres_url) as sink:
         sink.write_batch("s", [{"id": 1, "v": "ok"}], ["id"], state={"cursor": 1})
-        with pytest.raises(psycopg.Error):  # PostgreSQL text cannot hold NUL characters
-            sink.write_batch(
-                "s",
-                [{"id": 2, "v": "fine", "w": 1}, {"id": 3, "v": "bad\x00"}],
-                ["id"],
-                {"cursor": 2},
-            )
+
+        def refuse(*_args: object) -> None:
+            raise psycopg.errors.DataException("refused by the server")
+
+        with monkeypatch.context() as patch:
+            patch.setattr(sink, "_store_state", refuse)
+            with pytest.raises(psycopg.Error):
+                sink.write_batch(
+                    "s", [{"id": 2, "v": "fine", "w": 1}, {"id": 3, "v": "x"}], ["id"], {"c": 2}
+                )
         assert sink.row_count("s") == 1
         assert [c.name for c in sink.schema("s")] == ["id", "v", "_cs_synced_at"]
         assert sink.get_state("s") == {"cursor": 1}
@@ -85,4 +90,4 @@ def test_postgres_schema_option_creates_the_schema(postgres_url: str) -> None:
             "ORDER BY table_name",
             [schema],
         ).fetchall()
-    assert [t[0] for t in tables] == ["Mixed Case", "_cs_schema", "_cs_state"]
+    assert [t[0] for t in tables] == ["Mixed Case", "_cs_rejects", "_cs_schema", "_cs_state"]

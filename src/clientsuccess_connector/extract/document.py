@@ -7,6 +7,7 @@ from typing import Any, Literal
 import orjson
 
 from clientsuccess_connector.errors import DataError
+from clientsuccess_connector.extract.exact_json import loads_exact, might_lose_precision
 from clientsuccess_connector.extract.xpath import parse_xml
 
 __all__ = ["Format", "detect_format", "parse_document", "parse_json"]
@@ -42,10 +43,18 @@ def detect_format(content: bytes, content_type: str | None = None) -> Format:
 
 
 def parse_json(content: bytes) -> Any:
-    """Parse a JSON response; DataError with a one-line reason when it is not valid JSON."""
+    """Parse a JSON response; DataError with a one-line reason when it is not valid JSON.
+    Huge integers, lone surrogates and absurd nesting take the exact (slower) parser."""
+    body = content.removeprefix(_BOM)
+    if not might_lose_precision(body):
+        try:
+            return orjson.loads(body)
+        except orjson.JSONDecodeError as exc:
+            if "surrogate" not in str(exc) and "depth" not in str(exc):
+                raise DataError(f"the response is not valid JSON: {exc}") from None
     try:
-        return orjson.loads(content.removeprefix(_BOM))
-    except orjson.JSONDecodeError as exc:
+        return loads_exact(body)
+    except ValueError as exc:
         raise DataError(f"the response is not valid JSON: {exc}") from None
 
 

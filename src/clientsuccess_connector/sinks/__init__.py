@@ -41,6 +41,8 @@ def open_sink(url: str, *, read_only: bool = False) -> Sink:
     from clientsuccess_connector.sinks.files import FileSink  # noqa: PLC0415 (load only the driver needed)
 
     assert dest.path is not None
+    if "memory_limit" in dest.options:
+        return FileSink(dest.path, dest.masked, dest.kind, dest.options["memory_limit"])
     return FileSink(dest.path, dest.masked, dest.kind)
 
 

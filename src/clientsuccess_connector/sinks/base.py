@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -10,12 +11,25 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from clientsuccess_connector.errors import ConfigError
 
+log = logging.getLogger(__name__)
+
 if TYPE_CHECKING:
     from clientsuccess_connector.sinks.stream_schema import StreamSchema
 
 ColumnType = Literal["integer", "float", "boolean", "timestamp", "text", "json"]
 SYNCED_AT = "_cs_synced_at"
 """Column every destination table carries: when the row was last written (UTC)."""
+REJECTS = "_cs_rejects"
+"""Table (or `_cs_rejects.jsonl` file) holding the records a destination could not store."""
+
+
+@dataclass
+class ValueReport:
+    """What a sink did so that no value stops a stream: values whose NUL characters or lone
+    surrogates it replaced with U+FFFD, and records it set aside in `_cs_rejects`."""
+
+    repaired: int = 0
+    rejected: int = 0
 
 
 @dataclass(frozen=True)
@@ -51,6 +65,24 @@ class Sink(ABC):
         Returns the number of rows written (after de-duplicating the batch).
         """
 
+    def value_report(self, stream: str) -> ValueReport:
+        """Values repaired and records rejected in `stream` since this sink was opened."""
+        reports: dict[str, ValueReport] = self.__dict__.setdefault("_value_reports", {})
+        return reports.setdefault(stream, ValueReport())
+
+    def _tally(self, stream: str, repaired: int, rejected: int) -> None:
+        """Count (and log) what a committed batch repaired and rejected."""
+        if not repaired and not rejected:
+            return
+        report = self.value_report(stream)
+        report.repaired += repaired
+        report.rejected += rejected
+        if repaired:
+            log.warning("%s: %d values had NUL or lone surrogates, stored with U+FFFD",
+                        stream, repaired)  # fmt: skip
+        if rejected:
+            log.warning("%s: %d records could not be stored; see %s", stream, rejected, REJECTS)
+
     @abstractmethod
     def get_state(self, stream: str) -> dict[str, Any] | None:
         """The state last stored for `stream`, or None."""
@@ -75,6 +107,10 @@ class Sink(ABC):
     def read_rows(self, stream: str) -> list[dict[str, Any]]:
         """Every row of `stream` as Python values: json columns decoded, timestamp columns as
         timezone-aware UTC datetimes. Meant for tests and demos (loads all rows in memory)."""
+
+    @abstractmethod
+    def read_rejects(self, stream: str) -> list[tuple[str, dict[str, Any]]]:
+        """(reason, record) of each record of `stream` set aside in `_cs_rejects`, oldest first."""
 
     @abstractmethod
     def _load_schema(self, stream: str) -> StreamSchema | None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from operator import itemgetter
 from typing import Any
@@ -14,10 +14,10 @@ import orjson
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from clientsuccess_connector.errors import DataError
 from clientsuccess_connector.sinks.base import ColumnType
 from clientsuccess_connector.sinks.stream_schema import ColumnState, StreamSchema
 from clientsuccess_connector.sinks.typing_rules import infer_column
+from clientsuccess_connector.sinks.values import dump_deep_json, repair_texts
 
 ARROW_TYPES: dict[ColumnType, pa.DataType] = {
     "integer": pa.int64(),
@@ -40,6 +40,14 @@ class Change:
     new: ColumnType
 
 
+@dataclass(frozen=True)
+class Reject:
+    """A record that cannot be stored, and why."""
+
+    record: Mapping[str, Any]
+    reason: str
+
+
 @dataclass
 class PreparedBatch:
     """A batch ready to load: the schema after it, the changes to apply first, and its columns
@@ -52,10 +60,19 @@ class PreparedBatch:
     arrays: dict[str, pa.Array]
     types: dict[str, ColumnType]
     rows: int
+    repaired: int = 0
+    """Values whose NUL characters or lone surrogates were replaced with U+FFFD."""
+    rejects: list[Reject] = field(default_factory=list)
+    """Records that cannot be stored (each with the reason); the others are."""
 
     def to_arrow(self) -> pa.Table:
         """The batch as one Arrow table (no `_cs_synced_at`)."""
         return pa.table({n: self.arrays[n] for n in self.names})
+
+    def reject_rows(self, stream: str) -> list[tuple[str, str, str]]:
+        """(stream, reason, record as JSON text) for each reject, storable anywhere."""
+        texts, _ = repair_texts([dump_json(r.record) for r in self.rejects], json=True)
+        return [(stream, r.reason, t or "") for r, t in zip(self.rejects, texts, strict=True)]
 
     def python_rows(self) -> list[tuple[Any, ...]]:
         """Row tuples in `names` order (for COPY): json as text, timestamps as datetimes."""
@@ -63,22 +80,25 @@ class PreparedBatch:
 
 
 def dedupe(
-    records: Sequence[Mapping[str, Any]], primary_key: Sequence[str], stream: str
-) -> list[Mapping[str, Any]]:
-    """Records with a unique primary key, the later one winning; DataError if a key is missing."""
+    records: Sequence[Mapping[str, Any]], primary_key: Sequence[str]
+) -> tuple[list[Mapping[str, Any]], list[Reject]]:
+    """Records with a unique primary key, the later one winning; records without a value for
+    the key are set aside as rejects (they cannot be merged)."""
     if not primary_key:
-        return list(records)
+        return list(records), []
     if len(primary_key) == 1:
         pk = primary_key[0]
         keys: list[Any] = [r.get(pk) for r in records]
     else:
         keys = [tuple(r.get(k) for k in primary_key) for r in records]
-    for i, key in enumerate(keys):
-        if key is None or (isinstance(key, tuple) and None in key):
-            raise DataError(
-                f"record {i} of stream {stream!r} has no value for primary key "
-                f"{', '.join(primary_key)}; every record needs one to be merged"
-            )
+    missing = [i for i, k in enumerate(keys) if k is None or (isinstance(k, tuple) and None in k)]
+    rejects = []
+    if missing:
+        reason = f"no value for primary key {', '.join(primary_key)}"
+        rejects = [Reject(records[i], reason) for i in missing]
+        gone = set(missing)
+        records = [r for i, r in enumerate(records) if i not in gone]
+        keys = [k for i, k in enumerate(keys) if i not in gone]
     try:
         unique = len(set(keys))
         hashable = keys
@@ -86,8 +106,8 @@ def dedupe(
         hashable = [_hashable(k) for k in keys]
         unique = len(set(hashable))
     if unique == len(records):
-        return list(records)
-    return list(dict(zip(hashable, records, strict=True)).values())
+        return list(records), rejects
+    return list(dict(zip(hashable, records, strict=True)).values()), rejects
 
 
 def _hashable(key: Any) -> Any:
@@ -130,7 +150,8 @@ def prepare_batch(
     stream: str,
 ) -> PreparedBatch:
     """Plan and convert one batch against the stream's current `schema` (left unchanged)."""
-    rows = dedupe(records, primary_key, stream)
+    rows, rejects = dedupe(records, primary_key)
+    repaired = 0
     new_schema = schema.copy()
     changes: list[Change] = []
     names: list[str] = []
@@ -147,7 +168,8 @@ def prepare_batch(
         state = new_schema.columns.get(name)
         known = state.type if state else None
         inferred = infer_column(raw, known)
-        arrow, final = _convert(raw, inferred)
+        arrow, final, fixed = _convert(raw, inferred)
+        repaired += fixed
         if state is None:
             state = ColumnState(name, final if inferred is not None else None)
             new_schema.columns[name] = state
@@ -159,24 +181,29 @@ def prepare_batch(
         arrays[name], types[name] = arrow, state.effective_type
     created = {c.column for c in changes if c.old is None}
     new_schema.primary_key += [n for n in pk_names if n in created]
-    return PreparedBatch(new_schema, changes, pk_names, names, arrays, types, len(rows))
+    return PreparedBatch(
+        new_schema, changes, pk_names, names, arrays, types, len(rows), repaired, rejects
+    )
 
 
-def _convert(raw: list[Any], kind: ColumnType | None) -> tuple[pa.Array, ColumnType]:
-    """The column as an Arrow array of type `kind` (None: all nulls, stored as text).
-    A timestamp string Arrow cannot parse (e.g. 30 February) makes the column text."""
+def _convert(raw: list[Any], kind: ColumnType | None) -> tuple[pa.Array, ColumnType, int]:
+    """The column as an Arrow array of type `kind` (None: all nulls, stored as text), and how
+    many of its values needed characters replaced. A timestamp string Arrow cannot parse
+    (e.g. 30 February) or an integer beyond 64 bits makes the column text."""
     if kind is None:
-        return pa.nulls(len(raw), ARROW_TYPES["text"]), "text"
+        return pa.nulls(len(raw), ARROW_TYPES["text"]), "text", 0
     try:
         if kind == "timestamp":
             texts = raw if _only(raw, str) else [_timestamp_text(v) for v in raw]
-            return pc.cast(pa.array(texts, pa.string()), ARROW_TYPES["timestamp"]), kind
-        if kind == "text":
-            texts = raw if _only(raw, str) else [to_text(v) for v in raw]
-            return pa.array(texts, ARROW_TYPES["text"]), kind
-        if kind == "json":
-            return pa.array(_json_texts(raw), ARROW_TYPES["json"]), kind
-        return pa.array(raw, ARROW_TYPES[kind]), kind
+            return pc.cast(pa.array(texts, pa.string()), ARROW_TYPES["timestamp"]), kind, 0
+        if kind in ("text", "json"):
+            if kind == "json":
+                texts = _json_texts(raw)
+            else:
+                texts = raw if _only(raw, str) else [to_text(v) for v in raw]
+            texts, repaired = repair_texts(texts, json=kind == "json")
+            return pa.array(texts, ARROW_TYPES[kind]), kind, repaired
+        return pa.array(raw, ARROW_TYPES[kind]), kind, 0
     except (OverflowError, pa.ArrowInvalid):  # a bad date, or an int beyond 64 bits: as text
         if kind == "text":
             raise
@@ -187,7 +214,7 @@ def _json_texts(raw: list[Any]) -> list[str | None]:
     dumps = orjson.dumps
     try:
         return [None if v is None else dumps(v).decode() for v in raw]
-    except TypeError:  # e.g. an int beyond 64 bits: the stdlib writes it exactly
+    except TypeError:  # e.g. an int beyond 64 bits or deep nesting: the slower exact way
         return [None if v is None else dump_json(v) for v in raw]
 
 
@@ -219,8 +246,12 @@ def to_text(value: Any) -> str | None:
 
 
 def dump_json(value: Any) -> str:
-    """Compact JSON text (orjson; the stdlib for what orjson refuses, e.g. huge ints)."""
+    """Compact JSON text (orjson; the stdlib for what orjson refuses, e.g. huge ints or
+    lone surrogates; an iterative encoder beyond the stdlib's nesting limit)."""
     try:
         return orjson.dumps(value).decode()
     except TypeError:
-        return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str)
+        try:
+            return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str)
+        except RecursionError:
+            return dump_deep_json(value)

@@ -13,7 +13,7 @@ import duckdb
 import orjson
 
 from clientsuccess_connector.errors import ConfigError
-from clientsuccess_connector.sinks.base import SYNCED_AT, Column, Sink
+from clientsuccess_connector.sinks.base import REJECTS, SYNCED_AT, Column, Sink
 from clientsuccess_connector.sinks.batch import Change, PreparedBatch, prepare_batch
 from clientsuccess_connector.sinks.sql import (
     DUCKDB_TYPES,
@@ -30,6 +30,8 @@ _META_DDL = (
     'CREATE TABLE IF NOT EXISTS _cs_schema (stream VARCHAR NOT NULL, "column" VARCHAR NOT NULL,'
     " type VARCHAR NOT NULL, nullable BOOLEAN NOT NULL, position INTEGER NOT NULL,"
     " known BOOLEAN NOT NULL, key VARCHAR NOT NULL)",
+    f"CREATE TABLE IF NOT EXISTS {REJECTS} (stream VARCHAR NOT NULL, reason VARCHAR NOT NULL,"
+    " record VARCHAR NOT NULL, rejected_at TIMESTAMPTZ NOT NULL)",
 )
 _BATCH_VIEW = "_cs_batch"
 DEFAULT_MEMORY_LIMIT = "96MB"
@@ -102,9 +104,14 @@ class DuckDBSink(Sink):
             con = self._con
             con.execute("BEGIN TRANSACTION")
             try:
-                if prepared is not None:
+                if prepared is not None and prepared.rows:
                     self._apply_schema(stream, prepared, exists)
                     self._merge(stream, prepared)
+                if prepared is not None and prepared.rejects:
+                    con.executemany(
+                        f"INSERT INTO {REJECTS} VALUES (?, ?, ?, ?)",
+                        [[*row, datetime.now(UTC)] for row in prepared.reject_rows(stream)],
+                    )
                 if state is not None:
                     self._store_state(stream, state)
                 con.execute("COMMIT")
@@ -112,12 +119,14 @@ class DuckDBSink(Sink):
                 con.execute("ROLLBACK")
                 raise
             finally:
-                if prepared is not None:
+                if prepared is not None and prepared.rows:
                     con.unregister(_BATCH_VIEW)
-            if prepared is not None:
+            if prepared is None:
+                return 0
+            self._tally(stream, prepared.repaired, len(prepared.rejects))
+            if prepared.rows:
                 self._schemas[stream] = prepared.schema
-                return prepared.rows
-            return 0
+            return prepared.rows
 
     def _apply_schema(self, stream: str, batch: PreparedBatch, exists: bool) -> None:
         table = quote(stream)
@@ -240,6 +249,14 @@ class DuckDBSink(Sink):
             self._require(stream)
             row = self._con.execute(f"SELECT count(*) FROM {quote(stream)}").fetchone()
         return int(row[0]) if row else 0
+
+    def read_rejects(self, stream: str) -> list[tuple[str, dict[str, Any]]]:
+        with self._lock:
+            rows = self._con.execute(
+                f"SELECT reason, record FROM {REJECTS} WHERE stream = ? ORDER BY rejected_at",
+                [stream],
+            ).fetchall()
+        return [(reason, orjson.loads(record)) for reason, record in rows]
 
     def read_rows(self, stream: str) -> list[dict[str, Any]]:
         with self._lock:

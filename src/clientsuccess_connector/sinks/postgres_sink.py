@@ -14,12 +14,14 @@ from psycopg import sql
 from psycopg.types.json import Jsonb
 
 from clientsuccess_connector.errors import ConfigError
-from clientsuccess_connector.sinks.base import SYNCED_AT, Column, ColumnType, Sink
+from clientsuccess_connector.sinks.base import REJECTS, SYNCED_AT, Column, ColumnType, Sink
 from clientsuccess_connector.sinks.batch import Change, PreparedBatch, prepare_batch
 from clientsuccess_connector.sinks.sql import POSTGRES_TYPES, check_stream_name
 from clientsuccess_connector.sinks.stream_schema import StreamSchema
 
 _STAGE = "_cs_stage"
+NAME_BYTES = 63
+"""PostgreSQL truncates longer identifiers, so two long names could become one column."""
 ISO_FORMAT = 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'
 
 
@@ -68,6 +70,10 @@ class PostgresSink(Sink):
                 "NOT NULL, type TEXT NOT NULL, nullable BOOLEAN NOT NULL, position INTEGER NOT "
                 'NULL, known BOOLEAN NOT NULL, key TEXT NOT NULL, PRIMARY KEY (stream, "column"))'
             )
+            self._exec(
+                f"CREATE TABLE IF NOT EXISTS {{s}}.{REJECTS} (stream TEXT NOT NULL, reason TEXT "
+                "NOT NULL, record TEXT NOT NULL, rejected_at TIMESTAMPTZ NOT NULL)"
+            )
 
     def _exec(self, template: str, params: Sequence[Any] | None = None, **parts: Any) -> Any:
         query = sql.SQL(template).format(s=sql.Identifier(self._schema_name), **parts)
@@ -89,13 +95,15 @@ class PostgresSink(Sink):
             current = self._load_schema(stream)
             prepared = None
             if records:
-                base = current or StreamSchema()
+                base = current or StreamSchema(name_bytes=NAME_BYTES)
                 prepared = prepare_batch(base, records, primary_key, stream)
             try:
                 with self._con.transaction():
-                    if prepared is not None:
+                    if prepared is not None and prepared.rows:
                         self._apply_schema(stream, prepared, current is not None)
                         self._merge(stream, prepared)
+                    if prepared is not None and prepared.rejects:
+                        self._store_rejects(stream, prepared)
                     if state is not None:
                         self._store_state(stream, state)
             except psycopg.Error:
@@ -103,8 +111,20 @@ class PostgresSink(Sink):
                 raise
             if prepared is None:
                 return 0
-            self._schemas[stream] = prepared.schema
+            self._tally(stream, prepared.repaired, len(prepared.rejects))
+            if prepared.rows:
+                self._schemas[stream] = prepared.schema
             return prepared.rows
+
+    def _store_rejects(self, stream: str, batch: PreparedBatch) -> None:
+        now = datetime.now(UTC)
+        with self._con.cursor() as cur:
+            cur.executemany(
+                sql.SQL("INSERT INTO {}.{} VALUES (%s, %s, %s, %s)").format(
+                    sql.Identifier(self._schema_name), sql.Identifier(REJECTS)
+                ),
+                [(*row, now) for row in batch.reject_rows(stream)],
+            )
 
     def _apply_schema(self, stream: str, batch: PreparedBatch, exists: bool) -> None:
         table = self._table(stream)
@@ -164,8 +184,10 @@ class PostgresSink(Sink):
                 copy.write_row(row)
         table = self._table(stream)
         synced = sql.Identifier(SYNCED_AT)
-        insert = sql.SQL("INSERT INTO {} ({}, {}) SELECT {}, %s FROM {}").format(
-            table, col_list, synced, col_list, stage
+        # The time is a literal, not a parameter: with parameters psycopg reads every `%` of
+        # the query as a placeholder, and column names may hold `%`.
+        insert = sql.SQL("INSERT INTO {} ({}, {}) SELECT {}, {} FROM {}").format(
+            table, col_list, synced, col_list, sql.Literal(datetime.now(UTC)), stage
         )
         if batch.primary_key:
             all_cols = [c for c in batch.schema.columns if c not in batch.primary_key]
@@ -178,7 +200,7 @@ class PostgresSink(Sink):
                 sql.SQL(", ").join(map(sql.Identifier, batch.primary_key)),
                 sql.SQL(", ").join(updates),
             )
-        con.execute(insert, [datetime.now(UTC)])
+        con.execute(insert)
 
     def _store_schema(self, stream: str, schema: StreamSchema) -> None:
         self._exec("DELETE FROM {s}._cs_schema WHERE stream = %s", [stream])
@@ -233,9 +255,10 @@ class PostgresSink(Sink):
                 [stream],
             ).fetchall()
             if not rows:
-                return StreamSchema() if stream in self._tables() else None
+                return StreamSchema(name_bytes=NAME_BYTES) if stream in self._tables() else None
         names = ("column", "type", "nullable", "position", "known", "key")
         schema = StreamSchema.from_json([dict(zip(names, r, strict=True)) for r in rows], False)
+        schema.name_bytes = NAME_BYTES
         self._schemas[stream] = schema
         return schema
 
@@ -262,6 +285,15 @@ class PostgresSink(Sink):
                     sql.SQL("SELECT count(*) FROM {}").format(self._table(stream))
                 ).fetchone()
         return int(row[0]) if row else 0
+
+    def read_rejects(self, stream: str) -> list[tuple[str, dict[str, Any]]]:
+        with self._lock, self._con.transaction():
+            rows = self._exec(
+                f"SELECT reason, record FROM {{s}}.{REJECTS} WHERE stream = %s "
+                "ORDER BY rejected_at",
+                [stream],
+            ).fetchall()
+        return [(reason, orjson.loads(record)) for reason, record in rows]
 
     def read_rows(self, stream: str) -> list[dict[str, Any]]:
         with self._lock:

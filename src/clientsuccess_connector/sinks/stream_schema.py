@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from clientsuccess_connector.sinks.base import SYNCED_AT, Column, ColumnType
+from clientsuccess_connector.sinks.values import clean_text
 
 
 @dataclass
@@ -29,14 +30,18 @@ class StreamSchema:
     """Columns of one stream (without `_cs_synced_at`), the record key -> column mapping and
     the primary key (column names, in key order; those columns are NOT NULL).
 
-    `case_insensitive` destinations (DuckDB) cannot hold two columns whose names differ only
-    in case, so the later key gets a `_2`, `_3`... suffix.
+    Column names are valid for the destination: NUL and lone surrogates become U+FFFD, and
+    names are cut to `name_bytes` (UTF-8) where the destination has a limit (PostgreSQL: 63).
+    When two keys would share a column (after that, or because a `case_insensitive`
+    destination such as DuckDB cannot hold names differing only in case), the later key gets a
+    `_2`, `_3`... suffix: deterministic, and kept (with the key it came from) in `_cs_schema`.
     """
 
     columns: dict[str, ColumnState] = field(default_factory=dict)
     keys: dict[str, str] = field(default_factory=dict)
     case_insensitive: bool = False
     primary_key: list[str] = field(default_factory=list)
+    name_bytes: int | None = None
 
     def copy(self) -> StreamSchema:
         """An independent copy, changed while a batch is planned and kept only on commit."""
@@ -47,15 +52,22 @@ class StreamSchema:
         name = self.keys.get(key)
         if name is not None:
             return name
-        name = key if key else "_empty"
+        name = clean_text(key) if key else "_empty"
         taken = {self._fold(n) for n in self.columns} | {self._fold(n) for n in self.keys.values()}
         taken.add(self._fold(SYNCED_AT))
-        candidate, n = name, 1
+        candidate, n = self._cut(name), 1
         while self._fold(candidate) in taken:
             n += 1
-            candidate = f"{name}_{n}"
+            candidate = self._cut(name, f"_{n}")
         self.keys[key] = candidate
         return candidate
+
+    def _cut(self, name: str, suffix: str = "") -> str:
+        """`name` + `suffix`, `name` shortened (on a character boundary) to fit `name_bytes`."""
+        if self.name_bytes is None:
+            return name + suffix
+        room = self.name_bytes - len(suffix.encode())
+        return name.encode()[:room].decode("utf-8", "ignore") + suffix
 
     def is_key(self, column: str) -> bool:
         """True if `column` is part of the primary key (and so NOT NULL)."""

@@ -22,6 +22,9 @@ from clientsuccess_connector.sinks.stream_schema import StreamSchema
 
 TYPES_KEY = b"cs_types"
 """Parquet metadata key of a part file: its columns' types as JSON."""
+PARQUET_OPTIONS = "FORMAT PARQUET, ROW_GROUP_SIZE 100000, ROW_GROUP_SIZE_BYTES '16MB'"
+"""DuckDB buffers a whole row group before writing it: bound it in bytes, not only in rows
+(the default, 122,880 rows of wide records, is several times the memory budget)."""
 SEQ = "_cs_seq"
 """Helper column ordering the sources: 0 for the merged file, the part number for a part."""
 
@@ -37,10 +40,53 @@ class StreamFiles:
     file_types: Mapping[str, ColumnType] = field(default_factory=dict)
 
 
-def merged_query(files: StreamFiles, schema: StreamSchema) -> str:
+def merged_query(files: StreamFiles, schema: StreamSchema, winners: str | None = None) -> str:
     """SQL selecting the stream's rows (latest per key) in the current schema's types; json
-    columns as JSON, timestamps as TIMESTAMPTZ."""
+    columns as JSON, timestamps as TIMESTAMPTZ. `winners`: a table made by `winners_statement`
+    (else the latest (key, seq) pairs are aggregated inline)."""
     columns = [(c.name, c.type) for c in schema.to_columns()]
+    names = ", ".join(quote(n) for n, _ in columns)
+    union = _union(files, columns)
+    if union is None:
+        empty = ", ".join(f"CAST(NULL AS {DUCKDB_TYPES[t]}) AS {quote(n)}" for n, t in columns)
+        return f"SELECT {empty} WHERE false"
+    if not needs_dedupe(files, schema):
+        return f"SELECT {names} FROM ({union})"
+    # Latest row per key in bounded memory: aggregate only (key, seq), then stream every
+    # row through a semi join against it (a window over whole rows would hold them all).
+    pk = schema.primary_key
+    match = " AND ".join(f"u.{quote(k)} IS NOT DISTINCT FROM k.{quote(k)}" for k in pk)
+    picked = ", ".join("u." + quote(n) for n, _ in columns)
+    if winners is None:
+        return (
+            f"WITH u AS NOT MATERIALIZED ({union}), k AS ({_latest(union, pk)}) "
+            f"SELECT {picked} FROM u SEMI JOIN k ON {match} AND u.{SEQ} = k._cs_max"
+        )
+    return (
+        f"SELECT {picked} FROM ({union}) AS u SEMI JOIN {winners} AS k "
+        f"ON {match} AND u.{SEQ} = k._cs_max"
+    )
+
+
+def needs_dedupe(files: StreamFiles, schema: StreamSchema) -> bool:
+    """True when rows of several files may share a key (one file's keys are already unique)."""
+    return bool(schema.primary_key) and len(files.parts) + (files.data is not None) > 1
+
+
+def winners_statement(files: StreamFiles, schema: StreamSchema, table: str) -> str:
+    """A temp table of the latest (key, seq) pair per key: a table the planner can size, so
+    the semi join builds its hash table on the keys, never on whole rows."""
+    union = _union(files, [(c.name, c.type) for c in schema.to_columns()]) or "SELECT 1"
+    return f"CREATE OR REPLACE TEMP TABLE {table} AS {_latest(union, schema.primary_key)}"
+
+
+def _latest(union: str, pk: list[str]) -> str:
+    keys = ", ".join(quote(k) for k in pk)
+    return f"SELECT {keys}, max({SEQ}) AS _cs_max FROM ({union}) GROUP BY {keys}"
+
+
+def _union(files: StreamFiles, columns: list[tuple[str, ColumnType]]) -> str | None:
+    """Every source of the stream converted to the current types, with its `_cs_seq`."""
     sources: list[str] = []
     if files.data is not None:
         reader = _read_data(files.fmt, files.data, files.file_types)
@@ -56,30 +102,16 @@ def merged_query(files: StreamFiles, schema: StreamSchema) -> str:
         reader = f"read_parquet([{names}], filename = true)"
         seq = r"CAST(regexp_extract(filename, '(\d+)\.parquet$', 1) AS BIGINT)"
         sources.append(_select(reader, columns, orjson.loads(types_json), seq))
-    names = ", ".join(quote(n) for n, _ in columns)
-    if not sources:
-        empty = ", ".join(f"CAST(NULL AS {DUCKDB_TYPES[t]}) AS {quote(n)}" for n, t in columns)
-        return f"SELECT {empty} WHERE false"
-    union = " UNION ALL ".join(sources)
-    pk = schema.primary_key
-    file_count = len(files.parts) + (files.data is not None)
-    if not pk or file_count == 1:  # one file: its keys are already unique
-        return f"SELECT {names} FROM ({union})"
-    # Latest row per key in bounded memory: aggregate only (key, seq), then stream every
-    # row through a semi join against it (a window over whole rows would hold them all).
-    keys = ", ".join(quote(k) for k in pk)
-    match = " AND ".join(f"u.{quote(k)} IS NOT DISTINCT FROM k.{quote(k)}" for k in pk)
-    return (
-        f"WITH u AS NOT MATERIALIZED ({union}), "
-        f"k AS (SELECT {keys}, max({SEQ}) AS _cs_max FROM u GROUP BY {keys}) "
-        f"SELECT {', '.join('u.' + quote(n) for n, _ in columns)} FROM u SEMI JOIN k "
-        f"ON {match} AND u.{SEQ} = k._cs_max"
-    )
+    return " UNION ALL ".join(sources) if sources else None
 
 
 def copy_statement(fmt: str, schema: StreamSchema, query: str, target: Path) -> str:
     """A COPY writing the rows of `query` to `target` as `fmt` (json as text where the format
-    has no nested values, timestamps as ISO-8601 text in JSON lines and CSV)."""
+    has no nested values, timestamps as ISO-8601 text in JSON lines and CSV).
+
+    DuckDB's JSON and CSV writers run out of a small memory budget when fed straight from a
+    JSON reader and a join; the sink therefore stages the merged rows as Parquet first
+    (`staging_statement`) and converts that file, which streams in bounded memory."""
     outs = []
     for c in schema.to_columns():
         col = quote(c.name)
@@ -89,10 +121,15 @@ def copy_statement(fmt: str, schema: StreamSchema, query: str, target: Path) -> 
             outs.append(f"strftime({col}, '{DUCKDB_ISO_FORMAT}') AS {col}")
         else:
             outs.append(col)
-    options = {"parquet": "FORMAT PARQUET", "jsonl": "FORMAT JSON"}.get(fmt, "FORMAT CSV, HEADER")
+    options = {"parquet": PARQUET_OPTIONS, "jsonl": "FORMAT JSON"}.get(fmt, "FORMAT CSV, HEADER")
     return (
         f"COPY (SELECT {', '.join(outs)} FROM ({query})) TO {sql_literal(str(target))} ({options})"
     )
+
+
+def staging_statement(query: str, staging: Path) -> str:
+    """A COPY of the merged rows, in their DuckDB types, to a Parquet staging file."""
+    return f"COPY ({query}) TO {sql_literal(str(staging))} ({PARQUET_OPTIONS})"
 
 
 def _read_data(fmt: str, path: Path, file_types: Mapping[str, ColumnType]) -> str:

@@ -6,6 +6,8 @@ Layout of `DIR`:
     <stream>.<ext>            the merged rows (one per primary key), replaced atomically
     <stream>.schema.json      the stream's columns (a readable copy of the manifest's schema)
     _cs_parts/<stream>/N.parquet   batches committed since the last compaction
+    _cs_lock                  held (flock) by the one process writing the destination
+    _cs_rejects.jsonl         records that could not be stored, with the reason (if any)
 
 Each batch becomes a Parquet part file; the manifest then lists it together with the new
 state, in one atomic rename. Parts are merged into `<stream>.<ext>` (DuckDB, keeping the latest
@@ -16,6 +18,7 @@ the parts, so they always see every committed batch.
 from __future__ import annotations
 
 import contextlib
+import os
 import shutil
 import threading
 from collections.abc import Mapping, Sequence
@@ -30,14 +33,18 @@ import pyarrow.parquet as pq
 
 from clientsuccess_connector.errors import ConfigError
 from clientsuccess_connector.sinks.atomic import atomic_write_bytes, commit_file
-from clientsuccess_connector.sinks.base import SYNCED_AT, Column, ColumnType, Sink
+from clientsuccess_connector.sinks.base import REJECTS, SYNCED_AT, Column, ColumnType, Sink
 from clientsuccess_connector.sinks.batch import ARROW_TYPES, prepare_batch
-from clientsuccess_connector.sinks.files.manifest import Manifest
+from clientsuccess_connector.sinks.files.lock import DirectoryLock
+from clientsuccess_connector.sinks.files.manifest import MANIFEST, Manifest
 from clientsuccess_connector.sinks.files.merge import (
     TYPES_KEY,
     StreamFiles,
     copy_statement,
     merged_query,
+    needs_dedupe,
+    staging_statement,
+    winners_statement,
 )
 from clientsuccess_connector.sinks.sql import check_stream_name, quote, sql_literal
 from clientsuccess_connector.sinks.stream_schema import StreamSchema
@@ -45,6 +52,19 @@ from clientsuccess_connector.sinks.stream_schema import StreamSchema
 PARTS_DIR = "_cs_parts"
 COMPACT_EVERY = 256
 """Merge parts into the stream's file once this many are pending (and always on close)."""
+MAX_STREAM_NAME_BYTES = 200
+"""Longest stream name (UTF-8) that leaves room for `.<stream>.schema.json.tmp` in a file name."""
+
+
+def check_file_stream_name(stream: str) -> None:
+    """Stream names become file and folder names: no dot names, no path parts."""
+    check_stream_name(stream)
+    if stream.startswith(".") or "\\" in stream or len(stream.encode()) > MAX_STREAM_NAME_BYTES:
+        raise ConfigError(
+            f"stream name {stream!r} cannot name a file in a file destination; pick a name "
+            f"that does not start with '.', has no '/' or '\\', and is at most "
+            f"{MAX_STREAM_NAME_BYTES} bytes"
+        )
 
 
 class FileSink(Sink):
@@ -59,6 +79,14 @@ class FileSink(Sink):
             (self.dir / PARTS_DIR).mkdir(exist_ok=True)
         except OSError as exc:
             raise ConfigError(f"cannot create destination directory {url}: {exc}") from None
+        self._dir_lock = DirectoryLock(self.dir, url)
+        try:
+            self._open(memory_limit)
+        except BaseException:
+            self._dir_lock.release()
+            raise
+
+    def _open(self, memory_limit: str) -> None:
         self._manifest = Manifest(self.dir)
         self._schemas: dict[str, StreamSchema] = {}
         self._lock = threading.RLock()
@@ -66,14 +94,24 @@ class FileSink(Sink):
         self._written: set[str] = set()
         self._con = duckdb.connect()
         self._con.execute("SET TimeZone = 'UTC'")
-        self._con.execute(f"SET memory_limit = {sql_literal(memory_limit)}")
+        try:
+            self._con.execute(f"SET memory_limit = {sql_literal(memory_limit)}")
+        except duckdb.Error as exc:
+            raise ConfigError(
+                f"bad option in destination {self.url}: {str(exc).splitlines()[0]}; "
+                "memory_limit takes a size such as 256MB"
+            ) from None
         self._con.execute("SET preserve_insertion_order = false")
         self._con.execute("SET threads = 1")
+        # The merge's semi join must build its hash table on the (key, seq) pairs; DuckDB may
+        # otherwise flip it to build on whole rows and run out of memory on a large stream.
+        self._con.execute("SET disabled_optimizers = 'build_side_probe_side'")
         self._con.execute(f"SET temp_directory = {sql_literal(str(self.dir / PARTS_DIR / '.tmp'))}")
         self._recover()
 
     def _recover(self) -> None:
-        """Finish a compaction a crash interrupted; delete uncommitted part files."""
+        """Finish a compaction a crash interrupted; delete uncommitted part files and the
+        destination's own temporary files (never anything else in the folder)."""
         for stream in self._manifest.names():
             pending = self._manifest.entry(stream).get("compacting")
             if pending is not None:
@@ -86,12 +124,19 @@ class FileSink(Sink):
             if stream_dir.name == ".tmp":
                 shutil.rmtree(stream_dir, ignore_errors=True)
                 continue
+            if not stream_dir.is_dir():
+                continue
             committed = set(self._manifest.entry(stream_dir.name).get("parts", []))
             for part in stream_dir.iterdir():
-                if part.suffix != ".parquet" or int(part.stem) not in committed:
+                if not (part.suffix == ".parquet" and part.stem.isdigit()):
+                    part.unlink()  # a temporary file of ours
+                elif int(part.stem) not in committed:
                     part.unlink()
-        for tmp in self.dir.glob(".*.tmp"):
-            tmp.unlink()
+        own = [MANIFEST]
+        for stream in self._manifest.names():
+            own += [self._data_path(stream).name, f"{stream}.schema.json"]
+        for name in own:
+            (self.dir / f".{name}.tmp").unlink(missing_ok=True)
 
     # -- writing -------------------------------------------------------------------------
     def write_batch(
@@ -101,13 +146,16 @@ class FileSink(Sink):
         primary_key: Sequence[str],
         state: Mapping[str, Any] | None = None,
     ) -> int:
-        check_stream_name(stream)
+        check_file_stream_name(stream)
         with self._lock:
             entry = self._manifest.entry(stream)
-            rows = 0
+            batch = None
             if records:
                 base = self._load_schema(stream) or StreamSchema(case_insensitive=True)
                 batch = prepare_batch(base, records, primary_key, stream)
+                if batch.rejects:
+                    self._store_rejects(batch.reject_rows(stream))
+            if batch is not None and batch.rows:
                 table = batch.to_arrow()
                 now = datetime.now(UTC)
                 table = table.append_column(
@@ -121,19 +169,34 @@ class FileSink(Sink):
                     parts=[*entry.get("parts", []), number],
                     next_part=number + 1,
                 )
-                rows = batch.rows
                 self._written.add(stream)
             if state is not None:
                 entry.update(state=dict(state), updated_at=datetime.now(UTC).isoformat())
             if not records and state is None:
                 return 0
             self._manifest.put(stream, entry)
-            if records:
+            if batch is None:
+                return 0
+            self._tally(stream, batch.repaired, len(batch.rejects))
+            if batch.rows:
                 self._schemas[stream] = batch.schema
                 self._write_schema_file(stream)
                 if len(entry["parts"]) >= COMPACT_EVERY:
                     self._compact(stream)
-            return rows
+            return batch.rows
+
+    def _store_rejects(self, rows: list[tuple[str, str, str]]) -> None:
+        """Append rejected records to `_cs_rejects.jsonl`, durably, before the batch commits
+        (a crash in between may list a record twice, never lose one)."""
+        now = datetime.now(UTC).isoformat()
+        lines = b"".join(
+            orjson.dumps({"stream": s, "reason": why, "record": rec, "rejected_at": now}) + b"\n"
+            for s, why, rec in rows
+        )
+        with (self.dir / f"{REJECTS}.jsonl").open("ab") as fh:
+            fh.write(lines)
+            fh.flush()
+            os.fsync(fh.fileno())
 
     def _write_part(
         self, stream: str, number: int, table: pa.Table, types: Mapping[str, ColumnType]
@@ -186,10 +249,21 @@ class FileSink(Sink):
         schema = self._load_schema(stream)
         if schema is None or not entry.get("parts"):
             return
-        query = merged_query(self._files(stream), schema)
+        files = self._files(stream)
         target = self._data_path(stream)
         tmp = target.with_name(f".{target.name}.tmp")
-        self._con.execute(copy_statement(self.format, schema, query, tmp))
+        staging = self.dir / PARTS_DIR / stream / ".merge.parquet.tmp"
+        winners = None
+        if needs_dedupe(files, schema):
+            winners = "_cs_winners"
+            self._con.execute(winners_statement(files, schema, winners))
+        try:
+            self._con.execute(staging_statement(merged_query(files, schema, winners), staging))
+            merged = f"SELECT * FROM read_parquet({sql_literal(str(staging))})"
+            self._con.execute(copy_statement(self.format, schema, merged, tmp))
+        finally:
+            staging.unlink(missing_ok=True)
+            self._con.execute("DROP TABLE IF EXISTS _cs_winners")
         file_types = {c.name: c.type for c in schema.to_columns()}
         pending = {"file_types": file_types, "parts": entry["parts"]}
         self._manifest.put(stream, {**entry, "compacting": pending})
@@ -242,6 +316,13 @@ class FileSink(Sink):
             row = self._con.execute(f"SELECT count(*) FROM ({query})").fetchone()
         return int(row[0]) if row else 0
 
+    def read_rejects(self, stream: str) -> list[tuple[str, dict[str, Any]]]:
+        path = self.dir / f"{REJECTS}.jsonl"
+        if not path.exists():
+            return []
+        lines = [orjson.loads(line) for line in path.read_bytes().splitlines() if line]
+        return [(e["reason"], orjson.loads(e["record"])) for e in lines if e["stream"] == stream]
+
     def read_rows(self, stream: str) -> list[dict[str, Any]]:
         with self._lock:
             schema = self._require(stream)
@@ -280,3 +361,4 @@ class FileSink(Sink):
                 shutil.rmtree(self.dir / PARTS_DIR / ".tmp", ignore_errors=True)
                 with contextlib.suppress(OSError):  # only when no parts are pending
                     (self.dir / PARTS_DIR).rmdir()
+                self._dir_lock.release()
