@@ -36,7 +36,7 @@ POSTGRES_SCHEMES = ("postgresql", "postgres")
 DESTINATION_OPTIONS: Mapping[str, tuple[str, ...]] = {
     "duckdb": ("memory_limit",),
     "postgresql": ("schema",),
-    **dict.fromkeys(FILE_FORMATS, ()),
+    **dict.fromkeys(FILE_FORMATS, ("memory_limit",)),
 }
 # `query=` comes last: the SQL runs to the end of the URL. `order_by=` goes with `table=`.
 INPUT_OPTIONS = ("table", "order_by", "query")

@@ -77,7 +77,7 @@ def test_demo_lands_in_a_relative_duckdb_file(
     ("command", "url", "valid"),
     [
         ("sync", "duckdb:///x.duckdb?schema=prod", "duckdb destinations take: memory_limit"),
-        ("schema", "csv:///out?compression=gzip", "csv destinations take no options"),
+        ("schema", "csv:///out?compression=gzip", "csv destinations take: memory_limit"),
         ("sync", "postgresql://me@localhost/db?shema=cs", "a PostgreSQL destination takes schema"),
     ],
 )

@@ -79,8 +79,11 @@ def test_unrelated_temporary_files_in_the_folder_are_left_alone(tmp_path: Path) 
 def wide(i: int) -> dict[str, Any]:
     """A record shaped like a contract: 30 scalar fields and kilobytes of nested JSON."""
     record: dict[str, Any] = {"id": i, "modifiedTime": "2024-03-01T12:00:00.000Z"}
+    record["name"] = f"contract {i}" * 3
     record.update({f"f{k}": (i * k if k % 3 else f"text {k} {i}") for k in range(30)})
-    record["items"] = [{"sku": f"s{j}", "qty": j, "meta": {"a": "x" * 40}} for j in range(15)]
+    record["items"] = [
+        {"sku": f"s{j}", "qty": j, "price": j * 1.5, "meta": {"a": "x" * 40}} for j in range(15)
+    ]
     record["custom"] = {f"c{j}": f"value {j}" for j in range(20)}
     return record
 
