@@ -14,6 +14,7 @@ import orjson
 from clientsuccess_connector.connection import Connection, ConnectionSettings
 from clientsuccess_connector.errors import ConfigError
 from clientsuccess_connector.flow import Flow, load_flow
+from clientsuccess_connector.locations import mask_url
 from clientsuccess_connector.read.endpoint import SourceSpec
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -143,7 +144,7 @@ def open_connection(
         click.echo("warning: TLS verification is OFF for this connection", err=True)
 
     def show(text: str) -> None:
-        click.echo(f"--> {text}\n", err=True)
+        click.echo(f"--> {mask_url(text)}\n", err=True)
 
     return Connection(settings, on_request=show if options.show_requests else None)
 

@@ -45,10 +45,8 @@ class PostgresSink(Sink):
     def __init__(self, conninfo: str, url: str, schema: str = "public") -> None:
         self.url = url
         self._schema_name = schema
-        dsn = conninfo.replace("postgres://", "postgresql://", 1)
-        dsn = dsn.split("?", 1)[0] if "schema=" in dsn else dsn
-        try:
-            self._con = psycopg.connect(dsn, autocommit=False)
+        try:  # `conninfo` keeps every libpq parameter: open_sink took `schema` out
+            self._con = psycopg.connect(conninfo, autocommit=False)
             self._con.execute("SET TIME ZONE 'UTC'")
             self._con.commit()
         except psycopg.Error as exc:
