@@ -103,9 +103,7 @@ def parse_destination(url: str) -> Location:
     scheme, rest, query = _split(url, masked, "destination", DESTINATION_FORMS)
     if scheme in POSTGRES_SCHEMES:
         ours, libpq = _options(query, DESTINATION_OPTIONS["postgresql"])
-        return _postgres(
-            url, masked, rest, ours, libpq, "destination", DESTINATION_OPTIONS["postgresql"]
-        )
+        return _postgres(url, masked, rest, ours, libpq, "destination")
     if scheme not in DESTINATION_OPTIONS:
         raise _bad(
             "destination", masked, f"the scheme {scheme!r} is not supported", DESTINATION_FORMS
@@ -122,7 +120,7 @@ def parse_input(url: str) -> Location:
     scheme, rest, query = _split(url, masked, "input", INPUT_FORMS)
     ours, others = _options(query, INPUT_OPTIONS, rest_of_url="query")
     if scheme in POSTGRES_SCHEMES:
-        location = _postgres(url, masked, rest, ours, others, "input", INPUT_OPTIONS)
+        location = _postgres(url, masked, rest, ours, others, "input")
     elif scheme == "duckdb":
         _refuse_unknown(others, masked, "input", scheme, INPUT_OPTIONS)
         location = Location(scheme, masked, path=_local_path(rest, masked, "input", INPUT_FORMS),
@@ -205,13 +203,14 @@ def _postgres(
     ours: dict[str, str],
     libpq: list[str],
     role: str,
-    own: tuple[str, ...],
 ) -> Location:
     """A PostgreSQL location: libpq parameters kept as written, checked without connecting."""
     from psycopg import Error  # noqa: PLC0415  (heavy; loaded only for PostgreSQL)
     from psycopg.conninfo import conninfo_to_dict  # noqa: PLC0415
 
-    forms = DESTINATION_FORMS if role == "destination" else INPUT_FORMS
+    is_destination = role == "destination"
+    forms = DESTINATION_FORMS if is_destination else INPUT_FORMS
+    own = DESTINATION_OPTIONS["postgresql"] if is_destination else INPUT_OPTIONS
     raw_password = _raw_password(url)
     secrets = (raw_password, unquote(raw_password)) if raw_password else ()
     conninfo = f"postgresql://{rest}" + (f"?{'&'.join(libpq)}" if libpq else "")
@@ -222,8 +221,8 @@ def _postgres(
         params = conninfo_to_dict(conninfo)
     except Error as exc:
         why = mask_secrets(str(exc).strip().splitlines()[0], secrets) or type(exc).__name__
-        if "percent-encoded" in why:
-            why += "; write % in a password or option as %25"
+        if "percent-encoded" in why:  # libpq quotes the token: a password, maybe a short one
+            why = "a % that does not start a %XX escape; write % in a password or option as %25"
         raise _bad(role, masked, why, forms) from None
     found = [str(params.get(key)) for key in ("password", "sslpassword") if params.get(key)]
     return Location(

@@ -85,7 +85,7 @@ def test_input_libpq_parameters_reach_the_server(postgres_url: str) -> None:
     assert "cs-input/4321ms@x.io" in result.stdout
 
 
-@pytest.mark.parametrize("password", ["pa%zzword-secret", "50%-off-secret"])
+@pytest.mark.parametrize("password", ["pa%zzword-secret", "50%-off-secret", "q%z"])
 def test_a_bad_percent_escape_in_the_password_is_never_echoed(
     postgres_url: str, password: str
 ) -> None:
@@ -102,7 +102,7 @@ def test_a_bad_percent_escape_in_the_password_is_never_echoed(
         assert result.exit_code == 2, result.output
         assert "%25" in result.output
         assert password not in result.output
-        assert password.split("%")[1][:6] not in result.output
+        assert len(password) < 8 or password.split("%")[1][:6] not in result.output
 
 
 def test_password_is_masked_in_the_summary_and_schema_output(

@@ -44,6 +44,27 @@ def test_mask_url_leaves_urls_without_one_alone() -> None:
 
 
 @pytest.mark.parametrize(
+    ("url", "shown"),
+    [
+        ("postgresql://u:p@ss/w:rd@h/db?schema=cs", "postgresql://u:***@h/db?schema=cs"),
+        (
+            "postgresql://u@h/db?sslmode=require&password=pw1",
+            "postgresql://u@h/db?sslmode=require&password=***",
+        ),
+        (
+            "postgresql://u:pw@h/db?query=SELECT 'a@b.io'",
+            "postgresql://u:***@h/db?query=SELECT 'a@b.io'",
+        ),
+        ("duckdb:///exports/2024@11.duckdb", "duckdb:///exports/2024@11.duckdb"),
+    ],
+)
+def test_mask_url_hides_every_form_of_url_password(url: str, shown: str) -> None:
+    """Unencoded `@` or `/` in a password, `password=` in the query: all masked, paths kept."""
+    assert mask_url(url) == shown
+    assert mask_url(f"error: {url} refused") == f"error: {shown} refused"
+
+
+@pytest.mark.parametrize(
     "url",
     ["clientsuccess.duckdb", "mysql://h/db", "duckdb://x.duckdb", "postgresql://h", "csv://", ""],
 )
