@@ -11,9 +11,10 @@ from urllib.parse import quote, quote_plus
 
 import orjson
 
+from clientsuccess_connector.locations import mask_url
+
 MASK = "***"
 _MIN_SECRET = 4  # shorter values would mask ordinary text; no real credential is this short
-_URL_PASSWORD = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://[^/?#@\s:]*):[^/?#@\s]*@")
 _AUTH_HEADER = re.compile(
     r"authorization|cookie|token|secret|password|(^|[-_])(api)?[-_]?key$", re.I
 )
@@ -64,7 +65,7 @@ class Redactor:
         for form in forms:
             if form in text:
                 text = text.replace(form, MASK)
-        return _URL_PASSWORD.sub(rf"\1:{MASK}@", text)
+        return mask_url(text)
 
     def excerpt(self, text: str, limit: int) -> str:
         """The first `limit` characters of the masked text, on one line."""
