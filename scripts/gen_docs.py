@@ -15,6 +15,7 @@ from clientsuccess_connector.catalog import catalog, settings
 from clientsuccess_connector.cli import cli
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"
+MARKS = {"documented": "[D]", "community": "[C]", "inferred": "[I]"}
 
 
 def templates_md() -> str:
@@ -27,10 +28,14 @@ def templates_md() -> str:
         "`scripts/gen_docs.py`; do not edit by hand. `clientsuccess-connector templates NAME`",
         "shows the same from the command line.",
         "",
-        "Paths are relative to the base URL (`.../api/v1` or `.../v2`). *evidence* says how sure",
-        "we are of the path: **documented** (vendor docs or a recorded exchange), **community**",
-        "(third-party code written against the live API) or **inferred** (our best guess; the",
-        "simulator follows it, and one edit of the catalogue moves both sides).",
+        "Paths are relative to the base URL (`.../api/v1` or `.../v2`), except those that begin",
+        "with `/v1/`: these legacy v1 routes live at the origin of the base URL, like the login",
+        "(`https://api.clientsuccess.com/v1/...`, whichever base URL you use).",
+        "",
+        "*evidence* says how sure we are of the path: **documented** [D] (vendor docs or a",
+        "recorded exchange), **community** [C] (third-party code written against the live API) or",
+        "**inferred** [I] (our best guess; the simulator follows it, so only a real instance can",
+        "prove it wrong: see [When a route is wrong](#when-a-route-is-wrong)).",
         "",
         f"Search pages hold {s.default_page_size} records by default (at most {s.max_page_size});",
         f"bulk writes send {s.default_batch_size} records per request by default (at most",
@@ -41,11 +46,14 @@ def templates_md() -> str:
     ]
     for t in catalog().values():
         lines.append(
-            f"| [`{t.name}`](#{t.name}) | {t.kind} | {t.method} | `{t.path}` | {t.evidence} |"
+            f"| [`{t.name}`](#{t.name}) | {t.kind} | {t.method} | `{t.path}` "
+            f"| {t.evidence} {MARKS[t.evidence]} |"
         )
     for t in catalog().values():
         lines += ["", f"## {t.name}", "", f"**{t.title}** — {t.description}", ""]
-        lines.append(f"`{t.method} {t.path}` ({t.kind}, evidence: {t.evidence})")
+        lines.append(
+            f"`{t.method} {t.path}` ({t.kind}, evidence: {t.evidence} {MARKS[t.evidence]})"
+        )
         if t.kind == "read":
             lines += ["", f"- pagination: {t.pagination}; data path: `{t.data_path}`",
                       f"- primary key: {', '.join(t.primary_key) or '-'}; incremental field: "
@@ -55,6 +63,11 @@ def templates_md() -> str:
             lines += ["", f"- batch: {where}; per-item results at `{t.results_path}`"]
         if t.upsert_keys:
             lines += [f"- upsert matches on: {', '.join(t.upsert_keys)}"]
+        if t.merges:
+            lines += ["", "- this PUT changes only the fields given; the others are kept"]
+        if t.keyed_body:
+            key, value = t.keyed_body
+            lines += ["", f"- the body is one pair: `{{\"<{key}>\": <{value}>}}`"]
         if t.params:
             lines += ["", "| field | type | in | required | description |", "|---|---|---|---|---|"]
             for p in t.params:

@@ -39,10 +39,19 @@ def render_path(path: str, values: Mapping[str, Any]) -> str:
     return _PLACEHOLDER.sub(fill, path)
 
 
+V1_PREFIX = "/v1/"
+
+
 def join_url(base_url: str, path_or_url: str) -> str:
-    """An absolute URL stays as it is; a relative one is appended to the base URL."""
+    """An absolute URL stays as it is; a relative one is appended to the base URL.
+
+    A path that begins with `/v1/` is a legacy v1 route: like the login, it lives at the origin
+    of the base URL (`https://host/v1/...`), whether the base is `.../api/v1` or `.../v2`.
+    """
     if path_or_url.startswith(("http://", "https://")):
         return path_or_url
+    if path_or_url.startswith(V1_PREFIX):
+        return origin(base_url) + path_or_url
     return base_url.rstrip("/") + "/" + path_or_url.lstrip("/")
 
 

@@ -12,7 +12,7 @@ from clientsuccess_connector.catalog.envelope import SearchEnvelope
 from clientsuccess_connector.catalog.model import CatalogSettings, Param, Template
 from clientsuccess_connector.errors import ConfigError
 
-_PARAM_TYPES = {"string", "integer", "number", "boolean", "timestamp", "date", "object", "array"}
+PARAM_TYPES = {"string", "integer", "number", "boolean", "timestamp", "date", "object", "array"}
 
 
 @functools.cache
@@ -23,7 +23,7 @@ def _raw() -> dict[str, Any]:
 
 def _param(raw: dict[str, Any], required_fields: set[str], where: str) -> Param:
     ptype = raw["type"]
-    if ptype not in _PARAM_TYPES:
+    if ptype not in PARAM_TYPES:
         raise ValueError(f"{where}: parameter {raw['name']!r} has unknown type {ptype!r}")
     return Param(
         name=raw["name"],
@@ -61,7 +61,17 @@ def _template(name: str, raw: dict[str, Any], groups: dict[str, list[dict[str, A
         results_path=raw.get("results_path"),
         upsert_keys=tuple(raw.get("upsert_keys", ())),
         required_fields=tuple(sorted(required_fields)),
+        merges=bool(raw.get("merges", False)),
+        keyed_body=_keyed_body(raw.get("keyed_body"), name),
     )
+
+
+def _keyed_body(raw: dict[str, str] | None, where: str) -> tuple[str, str] | None:
+    if raw is None:
+        return None
+    if set(raw) != {"key", "value"}:
+        raise ValueError(f"{where}: keyed_body needs exactly `key` and `value`")
+    return raw["key"], raw["value"]
 
 
 @functools.cache

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 ParamType = Literal[
     "string", "integer", "number", "boolean", "timestamp", "date", "object", "array"
@@ -47,6 +47,8 @@ class Template:
     results_path: str | None = None
     upsert_keys: tuple[str, ...] = ()
     required_fields: tuple[str, ...] = field(default=())
+    merges: bool = False
+    keyed_body: tuple[str, str] | None = None
 
     def param(self, name: str) -> Param | None:
         """The parameter called `name`, or None."""
@@ -64,6 +66,18 @@ class Template:
     def is_bulk(self) -> bool:
         """True when the body carries a batch of records."""
         return self.batch is not None
+
+    @property
+    def replaces_whole(self) -> bool:
+        """True for a PUT that replaces the record: fields left out are emptied."""
+        return self.method == "PUT" and not self.merges
+
+    def api_body(self, body: dict[str, Any]) -> dict[str, Any]:
+        """The body as the API expects it: `{<name field>: <value field>}` for a keyed body."""
+        if self.keyed_body is None:
+            return body
+        key, value = self.keyed_body
+        return {str(body.get(key)): body.get(value)}
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from clientsuccess_connector.simulator import reads, writes
+from clientsuccess_connector.simulator import reads, v1, writes
 from clientsuccess_connector.simulator.request import Request
 from clientsuccess_connector.simulator.responses import Response
 
@@ -41,4 +41,6 @@ HANDLERS: dict[str, Handler] = {
     "list_custom_fields": reads.list_custom_fields,
     # writes
     **writes.HANDLERS,
+    # legacy v1 routes seen in real clients
+    **v1.HANDLERS,
 }

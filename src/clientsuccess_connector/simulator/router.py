@@ -1,4 +1,7 @@
-"""Routes built from the endpoint catalogue: every template, under `/api/v1` and `/v2`."""
+"""Routes built from the endpoint catalogue: every template, under `/api/v1` and `/v2`.
+
+Templates whose path begins with `/v1/` are legacy v1 routes and live at the origin instead.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +13,8 @@ from clientsuccess_connector.catalog import Template, catalog
 
 PREFIXES = ("/api/v1", "/v2")
 AUTH_PATHS = ("/v1/auth", "/api/v1/auth")
+V1_ROUTES = "/v1/"
+METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 _PLACEHOLDER = re.compile(r"{(\w+)}")
 
 
@@ -39,14 +44,23 @@ class Router:
             else:
                 self._static[(template.method, template.path)] = template
 
+    def allowed(self, path: str) -> list[str]:
+        """The methods some template answers on `path` (for OPTIONS)."""
+        return [m for m in METHODS if isinstance(self.match(m, path), Match)]
+
     def match(self, method: str, path: str) -> Match | bool | None:
         """The match; False when the path exists under another method; None when unknown."""
-        for prefix in PREFIXES:
-            if path.startswith(prefix + "/"):
-                rest = path[len(prefix) :]
-                break
+        if path.startswith(V1_ROUTES):
+            prefix, rest = "", path
         else:
-            return None
+            for prefix in PREFIXES:
+                if path.startswith(prefix + "/"):
+                    rest = path[len(prefix) :]
+                    break
+            else:
+                return None
+            if rest.startswith(V1_ROUTES):
+                return None  # v1 routes are not served under a base path
         if len(rest) > 1 and rest.endswith("/"):
             rest = rest[:-1]
         template = self._static.get((method, rest))

@@ -58,7 +58,7 @@ class Batcher:
         self._key: Any = None
         self._query: dict[str, Any] = {}
         self._path_values: dict[str, Any] = {}
-        self._full_record = template.method == "PUT" and not mapper.item_mode
+        self._full_record = template.replaces_whole and not mapper.item_mode
 
     def add(self, row: int, prepared: Prepared) -> list[Unit]:
         """Units completed by this row (often none while a batch fills)."""
@@ -84,7 +84,7 @@ class Batcher:
                 method=self.template.method,
                 path=render_path(self.template.path, prepared.path_values),
                 query=prepared.query,
-                body=body if self.template.method != "DELETE" else None,
+                body=self.template.api_body(body) if self.template.method != "DELETE" else None,
                 records=[prepared.body],
             )
         ]

@@ -214,7 +214,7 @@ class _Writer:
         self.ledger.write(results, durable=durable)
 
     def _warn_put(self, body: Mapping[str, Any]) -> None:
-        if self._warned_put or self.template.method != "PUT" or self.mapper.item_mode:
+        if self._warned_put or not self.template.replaces_whole or self.mapper.item_mode:
             return
         self._warned_put = True
         emptied = [name for name in self.mapper.body_fields if name not in body]
