@@ -1,4 +1,4 @@
-"""The flow file: connection, destination, sources, lookups and writes, validated up front.
+"""The flow file: connection, destination, sources, lookups, writes and template corrections.
 
 Every mistake is a ConfigError naming the file, the key path and the fix, before any request.
 `${VAR}` anywhere in a string is replaced by the environment variable VAR.
@@ -11,12 +11,18 @@ import re
 import stat
 import sys
 from collections.abc import Mapping
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from clientsuccess_connector.catalog import Template
+from clientsuccess_connector.catalog.overrides import (
+    TemplateOverride,
+    effective_template,
+    parse_overrides,
+)
 from clientsuccess_connector.connection import ConnectionSettings
 from clientsuccess_connector.errors import ConfigError
 from clientsuccess_connector.read.default_streams import DEFAULT_STREAMS
@@ -24,10 +30,11 @@ from clientsuccess_connector.read.endpoint import SourceSpec
 from clientsuccess_connector.write.job import WriteJob
 
 _ENV = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
-_TOP_KEYS = {"connection", "destination", "sources", "lookups", "writes"}
+_TOP_KEYS = {"connection", "destination", "sources", "lookups", "writes", "templates"}
 _SECRET_KEYS = {"api_key", "password"}
 _CONNECTION_KEYS = {f.name for f in fields(ConnectionSettings)} - {"headers"}
-_SOURCE_KEYS = {f.name for f in fields(SourceSpec)} - {"name"}
+_SOURCE_KEYS = {f.name for f in fields(SourceSpec)} - {"name", "override"}
+_ROUTE_KEYS = ("method", "path")  # beside `template:`, for one source or write entry alone
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +56,7 @@ class Flow:
     sources: Mapping[str, SourceSpec] = field(default_factory=dict)
     lookups: Mapping[str, LookupSpec] = field(default_factory=dict)
     writes: Mapping[str, WriteJob] = field(default_factory=dict)
+    templates: Mapping[str, TemplateOverride] = field(default_factory=dict)
 
     def connection_settings(self, env: Mapping[str, str] | None = None) -> ConnectionSettings:
         """Settings from the environment, overridden by this flow's `connection:` block."""
@@ -60,6 +68,23 @@ class Flow:
             known = ", ".join(sorted(self.sources)) or "none"
             raise ConfigError(f"{self.path}: no source named {name!r}; sources: {known}")
         return self.sources[name]
+
+    def template(
+        self, name: str, *, method: str | None = None, path: str | None = None
+    ) -> Template:
+        """The template `name` as this flow corrects it (`templates:`, then `method`/`path`)."""
+        return effective_template(name, self.templates, method=method, path=path)
+
+    def with_templates(self, spec: SourceSpec) -> SourceSpec:
+        """`spec` carrying this flow's correction of its template, if any (e.g. default streams)."""
+        if spec.template is None or spec.override is not None:
+            return spec
+        override = self.templates.get(spec.template)
+        return replace(spec, override=override) if override is not None else spec
+
+    def write_template(self, job: WriteJob) -> Template:
+        """The template a write job uses, as this flow and the job's `method`/`path` correct it."""
+        return self.template(job.template, method=job.method, path=job.path)
 
 
 def load_flow(path: str | Path, env: Mapping[str, str] | None = None) -> Flow:
@@ -95,10 +120,12 @@ def parse_flow(raw: Any, *, path: Path | None, env: Mapping[str, str]) -> Flow:
 
     connection = _mapping(doc.get("connection") or {}, f"{label}: connection")
     _no_unknown(connection, _CONNECTION_KEYS, f"{label}: connection")
+    templates = parse_overrides(doc.get("templates") or {}, f"{label}: templates")
 
     sources: dict[str, SourceSpec] = {}
     for name, body in _mapping(doc.get("sources") or {}, f"{label}: sources").items():
-        sources[name] = _source(name, body, f"{label}: sources.{name}")
+        where = f"{label}: sources.{name}"
+        sources[name] = _source(name, body, where, templates)
 
     lookups: dict[str, LookupSpec] = {}
     for name, body in _mapping(doc.get("lookups") or {}, f"{label}: lookups").items():
@@ -108,15 +135,30 @@ def parse_flow(raw: Any, *, path: Path | None, env: Mapping[str, str]) -> Flow:
     base_dir = path.parent if path is not None else None
     for name, body in _mapping(doc.get("writes") or {}, f"{label}: writes").items():
         where = f"{label}: writes.{name}"
-        writes[name] = WriteJob.from_entry(_mapping(body, where), where=where, base_dir=base_dir)
+        entry = _mapping(body, where)
+        writes[name] = WriteJob.from_entry(entry, where=where, base_dir=base_dir)
+        _check_route(writes[name].template, entry, templates, where)
 
     destination = doc.get("destination")
     if destination is not None and not isinstance(destination, str):
         raise ConfigError(f"{label}: destination must be a URL such as duckdb:///data.duckdb")
-    return Flow(path, connection, destination, sources, lookups, writes)
+    return Flow(path, connection, destination, sources, lookups, writes, templates)
 
 
-def _source(name: str, body: Any, where: str) -> SourceSpec:
+def _check_route(
+    template: str, entry: Mapping[str, Any], templates: Mapping[str, TemplateOverride], where: str
+) -> None:
+    """An entry's own `method:`/`path:` must make a valid template, before any request."""
+    route = {key: entry.get(key) for key in _ROUTE_KEYS}
+    for key, value in route.items():
+        if value is not None and not isinstance(value, str):
+            raise ConfigError(f"{where}.{key} must be a string")
+    effective_template(template, templates, method=route["method"], path=route["path"], where=where)
+
+
+def _source(
+    name: str, body: Any, where: str, templates: Mapping[str, TemplateOverride]
+) -> SourceSpec:
     entry = dict(_mapping(body, where))
     _no_unknown(entry, _SOURCE_KEYS, where)
     if "params" in entry:
@@ -129,7 +171,16 @@ def _source(name: str, body: Any, where: str) -> SourceSpec:
             raise ConfigError(f"{where}.{key} must be a positive whole number")
     if entry.get("response_format", "auto") not in ("auto", "json", "xml"):
         raise ConfigError(f"{where}.response_format must be auto, json or xml")
-    return SourceSpec(name=name, **entry)
+    spec = SourceSpec(name=name, **entry)
+    if spec.template is not None:
+        _check_route(spec.template, entry, templates, where)
+        if spec.template in templates:
+            spec = replace(spec, override=templates[spec.template])
+    elif spec.path is not None:
+        raise ConfigError(
+            f"{where}: `path` corrects a template's route; a manual source uses `url`"
+        )
+    return spec
 
 
 def _lookup(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 from typing import Any
 
 import click
@@ -20,6 +21,7 @@ from clientsuccess_connector.cli.options import (
     source_options,
 )
 from clientsuccess_connector.extract.suggest import suggest_paths
+from clientsuccess_connector.flow import Flow, load_flow
 from clientsuccess_connector.read.endpoint import resolve
 from clientsuccess_connector.read.fanout import prepare_lookups
 from clientsuccess_connector.read.reader import Reader
@@ -64,10 +66,24 @@ def _template_detail(t: Template) -> dict[str, Any]:
     return detail
 
 
+def _effective(name: str, flow: Flow | None) -> Template:
+    return flow.template(name) if flow is not None else get_template(name)
+
+
+def _corrected(name: str, flow: Flow | None) -> list[str]:
+    return flow.templates[name].changes if flow is not None and name in flow.templates else []
+
+
 @cli.command()
 @click.argument("name", required=False)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
-def templates(name: str | None, as_json: bool) -> None:
+@click.option(
+    "--flow",
+    "flow_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Show the templates as this flow file's `templates:` block corrects them.",
+)
+def templates(name: str | None, as_json: bool, flow_file: Path | None) -> None:
     """List every endpoint template, or show one template's fields.
 
     \b
@@ -75,26 +91,33 @@ def templates(name: str | None, as_json: bool) -> None:
       clientsuccess-connector templates
       clientsuccess-connector templates search_pulses
       clientsuccess-connector templates create_client_note --json
+      clientsuccess-connector templates create_contact --flow flow.yaml
     """
     console = Console()
+    flow = load_flow(flow_file) if flow_file else None
     if name is None:
+        every = [_effective(t, flow) for t in catalog()]
         if as_json:
-            emit_json([_template_summary(t) for t in catalog().values()])
+            emit_json([_template_summary(t) for t in every])
             return
         table = Table(box=None)
         for column in ("name", "kind", "method", "path"):
             table.add_column(column, no_wrap=True)
         table.add_column("description")
-        for t in catalog().values():
-            table.add_row(t.name, t.kind, t.method, t.path, t.description)
+        for t in every:
+            mark = " (corrected by the flow)" if _corrected(t.name, flow) else ""
+            table.add_row(t.name, t.kind, t.method, t.path + mark, t.description)
         console.print(table)
         return
-    template = get_template(name)
+    template = _effective(name, flow)
+    corrected = _corrected(name, flow)
     if as_json:
-        emit_json(_template_detail(template))
+        emit_json({**_template_detail(template), "corrected": corrected})
         return
     console.print(f"[bold]{template.name}[/bold]  {template.title}  ({template.kind})")
     console.print(f"{template.method} {template.path}   evidence: {template.evidence}")
+    if corrected:
+        console.print(f"corrected by {flow_file}: {', '.join(corrected)}")
     console.print(template.description)
     if template.kind == "read":
         console.print(

@@ -6,6 +6,7 @@ import click
 import uvicorn
 
 from clientsuccess_connector.cli.app import cli
+from clientsuccess_connector.cli.options import parse_pairs
 from clientsuccess_connector.simulator.app import SimulatorApp
 from clientsuccess_connector.simulator.config import (
     DEFAULT_API_KEY,
@@ -42,6 +43,9 @@ from clientsuccess_connector.simulator.server import install_log_filter, uvicorn
                    "new ones appear (tests incremental reads under churn).")  # fmt: skip
 @click.option("--fault-seed", default=0, show_default=True, type=int,
               help="Seed of the fault RNG, so a faulty run repeats exactly.")  # fmt: skip
+@click.option("--move-route", "moves", multiple=True, metavar="TEMPLATE=PATH",
+              help="Serve TEMPLATE at PATH instead (same {placeholders}), as an instance whose "
+                   "route differs from the catalogue; repeatable.")  # fmt: skip
 def simulate(
     host: str,
     port: int,
@@ -56,10 +60,12 @@ def simulate(
     token_ttl: float,
     churn: float,
     fault_seed: int,
+    moves: tuple[str, ...],
 ) -> None:
     """Serve a faithful ClientSuccess API simulator until Ctrl-C.
 
-    Every catalogue template is served under both /api/v1 and /v2, plus POST /v1/auth.
+    Every catalogue template is served under both /api/v1 and /v2, plus POST /v1/auth; the
+    legacy v1 templates (paths beginning /v1/) at the origin.
     Send the API key as `X-API-Key: KEY`, or log in at /v1/auth and send `Authorization: TOKEN`.
     Faults can also be switched at runtime: GET/PUT /_simulator/faults, POST /_simulator/reset,
     GET /_simulator/stats (see docs/simulator.md).
@@ -68,6 +74,7 @@ def simulate(
         clients=clients, seed=seed, host=host, port=port, api_key=api_key, username=username,
         password=password, token_ttl=token_ttl, latency_ms=latency_ms, fault_rate=fault_rate,
         retry_after=retry_after, churn_rate=churn, fault_seed=fault_seed,
+        moved_routes=parse_pairs(moves, "--move-route"),
     )  # fmt: skip
     app = SimulatorApp(config)
     base = f"http://{host}:{port}"
@@ -76,6 +83,8 @@ def simulate(
     click.echo(f"  login       POST {base}/v1/auth  username={username} password={password}")
     click.echo(f"  API key     {api_key}  (header X-API-Key, or Authorization)")
     click.echo(f"  admin       {base}/_simulator/faults | /stats | /reset")
+    for name, path in config.moved_routes.items():
+        click.echo(f"  moved       {name} -> {path}")
     click.echo("Export:")
     click.echo(f"  export CLIENTSUCCESS_BASE_URL={base}/api/v1")
     click.echo(f"  export CLIENTSUCCESS_API_KEY={api_key}")

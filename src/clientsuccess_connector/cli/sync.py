@@ -41,6 +41,8 @@ def parse_duration(text: str) -> float:
 def select_sources(flow: Flow | None, streams: tuple[str, ...]) -> dict[str, SourceSpec]:
     """The flow's sources (or the default streams), narrowed to `--stream` names."""
     available = dict(flow.sources) if flow and flow.sources else default_sources()
+    if flow is not None:  # the flow's `templates:` corrections apply to default streams too
+        available = {name: flow.with_templates(spec) for name, spec in available.items()}
     if not streams:
         return available
     unknown = [s for s in streams if s not in available]

@@ -73,7 +73,8 @@ _FLAGS = {
     "--flow",
     "flow_file",
     type=click.Path(dir_okay=False, path_type=Path),
-    help="Flow file: its connection; TEMPLATE may name one of its `writes:`.",
+    help="Flow file: its connection and `templates:` corrections; TEMPLATE may name one of "
+    "its `writes:`.",
 )
 @click.pass_context
 def write_command(
@@ -120,7 +121,9 @@ def write_command(
             retry_unknown=retry_unknown or None,
         )
         with open_connection(flow, connection_options) as conn, progress:
-            summary = write_input(conn, job, _Reporter(job.template, progress))
+            corrected = flow.write_template(job) if flow is not None else None
+            reporter = _Reporter(job.template, progress)
+            summary = write_input(conn, job, reporter, template=corrected)
     except ConfigError as exc:
         raise ConfigError(_with_flags(str(exc))) from None
     _report(summary, quiet=quiet, results=job.results, log_format=log_format)

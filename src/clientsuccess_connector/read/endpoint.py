@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from clientsuccess_connector.catalog import Template, get_template, settings
+from clientsuccess_connector.catalog.overrides import TemplateOverride, apply_override
 from clientsuccess_connector.errors import ConfigError
 from clientsuccess_connector.extract.extractor import Extractor
 from clientsuccess_connector.read.pagination_config import (
@@ -45,6 +46,8 @@ class SourceSpec:
     primary_key: tuple[str, ...] | None = None
     incremental_field: str | None = None
     response_format: ResponseFormat = "auto"
+    path: str | None = None  # a template's route, corrected for this source alone
+    override: TemplateOverride | None = None  # the flow's `templates:` correction of it
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,10 +111,24 @@ def resolve(spec: SourceSpec) -> Source:
     if spec.template and spec.url:
         raise ConfigError(f"{where}: give either `template` or `url`, not both")
     if spec.template:
-        return _resolve_template(spec, get_template(spec.template), where)
+        return _resolve_template(spec, _template_for(spec, where), where)
+    if spec.path:
+        raise ConfigError(
+            f"{where}: `path` corrects a template's route; a manual source uses `url`"
+        )
     if spec.url:
         return _resolve_manual(spec, where)
     raise ConfigError(f"{where}: give a `template` name or a manual `url`")
+
+
+def _template_for(spec: SourceSpec, where: str) -> Template:
+    """The source's template with the flow's correction, then its own `method`/`path`, applied."""
+    assert spec.template is not None
+    template = get_template(spec.template)
+    override = (spec.override or TemplateOverride()).then(
+        TemplateOverride(method=spec.method, path=spec.path)
+    )
+    return apply_override(template, override, where) if override.changes else template
 
 
 def _pagination(spec: SourceSpec, default: str, where: str) -> PaginatorConfig:

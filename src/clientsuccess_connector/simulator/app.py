@@ -13,6 +13,7 @@ from clientsuccess_connector.simulator.churn import churn
 from clientsuccess_connector.simulator.config import SimulatorConfig
 from clientsuccess_connector.simulator.faults import FaultController
 from clientsuccess_connector.simulator.handlers import HANDLERS
+from clientsuccess_connector.simulator.moved import moved_catalog
 from clientsuccess_connector.simulator.request import Request
 from clientsuccess_connector.simulator.responses import (
     HTML,
@@ -63,7 +64,7 @@ class SimulatorApp:
         self.auth = Auth(cfg.api_key, cfg.username, cfg.password, cfg.token_ttl)
         self.faults = FaultController(cfg.fault_settings())
         self.stats = Stats()
-        self.router = Router()
+        self.router = Router(moved_catalog(cfg.moved_routes))
 
     # --- helpers used by handlers and admin ------------------------------------------------------
     def reset(self) -> None:
@@ -79,6 +80,7 @@ class SimulatorApp:
             "seed": self.config.seed,
             "prefixes": list(PREFIXES),
             "auth_paths": list(AUTH_PATHS),
+            "moved_routes": dict(self.config.moved_routes),
             "counts": {name: self.store.count(name) for name in self.store.resources},
         }
 
@@ -116,6 +118,11 @@ class SimulatorApp:
         # inside a path parameter must not split it into two segments.
         raw_path = scope.get("raw_path") or path.encode()
         match = self.router.match(method, raw_path.decode("latin-1"))
+        if method == "OPTIONS" and match is False:  # a known path: say which methods it takes
+            allow = ", ".join([*self.router.allowed(raw_path.decode("latin-1")), "OPTIONS"])
+            self.stats.record("options", 200)
+            await self._send(send, Response(200, b"", headers=[(b"allow", allow.encode())]))
+            return
         if not isinstance(match, Match):
             status = 405 if match is False else 404
             text = (

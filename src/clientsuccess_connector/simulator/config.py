@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from clientsuccess_connector.simulator.faults import FaultSettings
 
@@ -16,7 +16,8 @@ class SimulatorConfig:
     """Data size and seed, credentials, token lifetime and the faults active from the start.
 
     `fault_rate` is spread evenly over 429, 503, drop and truncate; the `rate_*` fields set one
-    kind each and are added to it.
+    kind each and are added to it. `moved_routes` serves a template at another path (e.g.
+    `{"create_contact": "/contact/new"}`), as an instance whose route differs from the catalogue.
     """
 
     clients: int = 200
@@ -43,6 +44,7 @@ class SimulatorConfig:
     # Search filters the simulated server leaves unapplied (a server that ignores a filter
     # answers with every record); e.g. ("externalId", "email").
     ignore_filters: tuple[str, ...] = ()
+    moved_routes: dict[str, str] = field(default_factory=dict)  # template -> its new path
 
     def fault_settings(self) -> FaultSettings:
         """The standing fault settings this config starts with."""

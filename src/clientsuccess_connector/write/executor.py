@@ -17,7 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from clientsuccess_connector.catalog import Template, get_template
+from clientsuccess_connector.catalog import Template
+from clientsuccess_connector.catalog.overrides import effective_template
 from clientsuccess_connector.connection import Connection
 from clientsuccess_connector.errors import AuthError, ConfigError, ConnectorError, TransportError
 from clientsuccess_connector.inputs import read_input
@@ -304,14 +305,19 @@ def write_records(
     job: WriteJob,
     rows: Rows,
     reporter: WriteReporter | None = None,
+    *,
+    template: Template | None = None,
 ) -> WriteSummary:
     """Write `rows` as `job` says and return what happened (`job.input` is not read).
 
     `rows` are dicts (numbered from 1) or `(row_number, dict)` pairs as `read_input` yields.
     Rows that fail are counted in `summary.error`; `reporter` (logging by default) hears of
-    progress, warnings and, under a dry run, each request that would be sent.
+    progress, warnings and, under a dry run, each request that would be sent. `template` is
+    the job's template as a flow file corrects it (`Flow.write_template`); by default the
+    catalogue's, with the job's own `method`/`path` applied.
     """
-    template = get_template(job.template)
+    if template is None:
+        template = effective_template(job.template, method=job.method, path=job.path)
     if template.kind != "write":
         raise ConfigError(
             f"{job.template} is a read template; a write needs a write template such as "
@@ -326,7 +332,11 @@ def write_records(
 
 
 def write_input(
-    connection: Connection, job: WriteJob, reporter: WriteReporter | None = None
+    connection: Connection,
+    job: WriteJob,
+    reporter: WriteReporter | None = None,
+    *,
+    template: Template | None = None,
 ) -> WriteSummary:
     """`write_records` over the job's input: a file, `-`, or a duckdb:// / postgresql:// URL."""
     if not job.input:
@@ -334,4 +344,4 @@ def write_input(
             f"{job.template}: `input` is needed: a file, '-' for JSON lines on stdin, or a "
             "duckdb:// / postgresql:// URL"
         )
-    return write_records(connection, job, read_input(job.input), reporter)
+    return write_records(connection, job, read_input(job.input), reporter, template=template)

@@ -41,6 +41,8 @@ class WriteJob:
     results: Path | None = field(default=None, metadata=_option("path"))
     dry_run: bool = field(default=False, metadata=_option("flag"))
     retry_unknown: bool = field(default=False, metadata=_option("flag"))
+    method: str | None = field(default=None, metadata=_option("text"))  # corrects the route
+    path: str | None = field(default=None, metadata=_option("text"))  # (see catalog.overrides)
 
     def __post_init__(self) -> None:
         if self.results is not None and not isinstance(self.results, Path):

@@ -17,6 +17,7 @@ import orjson
 from jsonpath import findall
 
 from clientsuccess_connector.catalog import Template
+from clientsuccess_connector.catalog.overrides import route_hint
 from clientsuccess_connector.write.batching import Unit
 from clientsuccess_connector.write.ledger import RowResult
 
@@ -36,7 +37,7 @@ def row_outcomes(
     """One result per row of `unit`, in row order, from the server's `response`."""
     status = response.status_code
     if status >= 300:
-        return _failed(unit, response, mask)
+        return _failed(template, unit, response, mask)
     if template.is_bulk:
         return _bulk(template, unit, response, mask)
     body = _json_or_none(response)
@@ -50,9 +51,13 @@ def row_outcomes(
     ]
 
 
-def _failed(unit: Unit, response: httpx.Response, mask: Callable[[str], str]) -> list[RowResult]:
+def _failed(
+    template: Template, unit: Unit, response: httpx.Response, mask: Callable[[str], str]
+) -> list[RowResult]:
     status = response.status_code
     message = f"HTTP {status}: {_error_text(response, mask)}"
+    if status == 404:
+        message += route_hint(template)
     if unit.method == "DELETE" and status == 404:
         # Already gone: the goal holds (and a retried DELETE whose first try acted sees 404).
         ident = _plain_id(unit.path.rstrip("/").split("/")[-1])
