@@ -45,6 +45,7 @@ def _global_options() -> list[click.Parameter]:
 # package (DuckDB, pyarrow, the simulator...). name -> (module, one-line help for `--help`).
 LAZY_COMMANDS: dict[str, tuple[str, str]] = {
     "templates": ("read", "List every endpoint template, or show one template's fields."),
+    "check-routes": ("check_routes", "Ask an instance which template routes it knows (harmless)."),
     "test": ("read", "Fetch a few records from a source and print them, to check the source."),
     "paths": ("read", "Suggest Path to Data and Path to Metadata from a sample response."),
     "sync": ("sync", "Read streams into a database or files, incrementally and resumably."),

@@ -1,0 +1,245 @@
+"""`check-routes`: ask an instance which template routes it knows, without changing anything.
+
+Each template gets one harmless request:
+- a read: its method with only the required parameters, dummy values (`0`, the first allowed
+  value, `check-routes`) and, for a search, `page=0&size=1`;
+- a POST, PUT or PATCH: that method with an empty body, which a real API refuses (400, 415 or
+  422) before acting, and never stores;
+- a DELETE: `OPTIONS` on its path instead, so nothing is ever deleted.
+
+A 404 is ambiguous (no such route, or no record `0`), so the command first asks for a path
+that cannot exist and remembers what "no such route" looks like on this instance; a 404 that
+looks different came from the route itself.
+"""
+
+from __future__ import annotations
+
+import secrets
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import click
+import httpx
+import orjson
+from rich.console import Console
+from rich.table import Table
+
+from clientsuccess_connector.catalog import Param, Template, catalog
+from clientsuccess_connector.cli.app import cli
+from clientsuccess_connector.cli.options import ConnectionOptions, emit_json, open_connection
+from clientsuccess_connector.connection import Connection
+from clientsuccess_connector.errors import ConfigError, TransportError
+from clientsuccess_connector.flow import Flow, load_flow
+from clientsuccess_connector.urls import V1_PREFIX, render_path
+
+_JSON = {"Content-Type": "application/json"}
+_VOLATILE = {"timestamp", "path", "trace", "traceId", "requestId", "instance"}
+_DUMMY: dict[str, str] = {
+    "integer": "0", "number": "0", "boolean": "false", "date": "2000-01-01",
+    "timestamp": "2000-01-01T00:00:00.000Z",
+}  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class Probe:
+    """The one request that checks a template's route."""
+
+    template: Template
+    method: str
+    path: str
+    params: dict[str, str]
+
+    @property
+    def empty_body(self) -> bool:
+        return self.method in ("POST", "PUT", "PATCH")
+
+    def describe(self) -> str:
+        """`METHOD /path?query` (+ "empty body"), for the report."""
+        query = "&".join(f"{k}={v}" for k, v in self.params.items())
+        text = f"{self.method} {self.path}{'?' + query if query else ''}"
+        return text + (" (empty body)" if self.empty_body else "")
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    """What the answer says about the route: known, missing, wrong method or unchecked."""
+
+    template: str
+    probe: str
+    status: int | None
+    verdict: str
+    detail: str
+
+    @property
+    def known(self) -> bool:
+        return self.verdict == "known"
+
+
+def _dummy(param: Param) -> str:
+    if param.enum:
+        return param.enum[0]
+    return _DUMMY.get(param.type, "check-routes")
+
+
+def probe_for(template: Template) -> Probe:
+    """The harmless request for `template` (see the module docstring)."""
+    path = render_path(template.path, {p.name: _dummy(p) for p in template.path_params})
+    params = {p.name: _dummy(p) for p in template.params if p.location == "query" and p.required}
+    if template.pagination == "envelope":
+        params.update(page="0", size="1")
+    method = "OPTIONS" if template.method == "DELETE" else template.method
+    return Probe(template, method, path, params if template.kind == "read" else {})
+
+
+def _fingerprint(response: httpx.Response) -> tuple[int, str]:
+    """The answer with what depends on the request (path, method, time) taken out."""
+    text = response.text
+    try:
+        body = orjson.loads(response.content)
+    except orjson.JSONDecodeError:
+        body = None
+    if isinstance(body, dict):
+        text = orjson.dumps({k: v for k, v in body.items() if k not in _VOLATILE}).decode()
+    request = response.request
+    for value in (str(request.url), request.url.path, request.method):
+        text = text.replace(value, "")
+    return response.status_code, text
+
+
+class RouteChecker:
+    """Sends the probes over one connection and judges each answer."""
+
+    def __init__(self, connection: Connection) -> None:
+        self.conn = connection
+        self._unknown: dict[bool, tuple[int, str] | None] = {}
+
+    def _send(self, method: str, path: str, params: dict[str, str], empty: bool) -> httpx.Response:
+        return self.conn.request(
+            method,
+            path,
+            params=params or None,
+            content=b"" if empty else None,
+            headers=_JSON if empty else None,
+            raise_for_status=False,
+        )
+
+    def _no_such_route(self, v1: bool) -> tuple[int, str] | None:
+        """What this instance answers for a path that cannot exist (asked once per base)."""
+        if v1 not in self._unknown:
+            path = f"{V1_PREFIX if v1 else '/'}check-routes-{secrets.token_hex(6)}"
+            try:
+                self._unknown[v1] = _fingerprint(self._send("GET", path, {}, False))
+            except TransportError:
+                self._unknown[v1] = None
+        return self._unknown[v1]
+
+    def check(self, probe: Probe) -> Verdict:
+        """Send one probe and say what its answer means."""
+
+        def verdict(status: int | None, word: str, detail: str) -> Verdict:
+            return Verdict(probe.template.name, probe.describe(), status, word, detail)
+
+        try:
+            response = self._send(probe.method, probe.path, probe.params, probe.empty_body)
+        except TransportError as exc:
+            return verdict(None, "unchecked", f"no answer: {exc}")
+        status = response.status_code
+        if status in (401, 403):
+            return verdict(status, "unchecked", "the credentials were refused")
+        if status == 405:
+            if probe.method == "OPTIONS":
+                return verdict(status, "unchecked", "this instance does not answer OPTIONS")
+            return verdict(status, "wrong method", f"the path exists, not with {probe.method}")
+        if status == 404:
+            baseline = self._no_such_route(probe.path.startswith(V1_PREFIX))
+            if baseline is None or baseline[0] != 404 or _fingerprint(response) == baseline:
+                return verdict(status, "missing", "this instance has no such route")
+            return verdict(status, "known", "the route answered: no record with the probe's id")
+        if status >= 500:
+            return verdict(status, "unchecked", "server error; try again later")
+        allow = response.headers.get("allow")
+        if probe.method == "OPTIONS" and allow is not None:
+            methods = {m.strip().upper() for m in allow.split(",")}
+            if probe.template.method not in methods:
+                return verdict(status, "wrong method", f"the path takes {allow}")
+        return verdict(status, "known", "")
+
+
+def _templates(names: tuple[str, ...], flow: Flow | None) -> list[Template]:
+    unknown = [n for n in names if n not in catalog()]
+    if unknown:
+        raise ConfigError(f"unknown template {unknown[0]!r}; see `templates` for the names")
+    chosen = names or tuple(catalog())
+    return [flow.template(n) if flow is not None else catalog()[n] for n in chosen]
+
+
+@cli.command("check-routes")
+@click.argument("names", nargs=-1, metavar="[TEMPLATE]...")
+@click.option(
+    "--flow",
+    "flow_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Flow file: its connection, and its `templates:` corrections are checked instead.",
+)
+@click.option(
+    "--dry-run", is_flag=True, help="Print the exact requests (secrets masked); send none."
+)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+def check_routes(
+    names: tuple[str, ...], flow_file: Path | None, dry_run: bool, as_json: bool
+) -> None:
+    """Ask this instance which template routes it knows, without creating anything.
+
+    One harmless request per template (or per TEMPLATE given): a read is a GET with dummy
+    required parameters (a search asks for one record); a POST, PUT or PATCH is sent with an
+    EMPTY body, which the API refuses before acting; a DELETE is checked with OPTIONS, never
+    sent. A route is "missing" when its 404 looks like the answer for a path that cannot exist.
+    Review the requests first with --dry-run. Exit 1 when a route is not known.
+
+    \b
+    Examples:
+      clientsuccess-connector check-routes --dry-run
+      clientsuccess-connector check-routes create_contact bulk_create_contacts
+      clientsuccess-connector check-routes --flow flow.yaml
+    """
+    flow = load_flow(flow_file) if flow_file else None
+    probes = [probe_for(t) for t in _templates(names, flow)]
+    options = ConnectionOptions(credentials_required=not dry_run)
+    with open_connection(flow, options) as conn:
+        if dry_run:
+            for probe in probes:
+                text = conn.describe_request(
+                    probe.method, probe.path, params=probe.params or None,
+                    headers=_JSON if probe.empty_body else None,
+                )  # fmt: skip
+                click.echo(f"# {probe.template.name}\n{text}\n")
+            click.echo(f"{len(probes)} request(s) would be sent; nothing was sent", err=True)
+            return
+        checker = RouteChecker(conn)
+        verdicts = [checker.check(probe) for probe in probes]
+    _report(verdicts, as_json=as_json)
+    if not all(v.known for v in verdicts):
+        sys.exit(1)
+
+
+def _report(verdicts: list[Verdict], *, as_json: bool) -> None:
+    if as_json:
+        rows: list[dict[str, Any]] = [
+            {"template": v.template, "request": v.probe, "status": v.status,
+             "verdict": v.verdict, "detail": v.detail}
+            for v in verdicts
+        ]  # fmt: skip
+        emit_json(rows)
+        return
+    table = Table("template", "request", "answer", "route", "detail", box=None)
+    for v in verdicts:
+        answer = f"HTTP {v.status}" if v.status is not None else "-"
+        table.add_row(v.template, v.probe, answer, v.verdict, v.detail)
+    Console().print(table)
+    bad = [v.template for v in verdicts if not v.known]
+    summary = f"{len(verdicts) - len(bad)} of {len(verdicts)} route(s) known"
+    if bad:
+        summary += f'; not known: {", ".join(bad)} (see docs/templates.md, "When a route is wrong")'
+    click.echo(summary, err=True)
