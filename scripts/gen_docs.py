@@ -1,5 +1,7 @@
 """Generate docs/templates.md (from the catalogue) and docs/cli-reference.md (from --help).
 
+templates.md also carries the section "When a route is wrong" from when-a-route-is-wrong.md.
+
 .venv/bin/python scripts/gen_docs.py          # rewrite both files
 .venv/bin/python scripts/gen_docs.py --check  # exit 1 if either is out of date (run by tests)
 """
@@ -15,6 +17,7 @@ from clientsuccess_connector.catalog import catalog, settings
 from clientsuccess_connector.cli import cli
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"
+ROUTE_SECTION = Path(__file__).resolve().parent / "when-a-route-is-wrong.md"
 MARKS = {"documented": "[D]", "community": "[C]", "inferred": "[I]"}
 
 
@@ -49,6 +52,7 @@ def templates_md() -> str:
             f"| [`{t.name}`](#{t.name}) | {t.kind} | {t.method} | `{t.path}` "
             f"| {t.evidence} {MARKS[t.evidence]} |"
         )
+    lines += ["", ROUTE_SECTION.read_text(encoding="utf-8").rstrip("\n")]
     for t in catalog().values():
         lines += ["", f"## {t.name}", "", f"**{t.title}** — {t.description}", ""]
         lines.append(
@@ -67,7 +71,7 @@ def templates_md() -> str:
             lines += ["", "- this PUT changes only the fields given; the others are kept"]
         if t.keyed_body:
             key, value = t.keyed_body
-            lines += ["", f"- the body is one pair: `{{\"<{key}>\": <{value}>}}`"]
+            lines += ["", f'- the body is one pair: `{{"<{key}>": <{value}>}}`']
         if t.params:
             lines += ["", "| field | type | in | required | description |", "|---|---|---|---|---|"]
             for p in t.params:
