@@ -133,3 +133,12 @@ def test_extra_fields_are_sent(conn: Connection, tmp_path: Path) -> None:
     job = WriteJob("create_pulse", dry_run=True)
     write_records(conn, job, rows, Recorder(requests=shown.append), template=template)
     assert '"reasonCode":"PRICE"' in shown[0]
+
+
+def test_a_moved_read_fails_naming_the_route_and_the_fix(moved: SimulatorHandle) -> None:
+    """Without a correction, `test` on the moved search says 404 for /pulse/search and why."""
+    result = run(moved, "test", "search_pulses", "--limit", "1")
+    assert result.exit_code == 1
+    assert "GET " in result.stderr and "/pulse/search" in result.stderr
+    assert "HTTP 404" in result.stderr
+    assert "`templates:` block" in result.stderr

@@ -10,10 +10,14 @@ from typing import Any
 import click
 
 from clientsuccess_connector._version import __version__
-from clientsuccess_connector.errors import ConnectorError
+from clientsuccess_connector.errors import ApiError, ConnectorError
 from clientsuccess_connector.locations import mask_secrets
 
 _ENV_SECRETS = ("CLIENTSUCCESS_API_KEY", "CLIENTSUCCESS_PASSWORD")
+ROUTE_HINT = (
+    " (if this route is wrong for your instance, correct it in a flow file's `templates:` block: "
+    'docs/templates.md, "When a route is wrong"; `check-routes` shows the routes it knows)'
+)
 
 
 def _mask_env_secrets(text: str) -> str:
@@ -88,7 +92,8 @@ class ErrorBoundaryGroup(click.Group):
         except ConnectorError as exc:
             if ctx.find_root().params.get("debug"):
                 raise
-            click.echo(f"error: {_mask_env_secrets(str(exc))}", err=True)
+            hint = ROUTE_HINT if isinstance(exc, ApiError) and exc.status == 404 else ""
+            click.echo(f"error: {_mask_env_secrets(str(exc))}{hint}", err=True)
             sys.exit(exc.exit_code)
         except (click.ClickException, click.exceptions.Exit, click.Abort):
             raise
