@@ -137,7 +137,8 @@ def parse_flow(raw: Any, *, path: Path | None, env: Mapping[str, str]) -> Flow:
         where = f"{label}: writes.{name}"
         entry = _mapping(body, where)
         writes[name] = WriteJob.from_entry(entry, where=where, base_dir=base_dir)
-        _check_route(writes[name].template, entry, templates, where)
+        if writes[name].template:
+            _check_route(writes[name].template, entry, templates, where)
 
     destination = doc.get("destination")
     if destination is not None and not isinstance(destination, str):

@@ -23,7 +23,18 @@ _FLAGS = {
 
 
 @cli.command("write")
-@click.argument("template")
+@click.argument("template", required=False)
+@click.option(
+    "--url",
+    metavar="PATH",
+    help="A manual endpoint instead of a template, e.g. '/v1/clients/{client_id}/to-dos': "
+    "{column} takes each row's column; the body is the row (or the --map/--set fields).",
+)
+@click.option(
+    "--method",
+    type=click.Choice(["POST", "PUT", "PATCH", "DELETE"], case_sensitive=False),
+    help="Method of the manual endpoint [POST].",
+)
 @click.option(
     "--input",
     "-i",
@@ -79,7 +90,9 @@ _FLAGS = {
 @click.pass_context
 def write_command(
     ctx: click.Context,
-    template: str,
+    template: str | None,
+    url: str | None,
+    method: str | None,
     input_spec: str | None,
     maps: tuple[str, ...],
     sets: tuple[str, ...],
@@ -91,7 +104,7 @@ def write_command(
     concurrency: int | None,
     flow_file: Path | None,
 ) -> None:
-    """Write records into ClientSuccess through the write template TEMPLATE.
+    """Write records into ClientSuccess through the write template TEMPLATE (or --url).
 
     Each input row becomes one record (bulk templates send them in batches). Values are
     converted to the template's field types; a row that cannot be converted is reported and the
@@ -102,6 +115,8 @@ def write_command(
       clientsuccess-connector write create_contact --input contacts.csv --map email=mail
       clientsuccess-connector write bulk_create_contacts -i contacts.csv --results out.jsonl
       clientsuccess-connector write patch_contact -i changes.jsonl --map contactId=uuid --dry-run
+      clientsuccess-connector write --url '/v1/clients/{client_id}/to-dos' -i todos.csv \
+          --map name=task
     """
     flow = load_flow(flow_file) if flow_file else None
     connection_options = ConnectionOptions(
@@ -111,7 +126,7 @@ def write_command(
     quiet, log_format = bool(root.get("quiet")), str(root.get("log_format") or "text")
     progress = StreamProgress(quiet=quiet or dry_run, log_format=log_format, unit="rows done")
     try:
-        job = _job(flow, template, input_spec).merged(
+        job = _job(flow, template, input_spec, url, method).merged(
             mapping=parse_pairs(maps, "--map"),
             constants=parse_pairs(sets, "--set"),
             params=parse_pairs(params, "-p"),
@@ -121,24 +136,34 @@ def write_command(
             retry_unknown=retry_unknown or None,
         )
         with open_connection(flow, connection_options) as conn, progress:
-            corrected = flow.write_template(job) if flow is not None else None
-            reporter = _Reporter(job.template, progress)
+            corrected = flow.write_template(job) if flow is not None and job.template else None
+            reporter = _Reporter(job.name, progress)
             summary = write_input(conn, job, reporter, template=corrected)
     except ConfigError as exc:
         raise ConfigError(_with_flags(str(exc))) from None
     _report(summary, quiet=quiet, results=job.results, log_format=log_format)
 
 
-def _job(flow: Flow | None, name: str, input_spec: str | None) -> WriteJob:
+def _job(
+    flow: Flow | None, name: str | None, input_spec: str | None, url: str | None, method: str | None
+) -> WriteJob:
     """The flow's `writes:` entry called `name` (unless --input is given), or a bare job."""
-    if flow is not None and name in flow.writes and input_spec is None:
+    if name and url:
+        raise ConfigError("give a write template name or --url PATH, not both")
+    if not name and not url:
+        raise ConfigError("give a write template name (see `templates`) or --url PATH")
+    if flow is not None and name is not None and name in flow.writes and input_spec is None:
         return flow.writes[name]
     if input_spec is None:
         raise ConfigError(
             "--input is required: give a file, '-' for JSON lines on stdin, or a "
             "duckdb:// / postgresql:// URL"
         )
-    return WriteJob(name, input=input_spec)
+    if url:
+        return WriteJob(input=input_spec, url=url, method=(method or "POST").upper())
+    if method:
+        raise ConfigError("--method is for a manual endpoint (--url); a template has its own")
+    return WriteJob(name or "", input=input_spec)
 
 
 class _Reporter:

@@ -8,6 +8,7 @@ means per row is `outcomes`' business, settling unknown outcomes `recovery`'s.
 
 from __future__ import annotations
 
+import itertools
 import re
 import threading
 import time
@@ -18,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from clientsuccess_connector.catalog import Template
+from clientsuccess_connector.catalog.manual import manual_template
 from clientsuccess_connector.catalog.overrides import effective_template
 from clientsuccess_connector.connection import Connection
 from clientsuccess_connector.errors import AuthError, ConfigError, ConnectorError, TransportError
@@ -35,6 +37,15 @@ _PROGRESS_SECONDS = 1.0
 _RECOVERY_ROUNDS = 5  # look-ups and safe re-sends after an unknown outcome, per unit
 
 Rows = Iterable[Mapping[str, Any]] | Iterable[tuple[int, Mapping[str, Any]]]
+
+
+def _peek(rows: Rows) -> tuple[Mapping[str, Any], Rows]:
+    """The first row (empty when there is none) and all the rows, the first included."""
+    iterator = iter(rows)
+    for item in iterator:
+        first = item[1] if isinstance(item, tuple) else item
+        return first, itertools.chain([item], iterator)  # type: ignore[return-value]
+    return {}, ()
 
 
 def _numbered(rows: Iterable[Any]) -> Iterator[tuple[int, Mapping[str, Any]]]:
@@ -316,6 +327,10 @@ def write_records(
     the job's template as a flow file corrects it (`Flow.write_template`); by default the
     catalogue's, with the job's own `method`/`path` applied.
     """
+    if template is None and job.url:
+        first, rows = _peek(rows)
+        fields = {**{name: name for name in job.constants}, **job.mapping}
+        template = manual_template(job.method or "POST", job.url, first, fields=fields)
     if template is None:
         template = effective_template(job.template, method=job.method, path=job.path)
     if template.kind != "write":
@@ -341,7 +356,7 @@ def write_input(
     """`write_records` over the job's input: a file, `-`, or a duckdb:// / postgresql:// URL."""
     if not job.input:
         raise ConfigError(
-            f"{job.template}: `input` is needed: a file, '-' for JSON lines on stdin, or a "
+            f"{job.name}: `input` is needed: a file, '-' for JSON lines on stdin, or a "
             "duckdb:// / postgresql:// URL"
         )
     return write_records(connection, job, read_input(job.input), reporter, template=template)

@@ -32,7 +32,7 @@ class WriteJob:
     outcome is unknown (they may be created twice).
     """
 
-    template: str = field(metadata=_option("text"))
+    template: str = field(default="", metadata=_option("text"))
     input: str | None = field(default=None, metadata=_option("location"))
     mapping: Mapping[str, str] = field(default_factory=dict, metadata=_option("columns", "map"))
     constants: Mapping[str, Any] = field(default_factory=dict, metadata=_option("values", "set"))
@@ -43,6 +43,7 @@ class WriteJob:
     retry_unknown: bool = field(default=False, metadata=_option("flag"))
     method: str | None = field(default=None, metadata=_option("text"))  # corrects the route
     path: str | None = field(default=None, metadata=_option("text"))  # (see catalog.overrides)
+    url: str | None = field(default=None, metadata=_option("text"))  # a manual endpoint instead
 
     def __post_init__(self) -> None:
         if self.results is not None and not isinstance(self.results, Path):
@@ -73,10 +74,18 @@ class WriteJob:
             values[option.name] = _checked(
                 option.metadata["kind"], value, f"{where}.{key}", base_dir
             )
-        for required in ("template", "input"):
-            if not values.get(required):
-                raise ConfigError(f"{where}: needs `{required}:`")
+        if not values.get("template") and not values.get("url"):
+            raise ConfigError(f"{where}: needs `template:` (or `url:` for a manual endpoint)")
+        if values.get("template") and values.get("url"):
+            raise ConfigError(f"{where}: give either `template:` or `url:`, not both")
+        if not values.get("input"):
+            raise ConfigError(f"{where}: needs `input:`")
         return cls(**values)
+
+    @property
+    def name(self) -> str:
+        """What the job writes through: its template, or its manual endpoint."""
+        return self.template or f"{(self.method or 'POST').upper()} {self.url}"
 
     def merged(self, **overrides: Any) -> WriteJob:
         """This job with the given values over its own; None or an empty mapping keeps ours.
