@@ -43,7 +43,8 @@ def prepare_lookups(
             **default_sources(),
             **(flow.sources if flow else {}),
         }
-        stream = resolve(stream_specs[spec.stream])
+        chosen = stream_specs[spec.stream]
+        stream = resolve(flow.with_templates(chosen) if flow else chosen)
         with Reader(connection) as reader:
             records = ({c: r.get(c) for c in columns} for r in reader.records(stream))
             tables[name] = LookupTable.from_records(name, records)
