@@ -95,6 +95,11 @@ def cli_md() -> str:
         assert command is not None, name
         sub = click.Context(command, info_name=name, parent=ctx, terminal_width=100)
         lines += ["", f"## {name}", "", "```", command.get_help(sub), "```"]
+        for sub_name in command.list_commands(sub) if isinstance(command, click.Group) else []:
+            child = command.get_command(sub, sub_name)
+            assert child is not None, sub_name
+            leaf = click.Context(child, info_name=sub_name, parent=sub, terminal_width=100)
+            lines += ["", f"### {name} {sub_name}", "", "```", child.get_help(leaf), "```"]
     return "\n".join(lines) + "\n"
 
 

@@ -24,6 +24,7 @@ from clientsuccess_connector.catalog.overrides import (
     parse_overrides,
 )
 from clientsuccess_connector.connection import ConnectionSettings
+from clientsuccess_connector.credentials import resolve_settings
 from clientsuccess_connector.errors import ConfigError
 from clientsuccess_connector.read.default_streams import DEFAULT_STREAMS
 from clientsuccess_connector.read.endpoint import SourceSpec
@@ -32,7 +33,7 @@ from clientsuccess_connector.write.job import WriteJob
 _ENV = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 _TOP_KEYS = {"connection", "destination", "sources", "lookups", "writes", "templates"}
 _SECRET_KEYS = {"api_key", "password"}
-_CONNECTION_KEYS = {f.name for f in fields(ConnectionSettings)} - {"headers"}
+_CONNECTION_KEYS = ({f.name for f in fields(ConnectionSettings)} - {"headers"}) | {"credential"}
 _SOURCE_KEYS = {f.name for f in fields(SourceSpec)} - {"name", "override"}
 _ROUTE_KEYS = ("method", "path")  # beside `template:`, for one source or write entry alone
 
@@ -59,8 +60,8 @@ class Flow:
     templates: Mapping[str, TemplateOverride] = field(default_factory=dict)
 
     def connection_settings(self, env: Mapping[str, str] | None = None) -> ConnectionSettings:
-        """Settings from the environment, overridden by this flow's `connection:` block."""
-        return ConnectionSettings.from_env(env, **self.connection)
+        """This flow's `connection:` block over its named credential (or the environment)."""
+        return resolve_settings(self.connection, None, env)
 
     def source(self, name: str) -> SourceSpec:
         """The source called `name`, or a ConfigError listing the sources."""
@@ -120,6 +121,8 @@ def parse_flow(raw: Any, *, path: Path | None, env: Mapping[str, str]) -> Flow:
 
     connection = _mapping(doc.get("connection") or {}, f"{label}: connection")
     _no_unknown(connection, _CONNECTION_KEYS, f"{label}: connection")
+    if not isinstance(connection.get("credential", ""), str):
+        raise ConfigError(f"{label}: connection.credential must be a name from `credentials list`")
     templates = parse_overrides(doc.get("templates") or {}, f"{label}: templates")
 
     sources: dict[str, SourceSpec] = {}

@@ -58,6 +58,7 @@ LAZY_COMMANDS: dict[str, tuple[str, str]] = {
     "simulate": ("simulate", "Serve a faithful ClientSuccess API simulator until Ctrl-C."),
     "demo": ("demo", "Run the simulator and sync every default stream into DuckDB."),
     "init": ("init", "Write a commented starter flow file (default: flow.yaml)."),
+    "credentials": ("credentials", "Store, list, test and remove named credentials."),
 }
 
 

@@ -12,6 +12,7 @@ import click
 import orjson
 
 from clientsuccess_connector.connection import Connection, ConnectionSettings
+from clientsuccess_connector.credentials import resolve_settings
 from clientsuccess_connector.errors import ConfigError
 from clientsuccess_connector.flow import Flow, load_flow
 from clientsuccess_connector.locations import mask_url
@@ -115,6 +116,16 @@ def build_source(
     return spec, flow
 
 
+def credential_option(func: F) -> F:
+    """`--credential NAME`: connect with a stored credential (see `credentials`)."""
+    return click.option(
+        "--credential",
+        metavar="NAME",
+        help="Stored credential to connect with (see `credentials list`); outranks the flow "
+        "file's and CLIENTSUCCESS_CREDENTIAL's.",
+    )(func)
+
+
 @dataclass(frozen=True)
 class ConnectionOptions:
     """What a command's flags say about its connection to ClientSuccess."""
@@ -122,6 +133,7 @@ class ConnectionOptions:
     show_requests: bool = False  # print each request (secrets masked) to stderr
     concurrency: int | None = None  # requests in flight at once, over the settings' own
     credentials_required: bool = True  # False when nothing is sent (`write --dry-run`)
+    credential: str | None = None  # --credential NAME: a stored credential, over the flow's
 
 
 def open_connection(
@@ -135,7 +147,7 @@ def open_connection(
     on stderr when TLS certificates are not checked."""
     options = options or ConnectionOptions()
     if settings is None:
-        settings = flow.connection_settings() if flow else ConnectionSettings.from_env()
+        settings = resolve_settings(flow.connection if flow else None, options.credential)
     if options.concurrency is not None:
         settings = settings.with_overrides(max_concurrency=options.concurrency)
     if options.credentials_required:

@@ -16,6 +16,7 @@ from clientsuccess_connector.cli.app import cli
 from clientsuccess_connector.cli.options import (
     ConnectionOptions,
     build_source,
+    credential_option,
     emit_json,
     open_connection,
     source_options,
@@ -168,7 +169,10 @@ def _print_table(records: list[dict[str, Any]]) -> None:
     help="How to print the sample.",
 )
 @click.option("--show-request", is_flag=True, help="Print every request as sent (secrets masked).")
-def test_command(limit: int, fmt: str, show_request: bool, **source: Any) -> None:
+@credential_option
+def test_command(
+    limit: int, fmt: str, show_request: bool, credential: str | None, **source: Any
+) -> None:
     """Fetch a few records from a source and print them, to check the source.
 
     SOURCE is a template name with -p parameters, a manual endpoint (--url ...), or a source of
@@ -183,7 +187,9 @@ def test_command(limit: int, fmt: str, show_request: bool, **source: Any) -> Non
     """
     spec, flow = build_source(**source)
     resolved = resolve(spec)
-    with open_connection(flow, ConnectionOptions(show_requests=show_request)) as connection:
+    with open_connection(
+        flow, ConnectionOptions(show_requests=show_request, credential=credential)
+    ) as connection:
         lookups = prepare_lookups(flow, connection, [resolved])
         with Reader(connection, lookups=lookups, parallel_pages=False) as reader:
             records = list(reader.records(resolved, limit=limit))
@@ -199,7 +205,8 @@ def test_command(limit: int, fmt: str, show_request: bool, **source: Any) -> Non
 @cli.command()
 @source_options
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
-def paths(as_json: bool, **source: Any) -> None:
+@credential_option
+def paths(as_json: bool, credential: str | None, **source: Any) -> None:
     """Suggest Path to Data and Path to Metadata from a sample response.
 
     Fetches the first page of SOURCE (same forms as `test`) and ranks candidate data paths
@@ -213,7 +220,7 @@ def paths(as_json: bool, **source: Any) -> None:
     """
     spec, flow = build_source(**source)
     resolved = resolve(spec)
-    with open_connection(flow) as connection:
+    with open_connection(flow, ConnectionOptions(credential=credential)) as connection:
         lookups = prepare_lookups(flow, connection, [resolved])
         with Reader(connection, lookups=lookups) as reader:
             response = reader.first_response(resolved)

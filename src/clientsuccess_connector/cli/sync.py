@@ -14,7 +14,11 @@ from rich.console import Console
 from rich.table import Table
 
 from clientsuccess_connector.cli.app import cli
-from clientsuccess_connector.cli.options import open_connection
+from clientsuccess_connector.cli.options import (
+    ConnectionOptions,
+    credential_option,
+    open_connection,
+)
 from clientsuccess_connector.cli.progress import StreamProgress
 from clientsuccess_connector.errors import ConfigError
 from clientsuccess_connector.flow import Flow, load_flow
@@ -85,11 +89,15 @@ def run_sync(
     batch_size: int,
     quiet: bool,
     log_format: str,
+    credential: str | None = None,
 ) -> list[StreamResult]:
     """One sync run over every selected stream; returns the per-stream results."""
     specs = select_sources(flow, streams)
     sources = {name: resolve(spec) for name, spec in specs.items()}
-    with open_connection(flow) as connection, open_sink(destination) as sink:
+    with (
+        open_connection(flow, ConnectionOptions(credential=credential)) as connection,
+        open_sink(destination) as sink,
+    ):
         lookups = prepare_lookups(flow, connection, sources.values())
         options = SyncOptions(full_refresh=full_refresh, batch_size=batch_size, lookups=lookups)
         with StreamProgress(quiet=quiet, log_format=log_format) as progress:
@@ -141,9 +149,11 @@ def describe_destination(url: str) -> str:
     show_default=True,
     help="Records per committed batch (each batch is one transaction with its state).",
 )
+@credential_option
 @click.pass_context
 def sync_command(
     ctx: click.Context,
+    credential: str | None,
     flow_file: Path | None,
     streams: tuple[str, ...],
     destination: str | None,
@@ -163,6 +173,7 @@ def sync_command(
       clientsuccess-connector sync --stream clients --stream contacts
       clientsuccess-connector sync --destination postgresql://me@localhost/analytics
       clientsuccess-connector sync --flow flow.yaml --every 15m
+      clientsuccess-connector sync --credential sandbox --destination duckdb:///sandbox.duckdb
     """
     root: dict[str, Any] = ctx.find_root().params
     flow = load_flow(flow_file) if flow_file else None
@@ -173,6 +184,7 @@ def sync_command(
         "batch_size": batch_size,
         "quiet": bool(root.get("quiet")),
         "log_format": str(root.get("log_format") or "text"),
+        "credential": credential,
     }
     while True:
         results = run_sync(flow, target, streams, **options)

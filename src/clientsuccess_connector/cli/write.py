@@ -9,7 +9,12 @@ import click
 import orjson
 
 from clientsuccess_connector.cli.app import cli
-from clientsuccess_connector.cli.options import ConnectionOptions, open_connection, parse_pairs
+from clientsuccess_connector.cli.options import (
+    ConnectionOptions,
+    credential_option,
+    open_connection,
+    parse_pairs,
+)
 from clientsuccess_connector.cli.progress import StreamProgress
 from clientsuccess_connector.errors import ConfigError
 from clientsuccess_connector.flow import Flow, load_flow
@@ -87,6 +92,7 @@ _FLAGS = {
     help="Flow file: its connection and `templates:` corrections; TEMPLATE may name one of "
     "its `writes:`.",
 )
+@credential_option
 @click.pass_context
 def write_command(
     ctx: click.Context,
@@ -103,6 +109,7 @@ def write_command(
     retry_unknown: bool,
     concurrency: int | None,
     flow_file: Path | None,
+    credential: str | None,
 ) -> None:
     """Write records into ClientSuccess through the write template TEMPLATE (or --url).
 
@@ -120,7 +127,7 @@ def write_command(
     """
     flow = load_flow(flow_file) if flow_file else None
     connection_options = ConnectionOptions(
-        concurrency=concurrency, credentials_required=not dry_run
+        concurrency=concurrency, credentials_required=not dry_run, credential=credential
     )
     root = ctx.find_root().params
     quiet, log_format = bool(root.get("quiet")), str(root.get("log_format") or "text")

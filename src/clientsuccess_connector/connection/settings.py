@@ -128,6 +128,16 @@ class ConnectionSettings:
         )
         return base.with_overrides(**overrides)
 
+    @classmethod
+    def from_credential(
+        cls, name: str, *, config_dir: str | None = None, **overrides: Any
+    ) -> ConnectionSettings:
+        """Settings of the stored credential `name` (see `credentials add`), then `overrides`."""
+        # credentials/ builds on this module, so it is imported when first used.
+        from clientsuccess_connector.credentials import CredentialStore  # noqa: PLC0415
+
+        return CredentialStore(config_dir).settings(name, **overrides)
+
 
 def _check_base_url(
     url: str, what: str = "base URL", fix: str = "set CLIENTSUCCESS_BASE_URL"
