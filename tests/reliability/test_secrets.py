@@ -1,8 +1,9 @@
 """Secrets: after each scenario, no API key, password or session token anywhere.
 
 Scanned: captured stdout and stderr, error messages, printed requests (--show-request,
---dry-run), results ledgers, the state table and the destination's bytes (DuckDB file, JSONL
-and CSV directories). The secrets are distinctive strings, searched raw and URL-encoded.
+--dry-run), results ledgers, the state table, the destination's bytes (DuckDB file, JSONL
+and CSV directories) and the credentials config dir (outside the secret store itself).
+The secrets are distinctive strings, searched raw and URL-encoded.
 """
 
 from __future__ import annotations
@@ -13,8 +14,10 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import keyring
 import pytest
 from click.testing import CliRunner, Result
+from keyring.backends import fail
 
 from clientsuccess_connector.cli import cli
 from clientsuccess_connector.connection import Connection, ConnectionSettings
@@ -23,6 +26,7 @@ from clientsuccess_connector.errors import ConnectorError
 from clientsuccess_connector.read.endpoint import SourceSpec, resolve
 from clientsuccess_connector.read.reader import Reader
 from clientsuccess_connector.simulator import SimulatorHandle
+from tests.credentials.helpers import FakeKeyring
 from tests.reliability.helpers import (
     API_KEY,
     PASSWORD,
@@ -259,3 +263,68 @@ def test_the_scanner_finds_a_planted_secret(tmp_path: Path) -> None:
     assert scan(["a b/c+d"], texts=["q=a+b%2Fc%2Bd"])
     assert scan([PASSWORD], paths=[tmp_path])
     assert scan(all_secrets(), texts=["nothing here"], paths=[]) == []
+
+
+# --- named credentials: the secret lives only in the keyring or the 0600 secrets file --------
+
+
+@pytest.fixture
+def fresh_sim() -> Iterator[tuple[SimulatorHandle, TokenRecorder]]:
+    """A simulator of its own: the module's one holds the API key as data (a written row)."""
+    with simulator(clients=6, seed=5) as pair:
+        yield pair
+
+
+@pytest.mark.parametrize("backend", ["secrets file", "keyring"])
+def test_named_credentials_hold_the_secret_only_in_the_secret_store(
+    fresh_sim: tuple[SimulatorHandle, TokenRecorder], tmp_path: Path, backend: str,
+    monkeypatch: pytest.MonkeyPatch, results_table: list[Row],
+) -> None:  # fmt: skip
+    """Every `credentials` command and every command run with `--credential`, then `remove`."""
+    handle, tokens = fresh_sim
+    config = tmp_path / "config"
+    monkeypatch.setenv("CLIENTSUCCESS_CONFIG_DIR", str(config))
+    fake = FakeKeyring()
+    previous = keyring.get_keyring()
+    keyring.set_keyring(fake if backend == "keyring" else fail.Keyring())
+    env = {"CLIENTSUCCESS_BASE_URL": "", "CLIENTSUCCESS_API_KEY": ""}
+    out = tmp_path / "out"
+    out.mkdir()
+    client = sorted(c["id"] for c in handle.store.records("clients"))[0]
+    rows = out / "pulses.jsonl"
+    rows.write_text(f'{{"clientId": {client}, "note": "n"}}\n', encoding="utf-8")
+    commands: list[tuple[list[str], str | None]] = [
+        (["credentials", "add", "key", "--base-url", handle.api_v1_url], API_KEY + "\n"),
+        (["credentials", "add", "login", "--base-url", handle.v2_url, "--username",
+          handle.username, "--secret-stdin"], PASSWORD + "\n"),
+        (["credentials", "add", "wrong", "--base-url", handle.api_v1_url, "--secret-stdin"],
+         API_KEY + "-wrong\n"),
+        (["credentials", "list"], None), (["credentials", "list", "--json"], None),
+        (["credentials", "test", "key"], None), (["credentials", "test", "login"], None),
+        (["credentials", "test", "wrong"], None),
+        (["test", "search_clients", "--credential", "login", "--show-request"], None),
+        (["--log-format", "json", "sync", "--credential", "key", "--destination",
+          f"duckdb:///{out / 'db.duckdb'}"], None),
+        (["sync", "--credential", "login", "--destination", f"jsonl:///{out / 'jsonl'}"], None),
+        (["write", "create_pulse", "-i", str(rows), "--credential", "login", "--dry-run"], None),
+        (["write", "create_pulse", "-i", str(rows), "--credential", "key", "--results",
+          str(out / "results.jsonl")], None),
+    ]  # fmt: skip
+    try:
+        texts = [output(invoke(args, env, stdin)) for args, stdin in commands]
+        secrets = [*all_secrets(tokens), API_KEY + "-wrong"]
+        stored = config / "secrets.toml"
+        outside = [p for p in tmp_path.rglob("*") if p.is_file() and p != stored]
+        found = scan(secrets, texts=texts, paths=outside)
+        assert stored.exists() == (backend == "secrets file")
+        assert len(fake.passwords) == (3 if backend == "keyring" else 0)
+        for name in ("key", "login", "wrong"):
+            texts.append(output(invoke(["credentials", "remove", name], env)))
+        found += scan(secrets, texts=texts[-3:], paths=[tmp_path])  # now the store too
+        assert fake.passwords == {}
+    finally:
+        keyring.set_keyring(previous)
+    assert "works" in texts[5] and "works" in texts[6] and "refused" in texts[7]
+    record(results_table, f"named credentials in the {backend}: add, list, test, --credential "
+           "on test/sync/write, remove", "stdout, stderr, config dir, destinations, ledger",
+           found, size(texts=texts, paths=[tmp_path]))  # fmt: skip

@@ -19,8 +19,8 @@ from clientsuccess_connector.credentials import (
     CredentialInfo,
     CredentialStore,
     check_credential,
-    validate_new_name,
 )
+from clientsuccess_connector.credentials.store import validate_new
 from clientsuccess_connector.errors import ConfigError
 
 
@@ -49,13 +49,13 @@ def credentials() -> None:
     """
 
 
-def _read_secret(info_auth: str, username: str | None, from_stdin: bool) -> str:
+def _read_secret(auth: str, username: str | None, from_stdin: bool) -> str:
     """The secret from stdin (`--secret-stdin`) or a hidden prompt; never echoed."""
-    what = f"password for {username}" if info_auth == "token" else "API key"
+    what = f"password for {username}" if auth == "token" else "API key"
     if from_stdin:
         secret = sys.stdin.readline().rstrip("\r\n")
     else:
-        secret = click.prompt(what.capitalize(), hide_input=True, err=True, default="",
+        secret = click.prompt(what[0].upper() + what[1:], hide_input=True, err=True, default="",
                               show_default=False)  # fmt: skip
     if not secret:
         source = "stdin" if from_stdin else "the prompt"
@@ -112,7 +112,7 @@ def add(
         raise ConfigError("--auth token needs --username U (the password is asked for)")
     if kind == "api-key" and username:
         raise ConfigError("--username is for --auth token; leave it out for an API key")
-    validate_new_name(name)  # before asking for the secret
+    validate_new(name, base_url, kind, api_key_header, username)  # before asking for the secret
     store = CredentialStore()
     secret = _read_secret(kind, username, secret_stdin)
     info = store.add(name, base_url=base_url, auth=cast(AuthKind, kind),

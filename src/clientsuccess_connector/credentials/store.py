@@ -101,8 +101,7 @@ class CredentialStore:
         secret: str,
     ) -> CredentialInfo:
         """Store (or replace) a credential; the secret goes to the keyring or the secrets file."""
-        validate_new_name(name)
-        entry = _entry(name, base_url, auth, api_key_header, username)
+        entry = validate_new(name, base_url, auth, api_key_header, username)
         if not secret:
             raise ConfigError(f"credential {name}: the secret is empty; give the API key or "
                               "password")  # fmt: skip
@@ -170,6 +169,18 @@ class CredentialStore:
 
     def _write(self, entries: dict[str, dict[str, str]]) -> None:
         write_owner_only(self.path, render_toml(_HEADER, {}, entries))
+
+
+def validate_new(
+    name: str,
+    base_url: str = DEFAULT_BASE_URL,
+    auth: str = "api-key",
+    api_key_header: str = "X-API-Key",
+    username: str | None = None,
+) -> dict[str, str]:
+    """A new credential's non-secret settings, validated (before its secret is asked for)."""
+    validate_new_name(name)
+    return _entry(name, base_url, auth, api_key_header, username)
 
 
 def _entry(
