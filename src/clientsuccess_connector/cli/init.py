@@ -14,6 +14,7 @@ STARTER_FLOW = """\
 # Secrets come from the environment: never write them here in plain text.
 connection:
   api_key: ${CLIENTSUCCESS_API_KEY}     # or username: / password: for session tokens
+  # credential: prod                    # or a stored credential instead (`credentials list`)
   # base_url: https://api.clientsuccess.com/api/v1
   max_concurrency: 4                    # requests in flight at once
   # requests_per_second: 10             # optional client-side rate limit
