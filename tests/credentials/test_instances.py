@@ -100,6 +100,12 @@ def test_credentials_test_answers_in_plain_words(
     assert refused.exit_code == 1
     assert "credential wrong was refused" in refused.stdout and "401" in refused.stdout
     assert "check the API key" in refused.stdout and "sk-not-the-key" not in refused.output
+    invoke(["credentials", "add", "wrong-login", "--base-url", b.v2_url, "--username",
+            "b@example.com", "--secret-stdin"], stdin="pw-not-the-password\n")  # fmt: skip
+    login = invoke(["credentials", "test", "wrong-login"])
+    assert login.exit_code == 1 and "credential wrong-login was refused" in login.stdout
+    assert "check the username b@example.com and its password" in login.stdout
+    assert "pw-not-the-password" not in login.output
     gone = "http://someone:hunter2-secret@127.0.0.1:9/api/v1"
     invoke(["credentials", "add", "gone", "--base-url", gone, "--secret-stdin"], stdin="k1234\n")
     unreachable = invoke(["credentials", "test", "gone"])
@@ -108,7 +114,7 @@ def test_credentials_test_answers_in_plain_words(
     assert "hunter2-secret" not in unreachable.output
     unknown = invoke(["credentials", "test", "nope"])
     assert unknown.exit_code == 2
-    assert "no credential named 'nope' (known: a, b, gone, wrong)" in unknown.stderr
+    assert "no credential named 'nope' (known: a, b, gone, wrong, wrong-login)" in unknown.stderr
 
 
 def test_test_paths_and_write_take_a_credential(

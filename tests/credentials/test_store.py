@@ -184,6 +184,20 @@ def test_environment_variables_show_as_the_environment_credential(
         store.remove("environment")
 
 
+@pytest.mark.parametrize("bad", ["kéy-1234", "key\x01abcd", "  ", ""])
+def test_an_api_key_a_header_cannot_carry_is_refused(config_dir: Path, bad: str) -> None:
+    """Non-ASCII or control characters, or nothing but blanks; the error does not echo it."""
+    with pytest.raises(ConfigError, match="credential a: the") as info:
+        CredentialStore().add("a", secret=bad)
+    assert bad.strip() == "" or bad not in str(info.value)
+
+
+def test_an_api_key_loses_surrounding_blanks(config_dir: Path) -> None:
+    store = CredentialStore()
+    store.add("a", secret=f"  {KEY}\t")
+    assert store.settings("a").api_key == KEY
+
+
 def test_token_auth_needs_a_username_and_keys_a_known_header(config_dir: Path) -> None:
     store = CredentialStore()
     with pytest.raises(ConfigError, match="needs a username"):

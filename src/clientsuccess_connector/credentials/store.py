@@ -102,9 +102,7 @@ class CredentialStore:
     ) -> CredentialInfo:
         """Store (or replace) a credential; the secret goes to the keyring or the secrets file."""
         entry = validate_new(name, base_url, auth, api_key_header, username)
-        if not secret:
-            raise ConfigError(f"credential {name}: the secret is empty; give the API key or "
-                              "password")  # fmt: skip
+        secret = _checked_secret(name, entry["auth"], secret)
         entries = self._read()
         location = preferred_location()
         previous = entries.get(name)
@@ -200,6 +198,20 @@ def _entry(
             f"not {api_key_header!r}"
         )
     return {"base_url": base_url, "auth": auth, "api_key_header": api_key_header}
+
+
+def _checked_secret(name: str, auth: str, secret: str) -> str:
+    """The secret to store: an API key loses surrounding blanks and must fit in a header."""
+    if auth == "api-key":
+        secret = secret.strip()
+        if not (secret.isascii() and secret.isprintable()):
+            raise ConfigError(
+                f"credential {name}: the API key holds characters an HTTP header cannot carry "
+                "(non-ASCII or control characters); copy it again from ClientSuccess"
+            )
+    if not secret:
+        raise ConfigError(f"credential {name}: the secret is empty; give the API key or password")
+    return secret
 
 
 def _location(name: str, entry: Mapping[str, str]) -> SecretLocation:
