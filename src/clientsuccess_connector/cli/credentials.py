@@ -119,7 +119,9 @@ def add(
                      api_key_header=api_key_header, username=username, secret=secret)  # fmt: skip
     click.echo(f"saved credential {info.name}: {info.base_url}, {_auth_text(info)}, "
                f"secret in {_location_text(store, info)}", err=True)  # fmt: skip
-    click.echo(f"check it with: clientsuccess-connector credentials test {info.name}", err=True)
+    if not click.get_current_context().find_root().params.get("quiet"):
+        click.echo(f"check it with: clientsuccess-connector credentials test {info.name}",
+                   err=True)  # fmt: skip
 
 
 def _auth_text(info: CredentialInfo) -> str:

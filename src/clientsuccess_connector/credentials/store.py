@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, cast
@@ -30,6 +31,7 @@ from clientsuccess_connector.errors import ConfigError
 from clientsuccess_connector.urls import origin
 
 logger = logging.getLogger(__name__)
+_CHANGING = threading.Lock()  # one add or remove at a time in this process (a web UI's threads)
 
 CONFIG_DIR_VARIABLE = "CLIENTSUCCESS_CONFIG_DIR"
 CREDENTIALS_FILE = "credentials.toml"
@@ -103,14 +105,15 @@ class CredentialStore:
         """Store (or replace) a credential; the secret goes to the keyring or the secrets file."""
         entry = validate_new(name, base_url, auth, api_key_header, username)
         secret = _checked_secret(name, entry["auth"], secret)
-        entries = self._read()
         location = preferred_location()
-        previous = entries.get(name)
-        if previous is not None and previous.get("secret") != location:
-            secret_backend(_location(name, previous), self.config_dir).delete(name)
-        secret_backend(location, self.config_dir).set(name, secret)
-        entries[name] = {**entry, "secret": location}
-        self._write(entries)
+        with _CHANGING:
+            entries = self._read()
+            previous = entries.get(name)
+            if previous is not None and previous.get("secret") != location:
+                secret_backend(_location(name, previous), self.config_dir).delete(name)
+            secret_backend(location, self.config_dir).set(name, secret)
+            entries[name] = {**entry, "secret": location}
+            self._write(entries)
         logger.info("stored credential %s (secret in the %s)", name, location)
         return _info(name, entries[name])
 
@@ -121,10 +124,11 @@ class CredentialStore:
             raise ConfigError(
                 "'environment' comes from the CLIENTSUCCESS_* variables; unset them instead"
             )
-        entries = self._read()
-        secret_backend(info.secret_location, self.config_dir).delete(name)
-        del entries[name]
-        self._write(entries)
+        with _CHANGING:
+            entries = self._read()
+            secret_backend(info.secret_location, self.config_dir).delete(name)
+            entries.pop(name, None)
+            self._write(entries)
         logger.info("removed credential %s", name)
         return info
 
