@@ -20,6 +20,7 @@ from clientsuccess_connector.credentials import (
     CredentialStore,
     check_credential,
 )
+from clientsuccess_connector.credentials.secrets import SECRETS_FILE
 from clientsuccess_connector.credentials.store import validate_new
 from clientsuccess_connector.errors import ConfigError
 
@@ -132,7 +133,7 @@ def _auth_text(info: CredentialInfo) -> str:
 
 def _location_text(store: CredentialStore, info: CredentialInfo) -> str:
     if info.secret_location == "file":
-        return f"file {store.config_dir / 'secrets.toml'}"
+        return f"file {store.config_dir / SECRETS_FILE}"
     if info.secret_location == "environment":
         return "CLIENTSUCCESS_* variables"
     return "the OS keyring"
