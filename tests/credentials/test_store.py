@@ -206,6 +206,9 @@ def test_token_auth_needs_a_username_and_keys_a_known_header(config_dir: Path) -
         store.add("a", api_key_header="Bearer", secret=KEY)
     with pytest.raises(ConfigError, match="not an http"):
         store.add("a", base_url="ftp://x", secret=KEY)
+    with pytest.raises(ConfigError, match="must not hold a user name or password") as info:
+        store.add("a", base_url="https://me:hunter2-pw@api.test/api/v1", secret=KEY)
+    assert "hunter2-pw" not in str(info.value)
     assert not (config_dir / "secrets.toml").exists()
 
 

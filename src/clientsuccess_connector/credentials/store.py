@@ -8,6 +8,7 @@ import threading
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, cast
+from urllib.parse import urlsplit
 
 import platformdirs
 
@@ -28,7 +29,6 @@ from clientsuccess_connector.credentials.model import (
 )
 from clientsuccess_connector.credentials.secrets import preferred_location, secret_backend
 from clientsuccess_connector.errors import ConfigError
-from clientsuccess_connector.urls import origin
 
 logger = logging.getLogger(__name__)
 _CHANGING = threading.Lock()  # one add or remove at a time in this process (a web UI's threads)
@@ -191,7 +191,18 @@ def _entry(
     """The non-secret settings of a credential, validated."""
     if auth not in AUTH_KINDS:
         raise ConfigError(f"credential {name}: auth must be api-key or token, not {auth!r}")
-    origin(base_url)  # a ConfigError for a non-http URL
+    parts = urlsplit(base_url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ConfigError(
+            f"credential {name}: the base URL {base_url!r} is not an http(s) URL; "
+            f"give one like {DEFAULT_BASE_URL}"
+        )
+    if "@" in parts.netloc:
+        raise ConfigError(
+            f"credential {name}: the base URL must not hold a user name or password; "
+            "use --auth token --username U, and give the password at the prompt"
+        )
+    ConnectionSettings(base_url=base_url)  # and the connection's own checks
     if auth == "token":
         if not username:
             raise ConfigError(f"credential {name}: token auth needs a username (--username U)")
