@@ -23,9 +23,10 @@ from clientsuccess_connector.credentials.store import CredentialStore
 from clientsuccess_connector.errors import ConfigError
 
 CREDENTIAL_VARIABLE = "CLIENTSUCCESS_CREDENTIAL"
-# What a credential given on the command line decides, whatever the flow file says.
+# What a credential given on the command line decides, whatever the flow file says: the
+# instance, the secret, and where that secret may be sent.
 _IDENTITY = frozenset({"base_url", "auth_url", "api_key", "api_key_header", "username",
-                       "password"})  # fmt: skip
+                       "password", "send_credentials_to"})  # fmt: skip
 
 
 def resolve_settings(
