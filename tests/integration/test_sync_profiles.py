@@ -10,20 +10,12 @@ import pytest
 
 from clientsuccess_connector.read.endpoint import SourceSpec, resolve
 from clientsuccess_connector.simulator import SimulatorHandle
-from clientsuccess_connector.simulator.profile import ServerProfile
+from clientsuccess_connector.simulator.profile import PRESETS, ServerProfile
 from clientsuccess_connector.simulator.timefmt import fmt_ms
 from clientsuccess_connector.sinks import open_sink
 from clientsuccess_connector.syncing import StreamResult, SyncOptions, sync
 from tests.integration.helpers import connect
 
-PROFILES = {
-    "exact": ServerProfile(),
-    "second": ServerProfile(after_precision="second"),
-    "second-inclusive": ServerProfile(after_precision="second", after_compare="at_or_after"),
-    "day": ServerProfile(after_precision="day"),
-    "unsorted": ServerProfile(sort="ignored"),
-    "scan": ServerProfile(query_cost="scan", after_precision="second"),
-}
 STREAMS = {"pulses": "search_pulses", "clients": "search_clients"}
 
 
@@ -59,7 +51,7 @@ def assert_exact(sim: SimulatorHandle, url: str) -> None:
             assert set(ids) == expected, f"{stream}: {len(expected - set(ids))} lost"
 
 
-@pytest.mark.parametrize("profile", PROFILES.values(), ids=PROFILES.keys())
+@pytest.mark.parametrize("profile", PRESETS.values(), ids=PRESETS.keys())
 def test_sync_is_exact_on_every_server(
     simulator: SimulatorHandle, tmp_path: Path, profile: ServerProfile
 ) -> None:
@@ -69,10 +61,33 @@ def test_sync_is_exact_on_every_server(
     add_in_one_second(simulator, "pulses", 1000, "createdTimestamp")
     simulator.faults.configure(churn_rate=0.5, churn_modify=3, churn_create=2)
     first = run(simulator, url, batch_size=250, windows_per_stream=3)
-    assert all(r.error is None for r in first.values()), [r.error for r in first.values()]
+    assert [r.error for r in first.values()] == [None, None]
     simulator.faults.off()
     add_in_one_second(simulator, "pulses", 1000, "createdTimestamp")
     add_in_one_second(simulator, "clients", 300, "modifiedTime")
     second = run(simulator, url, batch_size=250, windows_per_stream=3)
-    assert all(r.error is None and r.incremental for r in second.values()), [r.error for r in second.values()]
+    assert all(r.error is None and r.incremental for r in second.values()), [
+        r.error for r in second.values()
+    ]
     assert_exact(simulator, url)
+
+
+def test_a_stream_that_cannot_be_proven_complete_fails(tmp_path: Path) -> None:
+    """A server counting more records than it ever returns makes the stream fail, not say ok."""
+    import httpx
+
+    from clientsuccess_connector.connection import Connection, ConnectionSettings
+
+    def lying(request: httpx.Request) -> httpx.Response:
+        rows = [{"id": i, "modifiedTime": f"2026-01-0{i}T00:00:00.000Z"} for i in (1, 2, 3)]
+        body = {"data": rows, "last": True, "page": 0, "size": 100, "totalPages": 1,
+                "totalElements": 5}  # fmt: skip
+        return httpx.Response(200, json=body)
+
+    settings = ConnectionSettings(base_url="http://api.test/api/v1", api_key="k" * 12)
+    sources = {"clients": resolve(SourceSpec("clients", template="search_clients"))}
+    url = f"duckdb:///{tmp_path / 'lying.duckdb'}"
+    with Connection(settings, transport=httpx.MockTransport(lying)) as conn, open_sink(url) as sink:
+        (result,) = sync(conn, sink, sources)
+        assert result.error is not None and "cannot prove" in result.error
+        assert sink.get_state("clients") is None

@@ -73,3 +73,14 @@ class ServerProfile:
         unit = PRECISIONS[self.after_precision]
         start = micros - micros % unit
         return start + unit - 1 if self.after_compare == "after" else start - 1
+
+
+# Named servers the test suite runs its exactness tests against, one per way of going wrong.
+PRESETS: dict[str, ServerProfile] = {
+    "exact": ServerProfile(),
+    "second": ServerProfile(after_precision="second"),
+    "second-inclusive": ServerProfile(after_precision="second", after_compare="at_or_after"),
+    "day": ServerProfile(after_precision="day"),
+    "unsorted": ServerProfile(sort="ignored"),
+    "scan": ServerProfile(query_cost="scan", after_precision="second"),
+}
