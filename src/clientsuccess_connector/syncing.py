@@ -11,25 +11,22 @@ import threading
 import time
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime, timedelta
+from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
-from clientsuccess_connector.catalog import envelope
 from clientsuccess_connector.connection import Connection, ConnectionStats
 from clientsuccess_connector.errors import ConfigError, ConnectorError
 from clientsuccess_connector.read.concurrency import prefetch
 from clientsuccess_connector.read.endpoint import Source
 from clientsuccess_connector.read.incremental import (
     DEFAULT_OVERLAP,
-    query_for,
+    IncrementalRead,
+    ReadOptions,
     supports_incremental,
 )
 from clientsuccess_connector.read.lookups import LookupTable
-from clientsuccess_connector.read.pagination_config import keyset_on
 from clientsuccess_connector.read.reader import Reader
-from clientsuccess_connector.read.timestamps import parse_timestamp
-from clientsuccess_connector.read.windows import LowWater, plan_windows, read_windows
 from clientsuccess_connector.sinks import Sink
 
 DEFAULT_BATCH_SIZE = 5000
@@ -170,39 +167,16 @@ def _sync_incremental(
     result: StreamResult,
     stats: ConnectionStats,
 ) -> None:
-    """Keyset windows read concurrently; each batch commits with the low-water cursor."""
-    field = source.incremental_field
-    assert field is not None
+    """An incremental stream, read so that it can prove what it read (read/incremental.py)."""
     state = None if options.full_refresh else sink.state(source.name)
-    query = query_for(source, state, options.overlap)
-    result.incremental = envelope().modified_after_param in query
-    # Keyset paging: records changed mid-read move to the end instead of shifting pages.
-    source = replace(source, pagination=keyset_on(source.pagination, field))
-    most = options.windows_per_stream or reader.connection.settings.max_concurrency
-    windows = plan_windows(reader, source, query, field, most)
-    floor = parse_timestamp((state or {}).get("cursor"))
-    low_water = LowWater(windows, field, datetime.now(UTC), floor)
-    batch: list[dict[str, Any]] = []
-    pending: list[tuple[int, list[dict[str, Any]] | None]] = []
-    pages = read_windows(reader, source, query, windows, field, stats)
-    for index, page in prefetch(pages, depth=options.prefetch_pages):
-        pending.append((index, page))
-        if page is not None:
-            batch.extend(page)
-        if len(batch) >= options.batch_size:
-            _commit(sink, source, batch, _advance(low_water, pending), result, progress)
-            batch, pending = [], []
-    if batch or pending or result.batches == 0:
-        _commit(sink, source, batch, _advance(low_water, pending), result, progress)
+    windows = options.windows_per_stream or reader.connection.settings.max_concurrency
+    read_options = ReadOptions(options.batch_size, options.overlap, windows, options.prefetch_pages)
 
+    def commit(batch: list[dict[str, Any]], state: dict[str, Any] | None) -> None:
+        if batch or state is not None or result.batches == 0:
+            _commit(sink, source, batch, state, result, progress)
 
-def _advance(
-    low_water: LowWater, pages: list[tuple[int, list[dict[str, Any]] | None]]
-) -> dict[str, Any] | None:
-    """The state covering `pages` once they are committed."""
-    for index, page in pages:
-        low_water.observe(index, page)
-    return low_water.state()
+    result.incremental = IncrementalRead(reader, source, read_options, commit, stats).run(state)
 
 
 def _commit(

@@ -18,6 +18,7 @@ from clientsuccess_connector.connection import Connection, ConnectionSettings
 from clientsuccess_connector.read.default_streams import DEFAULT_STREAMS, default_sources
 from clientsuccess_connector.read.endpoint import resolve
 from clientsuccess_connector.simulator import SimulatorHandle
+from clientsuccess_connector.simulator.profile import PRESETS, ServerProfile
 from clientsuccess_connector.sinks import open_sink
 from clientsuccess_connector.syncing import SyncOptions, sync
 from tests.reliability.helpers import (
@@ -121,3 +122,20 @@ def test_sync_under_faults_equals_the_simulator(
     assert errors == []
     assert (lost, duplicated) == (0, 0)
     assert secrets_found == []
+
+
+@pytest.mark.parametrize("profile", PRESETS.values(), ids=PRESETS.keys())
+def test_sync_under_churn_equals_the_simulator_on_every_server(
+    profile: ServerProfile, tmp_path: Path
+) -> None:
+    """Churn while paging, then a quiet run: nothing lost or duplicated whatever the server."""
+    churn = next(s for s in SCENARIOS if s.churn)
+    with simulator(seed=1, profile=profile) as (sim, _):
+        url = f"duckdb:///{tmp_path / 'churn.duckdb'}"
+        sim.faults.configure(seed=1, **churn.faults)
+        errors = run_sync(sim, churn, url)
+        sim.faults.off()
+        errors += run_sync(sim, churn, url)
+        _, lost, duplicated = compare_with_simulator(sim, url)
+    assert errors == []
+    assert (lost, duplicated) == (0, 0)

@@ -14,6 +14,13 @@ from clientsuccess_connector.simulator.config import (
     DEFAULT_USERNAME,
     SimulatorConfig,
 )
+from clientsuccess_connector.simulator.profile import (
+    COMPARES,
+    PRECISIONS,
+    QUERY_COSTS,
+    SORTS,
+    ServerProfile,
+)
 from clientsuccess_connector.simulator.server import install_log_filter, uvicorn_config
 
 
@@ -46,6 +53,20 @@ from clientsuccess_connector.simulator.server import install_log_filter, uvicorn
 @click.option("--move-route", "moves", multiple=True, metavar="TEMPLATE=PATH",
               help="Serve TEMPLATE at PATH instead (same {placeholders}), as an instance whose "
                    "route differs from the catalogue; repeatable.")  # fmt: skip
+@click.option("--jitter-ms", default=0.0, show_default=True, type=click.FloatRange(min=0),
+              help="Random extra latency per API request, up to this many ms.")  # fmt: skip
+@click.option("--query-cost", default="indexed", show_default=True, type=click.Choice(QUERY_COSTS),
+              help="indexed: searches come from a cached index; scan: a filtered or sorted "
+                   "search scans and sorts every record, and a deep page costs like SQL "
+                   "OFFSET.")  # fmt: skip
+@click.option("--after-precision", default="ms", show_default=True,
+              type=click.Choice(tuple(PRECISIONS)),
+              help="Unit in which modifiedAfter is compared to modifiedTime.")  # fmt: skip
+@click.option("--after-compare", default="after", show_default=True,
+              type=click.Choice(COMPARES),
+              help="Whether modifiedAfter means strictly after or at or after.")  # fmt: skip
+@click.option("--sort", "sort", default="honoured", show_default=True, type=click.Choice(SORTS),
+              help="ignored: every search answers newest first whatever sortBy says.")  # fmt: skip
 def simulate(
     host: str,
     port: int,
@@ -61,19 +82,26 @@ def simulate(
     churn: float,
     fault_seed: int,
     moves: tuple[str, ...],
+    jitter_ms: float,
+    query_cost: str,
+    after_precision: str,
+    after_compare: str,
+    sort: str,
 ) -> None:
     """Serve a faithful ClientSuccess API simulator until Ctrl-C.
 
     Every catalogue template is served under both /api/v1 and /v2, plus POST /v1/auth; the
     legacy v1 templates (paths beginning /v1/) at the origin.
     Send the API key as `X-API-Key: KEY`, or log in at /v1/auth and send `Authorization: TOKEN`.
-    Faults can also be switched at runtime: GET/PUT /_simulator/faults, POST /_simulator/reset,
-    GET /_simulator/stats (see docs/simulator.md).
+    Faults and the server profile can also be switched at runtime: GET/PUT /_simulator/faults,
+    GET/PUT /_simulator/profile, POST /_simulator/reset, GET /_simulator/stats (see
+    docs/simulator.md).
     """
     config = SimulatorConfig(
         clients=clients, seed=seed, host=host, port=port, api_key=api_key, username=username,
         password=password, token_ttl=token_ttl, latency_ms=latency_ms, fault_rate=fault_rate,
-        retry_after=retry_after, churn_rate=churn, fault_seed=fault_seed,
+        retry_after=retry_after, churn_rate=churn, fault_seed=fault_seed, jitter_ms=jitter_ms,
+        profile=ServerProfile(query_cost, after_precision, after_compare, sort),
         moved_routes=parse_pairs(moves, "--move-route"),
     )  # fmt: skip
     app = SimulatorApp(config)

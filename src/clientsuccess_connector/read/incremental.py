@@ -1,15 +1,47 @@
-"""Incremental cursors: what to ask for next time, and when it is safe to move the cursor."""
+"""Incremental reads that prove what they read, on any server.
+
+A stream with a state reads by keyset from its cursor (`windows.py`): each page is checked for
+order, each keyset step for records the server dropped (learning the server's modifiedAfter
+precision), and at the end the distinct records read are counted against `totalElements`.
+A first run, or a server that fails those checks, reads by page number instead (concurrently
+when the first page gives `totalPages`, in the server's own order, which records changed during
+the read cannot shift past the reader) and then catches up with what changed since the run
+started. A read that cannot be proven complete raises `IncompleteRead`: the stream fails and
+its cursor stays where it was. docs/syncing.md explains why.
+"""
 
 from __future__ import annotations
 
-from datetime import timedelta
+import logging
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from clientsuccess_connector.catalog import envelope
+from clientsuccess_connector.catalog import envelope, settings
+from clientsuccess_connector.connection import ConnectionStats
+from clientsuccess_connector.read.concurrency import prefetch
 from clientsuccess_connector.read.endpoint import Source
+from clientsuccess_connector.read.pagination import ServerMisbehaviour
+from clientsuccess_connector.read.pagination_config import (
+    EnvelopePagination,
+    keyset_on,
+    page_size_of,
+)
+from clientsuccess_connector.read.precision import ASSUMED, UNITS, LearnedPrecision, safe_after
+from clientsuccess_connector.read.reader import Reader
 from clientsuccess_connector.read.timestamps import format_timestamp, parse_timestamp
+from clientsuccess_connector.read.windows import LowWater, plan_windows, read_windows
 
 DEFAULT_OVERLAP = timedelta(minutes=5)
+_log = logging.getLogger(__name__)
+Record = dict[str, Any]
+State = dict[str, Any]
+Commit = Callable[[list[Record], State | None], None]  # records + the state covering them
+
+
+class IncompleteRead(ServerMisbehaviour):
+    """Fewer distinct records were read than the server says match."""
 
 
 def supports_incremental(source: Source) -> bool:
@@ -19,12 +51,148 @@ def supports_incremental(source: Source) -> bool:
     return source.template.param(envelope().modified_after_param) is not None
 
 
-def query_for(source: Source, state: dict[str, Any] | None, overlap: timedelta) -> dict[str, Any]:
-    """Query parameters of an incremental read: ascending on the field, after the cursor."""
-    assert source.incremental_field is not None
-    search = envelope()
-    query: dict[str, Any] = search.ascending_by(source.incremental_field)
-    cursor = parse_timestamp((state or {}).get("cursor"))
-    if cursor is not None:
-        query[search.modified_after_param] = format_timestamp(cursor - overlap)
-    return query
+@dataclass(frozen=True, slots=True)
+class ReadOptions:
+    """How an incremental read batches, overlaps and parallelises."""
+
+    batch_size: int
+    overlap: timedelta = DEFAULT_OVERLAP
+    windows: int = 1
+    prefetch_pages: int = 8
+
+
+class IncrementalRead:
+    """One stream's incremental read: passes, checks, and batches committed with safe state."""
+
+    def __init__(
+        self,
+        reader: Reader,
+        source: Source,
+        options: ReadOptions,
+        commit: Commit,
+        stats: ConnectionStats | None = None,
+    ) -> None:
+        assert source.incremental_field is not None
+        self.reader, self.source, self.options = reader, source, options
+        self.field = source.incremental_field
+        self.commit, self.stats = commit, stats
+        self.learned = LearnedPrecision()
+        self.started = datetime.now(UTC)
+
+    def run(self, state: State | None) -> bool:
+        """Read everything since `state`'s cursor; True when it read from a cursor."""
+        known = (state or {}).get("precision")
+        self.learned = LearnedPrecision(known, verified=True) if known in UNITS else self.learned
+        cursor = parse_timestamp((state or {}).get("cursor"))
+        floor = None if cursor is None else cursor - self.options.overlap
+        if floor is not None and cursor is not None:
+            try:
+                self._keyset(floor, cursor, self.options.windows)
+                return True
+            except ServerMisbehaviour as exc:
+                _log.info("%s: %s; reading by page number instead", self.source.name, exc)
+                self.commit([], state)  # the cursor goes back to where this run started
+        self._numbered_twice(floor)
+        since = self.started - self.options.overlap
+        try:
+            self._keyset(since, since, 1)
+        except ServerMisbehaviour as exc:
+            _log.info("%s: %s; catching up by page number", self.source.name, exc)
+            self._numbered_twice(since)
+        self.commit([], self._state(self.started))
+        return floor is not None
+
+    # -- passes ------------------------------------------------------------------------------
+
+    def _keyset(self, floor: datetime, cursor: datetime, windows: int) -> None:
+        """Keyset windows from `floor`; each batch commits with the low-water cursor."""
+        query = {**envelope().ascending_by(self.field), **self._after(floor)}
+        source = replace(
+            self.source, pagination=keyset_on(self.source.pagination, self.field, self.learned)
+        )
+        planned = plan_windows(self.reader, source, query, self.field, windows)
+        low_water = LowWater(planned, self.field, self.started, cursor)
+        pages = read_windows(self.reader, source, query, planned, self.field, self.stats)
+        seen: set[tuple[Any, ...]] = set()
+        batch: list[Record] = []
+        for index, page in prefetch(pages, depth=self.options.prefetch_pages):
+            low_water.observe(index, page)
+            if page:
+                batch.extend(page)
+                self._tally(seen, page)
+            if len(batch) >= self.options.batch_size:
+                self.commit(batch, self._state(low_water.cursor()))
+                batch = []
+        self._prove(seen, query, "keyset")
+        self.commit(batch, self._state(low_water.cursor()))
+
+    def _numbered_twice(self, floor: datetime | None) -> None:
+        """Concurrently by page number; again one page after the other if that missed some.
+
+        Records added while pages are fetched out of order can shift a record from a page not
+        yet fetched onto one already fetched; read in order, a shift only repeats a record.
+        """
+        try:
+            self._numbered(floor, concurrent=True)
+        except IncompleteRead as exc:
+            _log.info("%s: %s; reading again one page after the other", self.source.name, exc)
+            self._numbered(floor, concurrent=False)
+
+    def _numbered(self, floor: datetime | None, *, concurrent: bool) -> None:
+        """Every record after `floor` (or all) by page number, in the server's own order."""
+        query = self._after(floor) if floor is not None else {}
+        expected = self._count(query)
+        size = page_size_of(self.source.pagination) or settings().default_page_size
+        paging = EnvelopePagination(page_size=size, concurrent=concurrent)
+        source = replace(self.source, pagination=paging)
+        seen: set[tuple[Any, ...]] = set()
+        batch: list[Record] = []
+        pages = self.reader.pages(source, query_overrides=query, stats=self.stats)
+        for page in prefetch(pages, depth=self.options.prefetch_pages):
+            batch.extend(page)
+            self._tally(seen, page)
+            if len(batch) >= self.options.batch_size:
+                self.commit(batch, None)
+                batch = []
+        self.commit(batch, None)
+        if expected is not None and len(seen) < expected:
+            raise IncompleteRead(
+                f"read {len(seen)} distinct records by page number but the server counts "
+                f"{expected}; cannot prove the stream complete"
+            )
+
+    # -- proofs ------------------------------------------------------------------------------
+
+    def _tally(self, seen: set[tuple[Any, ...]], page: Iterable[Record]) -> None:
+        key = self.source.primary_key
+        seen.update(tuple(record.get(k) for k in key) for record in page)
+
+    def _prove(self, seen: set[tuple[Any, ...]], query: dict[str, Any], how: str) -> None:
+        """Every record the query matches now must have been read (records are never
+        un-modified, so each one matching now matched, or was added, while we read)."""
+        total = self._count(query)
+        if total is not None and len(seen) < total:
+            raise IncompleteRead(
+                f"read {len(seen)} distinct records by {how} but the server counts {total}"
+            )
+
+    def _count(self, query: dict[str, Any]) -> int | None:
+        """How many records the query matches, from a one-record page."""
+        one = replace(self.source, pagination=EnvelopePagination(page_size=1))
+        page = self.reader.first_page(one, query_overrides=query, stats=self.stats)
+        return envelope().total_elements(page.document)
+
+    # -- state -------------------------------------------------------------------------------
+
+    def _after(self, floor: datetime) -> dict[str, Any]:
+        """The filter that keeps every record at or after `floor` on this server."""
+        unit = self.learned.unit if self.learned.verified else ASSUMED
+        return {envelope().modified_after_param: format_timestamp(safe_after(floor, unit))}
+
+    def _state(self, cursor: datetime | None) -> State | None:
+        if cursor is None:
+            return None
+        state: State = {"cursor_field": self.field, "cursor": format_timestamp(cursor)}
+        if self.learned.verified:
+            state["precision"] = self.learned.unit
+        return state

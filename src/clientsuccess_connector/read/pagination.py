@@ -8,17 +8,18 @@ request at once (`remaining`), so they can be fetched concurrently.
 
 from __future__ import annotations
 
+import itertools
 import logging
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from datetime import timedelta
+from datetime import datetime
 from typing import Any, Generic, TypeVar
 
 import httpx
 
 from clientsuccess_connector.catalog import envelope
-from clientsuccess_connector.errors import PaginationLoopError
+from clientsuccess_connector.errors import DataError, PaginationLoopError
 from clientsuccess_connector.read.pagination_config import (
     AutoPagination,
     CursorPagination,
@@ -30,6 +31,7 @@ from clientsuccess_connector.read.pagination_config import (
     PageNumberPagination,
     PaginatorConfig,
 )
+from clientsuccess_connector.read.precision import LearnedPrecision, safe_after
 from clientsuccess_connector.read.timestamps import format_timestamp, parse_timestamp
 
 Config = TypeVar("Config", bound=PaginatorConfig)
@@ -148,7 +150,7 @@ class NumberedPaginator(Paginator[Numbered]):
     def remaining(self, request: PageRequest, page: Page) -> list[PageRequest] | None:
         doc = page.document
         total = envelope().total_pages(doc)
-        if total is None:
+        if total is None or not getattr(self.spec, "concurrent", True):
             return None
         if envelope().is_last(doc) or page.record_count < self._size():
             self._stop(page, "the first page is the only one")
@@ -243,44 +245,106 @@ class LinkHeaderPaginator(_FollowingPaginator[LinkHeaderPagination]):
         return self._follow(request, page, url)
 
 
+class ServerMisbehaviour(DataError):
+    """The server's answers cannot prove a read complete (unordered pages, lost records)."""
+
+
 class KeysetPaginator(NumberedPaginator[KeysetPagination]):
     """Ascending on a timestamp field, each page asks for records after the last one seen.
 
     Unlike page numbers, this cannot skip a record when earlier records change while the read
-    pages through (a change moves a record to the end instead of shifting every page). The next
-    request starts 1 ms before the newest timestamp of the page, so records sharing it are read
-    again (the merge on the primary key absorbs them); a page whose records all share the same
-    instant moves on by page number instead.
+    pages through (a change moves a record to the end instead of shifting every page). Each
+    step asks from `safe_after(newest, unit)`, one whole unit of the server's modifiedAfter
+    precision before the newest instant of the page, so the records sharing it are read again
+    (the merge on the primary key absorbs them); when that does not move the cursor, the read
+    moves on by page number instead. Every page is checked: its records must be ascending, and
+    after a step the newest records must come back first. When they do not, the server compares
+    more coarsely than assumed: the unit is coarsened (`LearnedPrecision`) and the step asked
+    again; past `day`, or on an unordered page, `ServerMisbehaviour` ends the read.
     """
+
+    def __init__(self, spec: KeysetPagination) -> None:
+        super().__init__(spec)
+        self.learned = spec.precision or LearnedPrecision()
+        # The last step: its unit, the newest instant it stepped from and the request before.
+        self._step: tuple[str, datetime, PageRequest] | None = None
 
     def remaining(self, request: PageRequest, page: Page) -> list[PageRequest] | None:
         return None  # each request depends on the page before it
 
+    def _guard(self, page: Page) -> None:
+        # A step can legitimately answer the page before again (every record of it shares
+        # one unit of the server's precision); the position tokens still stop any loop.
+        self.pages += 1
+
     def next(self, request: PageRequest, page: Page) -> PageRequest | None:
         self._guard(page)
+        moments = self._moments(page)
+        if self._step is not None:
+            retry = self._check_step(request, moments)
+            if retry is not None:
+                return retry
         if envelope().is_last(page.document):
             self._stop(page, "the page says it is the last")
             return None
         if page.record_count < self._size():
             self._stop(page, f"{page.record_count} record(s), fewer than {self._size()}")
             return None
-        newest = max(
-            (m for r in page.records if (m := parse_timestamp(r.get(self.spec.keyset_field)))),
-            default=None,
-        )
-        if newest is None:
+        if not moments:
             return super().next(request, page)
+        newest = moments[-1]
         after = parse_timestamp(request.params.get(self.spec.keyset_param))
-        candidate = newest - timedelta(milliseconds=1)
+        unit = self.learned.unit
+        candidate = safe_after(newest, unit)
         if after is None or candidate > after:
-            token = f"{format_timestamp(candidate)}#0"
-            self._guard_token(token, "keyset position")
-            return request.with_params(
-                **{self.spec.keyset_param: format_timestamp(candidate), self.spec.page_param: 0}
-            )
+            self._step = (unit, newest, request)
+            return self._ask(request, candidate)
+        return self._next_number(request)
+
+    def _next_number(self, request: PageRequest) -> PageRequest:
+        """The next page of the same filter (the cursor cannot move past the page's instant)."""
         number = int(request.params.get(self.spec.page_param, 0)) + 1
         self._guard_token(f"{request.params.get(self.spec.keyset_param)}#{number}", "keyset page")
         return request.with_params(**{self.spec.page_param: number})
+
+    def _ask(self, request: PageRequest, after: datetime) -> PageRequest:
+        text = format_timestamp(after)
+        self._guard_token(f"{text}#0", "keyset position")
+        return request.with_params(**{self.spec.keyset_param: text, self.spec.page_param: 0})
+
+    def _moments(self, page: Page) -> list[datetime]:
+        """The page's instants, which must be ascending."""
+        field = self.spec.keyset_field
+        moments = [m for r in page.records if (m := parse_timestamp(r.get(field)))]
+        if any(later < earlier for earlier, later in itertools.pairwise(moments)):
+            raise ServerMisbehaviour(
+                f"the server answered a search sorted ascending on {field} out of order; "
+                "it does not honour sortBy"
+            )
+        return moments
+
+    def _check_step(self, request: PageRequest, moments: list[datetime]) -> PageRequest | None:
+        """After a step from `newest`, the records at `newest` must come back first."""
+        assert self._step is not None
+        unit, newest, before = self._step
+        self._step = None
+        if moments and moments[0] <= newest:
+            self.learned.confirm(unit, newest)
+            return None
+        self.learned.coarsen(unit)
+        if self.learned.exhausted:
+            raise ServerMisbehaviour(
+                f"records at {format_timestamp(newest)} did not come back even with a "
+                f"modifiedAfter a day earlier; the server's {self.spec.keyset_param} cannot "
+                "be trusted"
+            )
+        _log.debug("modifiedAfter is coarser than %s: asking again by %s", unit, self.learned.unit)
+        candidate = safe_after(newest, self.learned.unit)
+        after = parse_timestamp(before.params.get(self.spec.keyset_param))
+        if after is not None and candidate <= after:
+            return self._next_number(before)  # no step is possible at the coarser unit
+        self._step = (self.learned.unit, newest, before)
+        return self._ask(request, candidate)
 
 
 class AutoPaginator(Paginator[AutoPagination]):

@@ -14,6 +14,7 @@ from typing import Any, ClassVar
 
 from clientsuccess_connector.catalog import envelope
 from clientsuccess_connector.errors import ConfigError
+from clientsuccess_connector.read.precision import LearnedPrecision
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -25,8 +26,8 @@ class PaginatorConfig:
 
     @classmethod
     def options(cls) -> tuple[str, ...]:
-        """The options this pagination type takes."""
-        return tuple(f.name for f in fields(cls))
+        """The options this pagination type takes (in a flow file)."""
+        return tuple(f.name for f in fields(cls) if not f.metadata.get("internal"))
 
     def with_defaults(self, **values: Any) -> PaginatorConfig:
         """A copy with the options among `values` this type takes (others do not apply)."""
@@ -60,6 +61,8 @@ class EnvelopePagination(PaginatorConfig):
     type: ClassVar[str] = "envelope"
     page_size: int | None = None
     start_page: int = field(default_factory=lambda: envelope().first_page)
+    # Fetch the pages after the first concurrently when the first gives their count.
+    concurrent: bool = field(default=True, metadata={"internal": True})
 
     @property
     def page_param(self) -> str:
@@ -79,6 +82,8 @@ class KeysetPagination(EnvelopePagination):
     type: ClassVar[str] = "keyset"
     keyset_field: str = "modifiedTime"
     keyset_param: str = field(default_factory=lambda: envelope().modified_after_param)
+    # The server's modifiedAfter unit, learnt while reading and shared by a stream's windows.
+    precision: LearnedPrecision | None = field(default=None, metadata={"internal": True})
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -158,8 +163,11 @@ def page_size_of(config: PaginatorConfig) -> int | None:
     return size if isinstance(size, int) else None
 
 
-def keyset_on(config: PaginatorConfig, field: str) -> KeysetPagination:
+def keyset_on(
+    config: PaginatorConfig, field: str, precision: LearnedPrecision | None = None
+) -> KeysetPagination:
     """Keyset paging on `field`, keeping the page size and page cap of `config`."""
     return KeysetPagination(
-        keyset_field=field, page_size=page_size_of(config), max_pages=config.max_pages
-    )
+        keyset_field=field, page_size=page_size_of(config), max_pages=config.max_pages,
+        precision=precision,
+    )  # fmt: skip

@@ -27,7 +27,7 @@ from clientsuccess_connector.read import macros
 from clientsuccess_connector.read.concurrency import interleave, ordered_map
 from clientsuccess_connector.read.endpoint import Source
 from clientsuccess_connector.read.lookups import LookupTable, lookup_rows
-from clientsuccess_connector.read.pagination import Page, PageRequest, make_paginator
+from clientsuccess_connector.read.pagination import Page, PageRequest, Paginator, make_paginator
 from clientsuccess_connector.urls import render_path
 
 _log = logging.getLogger(__name__)
@@ -202,46 +202,70 @@ class _Run:
     # -- pages -----------------------------------------------------------------------------
 
     def unit(self, row: LookupRow) -> Iterator[list[Record]]:
-        """Every page of the request series for one lookup row (or the only series)."""
-        source = self.source
-        paginator = make_paginator(source.pagination)
+        """Every page of the request series for one lookup row (or the only series).
+
+        The paginator sees each page before it is yielded, so a page it rejects (say, out of
+        order) never reaches the caller.
+        """
+        paginator = make_paginator(self.source.pagination)
         request = paginator.first(self.first_request(row))
         lookup_values = _flatten_row(row)
         page = self.fetch(request)
-        yield self._records(page, lookup_values)
-        pages = 1
-        max_pages = source.pagination.max_pages
         remaining = paginator.remaining(request, page) if self.reader.parallel_pages else None
-        if remaining:
-            if max_pages is not None:
-                remaining = remaining[: max(0, max_pages - pages)]
-            window = self.reader._workers * 2
-            last_request = request
-            for req, fetched in ordered_map(
-                self.reader._pool, lambda r: (r, self.fetch(r)), remaining, window
-            ):
-                pages += 1
-                last_request, page = req, fetched
-                yield self._records(page, lookup_values)
-                if page.record_count == 0:
-                    _log.debug("%s: stopped at page %d: an empty page", source.name, pages)
-                    return
-            request = last_request
-            if max_pages is not None and pages >= max_pages:
-                _log.debug("%s: stopped at max_pages (%d)", source.name, max_pages)
-                return
-        elif remaining is not None:
+        if remaining is None:
+            yield from self._sequential(paginator, request, page, 1, lookup_values)
             return
-        while True:
-            if max_pages is not None and pages >= max_pages:
-                _log.debug("%s: stopped at max_pages (%d)", source.name, max_pages)
-                return
-            if (nxt := paginator.next(request, page)) is None:
-                return
-            request = nxt
-            page = self.fetch(request)
+        yield self._records(page, lookup_values)
+        if remaining:
+            yield from self._parallel(paginator, request, remaining, lookup_values)
+
+    def _parallel(
+        self,
+        paginator: Paginator[Any],
+        request: PageRequest,
+        remaining: list[PageRequest],
+        lookup_values: dict[str, Any],
+    ) -> Iterator[list[Record]]:
+        """The pages after the first, fetched concurrently and yielded in order."""
+        name, max_pages, pages = self.source.name, self.source.pagination.max_pages, 1
+        if max_pages is not None:
+            remaining = remaining[: max(0, max_pages - pages)]
+        window = self.reader._workers * 2
+        fetched = ordered_map(self.reader._pool, lambda r: (r, self.fetch(r)), remaining, window)
+        page: Page | None = None
+        last = request
+        for last, page in fetched:  # noqa: B007 (the last request continues the series)
             pages += 1
             yield self._records(page, lookup_values)
+            if page.record_count == 0:
+                _log.debug("%s: stopped at page %d: an empty page", name, pages)
+                return
+        if max_pages is not None and pages >= max_pages:
+            _log.debug("%s: stopped at max_pages (%d)", name, max_pages)
+            return
+        # Records added while paging can make the last page full: carry on one by one.
+        if page is not None and (nxt := paginator.next(last, page)) is not None:
+            yield from self._sequential(paginator, nxt, self.fetch(nxt), pages + 1, lookup_values)
+
+    def _sequential(
+        self,
+        paginator: Paginator[Any],
+        request: PageRequest,
+        page: Page,
+        pages: int,
+        lookup_values: dict[str, Any],
+    ) -> Iterator[list[Record]]:
+        """Page after page, each request built from the page before."""
+        max_pages = self.source.pagination.max_pages
+        while True:
+            at_cap = max_pages is not None and pages >= max_pages
+            nxt = None if at_cap else paginator.next(request, page)
+            yield self._records(page, lookup_values)
+            if at_cap:
+                _log.debug("%s: stopped at max_pages (%d)", self.source.name, max_pages)
+            if nxt is None:
+                return
+            request, page, pages = nxt, self.fetch(nxt), pages + 1
 
     def fetch(self, request: PageRequest) -> Page:
         """One page: the response, parsed (retried when it does not parse), and its records."""

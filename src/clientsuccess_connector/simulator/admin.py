@@ -9,6 +9,9 @@ POST   /_simulator/tokens/expire   expire every session token now
 POST   /_simulator/reset           regenerate the seeded data; clear faults, budgets and stats
 GET    /_simulator/stats           {"total", "requests": {route: {status: n}}, "faults": {kind: n}}
 GET    /_simulator/info            clients, seed, record counts, base paths
+GET    /_simulator/profile         the server profile (how searches behave)
+PUT    /_simulator/profile         change it: {"after_precision": "second", "sort": "ignored", ..}
+                                   (settings not given go back to the start-up profile)
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 import orjson
 
 from clientsuccess_connector.errors import ConfigError
+from clientsuccess_connector.simulator.profile import ServerProfile
 from clientsuccess_connector.simulator.responses import Response, error_body, json_response
 
 if TYPE_CHECKING:
@@ -58,6 +62,13 @@ def handle(app: SimulatorApp, method: str, path: str, body: bytes) -> Response:
             return json_response(200, {"reset": True})
         if route == "/stats" and method == "GET":
             return json_response(200, app.stats.snapshot())
+        if route == "/profile" and method == "PUT":
+            if not isinstance(payload, dict):
+                raise ConfigError("the body must be a JSON object of profile settings")
+            start = app.config.profile.describe()
+            app.profile = ServerProfile.from_mapping({**start, **payload})
+        if route == "/profile" and method in ("GET", "PUT"):
+            return json_response(200, app.profile.describe())
         if route == "/info" and method == "GET":
             return json_response(200, app.info())
     except (ConfigError, TypeError, ValueError) as exc:

@@ -63,6 +63,7 @@ class SimulatorApp:
         self.store = Store(cfg.clients, cfg.seed)
         self.auth = Auth(cfg.api_key, cfg.username, cfg.password, cfg.token_ttl)
         self.faults = FaultController(cfg.fault_settings())
+        self.profile = cfg.profile  # how searches behave; switchable at runtime
         self.stats = Stats()
         self.router = Router(moved_catalog(cfg.moved_routes))
 
@@ -71,6 +72,7 @@ class SimulatorApp:
         """Seeded data back, faults back to start-up settings, stats zeroed."""
         self.store.reset()
         self.faults.clear()
+        self.profile = self.config.profile
         self.stats.reset()
 
     def info(self) -> dict[str, Any]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from clientsuccess_connector.simulator.faults import FaultSettings
+from clientsuccess_connector.simulator.profile import ServerProfile
 
 DEFAULT_API_KEY = "sim-api-key"
 DEFAULT_USERNAME = "api@example.com"
@@ -13,7 +14,8 @@ DEFAULT_PASSWORD = "sim-password"
 
 @dataclass
 class SimulatorConfig:
-    """Data size and seed, credentials, token lifetime and the faults active from the start.
+    """Data size and seed, credentials, token lifetime, the server profile and the faults
+    active from the start.
 
     `fault_rate` is spread evenly over 429, 503, drop and truncate; the `rate_*` fields set one
     kind each and are added to it. `moved_routes` serves a template at another path (e.g.
@@ -29,6 +31,7 @@ class SimulatorConfig:
     password: str = DEFAULT_PASSWORD
     token_ttl: float = 43200
     latency_ms: float = 0.0
+    jitter_ms: float = 0.0
     spike_rate: float = 0.0
     spike_ms: float = 0.0
     fault_rate: float = 0.0
@@ -45,6 +48,7 @@ class SimulatorConfig:
     # answers with every record); e.g. ("externalId", "email").
     ignore_filters: tuple[str, ...] = ()
     moved_routes: dict[str, str] = field(default_factory=dict)  # template -> its new path
+    profile: ServerProfile = field(default_factory=ServerProfile)
 
     def fault_settings(self) -> FaultSettings:
         """The standing fault settings this config starts with."""
@@ -56,6 +60,7 @@ class SimulatorConfig:
             rate_truncate=self.rate_truncate + share,
             retry_after=self.retry_after,
             latency_ms=self.latency_ms,
+            jitter_ms=self.jitter_ms,
             spike_rate=self.spike_rate,
             spike_ms=self.spike_ms,
             churn_rate=self.churn_rate,

@@ -35,6 +35,7 @@ class FaultSettings:
     latency_ms: float = 0.0
     spike_rate: float = 0.0
     spike_ms: float = 0.0
+    jitter_ms: float = 0.0  # a uniformly random extra delay of up to this much
     churn_rate: float = 0.0
     churn_modify: int = 3
     churn_create: int = 2
@@ -185,6 +186,8 @@ class FaultController:
         with self._lock:
             s = self._state.settings
             delay = s.latency_ms
+            if s.jitter_ms > 0:
+                delay += self._rng.random() * s.jitter_ms
             if s.spike_rate > 0 and self._rng.random() < s.spike_rate:
                 delay += s.spike_ms
             return delay / 1000.0

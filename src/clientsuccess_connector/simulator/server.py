@@ -15,6 +15,7 @@ import uvicorn
 from clientsuccess_connector.simulator.app import SimulatedDrop, SimulatorApp
 from clientsuccess_connector.simulator.config import SimulatorConfig
 from clientsuccess_connector.simulator.faults import FaultController
+from clientsuccess_connector.simulator.profile import ServerProfile
 from clientsuccess_connector.simulator.stats import Stats
 from clientsuccess_connector.simulator.store import Store
 
@@ -77,6 +78,15 @@ class SimulatorHandle:
     def faults(self) -> FaultController:
         """Runtime fault control."""
         return self.app.faults
+
+    @property
+    def profile(self) -> ServerProfile:
+        """How searches behave (precision of modifiedAfter, sort, query cost)."""
+        return self.app.profile
+
+    @profile.setter
+    def profile(self, profile: ServerProfile) -> None:
+        self.app.profile = profile
 
     @property
     def stats(self) -> Stats:
