@@ -45,6 +45,8 @@ class StreamResult:
     seconds: float = 0.0
     incremental: bool = False
     error: str | None = None
+    repaired: int = 0  # values whose NUL or lone surrogate became U+FFFD
+    rejected: int = 0  # records set aside in the destination's `_cs_rejects`
 
     @property
     def records_per_second(self) -> float:
@@ -80,6 +82,12 @@ class _LockedSink:
     def state(self, stream: str) -> dict[str, Any] | None:
         with self.lock:
             return self.sink.get_state(stream)
+
+    def value_report(self, stream: str) -> tuple[int, int]:
+        """(values repaired, records rejected) in `stream` so far."""
+        with self.lock:
+            report = self.sink.value_report(stream)
+            return report.repaired, report.rejected
 
 
 def sync(
@@ -135,6 +143,7 @@ def _sync_stream(
         result.seconds = time.monotonic() - started
         result.requests = stats.requests
         result.retries = stats.retries
+        result.repaired, result.rejected = sink.value_report(source.name)
     return result
 
 

@@ -57,6 +57,17 @@ def select_sources(flow: Flow | None, streams: tuple[str, ...]) -> dict[str, Sou
     return {name: available[name] for name in streams}
 
 
+def _status(result: StreamResult) -> str:
+    """`ok` or the error, with what was done so that no value stopped the stream."""
+    status = "ok" if result.error is None else f"error: {result.error}"
+    notes = []
+    if result.repaired:
+        notes.append(f"{result.repaired:,} value(s) with NUL or lone surrogates stored as U+FFFD")
+    if result.rejected:
+        notes.append(f"{result.rejected:,} record(s) set aside in _cs_rejects")
+    return f"{status} ({'; '.join(notes)})" if notes else status
+
+
 def print_summary(results: list[StreamResult], *, as_json: bool) -> None:
     """One row per stream: records, requests, retries, seconds, records/s."""
     if as_json:
@@ -65,7 +76,8 @@ def print_summary(results: list[StreamResult], *, as_json: bool) -> None:
                 "event": "stream_done", "stream": r.stream, "records": r.records,
                 "requests": r.requests, "retries": r.retries, "seconds": round(r.seconds, 3),
                 "records_per_second": round(r.records_per_second, 1),
-                "incremental": r.incremental, "error": r.error,
+                "incremental": r.incremental, "repaired_values": r.repaired,
+                "rejected_records": r.rejected, "error": r.error,
             }  # fmt: skip
             click.echo(orjson.dumps(line).decode(), err=True)
         return
@@ -75,7 +87,7 @@ def print_summary(results: list[StreamResult], *, as_json: bool) -> None:
         table.add_row(
             r.stream, f"{r.records:,}", f"{r.requests:,}", f"{r.retries:,}", f"{r.seconds:.1f}",
             f"{r.records_per_second:,.0f}", "incremental" if r.incremental else "full",
-            "ok" if r.error is None else f"error: {r.error}",
+            _status(r),
         )  # fmt: skip
     Console(stderr=True, width=200).print(table)
 
