@@ -66,3 +66,25 @@ def test_dry_run_prints_the_exact_requests_and_sends_none(moved: SimulatorHandle
     assert f"GET {moved.api_v1_url}/pulse/search?page=0&size=1\n" in result.stdout
     assert moved.api_key not in result.stdout
     assert moved.stats.requests() == sent
+
+
+def test_a_stored_credential_is_checked_by_name(
+    moved: SimulatorHandle, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`--credential NAME` connects with the stored credential, with no CLIENTSUCCESS_* set."""
+    monkeypatch.setenv("CLIENTSUCCESS_CONFIG_DIR", str(tmp_path / "config"))
+    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.null.Keyring")
+    for name in ("CLIENTSUCCESS_API_KEY", "CLIENTSUCCESS_BASE_URL", "CLIENTSUCCESS_CREDENTIAL"):
+        monkeypatch.delenv(name, raising=False)
+    runner = CliRunner()
+    added = runner.invoke(
+        cli, ["credentials", "add", "moved", "--base-url", moved.api_v1_url, "--secret-stdin"],
+        input=moved.api_key + "\n",
+    )  # fmt: skip
+    assert added.exit_code == 0, added.output
+    result = runner.invoke(
+        cli, ["check-routes", "create_contact", "--credential", "moved", "--json"]
+    )
+    assert result.exit_code == 1, result.output
+    assert verdicts(result) == {"create_contact": "missing"}
+    assert moved.api_key not in result.output

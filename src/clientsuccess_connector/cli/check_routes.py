@@ -28,7 +28,12 @@ from rich.table import Table
 
 from clientsuccess_connector.catalog import Param, Template, catalog
 from clientsuccess_connector.cli.app import cli
-from clientsuccess_connector.cli.options import ConnectionOptions, emit_json, open_connection
+from clientsuccess_connector.cli.options import (
+    ConnectionOptions,
+    credential_option,
+    emit_json,
+    open_connection,
+)
 from clientsuccess_connector.connection import Connection
 from clientsuccess_connector.errors import ConfigError, TransportError
 from clientsuccess_connector.flow import Flow, load_flow
@@ -187,8 +192,13 @@ def _templates(names: tuple[str, ...], flow: Flow | None) -> list[Template]:
     "--dry-run", is_flag=True, help="Print the exact requests (secrets masked); send none."
 )
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+@credential_option
 def check_routes(
-    names: tuple[str, ...], flow_file: Path | None, dry_run: bool, as_json: bool
+    names: tuple[str, ...],
+    flow_file: Path | None,
+    dry_run: bool,
+    as_json: bool,
+    credential: str | None,
 ) -> None:
     """Ask this instance which template routes it knows, without creating anything.
 
@@ -203,10 +213,11 @@ def check_routes(
       clientsuccess-connector check-routes --dry-run
       clientsuccess-connector check-routes create_contact bulk_create_contacts
       clientsuccess-connector check-routes --flow flow.yaml
+      clientsuccess-connector check-routes --credential sandbox
     """
     flow = load_flow(flow_file) if flow_file else None
     probes = [probe_for(t) for t in _templates(names, flow)]
-    options = ConnectionOptions(credentials_required=not dry_run)
+    options = ConnectionOptions(credentials_required=not dry_run, credential=credential)
     with open_connection(flow, options) as conn:
         if dry_run:
             for probe in probes:
