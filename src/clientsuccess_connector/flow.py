@@ -6,10 +6,10 @@ Every mistake is a ConfigError naming the file, the key path and the fix, before
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 import stat
-import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
@@ -30,6 +30,7 @@ from clientsuccess_connector.read.default_streams import DEFAULT_STREAMS
 from clientsuccess_connector.read.endpoint import SourceSpec
 from clientsuccess_connector.write.job import WriteJob
 
+_log = logging.getLogger(__name__)
 _ENV = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 _TOP_KEYS = {"connection", "destination", "sources", "lookups", "writes", "templates"}
 _SECRET_KEYS = {"api_key", "password"}
@@ -248,8 +249,10 @@ def _warn_literal_secrets(connection: Any, path: Path | None) -> None:
         return
     mode = path.stat().st_mode
     if mode & (stat.S_IRWXG | stat.S_IRWXO):
-        print(
-            f"warning: {path} holds {', '.join(sorted(literal))} in plain text and can be read "
-            f"by other users; use ${{ENV_VAR}} or `chmod 600 {path}`",
-            file=sys.stderr,
+        _log.warning(
+            "%s holds %s in plain text and can be read by other users; use ${ENV_VAR} or "
+            "`chmod 600 %s`",
+            path,
+            ", ".join(sorted(literal)),
+            path,
         )

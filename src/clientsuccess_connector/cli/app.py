@@ -10,6 +10,7 @@ from typing import Any
 import click
 
 from clientsuccess_connector._version import __version__
+from clientsuccess_connector.cli import logs
 from clientsuccess_connector.errors import ApiError, ConnectorError
 from clientsuccess_connector.locations import mask_secrets
 
@@ -29,14 +30,24 @@ def _mask_env_secrets(text: str) -> str:
 def _to_root(ctx: click.Context, param: click.Parameter, value: Any) -> None:
     """Store a subcommand's copy of a global option where every command reads it."""
     if value is not None and param.name is not None:
-        ctx.find_root().params[param.name] = value
+        root = ctx.find_root().params
+        if param.name == "verbose":
+            value = max(int(value), int(root.get("verbose") or 0))
+        root[param.name] = value
+        logs.configure(root)
 
 
 def _global_options() -> list[click.Parameter]:
-    """--quiet, --log-format and --debug, accepted after any command name too."""
+    """--quiet, -v, --log-level, --log-format and --debug, accepted after any command name."""
     return [
         click.Option(["--quiet", "-q"], is_flag=True, default=None, expose_value=False,
                      callback=_to_root, help="Print only results and errors."),
+        click.Option(["--verbose", "-v"], count=True, default=None, expose_value=False,
+                     callback=_to_root,
+                     help="Log more: -v each retry, pause and login; -vv also debug detail."),
+        click.Option(["--log-level"], type=click.Choice(logs.LEVELS), default=None,
+                     expose_value=False, callback=_to_root,
+                     help="Log level on stderr (overrides -v and --quiet) [warning]."),
         click.Option(["--log-format"], type=click.Choice(["text", "json"]), default=None,
                      expose_value=False, callback=_to_root,
                      help="Format of log lines on stderr [text]."),
@@ -118,6 +129,15 @@ class ErrorBoundaryGroup(click.Group):
 @click.option("--debug", is_flag=True, help="Show full tracebacks instead of one-line errors.")
 @click.option("--quiet", "-q", is_flag=True, help="Print only results and errors.")
 @click.option(
+    "--verbose", "-v", count=True, help="Log more: -v each retry, pause and login; -vv debug."
+)
+@click.option(
+    "--log-level",
+    type=click.Choice(logs.LEVELS),
+    default=None,
+    help="Log level on stderr (overrides -v and --quiet)  [default: warning].",
+)
+@click.option(
     "--log-format",
     type=click.Choice(["text", "json"]),
     default="text",
@@ -125,7 +145,14 @@ class ErrorBoundaryGroup(click.Group):
     help="Format of log lines on stderr.",
 )
 @click.pass_context
-def cli(ctx: click.Context, debug: bool, quiet: bool, log_format: str) -> None:
+def cli(
+    ctx: click.Context,
+    debug: bool,
+    quiet: bool,
+    verbose: int,
+    log_level: str | None,
+    log_format: str,
+) -> None:
     """Move data in and out of ClientSuccess.
 
     Read any endpoint (templates or manual), sync streams into DuckDB, PostgreSQL or files,
@@ -134,3 +161,4 @@ def cli(ctx: click.Context, debug: bool, quiet: bool, log_format: str) -> None:
     """
     ctx.ensure_object(dict)
     ctx.obj.update(debug=debug, quiet=quiet, log_format=log_format)
+    logs.configure(ctx.params)
