@@ -100,6 +100,12 @@ class ErrorBoundaryGroup(click.Group):
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
+            return self._invoke_reporting_errors(ctx)
+        finally:
+            logs.reset()
+
+    def _invoke_reporting_errors(self, ctx: click.Context) -> Any:
+        try:
             return super().invoke(ctx)
         except ConnectorError as exc:
             if ctx.find_root().params.get("debug"):

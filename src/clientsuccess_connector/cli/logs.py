@@ -67,3 +67,12 @@ def configure(params: Mapping[str, Any]) -> None:
     json_lines = params.get("log_format") == "json"
     handler.setFormatter(_JsonFormatter() if json_lines else _TextFormatter())
     logger.setLevel(level_for(params))
+
+
+def reset() -> None:
+    """Take the CLI's handler off again when a command ends (the CLI may run in-process)."""
+    logger = logging.getLogger(LOGGER)
+    for handler in [h for h in logger.handlers if isinstance(h, _StderrHandler)]:
+        logger.removeHandler(handler)
+    logger.propagate = True
+    logger.setLevel(logging.NOTSET)
