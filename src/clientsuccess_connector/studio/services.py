@@ -165,6 +165,14 @@ class FlowFile:
     def __init__(self, path: Path) -> None:
         self.path = path
 
+    @property
+    def label(self) -> str:
+        """The path as the user gave it (relative to the working folder when inside it)."""
+        try:
+            return str(self.path.resolve().relative_to(Path.cwd()))
+        except ValueError:
+            return str(self.path)
+
     def raw(self) -> dict[str, Any]:
         """The document as written (`${VAR}` left as is); empty when the file does not exist."""
         if not self.path.exists():

@@ -53,7 +53,7 @@ async def page(request: Request) -> HTMLResponse:
         last_sync=state.last_sync,
         schedules=list(SCHEDULES),
         schedule=_schedule_label(scheduler.seconds if scheduler else None),
-        flow_path=state.flow.path,
+        flow_path=state.flow.label,
     )
 
 

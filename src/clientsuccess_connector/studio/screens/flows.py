@@ -33,7 +33,7 @@ async def page(request: Request) -> HTMLResponse:
         date_formats=services.DATE_FORMATS,
         time_units=services.TIME_UNIT_CHOICES,
         lookups=services.lookup_choices(flow),
-        flow_path=state.flow.path,
+        flow_path=state.flow.label,
     )
 
 
@@ -113,7 +113,7 @@ async def create(request: Request) -> HTMLResponse:
         job, _ = state.start_sync([name])
     except ConnectorError as exc:
         return problem(request, str(exc))
-    return state.render(request, "_job.html", job=job, created=name, flow_path=state.flow.path)
+    return state.render(request, "_job.html", job=job, created=name, flow_path=state.flow.label)
 
 
 routes = [
