@@ -42,26 +42,20 @@ async def upload(request: Request) -> HTMLResponse:
     length = request.headers.get("content-length")
     if length is None or not length.isdigit() or int(length) > UPLOAD_LIMIT + 64 * 1024:
         return problem(request, _TOO_BIG + "; use `write --input FILE` for big files")
-    form = await request.form(max_files=1, max_fields=20)
-    file = form.get("file")
-    if not isinstance(file, UploadFile) or not file.filename:
-        return problem(request, "Input file: choose a .csv, .jsonl or .json file first")
-    suffix = Path(file.filename).suffix.lower()
-    if suffix not in services.UPLOAD_SUFFIXES:
-        return problem(request, f"Input file: {suffix or 'no extension'} is not supported; "
-                                "upload .csv, .jsonl (JSON lines) or .json (an array)")  # fmt: skip
-    upload_id = secrets.token_hex(8)
-    target = state.uploads / f"{upload_id}{suffix}"
-    size = 0
-    with target.open("wb") as out:
-        while chunk := await file.read(_CHUNK):
-            size += len(chunk)
-            if size > UPLOAD_LIMIT:
-                out.close()
-                target.unlink()
-                return problem(request, _TOO_BIG)
-            out.write(chunk)
-    name = text(form, "template")
+    async with request.form(max_files=1, max_fields=20) as form:
+        name = text(form, "template")
+        file = form.get("file")
+        if not isinstance(file, UploadFile) or not file.filename:
+            return problem(request, "Input file: choose a .csv, .jsonl or .json file first")
+        filename = file.filename
+        suffix = Path(filename).suffix.lower()
+        if suffix not in services.UPLOAD_SUFFIXES:
+            return problem(request, f"Input file: {suffix or 'no extension'} is not supported; "
+                                    "upload .csv, .jsonl (JSON lines) or .json (an array)")  # fmt: skip
+        upload_id = secrets.token_hex(8)
+        target = state.uploads / f"{upload_id}{suffix}"
+        if not await _save(file, target):
+            return problem(request, _TOO_BIG)
     try:
         fields = services.write_fields(name)
         columns, rows = await run_in_threadpool(services.input_columns, target)
@@ -71,12 +65,27 @@ async def upload(request: Request) -> HTMLResponse:
         request,
         "_write_mapping.html",
         upload_id=upload_id,
-        filename=file.filename,
+        filename=filename,
         template=services.template(name),
         fields=fields,
         columns=columns,
         rows=rows,
     )
+
+
+async def _save(file: UploadFile, target: Path) -> bool:
+    """Copy an upload to `target`; False (and nothing kept) when it exceeds the limit."""
+    size = 0
+    with target.open("wb") as out:
+        while chunk := await file.read(_CHUNK):
+            size += len(chunk)
+            if size > UPLOAD_LIMIT:
+                break
+            out.write(chunk)
+    if size > UPLOAD_LIMIT:
+        target.unlink()
+        return False
+    return True
 
 
 def _uploaded(state: StudioState, form: FormData) -> Path | None:
