@@ -27,7 +27,8 @@ CHROMIUM_FLAGS = [
     "--disable-sync",
     "--no-first-run",
 ]
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "images"
+DOC_IMAGES = Path(__file__).resolve().parents[2] / "docs" / "images"
+UPDATE_SCREENSHOTS = os.environ.get("CS_UPDATE_SCREENSHOTS") == "1"
 
 
 def chromium_path() -> str | None:
@@ -91,6 +92,7 @@ def page(browser: Browser, studio: Studio) -> Iterator[Page]:
 
 
 def shot(page: Page, name: str) -> None:
-    """Save a screenshot for docs/studio.md."""
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / name), full_page=True)
+    """Take a screenshot; with CS_UPDATE_SCREENSHOTS=1 it replaces docs/images/NAME."""
+    image = page.screenshot(full_page=True)
+    if UPDATE_SCREENSHOTS:
+        (DOC_IMAGES / name).write_bytes(image)

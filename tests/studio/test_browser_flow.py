@@ -1,4 +1,4 @@
-"""The issue's "done when", in a real browser: credential, template Test, Advanced, Create, Datasets."""
+"""The issue's "done when" in a real browser: credential, Test, Advanced, Create, Datasets."""
 
 from __future__ import annotations
 

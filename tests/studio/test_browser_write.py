@@ -30,7 +30,8 @@ def test_a_csv_of_pulses_is_written_with_the_bad_row_reported(page: Page, studio
     add_credential(page, studio)
     page.get_by_role("link", name="Write", exact=True).click()
     page.get_by_label("Template", exact=True).select_option(label="Create Pulse")
-    page.get_by_label("Input file", exact=True).set_input_files(_pulses_csv(studio.folder, client_id))
+    upload = _pulses_csv(studio.folder, client_id)
+    page.get_by_label("Input file", exact=True).set_input_files(upload)
     page.get_by_role("button", name="Upload").click()
 
     expect(page.get_by_label("Column for clientId")).to_have_value("clientId")

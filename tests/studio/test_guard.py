@@ -58,7 +58,8 @@ def test_a_change_without_the_csrf_token_is_refused(client: httpx.Client, studio
     form = {"name": "evil", "base_url": "https://example.com/api/v1", "auth": "api-key",
             "api_key": "k"}  # fmt: skip
     assert client.post("/credentials", data=form).status_code == 403
-    assert client.post("/credentials", data=form, headers={CSRF_HEADER: "0" * 64}).status_code == 403
+    wrong = {CSRF_HEADER: "0" * 64}
+    assert client.post("/credentials", data=form, headers=wrong).status_code == 403
     assert client.post("/datasets/sync", headers={CSRF_HEADER: ""}).status_code == 403
     assert "evil" not in client.get("/credentials").text
 

@@ -22,6 +22,7 @@ from clientsuccess_connector.studio.state import UPLOAD_LIMIT, StudioState
 _UPLOAD_ID = re.compile(r"^[0-9a-f]{16}$")
 _CHUNK = 64 * 1024
 _SHOWN_REQUESTS = 20
+_KINDS = "upload .csv, .jsonl (JSON lines) or .json (an array)"
 _TOO_BIG = f"Input file: the file is larger than {UPLOAD_LIMIT // 2**20} MB"
 
 
@@ -50,8 +51,8 @@ async def upload(request: Request) -> HTMLResponse:
         filename = file.filename
         suffix = Path(filename).suffix.lower()
         if suffix not in services.UPLOAD_SUFFIXES:
-            return problem(request, f"Input file: {suffix or 'no extension'} is not supported; "
-                                    "upload .csv, .jsonl (JSON lines) or .json (an array)")  # fmt: skip
+            kind = suffix or "no extension"
+            return problem(request, f"Input file: {kind} is not supported; {_KINDS}")
         upload_id = secrets.token_hex(8)
         target = state.uploads / f"{upload_id}{suffix}"
         if not await _save(file, target):
