@@ -199,8 +199,17 @@ class FlowFile:
             lookups.setdefault(name, LookupSpec(name, stream=name))
         return dataclasses.replace(flow, lookups=lookups)
 
-    def add_source(self, name: str, entry: Mapping[str, Any], lookups: Sequence[str]) -> Flow:
-        """Validate and save a new source (and the stream lookups it uses); the saved flow."""
+    def add_source(
+        self,
+        name: str,
+        entry: Mapping[str, Any],
+        lookups: Sequence[str],
+        credential: str | None = None,
+    ) -> Flow:
+        """Validate and save a new source (and the stream lookups it uses); the saved flow.
+
+        The credential is recorded as the flow's `connection: credential:` when the flow has
+        none yet and the installed flow format knows named credentials."""
         if not name.strip():
             raise ConfigError("Source name is empty; give the source a name such as notes")
         doc = self.raw()
@@ -214,6 +223,10 @@ class FlowFile:
             for lookup in lookups:
                 declared.setdefault(lookup, {"stream": lookup})
             doc["lookups"] = declared
+        connection = dict(doc.get("connection") or {})
+        if credential and credential != "environment" and _flow_knows_credentials():
+            connection.setdefault("credential", credential)
+            doc["connection"] = connection
         flow = parse_flow(doc, path=self.path, env=os.environ)  # the CLI's own validation
         resolve(flow.source(name))
         self._save(doc)
@@ -226,6 +239,15 @@ class FlowFile:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write(text)
         Path(tmp).replace(self.path)
+
+
+def _flow_knows_credentials() -> bool:
+    """True once flow files accept `connection: credential: NAME` (named credentials)."""
+    try:
+        parse_flow({"connection": {"credential": "x"}}, path=None, env={})
+    except ConfigError:
+        return False
+    return True
 
 
 def source_entry(values: Mapping[str, Any]) -> dict[str, Any]:
@@ -290,8 +312,10 @@ def connection_settings(
     """A named credential's settings, overridden by the flow's `connection:` block."""
     if credential:
         settings = credentials.settings(credential)
-        if flow is not None and flow.connection:
-            settings = settings.with_overrides(**dict(flow.connection))
+        overrides = dict(flow.connection) if flow else {}
+        overrides.pop("credential", None)
+        if overrides:
+            settings = settings.with_overrides(**overrides)
     else:
         settings = flow.connection_settings() if flow else ConnectionSettings.from_env()
     settings.require_credentials()

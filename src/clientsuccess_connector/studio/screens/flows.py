@@ -109,7 +109,7 @@ async def create(request: Request) -> HTMLResponse:
     name, entry, lookups = _entry(form)
     state.credential = text(form, "credential") or None
     try:
-        state.flow.add_source(name, entry, lookups)
+        state.flow.add_source(name, entry, lookups, state.credential)
         job, _ = state.start_sync([name])
     except ConnectorError as exc:
         return problem(request, str(exc))
