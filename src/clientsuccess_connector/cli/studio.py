@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from clientsuccess_connector.cli.app import cli
+from clientsuccess_connector.errors import ConfigError
 
 
 @cli.command(name="studio")
@@ -54,5 +55,9 @@ def studio_command(flow_file: Path, host: str, port: int, no_browser: bool) -> N
 
     try:
         serve_forever(flow_file, host=host, port=port, on_ready=ready)
+    except OSError as exc:
+        raise ConfigError(
+            f"cannot listen on {host}:{port} ({exc.strerror}); pick another --port, or 0 for any"
+        ) from None
     except KeyboardInterrupt:
         click.echo("stopped", err=True)
