@@ -17,6 +17,7 @@ from playwright.sync_api import Browser, Page, sync_playwright
 
 from clientsuccess_connector.simulator import SimulatorConfig, SimulatorHandle, run_simulator
 from clientsuccess_connector.studio import RunningStudio, run_studio
+from tests.credentials.conftest import no_os_keyring  # noqa: F401 (autouse: never the OS keyring)
 
 CHROMIUM_FLAGS = [
     "--headless",

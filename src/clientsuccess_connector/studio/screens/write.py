@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 from starlette.concurrency import run_in_threadpool
@@ -13,7 +15,7 @@ from starlette.responses import FileResponse, HTMLResponse, Response
 from starlette.routing import Route
 
 from clientsuccess_connector.connection import ConnectionSettings
-from clientsuccess_connector.errors import ConnectorError
+from clientsuccess_connector.errors import ConfigError, ConnectorError
 from clientsuccess_connector.studio import services
 from clientsuccess_connector.studio.jobs import Job
 from clientsuccess_connector.studio.screens.common import problem, studio, text
@@ -112,23 +114,53 @@ def _constants(form: FormData) -> dict[str, str]:
     }
 
 
+@dataclass(frozen=True, slots=True)
+class _Planned:
+    """A write as the form describes it: settings, uploaded file, template and mapping."""
+
+    settings: ConnectionSettings
+    upload: Path
+    template: str
+    mapping: dict[str, str]
+    constants: dict[str, str]
+
+    def run(
+        self,
+        *,
+        dry_run: bool,
+        results: Path | None = None,
+        progress: Callable[[int], None] | None = None,
+    ) -> services.WriteOutcome:
+        return services.write_upload(
+            self.settings, self.template, self.upload, self.mapping, self.constants,
+            dry_run=dry_run, results=results, progress=progress,
+        )  # fmt: skip
+
+
+def _planned(state: StudioState, form: FormData, *, dry_run: bool) -> _Planned:
+    """The write the form asks for; ConfigError when the upload is gone or no credential works.
+
+    A dry run sends nothing, so it needs no credential."""
+    upload = _uploaded(state, form)
+    if upload is None:
+        raise ConfigError("upload the input file again; this one is gone")
+    credential = text(form, "credential") or None
+    state.credential = credential
+    try:
+        settings = services.connection_settings(state.credentials, credential, None)
+    except ConnectorError:
+        if not dry_run:
+            raise
+        settings = services.offline_settings()
+    return _Planned(settings, upload, text(form, "template"), _mapping(form), _constants(form))
+
+
 async def preview(request: Request) -> HTMLResponse:
     state = studio(request)
     form = await request.form()
-    path = _uploaded(state, form)
-    if path is None:
-        return problem(request, "upload the input file again; this one is gone")
     try:
-        outcome = await run_in_threadpool(
-            services.write_upload,
-            _settings(state, form, required=False),
-            text(form, "template"),
-            path,
-            _mapping(form),
-            _constants(form),
-            dry_run=True,
-            results=None,
-        )
+        planned = _planned(state, form, dry_run=True)
+        outcome = await run_in_threadpool(lambda: planned.run(dry_run=True))
     except ConnectorError as exc:
         return problem(request, str(exc))
     shown = outcome.previews[:_SHOWN_REQUESTS]
@@ -138,43 +170,19 @@ async def preview(request: Request) -> HTMLResponse:
     )  # fmt: skip
 
 
-def _settings(state: StudioState, form: FormData, *, required: bool = True) -> ConnectionSettings:
-    credential = text(form, "credential") or None
-    state.credential = credential
-    try:
-        return services.connection_settings(state.credentials, credential, None)
-    except ConnectorError:
-        if required:
-            raise
-        return services.offline_settings()  # a dry run sends nothing
-
-
 async def run(request: Request) -> HTMLResponse:
     state = studio(request)
     form = await request.form()
-    path = _uploaded(state, form)
-    if path is None:
-        return problem(request, "upload the input file again; this one is gone")
-    template, mapping, constants = text(form, "template"), _mapping(form), _constants(form)
     try:
-        settings = _settings(state, form)
+        planned = _planned(state, form, dry_run=False)
     except ConnectorError as exc:
         return problem(request, str(exc))
-    results = path.with_suffix(".results.jsonl")
+    results = planned.upload.with_suffix(".results.jsonl")
 
     def work(job: Job) -> services.WriteOutcome:
-        return services.write_upload(
-            settings,
-            template,
-            path,
-            mapping,
-            constants,
-            dry_run=False,
-            results=results,
-            progress=lambda rows: job.add("rows", rows),
-        )
+        return planned.run(dry_run=False, results=results, progress=lambda n: job.add("rows", n))
 
-    job, _ = state.jobs.start(f"write:{path.name}", f"Write {template}", work)
+    job, _ = state.jobs.start(f"write:{planned.upload.name}", f"Write {planned.template}", work)
     return state.render(request, "_job.html", job=job)
 
 
