@@ -140,3 +140,18 @@ def test_the_command_prints_the_start_line_and_warns_off_loopback(tmp_path: Path
         for stream in (process.stdout, process.stderr):
             if stream is not None:
                 stream.close()
+
+
+def test_a_bad_setting_is_one_line_in_place_and_saves_nothing(
+    client: httpx.Client, studio: Studio
+) -> None:
+    """A broken data path or an empty source name is reported where the result would be."""
+    _add_sim_credential(client, studio)
+    form = {"credential": "sim", "source_name": "broken", "mode": "advanced", "method": "GET",
+            "url": "/clientNote/search", "data_path": "$.data[", "primary_key": "id"}  # fmt: skip
+    answer = client.post("/flows/test", data=form, headers=_csrf(studio))
+    assert 'role="alert"' in answer.text and "data_path" in answer.text
+    answer = client.post("/flows/create", data={**form, "data_path": "", "source_name": ""},
+                         headers=_csrf(studio))  # fmt: skip
+    assert "Source name is empty" in answer.text
+    assert "sources" not in (studio.folder / "flow.yaml").read_text(encoding="utf-8")
