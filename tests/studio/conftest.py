@@ -17,7 +17,6 @@ from playwright.sync_api import Browser, Page, sync_playwright
 
 from clientsuccess_connector.simulator import SimulatorConfig, SimulatorHandle, run_simulator
 from clientsuccess_connector.studio import RunningStudio, run_studio
-from tests.credentials.conftest import no_os_keyring  # noqa: F401 (autouse: never the OS keyring)
 
 CHROMIUM_FLAGS = [
     "--headless",
@@ -52,6 +51,21 @@ class Studio:
     @property
     def base(self) -> str:
         return self.running.base_url
+
+
+@pytest.fixture(autouse=True)
+def no_os_keyring() -> Iterator[None]:
+    """Never touch the keyring of the machine running the tests (when keyring is installed)."""
+    try:
+        import keyring  # type: ignore[import-not-found,unused-ignore]
+        from keyring.backends import fail  # type: ignore[import-not-found,unused-ignore]
+    except ImportError:
+        yield
+        return
+    previous = keyring.get_keyring()
+    keyring.set_keyring(fail.Keyring())
+    yield
+    keyring.set_keyring(previous)
 
 
 @pytest.fixture

@@ -25,14 +25,15 @@ from clientsuccess_connector.errors import ConfigError
 from clientsuccess_connector.extract.suggest import suggest_paths
 from clientsuccess_connector.flow import Flow, LookupSpec, load_flow, parse_flow
 from clientsuccess_connector.inputs import read_input
+from clientsuccess_connector.locations import parse_destination
 from clientsuccess_connector.read.default_streams import DEFAULT_STREAMS, default_sources
 from clientsuccess_connector.read.endpoint import METHODS, SourceSpec, resolve
 from clientsuccess_connector.read.fanout import prepare_lookups
 from clientsuccess_connector.read.macros import DEFAULT_DATE_FORMAT, TIME_UNITS
 from clientsuccess_connector.read.reader import Reader
 from clientsuccess_connector.sinks import Column, open_sink
-from clientsuccess_connector.sync import StreamResult, SyncOptions, sync
-from clientsuccess_connector.write import write_input
+from clientsuccess_connector.syncing import StreamResult, SyncOptions, sync
+from clientsuccess_connector.write import WriteJob, write_input
 from clientsuccess_connector.write.mapping import ITEM_FIELDS, ITEM_TEMPLATES
 
 try:  # named credentials (branch `credentials`); until it lands, a store for this session only
@@ -291,16 +292,17 @@ def _primary_key(flow: Flow, name: str) -> list[str]:
 def _synced_columns(destination: str, names: Sequence[str]) -> dict[str, list[str]]:
     if not _destination_exists(destination):
         return {}
-    with open_sink(destination) as sink:
-        present = set(sink.streams())
-        return {n: [c.name for c in sink.schema(n)] for n in names if n in present}
+    try:
+        with open_sink(destination, read_only=True) as sink:
+            present = set(sink.streams())
+            return {n: [c.name for c in sink.schema(n)] for n in names if n in present}
+    except Exception:  # e.g. a sync holds the file right now: the menu offers primary keys
+        return {}
 
 
 def _destination_exists(destination: str) -> bool:
-    scheme, sep, rest = destination.partition(":///")
-    if sep and scheme in ("duckdb", "jsonl", "csv", "parquet"):
-        return Path(rest.split("?", 1)[0]).exists()
-    return True
+    path = parse_destination(destination).path
+    return path is None or path.exists()
 
 
 # -- connections -------------------------------------------------------------------------------
@@ -449,7 +451,7 @@ def datasets(destination: str) -> list[Dataset]:
     if not _destination_exists(destination):
         return []
     found: list[Dataset] = []
-    with open_sink(destination) as sink:
+    with open_sink(destination, read_only=True) as sink:
         for stream in sink.streams():
             sample = list(islice(iter(sink.read_rows(stream)), _SAMPLE))
             found.append(
@@ -488,6 +490,25 @@ class WriteOutcome:
     results: list[dict[str, Any]]
 
 
+class _Collect:
+    """A write reporter that keeps warnings and dry-run requests for the page."""
+
+    def __init__(self, progress: Callable[[int], None] | None) -> None:
+        self._progress = progress
+        self.warnings: list[str] = []
+        self.requests: list[str] = []
+
+    def progress(self, rows: int) -> None:
+        if self._progress is not None:
+            self._progress(rows)
+
+    def warning(self, text: str) -> None:
+        self.warnings.append(text)
+
+    def request(self, text: str) -> None:
+        self.requests.append(text)
+
+
 def write_upload(
     settings: ConnectionSettings,
     template_name: str,
@@ -500,28 +521,20 @@ def write_upload(
     progress: Callable[[int], None] | None = None,
 ) -> WriteOutcome:
     """Write an uploaded file through a template, or preview it (dry run): `write --input`."""
-    previews: list[str] = []
-    warnings: list[str] = []
+    reporter = _Collect(progress)
+    job = WriteJob(
+        template_name, input=str(upload), mapping=dict(mapping), constants=dict(constants),
+        results=results, dry_run=dry_run,
+    )  # fmt: skip
     with Connection(settings) as connection:
-        summary = write_input(
-            connection,
-            template_name,
-            str(upload),
-            mapping=mapping,
-            constants=constants,
-            results=results,
-            dry_run=dry_run,
-            echo=previews.append,
-            warn=warnings.append,
-            progress=progress,
-        )
+        summary = write_input(connection, job, reporter)
     return WriteOutcome(
         ok=summary.ok,
         error=summary.error,
         skipped=summary.skipped,
         requests=summary.requests,
         line=summary.line(),
-        previews=warnings + previews,
+        previews=reporter.warnings + reporter.requests,
         errors=list(summary.first_errors),
         results=list(read_results(results)) if results is not None else [],
     )
