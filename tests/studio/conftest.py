@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from clientsuccess_connector.simulator import SimulatorConfig, SimulatorHandle, run_simulator
 from clientsuccess_connector.studio import RunningStudio, run_studio
@@ -27,6 +27,7 @@ CHROMIUM_FLAGS = [
     "--disable-sync",
     "--no-first-run",
 ]
+expect.set_options(timeout=20_000)  # a shared, loaded machine: background work takes its time
 DOC_IMAGES = Path(__file__).resolve().parents[2] / "docs" / "images"
 UPDATE_SCREENSHOTS = os.environ.get("CS_UPDATE_SCREENSHOTS") == "1"
 

@@ -548,6 +548,7 @@ def read_results(path: Path) -> Iterator[dict[str, Any]]:
     for line in path.read_bytes().splitlines():
         if line.strip():
             entry = orjson.loads(line)
-            latest[int(entry["row"])] = entry
+            if "row" in entry:  # the first line names the ledger, not a row
+                latest[int(entry["row"])] = entry
     for row in sorted(latest):
         yield latest[row]
