@@ -17,6 +17,7 @@ from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from clientsuccess_connector.simulator import SimulatorConfig, SimulatorHandle, run_simulator
 from clientsuccess_connector.studio import RunningStudio, run_studio
+from tests.credentials.conftest import no_os_keyring  # noqa: F401  (autouse: never the OS keyring)
 
 CHROMIUM_FLAGS = [
     "--headless",
@@ -54,27 +55,13 @@ class Studio:
         return self.running.base_url
 
 
-@pytest.fixture(autouse=True)
-def no_os_keyring() -> Iterator[None]:
-    """Never touch the keyring of the machine running the tests (when keyring is installed)."""
-    try:
-        import keyring  # type: ignore[import-not-found,unused-ignore]
-        from keyring.backends import fail  # type: ignore[import-not-found,unused-ignore]
-    except ImportError:
-        yield
-        return
-    previous = keyring.get_keyring()
-    keyring.set_keyring(fail.Keyring())
-    yield
-    keyring.set_keyring(previous)
-
-
 @pytest.fixture
 def studio(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Studio]:
     """A studio on a fresh simulator; its flow file syncs into a DuckDB file in tmp_path."""
     monkeypatch.chdir(tmp_path)
     for name in [n for n in os.environ if n.startswith("CLIENTSUCCESS_")]:
         monkeypatch.delenv(name)
+    monkeypatch.setenv("CLIENTSUCCESS_CONFIG_DIR", str(tmp_path / "config"))
     flow = tmp_path / "flow.yaml"
     flow.write_text("destination: duckdb:///studio.duckdb\n", encoding="utf-8")
     with (

@@ -21,7 +21,7 @@ def test_a_person_sets_up_a_flow_from_the_screens_and_sees_the_dataset(
     page.on("response", keep)
     add_credential(page, studio)
     page.get_by_role("button", name="Test").click()
-    expect(page.get_by_text("works")).to_be_visible()
+    expect(page.get_by_text("works", exact=True)).to_be_visible()
     shot(page, "studio-credentials.png")
 
     page.get_by_role("button", name="New data flow").click()

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+import yaml
 from click.testing import CliRunner
 
 from clientsuccess_connector.cli.app import cli
@@ -102,7 +103,10 @@ def test_uploads_over_the_limit_or_of_unknown_kinds_are_refused(
 
 
 def test_create_saves_a_source_the_cli_can_read(client: httpx.Client, studio: Studio) -> None:
-    """The flow file the studio saves is the CLI's: `test --flow flow.yaml notes` reads it."""
+    """The flow file the studio saves is the CLI's: `test --flow flow.yaml notes` reads it.
+
+    The chosen credential is recorded as `connection: credential:` and stored where
+    `credentials add` stores it, so the CLI needs no CLIENTSUCCESS_* secret of its own."""
     _add_sim_credential(client, studio)
     form = {"credential": "sim", "source_name": "recent", "mode": "advanced", "method": "GET",
             "url": "/clientNote/search?modifiedAfter={now-3650}", "time_unit": "day",
@@ -111,7 +115,9 @@ def test_create_saves_a_source_the_cli_can_read(client: httpx.Client, studio: St
     answer = client.post("/flows/create", data=form, headers=_csrf(studio))
     assert "Saved source" in answer.text
     studio.running.state.jobs.wait(studio.running.state.jobs.get("1"), 30)  # type: ignore[arg-type]
-    env = studio.sim.env()
+    saved = yaml.safe_load((studio.folder / "flow.yaml").read_text(encoding="utf-8"))
+    assert saved["connection"] == {"credential": "sim"}
+    env = {"CLIENTSUCCESS_CONFIG_DIR": str(studio.folder / "config")}
     result = CliRunner().invoke(
         cli, ["test", "--flow", "flow.yaml", "recent", "--limit", "2", "--format", "json"], env=env
     )

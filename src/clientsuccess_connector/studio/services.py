@@ -21,6 +21,13 @@ import yaml
 
 from clientsuccess_connector.catalog import Param, Template, catalog, get_template
 from clientsuccess_connector.connection import Connection, ConnectionSettings, ConnectionStats
+from clientsuccess_connector.credentials import (
+    AUTH_KINDS,
+    ENVIRONMENT,
+    CredentialStore,
+    check_credential,
+    resolve_settings,
+)
 from clientsuccess_connector.errors import ConfigError
 from clientsuccess_connector.extract.suggest import suggest_paths
 from clientsuccess_connector.flow import Flow, LookupSpec, load_flow, parse_flow
@@ -35,17 +42,6 @@ from clientsuccess_connector.sinks import Column, open_sink
 from clientsuccess_connector.syncing import StreamResult, SyncOptions, sync
 from clientsuccess_connector.write import WriteJob, write_input
 from clientsuccess_connector.write.mapping import ITEM_FIELDS, ITEM_TEMPLATES
-
-try:  # named credentials (branch `credentials`); until it lands, a store for this session only
-    from clientsuccess_connector.credentials import (  # type: ignore[import-not-found,unused-ignore]
-        CredentialStore,
-        check_credential,
-    )
-except ImportError:  # pragma: no cover - replaced when the credential store is merged
-    from clientsuccess_connector.studio.interim_credentials import (
-        CredentialStore,
-        check_credential,
-    )
 
 DEFAULT_DESTINATION = "duckdb:///clientsuccess.duckdb"
 DATE_FORMATS = (
@@ -112,19 +108,19 @@ class CheckResult:
 
 
 class Credentials:
-    """The credential store behind the Credentials screen."""
+    """The credential store behind the Credentials screen (the same one `credentials` uses)."""
 
     def __init__(self, config_dir: Path | None = None) -> None:
-        self._store = CredentialStore(config_dir)
+        self.store = CredentialStore(config_dir)
 
     def rows(self) -> list[CredentialRow]:
         return [
             CredentialRow(c.name, c.base_url, c.auth, c.username, c.secret_location)
-            for c in self._store.list()
+            for c in self.store.list()
         ]
 
     def names(self) -> list[str]:
-        return [c.name for c in self._store.list()]
+        return [c.name for c in self.store.list()]
 
     def add(
         self,
@@ -136,25 +132,24 @@ class Credentials:
         username: str | None,
         secret: str,
     ) -> None:
-        self._store.add(
+        kind = next((k for k in AUTH_KINDS if k == auth), None)
+        if kind is None:
+            raise ConfigError(f"Authentication must be one of {', '.join(AUTH_KINDS)}")
+        self.store.add(
             name,
             base_url=base_url,
-            auth=auth,
+            auth=kind,
             api_key_header=api_key_header,
             username=username,
             secret=secret,
         )
 
     def remove(self, name: str) -> None:
-        self._store.remove(name)
-
-    def settings(self, name: str) -> ConnectionSettings:
-        settings: ConnectionSettings = self._store.settings(name)
-        return settings
+        self.store.remove(name)
 
     def check(self, name: str) -> CheckResult:
-        result = check_credential(self.settings(name))
-        return CheckResult(str(result.status), str(result.message))
+        result = check_credential(self.store.settings(name), name)
+        return CheckResult(result.status, result.message)
 
 
 # -- the flow file -----------------------------------------------------------------------------
@@ -209,8 +204,8 @@ class FlowFile:
     ) -> Flow:
         """Validate and save a new source (and the stream lookups it uses); the saved flow.
 
-        The credential is recorded as the flow's `connection: credential:` when the flow has
-        none yet and the installed flow format knows named credentials."""
+        The chosen credential becomes the flow's `connection: credential:` unless it names one
+        already, so `sync --flow FILE` later reads with the same credential."""
         if not name.strip():
             raise ConfigError("Source name is empty; give the source a name such as notes")
         doc = self.raw()
@@ -225,7 +220,7 @@ class FlowFile:
                 declared.setdefault(lookup, {"stream": lookup})
             doc["lookups"] = declared
         connection = dict(doc.get("connection") or {})
-        if credential and credential != "environment" and _flow_knows_credentials():
+        if credential and credential != ENVIRONMENT:
             connection.setdefault("credential", credential)
             doc["connection"] = connection
         flow = parse_flow(doc, path=self.path, env=os.environ)  # the CLI's own validation
@@ -240,15 +235,6 @@ class FlowFile:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write(text)
         Path(tmp).replace(self.path)
-
-
-def _flow_knows_credentials() -> bool:
-    """True once flow files accept `connection: credential: NAME` (named credentials)."""
-    try:
-        parse_flow({"connection": {"credential": "x"}}, path=None, env={})
-    except ConfigError:
-        return False
-    return True
 
 
 def source_entry(values: Mapping[str, Any]) -> dict[str, Any]:
@@ -311,15 +297,9 @@ def _destination_exists(destination: str) -> bool:
 def connection_settings(
     credentials: Credentials, credential: str | None, flow: Flow | None
 ) -> ConnectionSettings:
-    """A named credential's settings, overridden by the flow's `connection:` block."""
-    if credential:
-        settings = credentials.settings(credential)
-        overrides = dict(flow.connection) if flow else {}
-        overrides.pop("credential", None)
-        if overrides:
-            settings = settings.with_overrides(**overrides)
-    else:
-        settings = flow.connection_settings() if flow else ConnectionSettings.from_env()
+    """Settings as the CLI's `--credential NAME --flow FILE` would have them, secrets required."""
+    connection = flow.connection if flow is not None else None
+    settings = resolve_settings(connection, credential, store=credentials.store)
     settings.require_credentials()
     return settings
 
