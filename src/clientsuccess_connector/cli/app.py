@@ -70,6 +70,7 @@ LAZY_COMMANDS: dict[str, tuple[str, str]] = {
     "demo": ("demo", "Run the simulator and sync every default stream into DuckDB."),
     "init": ("init", "Write a commented starter flow file (default: flow.yaml)."),
     "credentials": ("credentials", "Store, list, test and remove named credentials."),
+    "studio": ("studio", "Serve the studio: the product doc's screens in a local web page."),
 }
 
 

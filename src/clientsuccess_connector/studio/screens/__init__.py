@@ -1,0 +1,1 @@
+"""The studio's screens: one module of routes per screen of the product doc."""
