@@ -76,7 +76,10 @@ def browser() -> Iterator[Browser]:
     """One headless chromium for the session."""
     executable = chromium_path()
     if executable is None:
-        pytest.skip("chromium is not installed (apt-get install -y chromium); .ci/run installs it")
+        reason = "chromium is not installed (apt-get install -y chromium)"
+        if os.environ.get("CS_REQUIRE_BROWSER") == "1":
+            pytest.fail(f"{reason}; CS_REQUIRE_BROWSER=1 makes this a failure")
+        pytest.skip(f"{reason}; .ci/run installs it")
     with sync_playwright() as playwright:
         launched = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_FLAGS)
         yield launched

@@ -84,3 +84,8 @@ def demo(ctx: click.Context, destination: str, clients: int) -> None:  # fmt: sk
         click.echo(f"\nData is in {location.masked}. Try: duckdb {location.path}")
     else:
         click.echo(f"\nData is in {location.masked}.")
+    click.echo(
+        "Browse it in the studio: write a flow file with the line "
+        f"`destination: {location.masked}`, then run "
+        "`clientsuccess-connector studio --flow FILE` (docs/studio.md)."
+    )
