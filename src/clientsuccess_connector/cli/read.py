@@ -21,6 +21,7 @@ from clientsuccess_connector.cli.options import (
     open_connection,
     source_options,
 )
+from clientsuccess_connector.cli.terminal import plain_console, safe_text
 from clientsuccess_connector.extract.suggest import suggest_paths
 from clientsuccess_connector.flow import Flow, load_flow
 from clientsuccess_connector.read.endpoint import resolve
@@ -139,7 +140,7 @@ def templates(name: str | None, as_json: bool, flow_file: Path | None) -> None:
 
 def _cell(value: Any) -> str:
     text = value if isinstance(value, str) else orjson.dumps(value).decode()
-    text = text.replace("\n", " ")
+    text = safe_text(text.replace("\n", " "))
     return text if len(text) <= _MAX_CELL else text[: _MAX_CELL - 1] + "…"
 
 
@@ -150,10 +151,10 @@ def _print_table(records: list[dict[str, Any]]) -> None:
             if key not in columns and not isinstance(value, dict | list):
                 columns.append(key)
     columns = columns[:8]
-    table = Table(*columns, box=None)
+    table = Table(*(safe_text(c) for c in columns), box=None)
     for record in records:
         table.add_row(*(_cell(record.get(c)) for c in columns))
-    Console().print(table)
+    plain_console().print(table)
     click.echo(f"{len(records)} record(s); nested fields hidden, use --format json", err=True)
 
 
@@ -231,7 +232,7 @@ def paths(as_json: bool, credential: str | None, **source: Any) -> None:
     click.echo(f"format: {suggestions.format}")
     click.echo("data paths (best first):")
     for s in suggestions.data:
-        click.echo(f"  {s.path:40} {s.records:>6} record(s)  {s.description}")
+        click.echo(f"  {safe_text(s.path):40} {s.records:>6} record(s)  {safe_text(s.description)}")
     click.echo("metadata paths:")
     for s in suggestions.metadata:
-        click.echo(f"  {s.path:40} {s.description}")
+        click.echo(f"  {safe_text(s.path):40} {safe_text(s.description)}")
