@@ -2,6 +2,7 @@
 
 ConnectorError
 ├── ConfigError        bad usage, config or input: exit 2, one sentence naming field and fix
+│   └── MissingExtraError   a feature's optional library is not installed
 ├── ApiError           the API answered with an error status (fatal once retries are spent)
 │   └── AuthError      401/403: the credentials are wrong or expired
 ├── TransportError     the connection failed (refused, dropped, timed out) after every retry
@@ -22,6 +23,14 @@ class ConfigError(ConnectorError):
     """Bad usage, configuration or input; the message names the field and the fix."""
 
     exit_code = 2
+
+
+class MissingExtraError(ConfigError):
+    """A feature needs an optional part of the package (`pip install '...[extra]'`)."""
+
+    def __init__(self, message: str, *, extra: str) -> None:
+        super().__init__(message)
+        self.extra = extra
 
 
 class ApiError(ConnectorError):

@@ -21,6 +21,7 @@ from pathlib import Path
 from urllib.parse import unquote
 
 from clientsuccess_connector.errors import ConfigError
+from clientsuccess_connector.extras import missing_extra
 
 DESTINATION_FORMS = (
     "duckdb:///path.duckdb, postgresql://user:pass@host:port/db[?schema=S], "
@@ -205,8 +206,11 @@ def _postgres(
     role: str,
 ) -> Location:
     """A PostgreSQL location: libpq parameters kept as written, checked without connecting."""
-    from psycopg import Error  # noqa: PLC0415  (heavy; loaded only for PostgreSQL)
-    from psycopg.conninfo import conninfo_to_dict  # noqa: PLC0415
+    try:
+        from psycopg import Error  # noqa: PLC0415  (heavy; loaded only for PostgreSQL)
+        from psycopg.conninfo import conninfo_to_dict  # noqa: PLC0415
+    except ImportError as exc:  # the [postgres] extra
+        raise missing_extra("postgres", exc) from None
 
     is_destination = role == "destination"
     forms = DESTINATION_FORMS if is_destination else INPUT_FORMS

@@ -28,6 +28,7 @@ from rich.table import Table
 
 from clientsuccess_connector.catalog import Param, Template, catalog
 from clientsuccess_connector.cli.app import cli
+from clientsuccess_connector.cli.completion import complete_templates
 from clientsuccess_connector.cli.options import (
     ConnectionOptions,
     credential_option,
@@ -181,7 +182,7 @@ def _templates(names: tuple[str, ...], flow: Flow | None) -> list[Template]:
 
 
 @cli.command("check-routes")
-@click.argument("names", nargs=-1, metavar="[TEMPLATE]...")
+@click.argument("names", nargs=-1, metavar="[TEMPLATE]...", shell_complete=complete_templates)
 @click.option(
     "--flow",
     "flow_file",

@@ -11,6 +11,7 @@ from rich.console import Console
 from rich.table import Table
 
 from clientsuccess_connector.cli.app import _global_options, cli
+from clientsuccess_connector.cli.completion import complete_credentials
 from clientsuccess_connector.cli.options import emit_json
 from clientsuccess_connector.connection.settings import DEFAULT_BASE_URL, KEY_HEADERS
 from clientsuccess_connector.credentials import (
@@ -162,7 +163,7 @@ def list_(as_json: bool) -> None:
 
 
 @credentials.command("test")
-@click.argument("name")
+@click.argument("name", shell_complete=complete_credentials)
 def test(name: str) -> None:
     """Make one authenticated search with credential NAME and say whether it works.
 
@@ -176,7 +177,7 @@ def test(name: str) -> None:
 
 
 @credentials.command("remove")
-@click.argument("name")
+@click.argument("name", shell_complete=complete_credentials)
 def remove(name: str) -> None:
     """Forget credential NAME, its secret included."""
     info = CredentialStore().remove(name)

@@ -11,6 +11,7 @@ from typing import Any, TypeVar
 import click
 import orjson
 
+from clientsuccess_connector.cli.completion import complete_credentials, complete_read_templates
 from clientsuccess_connector.connection import Connection, ConnectionSettings
 from clientsuccess_connector.credentials import resolve_settings
 from clientsuccess_connector.errors import ConfigError
@@ -40,7 +41,7 @@ def parse_pairs(pairs: Iterable[str], option: str) -> dict[str, str]:
 def source_options(func: F) -> F:
     """SOURCE for `test` and `paths`: a template, a manual endpoint, or a flow source."""
     options = [
-        click.argument("name", required=False),
+        click.argument("name", required=False, shell_complete=complete_read_templates),
         click.option("-p", "--param", "params", multiple=True, metavar="NAME=VALUE",
                      help="Template parameter (or query parameter of a manual endpoint)."),
         click.option("--flow", "flow_file", type=click.Path(dir_okay=False, path_type=Path),
@@ -121,6 +122,7 @@ def credential_option(func: F) -> F:
     return click.option(
         "--credential",
         metavar="NAME",
+        shell_complete=complete_credentials,
         help="Stored credential to connect with (see `credentials list`); outranks the flow "
         "file's and CLIENTSUCCESS_CREDENTIAL's.",
     )(func)

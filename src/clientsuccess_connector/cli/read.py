@@ -13,6 +13,7 @@ from rich.table import Table
 
 from clientsuccess_connector.catalog import Template, catalog, get_template
 from clientsuccess_connector.cli.app import cli
+from clientsuccess_connector.cli.completion import complete_templates
 from clientsuccess_connector.cli.options import (
     ConnectionOptions,
     build_source,
@@ -77,7 +78,7 @@ def _corrected(name: str, flow: Flow | None) -> list[str]:
 
 
 @cli.command()
-@click.argument("name", required=False)
+@click.argument("name", required=False, shell_complete=complete_templates)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
 @click.option(
     "--flow",

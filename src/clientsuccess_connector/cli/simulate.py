@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import click
-import uvicorn
 
 from clientsuccess_connector.cli.app import cli
 from clientsuccess_connector.cli.options import parse_pairs
@@ -21,7 +20,7 @@ from clientsuccess_connector.simulator.profile import (
     SORTS,
     ServerProfile,
 )
-from clientsuccess_connector.simulator.server import install_log_filter, uvicorn_config
+from clientsuccess_connector.simulator.server import install_log_filter, serve
 
 
 @cli.command()
@@ -118,4 +117,4 @@ def simulate(
     click.echo(f"  export CLIENTSUCCESS_API_KEY={api_key}")
     click.echo("Serving; press Ctrl-C to stop.")
     install_log_filter()
-    uvicorn.Server(uvicorn_config(app, host, port)).run()
+    serve(app, host, port)

@@ -9,6 +9,7 @@ import click
 import orjson
 
 from clientsuccess_connector.cli.app import cli
+from clientsuccess_connector.cli.completion import complete_write_templates
 from clientsuccess_connector.cli.options import (
     ConnectionOptions,
     credential_option,
@@ -28,7 +29,7 @@ _FLAGS = {
 
 
 @cli.command("write")
-@click.argument("template", required=False)
+@click.argument("template", required=False, shell_complete=complete_write_templates)
 @click.option(
     "--url",
     metavar="PATH",

@@ -7,10 +7,9 @@ detected from the first answer of each read (`detect_data_path`).
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 from typing import Any
-
-from lxml import etree
 
 from clientsuccess_connector.catalog import envelope
 from clientsuccess_connector.errors import ConfigError
@@ -19,6 +18,9 @@ from clientsuccess_connector.extract.jsonpath import CompiledPath, compile_path
 from clientsuccess_connector.extract.metadata import METADATA_KEY, MetadataPath
 from clientsuccess_connector.extract.suggest import suggest_paths
 from clientsuccess_connector.extract.xpath import CompiledXPath, compile_xpath
+
+with contextlib.suppress(ImportError):  # the [xml] extra: only parsed XML reaches etree
+    from lxml import etree
 
 DataPath = CompiledPath | CompiledXPath
 

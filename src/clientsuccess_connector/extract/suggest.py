@@ -10,16 +10,18 @@ Metadata candidates are scalars outside the best data path (`$.totalElements`, `
 
 from __future__ import annotations
 
+import contextlib
 import re
 from dataclasses import dataclass, field
 from typing import Any
-
-from lxml import etree
 
 from clientsuccess_connector.catalog import envelope
 from clientsuccess_connector.extract.document import Format, parse_document
 from clientsuccess_connector.extract.jsonpath import compile_path
 from clientsuccess_connector.extract.xpath import compile_xpath
+
+with contextlib.suppress(ImportError):  # the [xml] extra: only parsed XML reaches etree
+    from lxml import etree
 
 __all__ = ["PathSuggestion", "Suggestions", "json_key_path", "suggest_paths"]
 

@@ -9,11 +9,14 @@ from keys (`{urn:x}item` becomes `item`); comments and processing instructions a
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
-from lxml import etree
-
 from clientsuccess_connector.errors import ConfigError, DataError
+from clientsuccess_connector.extras import missing_extra
+
+with contextlib.suppress(ImportError):  # the [xml] extra; _require_lxml says how to install it
+    from lxml import etree
 
 __all__ = ["CompiledXPath", "compile_xpath", "element_value", "parse_xml"]
 
@@ -28,8 +31,17 @@ _PARSER_OPTIONS: dict[str, Any] = {
 }
 
 
+def _require_lxml() -> None:
+    """XML needs lxml, installed with the [xml] extra: a MissingExtraError names it."""
+    try:
+        import lxml.etree  # noqa: F401, PLC0415  (already loaded when installed)
+    except ImportError as exc:
+        raise missing_extra("xml", exc) from None
+
+
 def parse_xml(content: bytes) -> etree._Element:
     """Parse an XML response safely; DataError with a one-line reason when it is malformed."""
+    _require_lxml()
     parser = etree.XMLParser(**_PARSER_OPTIONS)
     try:
         root = etree.fromstring(content, parser)
@@ -130,6 +142,7 @@ def compile_xpath(path: str, *, field: str = "data_path") -> CompiledXPath:
     text = path.strip()
     if not text:
         raise ConfigError(f"{field} is empty; give an XPath such as {EXAMPLE}")
+    _require_lxml()
     try:
         xpath = etree.XPath(text, smart_strings=False)
     except etree.XPathSyntaxError as exc:

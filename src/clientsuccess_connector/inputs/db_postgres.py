@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from clientsuccess_connector.errors import ConfigError
+from clientsuccess_connector.extras import missing_extra
 from clientsuccess_connector.inputs.db_rows import CHUNK, numbered_rows, quoted, select_sql
 from clientsuccess_connector.locations import parse_input
 
@@ -19,7 +20,10 @@ _PRIMARY_KEY = (
 
 def read_postgres(url: str) -> Iterator[tuple[int, dict[str, Any]]]:
     """Yield `(row_number, record)` from a query, `CHUNK` rows per round trip."""
-    import psycopg  # noqa: PLC0415  (heavy; loaded only when used)
+    try:
+        import psycopg  # noqa: PLC0415  (heavy; loaded only when used)
+    except ImportError as exc:  # the [postgres] extra
+        raise missing_extra("postgres", exc) from None
 
     location = parse_input(url)
     assert location.conninfo is not None

@@ -10,14 +10,19 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
-import uvicorn
-
+from clientsuccess_connector.extras import missing_extra
 from clientsuccess_connector.simulator.app import SimulatedDrop, SimulatorApp
 from clientsuccess_connector.simulator.config import SimulatorConfig
 from clientsuccess_connector.simulator.faults import FaultController
 from clientsuccess_connector.simulator.profile import ServerProfile
 from clientsuccess_connector.simulator.stats import Stats
 from clientsuccess_connector.simulator.store import Store
+
+try:
+    import httptools  # noqa: F401  (uvicorn's fast parser, chosen in uvicorn_config)
+    import uvicorn
+except ImportError as exc:  # the [simulator] extra
+    raise missing_extra("simulator", exc) from None
 
 
 class _DropFilter(logging.Filter):
@@ -51,6 +56,11 @@ def uvicorn_config(
         timeout_graceful_shutdown=2,
         timeout_keep_alive=30,
     )
+
+
+def serve(app: SimulatorApp, host: str, port: int) -> None:
+    """Serve the simulator in the foreground until interrupted (the `simulate` command)."""
+    uvicorn.Server(uvicorn_config(app, host, port)).run()
 
 
 class SimulatorHandle:

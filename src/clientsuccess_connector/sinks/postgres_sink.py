@@ -9,15 +9,20 @@ from datetime import UTC, datetime
 from typing import Any
 
 import orjson
-import psycopg
-from psycopg import sql
-from psycopg.types.json import Jsonb
 
 from clientsuccess_connector.errors import ConfigError
+from clientsuccess_connector.extras import missing_extra
 from clientsuccess_connector.sinks.base import REJECTS, SYNCED_AT, Column, ColumnType, Sink
 from clientsuccess_connector.sinks.batch import Change, PreparedBatch, prepare_batch
 from clientsuccess_connector.sinks.sql import POSTGRES_TYPES, check_stream_name
 from clientsuccess_connector.sinks.stream_schema import StreamSchema
+
+try:
+    import psycopg
+    from psycopg import sql
+    from psycopg.types.json import Jsonb
+except ImportError as exc:  # the [postgres] extra
+    raise missing_extra("postgres", exc) from None
 
 _STAGE = "_cs_stage"
 NAME_BYTES = 63
