@@ -81,3 +81,13 @@ def test_a_corrupt_credentials_file_is_a_one_line_error(config_dir: Path) -> Non
     result = invoke(["credentials", "list"])
     assert result.exit_code == 2
     assert "credentials.toml is not valid TOML" in result.stderr and "line 1" in result.stderr
+
+
+def test_running_without_any_credentials_names_every_way_to_give_them(
+    config_dir: Path,
+) -> None:
+    """With nothing configured, the error names the variables, the flow key and --credential."""
+    result = CliRunner().invoke(cli, ["test", "search_clients"])
+    assert result.exit_code == 2
+    for way in ("CLIENTSUCCESS_API_KEY", "connection:", "--credential NAME", "credentials list"):
+        assert way in result.output

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import stat
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -236,3 +238,31 @@ def read_toml_text(text: str) -> dict[str, object]:
 
 def test_missing_file_reads_as_empty(tmp_path: Path) -> None:
     assert read_toml(tmp_path / "none.toml") == {}
+
+
+_ADD_MANY = """
+import sys
+from clientsuccess_connector.credentials import CredentialStore
+prefix = sys.argv[1]
+store = CredentialStore()
+for i in range(15):
+    store.add(f"{prefix}{i}", secret="k" * 24)
+"""
+
+
+def test_two_processes_adding_credentials_at_once_lose_none(config_dir: Path) -> None:
+    """`credentials add` in two terminals at once keeps both: the files change one at a time."""
+    env = {
+        **os.environ,
+        "CLIENTSUCCESS_CONFIG_DIR": str(config_dir),
+        "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring",
+    }
+    runs = [
+        subprocess.Popen([sys.executable, "-c", _ADD_MANY, prefix], env=env)
+        for prefix in ("a", "b")
+    ]
+    assert [run.wait(timeout=120) for run in runs] == [0, 0]
+    names = {info.name for info in CredentialStore().list()}
+    assert names == {f"{p}{i}" for p in "ab" for i in range(15)}
+    for name in names:
+        assert CredentialStore().settings(name).api_key == "k" * 24

@@ -100,7 +100,9 @@ class ConnectionSettings:
         if self.api_key is None and (self.username is None or self.password is None):
             raise ConfigError(
                 "no ClientSuccess credentials: set CLIENTSUCCESS_API_KEY, or "
-                "CLIENTSUCCESS_USERNAME and CLIENTSUCCESS_PASSWORD (or the flow file `connection:`)"
+                "CLIENTSUCCESS_USERNAME and CLIENTSUCCESS_PASSWORD (or the flow file's "
+                "`connection:`), or use a stored credential (`--credential NAME`, "
+                "CLIENTSUCCESS_CREDENTIAL; see `credentials list`)"
             )
 
     def with_overrides(self, **overrides: Any) -> ConnectionSettings:

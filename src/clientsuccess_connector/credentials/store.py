@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import os
-import threading
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, cast
@@ -17,6 +16,7 @@ from clientsuccess_connector.connection.settings import (
     KEY_HEADERS,
     ConnectionSettings,
 )
+from clientsuccess_connector.credentials.changes import changing
 from clientsuccess_connector.credentials.files import read_toml, render_toml, write_owner_only
 from clientsuccess_connector.credentials.model import (
     AUTH_KINDS,
@@ -31,7 +31,6 @@ from clientsuccess_connector.credentials.secrets import preferred_location, secr
 from clientsuccess_connector.errors import ConfigError
 
 logger = logging.getLogger(__name__)
-_CHANGING = threading.Lock()  # one add or remove at a time in this process (a web UI's threads)
 
 CONFIG_DIR_VARIABLE = "CLIENTSUCCESS_CONFIG_DIR"
 CREDENTIALS_FILE = "credentials.toml"
@@ -106,7 +105,7 @@ class CredentialStore:
         entry = validate_new(name, base_url, auth, api_key_header, username)
         secret = _checked_secret(name, entry["auth"], secret)
         location = preferred_location()
-        with _CHANGING:
+        with changing(self.config_dir):
             entries = self._read()
             previous = entries.get(name)
             if previous is not None and previous.get("secret") != location:
@@ -124,7 +123,7 @@ class CredentialStore:
             raise ConfigError(
                 "'environment' comes from the CLIENTSUCCESS_* variables; unset them instead"
             )
-        with _CHANGING:
+        with changing(self.config_dir):
             entries = self._read()
             secret_backend(info.secret_location, self.config_dir).delete(name)
             entries.pop(name, None)
