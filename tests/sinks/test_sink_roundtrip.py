@@ -343,3 +343,11 @@ def test_iso_timestamp_detection() -> None:
     assert not is_timestamp("2024-03-01T12:00:00")  # no zone: kept as text
     assert not is_timestamp("2024-03-01T12:00:00.1234567Z")  # beyond microseconds
     assert not is_timestamp("2024-13-01T12:00:00Z")
+
+
+def test_a_sample_reads_only_the_first_rows_by_key(destination_url: str) -> None:
+    """`read_rows(stream, limit=N)` (the studio's dataset sample) is the first N rows by key."""
+    with open_sink(destination_url) as sink:
+        sink.write_batch("client_notes", [note(i) for i in (5, 3, 9, 1)], ["id"])
+        assert [row["id"] for row in sink.read_rows("client_notes", limit=2)] == [1, 3]
+        assert len(sink.read_rows("client_notes")) == 4

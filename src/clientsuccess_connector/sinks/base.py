@@ -104,9 +104,10 @@ class Sink(ABC):
         """Number of rows stored for `stream`."""
 
     @abstractmethod
-    def read_rows(self, stream: str) -> list[dict[str, Any]]:
-        """Every row of `stream` as Python values: json columns decoded, timestamp columns as
-        timezone-aware UTC datetimes. Meant for tests and demos (loads all rows in memory)."""
+    def read_rows(self, stream: str, limit: int | None = None) -> list[dict[str, Any]]:
+        """Every row of `stream` (the first `limit` by primary key) as Python values: json
+        columns decoded, timestamp columns as timezone-aware UTC datetimes. Meant for tests,
+        demos and samples: the rows are loaded in memory."""
 
     @abstractmethod
     def read_rejects(self, stream: str) -> list[tuple[str, dict[str, Any]]]:

@@ -258,11 +258,12 @@ class DuckDBSink(Sink):
             ).fetchall()
         return [(reason, orjson.loads(record)) for reason, record in rows]
 
-    def read_rows(self, stream: str) -> list[dict[str, Any]]:
+    def read_rows(self, stream: str, limit: int | None = None) -> list[dict[str, Any]]:
         with self._lock:
             schema = self._require(stream)
             pk = schema.primary_key
             order = f" ORDER BY {', '.join(quote(k) for k in pk)}" if pk else ""
+            order += f" LIMIT {int(limit)}" if limit is not None else ""
             cur = self._con.execute(f"SELECT * FROM {quote(stream)}{order}")
             names = [d[0] for d in cur.description]
             rows = cur.fetchall()

@@ -298,7 +298,7 @@ class PostgresSink(Sink):
             ).fetchall()
         return [(reason, orjson.loads(record)) for reason, record in rows]
 
-    def read_rows(self, stream: str) -> list[dict[str, Any]]:
+    def read_rows(self, stream: str, limit: int | None = None) -> list[dict[str, Any]]:
         with self._lock:
             schema = self._require(stream)
             cols = [c.name for c in schema.to_columns()]
@@ -310,6 +310,8 @@ class PostgresSink(Sink):
                 query = sql.SQL("{} ORDER BY {}").format(
                     query, sql.SQL(", ").join(map(sql.Identifier, pk))
                 )
+            if limit is not None:
+                query = sql.SQL("{} LIMIT {}").format(query, sql.Literal(int(limit)))
             with self._con.transaction():
                 rows = self._con.execute(query).fetchall()
         return [dict(zip(cols, row, strict=True)) for row in rows]

@@ -433,7 +433,7 @@ def datasets(destination: str) -> list[Dataset]:
     found: list[Dataset] = []
     with open_sink(destination, read_only=True) as sink:
         for stream in sink.streams():
-            sample = list(islice(iter(sink.read_rows(stream)), _SAMPLE))
+            sample = sink.read_rows(stream, limit=_SAMPLE)
             found.append(
                 Dataset(
                     stream=stream,

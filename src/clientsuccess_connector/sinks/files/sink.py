@@ -323,12 +323,13 @@ class FileSink(Sink):
         lines = [orjson.loads(line) for line in path.read_bytes().splitlines() if line]
         return [(e["reason"], orjson.loads(e["record"])) for e in lines if e["stream"] == stream]
 
-    def read_rows(self, stream: str) -> list[dict[str, Any]]:
+    def read_rows(self, stream: str, limit: int | None = None) -> list[dict[str, Any]]:
         with self._lock:
             schema = self._require(stream)
             query = merged_query(self._files(stream), schema)
             pk = schema.primary_key
             order = f" ORDER BY {', '.join(quote(k) for k in pk)}" if pk else ""
+            order += f" LIMIT {int(limit)}" if limit is not None else ""
             cur = self._con.execute(f"SELECT * FROM ({query}){order}")
             names = [d[0] for d in cur.description]
             rows = cur.fetchall()
