@@ -23,9 +23,10 @@ from clientsuccess_connector.cli.progress import StreamProgress
 from clientsuccess_connector.errors import ConfigError
 from clientsuccess_connector.flow import Flow, load_flow
 from clientsuccess_connector.locations import parse_destination
+from clientsuccess_connector.read.chain import plan_lookups
 from clientsuccess_connector.read.default_streams import default_sources
 from clientsuccess_connector.read.endpoint import SourceSpec, resolve
-from clientsuccess_connector.read.fanout import prepare_lookups
+from clientsuccess_connector.read.fanout import load_lookups
 from clientsuccess_connector.sinks import open_sink
 from clientsuccess_connector.syncing import DEFAULT_BATCH_SIZE, StreamResult, SyncOptions, sync
 
@@ -106,11 +107,12 @@ def run_sync(
     """One sync run over every selected stream; returns the per-stream results."""
     specs = select_sources(flow, streams)
     sources = {name: resolve(spec) for name, spec in specs.items()}
+    lookup_plan = plan_lookups(flow, sources.values())  # refuses cycles before any request
     with (
         open_connection(flow, ConnectionOptions(credential=credential)) as connection,
         open_sink(destination) as sink,
     ):
-        lookups = prepare_lookups(flow, connection, sources.values())
+        lookups = load_lookups(lookup_plan, connection)
         options = SyncOptions(full_refresh=full_refresh, batch_size=batch_size, lookups=lookups)
         with StreamProgress(quiet=quiet, log_format=log_format) as progress:
             results = sync(connection, sink, sources, options, progress)

@@ -1,51 +1,62 @@
-"""Chained calls: load the lookup tables that a flow's sources reference through macros."""
+"""Chained calls: load the lookup tables that a run's sources reference through macros.
+
+Lookups are loaded in the order `chain.plan_lookups` gives, so a lookup stream that uses
+lookups of its own is read with them. A stream behind several lookups is read once and shared.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import logging
+from collections.abc import Iterable
+from typing import Any
 
 from clientsuccess_connector.connection import Connection
 from clientsuccess_connector.flow import Flow
-from clientsuccess_connector.read import macros
-from clientsuccess_connector.read.default_streams import default_sources
-from clientsuccess_connector.read.endpoint import Source, SourceSpec, resolve
-from clientsuccess_connector.read.lookups import LookupTable, undeclared_lookup
+from clientsuccess_connector.read.chain import LookupStep, plan_lookups
+from clientsuccess_connector.read.endpoint import Source
+from clientsuccess_connector.read.lookups import LookupTable
 from clientsuccess_connector.read.reader import Reader
 
+__all__ = ["load_lookups", "prepare_lookups"]
 
-def referenced_columns(sources: Iterable[Source]) -> dict[str, set[str]]:
-    """Lookup name -> the columns the sources' macros use."""
-    needed: dict[str, set[str]] = {}
-    for source in sources:
-        for lookup, column in macros.lookup_refs(*source.macro_texts()):
-            needed.setdefault(lookup, set()).add(column)
-    return needed
+_log = logging.getLogger(__name__)
 
 
 def prepare_lookups(
     flow: Flow | None, connection: Connection, sources: Iterable[Source]
 ) -> dict[str, LookupTable]:
-    """Load every lookup the sources reference: files are read, streams are fetched first."""
-    needed = referenced_columns(sources)
-    if not needed:
-        return {}
-    declared = flow.lookups if flow is not None else {}
+    """Load every lookup the sources need: files are read, streams fetched, in dependency
+    order (ConfigError for an undeclared lookup or a cycle, before any request)."""
+    return load_lookups(plan_lookups(flow, sources), connection)
+
+
+def load_lookups(steps: list[LookupStep], connection: Connection) -> dict[str, LookupTable]:
+    """Load planned lookups in their order; a stream behind several lookups is read once."""
     tables: dict[str, LookupTable] = {}
-    for name, columns in needed.items():
-        if name not in declared:
-            raise undeclared_lookup(name, declared, f"macro {{{name}.{sorted(columns)[0]}}}")
-        spec = declared[name]
-        if spec.file is not None:
-            tables[name] = LookupTable.from_file(spec.file, columns=sorted(columns))
+    stream_rows: dict[str, list[dict[str, Any]]] = {}
+    for step in steps:
+        if step.stream is None:
+            assert step.spec.file is not None
+            tables[step.name] = LookupTable.from_file(step.spec.file, columns=step.columns)
             continue
-        assert spec.stream is not None
-        stream_specs: Mapping[str, SourceSpec] = {
-            **default_sources(),
-            **(flow.sources if flow else {}),
-        }
-        chosen = stream_specs[spec.stream]
-        stream = resolve(flow.with_templates(chosen) if flow else chosen)
-        with Reader(connection) as reader:
-            records = ({c: r.get(c) for c in columns} for r in reader.records(stream))
-            tables[name] = LookupTable.from_records(name, records)
+        stream = step.stream.name
+        if stream not in stream_rows:
+            columns = sorted({c for s in steps if s.stream is step.stream for c in s.columns})
+            stream_rows[stream] = _read_stream(connection, step, columns, tables)
+        tables[step.name] = LookupTable.from_records(step.name, stream_rows[stream])
     return tables
+
+
+def _read_stream(
+    connection: Connection,
+    step: LookupStep,
+    columns: list[str],
+    tables: dict[str, LookupTable],
+) -> list[dict[str, Any]]:
+    """The referenced columns of every record of a lookup's stream, read with the lookups
+    loaded so far (every lookup the stream uses comes earlier in the plan)."""
+    assert step.stream is not None
+    with Reader(connection, lookups=tables) as reader:
+        rows = [{c: r.get(c) for c in columns} for r in reader.records(step.stream)]
+    _log.info("lookup %s: %d record(s) of stream %s", step.name, len(rows), step.stream.name)
+    return rows

@@ -7,6 +7,7 @@ tells the page count, the remaining pages are fetched concurrently too (in order
 
 from __future__ import annotations
 
+import copy
 import functools
 import logging
 from collections.abc import Iterator, Mapping
@@ -58,10 +59,19 @@ class Reader:
         self.parallel_pages = parallel_pages
         self._workers = connection.settings.max_concurrency
         self._pool = ThreadPoolExecutor(self._workers, thread_name_prefix="cs-page")
+        self._only: list[LookupRow] | None = None  # set on a view made by `for_row`
 
     def close(self) -> None:
-        """Stop the page-fetching threads."""
-        self._pool.shutdown(wait=False, cancel_futures=True)
+        """Stop the page-fetching threads (a view made by `for_row` leaves them to its reader)."""
+        if self._only is None:
+            self._pool.shutdown(wait=False, cancel_futures=True)
+
+    def for_row(self, row: LookupRow) -> Reader:
+        """A view of this reader (same connection, clock and threads) that reads only the
+        requests of one lookup row: one partition of a fan-out source."""
+        view = copy.copy(self)
+        view._only = [row]
+        return view
 
     def __enter__(self) -> Reader:
         return self
@@ -88,10 +98,10 @@ class Reader:
         caps = [c for c in (limit, source.max_records) if c is not None]
         cap = min(caps) if caps else None
         dates = self._dates(source)
-        rows = self._lookup_rows(source)
+        rows = self.lookup_rows(source)
         run = _Run(self, source, dates, stats)
-        if rows is None:
-            batches: Iterator[list[Record]] = run.unit({})
+        if rows is None or len(rows) == 1:
+            batches: Iterator[list[Record]] = run.unit(rows[0] if rows else {})
         else:
             batches = interleave(
                 (functools.partial(run.unit, row) for row in rows),
@@ -147,7 +157,7 @@ class Reader:
     def _first(
         self, source: Source, stats: ConnectionStats | None = None
     ) -> tuple[_Run, PageRequest]:
-        rows = self._lookup_rows(source)
+        rows = self.lookup_rows(source)
         row: LookupRow = next(iter(rows), {}) if rows is not None else {}
         run = _Run(self, source, self._dates(source), stats)
         return run, make_paginator(source.pagination).first(run.first_request(row))
@@ -155,11 +165,14 @@ class Reader:
     def _dates(self, source: Source) -> macros.DateMacroContext:
         return macros.MacroClock(self.now).context(source.date_format, source.time_unit)
 
-    def _lookup_rows(self, source: Source) -> list[LookupRow] | None:
-        """One row per request for the lookups the source references; None without lookups."""
+    def lookup_rows(self, source: Source) -> list[LookupRow] | None:
+        """One row per request series for the lookups `source` references (its partitions);
+        None when it references none."""
         refs = macros.lookup_refs(*source.macro_texts())
         if not refs:
             return None
+        if self._only is not None:
+            return self._only
         return list(lookup_rows(self.lookups, refs, where=f"source {source.name!r}"))
 
 
@@ -209,7 +222,7 @@ class _Run:
         """
         paginator = make_paginator(self.source.pagination)
         request = paginator.first(self.first_request(row))
-        lookup_values = _flatten_row(row)
+        lookup_values = flat_lookup_values(row)
         page = self.fetch(request)
         remaining = paginator.remaining(request, page) if self.reader.parallel_pages else None
         if remaining is None:
@@ -325,5 +338,6 @@ class _Run:
         return records
 
 
-def _flatten_row(row: LookupRow) -> dict[str, Any]:
+def flat_lookup_values(row: LookupRow) -> dict[str, Any]:
+    """`{"contracts": {"id": 17}}` as `{"contracts.id": 17}`: the `_lookup` of each record."""
     return {f"{name}.{col}": value for name, cols in row.items() for col, value in cols.items()}
