@@ -26,6 +26,7 @@ from clientsuccess_connector.read.incremental import (
     supports_incremental,
 )
 from clientsuccess_connector.read.lookups import LookupTable
+from clientsuccess_connector.read.partitioned import PartitionedRead, is_partitioned
 from clientsuccess_connector.read.reader import Reader
 from clientsuccess_connector.sinks import Sink
 
@@ -176,7 +177,8 @@ def _sync_incremental(
     result: StreamResult,
     stats: ConnectionStats,
 ) -> None:
-    """An incremental stream, read so that it can prove what it read (read/incremental.py)."""
+    """An incremental stream, read so that it can prove what it read (read/incremental.py);
+    a fan-out stream with one cursor per lookup value (read/partitioned.py)."""
     state = None if options.full_refresh else sink.state(source.name)
     windows = options.windows_per_stream or reader.connection.settings.max_concurrency
     read_options = ReadOptions(options.batch_size, options.overlap, windows, options.prefetch_pages)
@@ -185,7 +187,8 @@ def _sync_incremental(
         if batch or state is not None or result.batches == 0:
             _commit(sink, source, batch, state, result, progress)
 
-    result.incremental = IncrementalRead(reader, source, read_options, commit, stats).run(state)
+    how = PartitionedRead if is_partitioned(source) else IncrementalRead
+    result.incremental = how(reader, source, read_options, commit, stats).run(state)
 
 
 def _commit(

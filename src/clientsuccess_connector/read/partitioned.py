@@ -1,0 +1,124 @@
+"""A fan-out stream read incrementally value by value, each lookup value from its own cursor.
+
+Each lookup value (partition) is one `IncrementalRead` with its own state from
+`PartitionedState`: a value seen before is read from its cursor, a new one in full, with the
+same proofs as any stream. Partitions run concurrently (up to `max_concurrency`); their records
+go into shared batches, and each batch is committed with the cursors of the partitions whose
+records it completes, so a cursor never moves past a record not yet committed. The state is
+written with the batches (and every `FLUSH_EVERY` finished partitions), not once per value.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from concurrent.futures import Future, ThreadPoolExecutor, as_completed
+from dataclasses import replace
+from typing import Any
+
+from clientsuccess_connector.connection import ConnectionStats
+from clientsuccess_connector.read import macros
+from clientsuccess_connector.read.endpoint import Source
+from clientsuccess_connector.read.incremental import Commit, IncrementalRead, ReadOptions
+from clientsuccess_connector.read.partition_state import PartitionedState, partition_key
+from clientsuccess_connector.read.reader import LookupRow, Reader, flat_lookup_values
+
+__all__ = ["FLUSH_EVERY", "PartitionedRead", "is_partitioned"]
+
+FLUSH_EVERY = 1000  # partitions whose cursor moved before the state is written without records
+_log = logging.getLogger(__name__)
+Record = dict[str, Any]
+State = dict[str, Any]
+
+
+def is_partitioned(source: Source) -> bool:
+    """True when `source` fans out over lookup values (it references a lookup)."""
+    return bool(macros.lookup_refs(*source.macro_texts()))
+
+
+class PartitionedRead:
+    """One fan-out stream's incremental read, one partition per lookup value."""
+
+    def __init__(
+        self,
+        reader: Reader,
+        source: Source,
+        options: ReadOptions,
+        commit: Commit,
+        stats: ConnectionStats | None = None,
+    ) -> None:
+        assert source.incremental_field is not None
+        self.reader, self.source, self.options = reader, source, options
+        self.commit, self.stats = commit, stats
+        self.workers = reader.connection.settings.max_concurrency
+        self._lock = threading.Lock()
+        self._batch: list[Record] = []
+        self._moved = 0  # partitions whose cursor moved since the last write
+        self._state = PartitionedState(source.incremental_field, ())
+
+    def run(self, state: State | None) -> bool:
+        """Read every partition; True when any was read from a cursor."""
+        rows = self.reader.lookup_rows(self.source) or []
+        named = {partition_key(flat_lookup_values(row)): row for row in rows}
+        columns = flat_lookup_values(rows[0]) if rows else {}
+        assert self.source.incremental_field is not None
+        self._state = PartitionedState.load(state, self.source.incremental_field, columns)
+        if state is not None and state.get("partitions") is None and "cursor" in state:
+            _log.info("%s: the stored cursor covers every lookup value at once (an earlier "
+                      "version); each value is read in full once", self.source.name)  # fmt: skip
+        self._state.keep_only(named)
+        new = sum(1 for key in named if self._state.of(key) is None)
+        _log.info(
+            "%s: %d lookup value(s), %d new (read in full)", self.source.name, len(named), new
+        )
+        incremental = False
+        error: BaseException | None = None
+        with ThreadPoolExecutor(max(1, self.workers), thread_name_prefix="cs-partition") as pool:
+            futures: dict[Future[bool], str] = {
+                pool.submit(self._read, key, row): key for key, row in named.items()
+            }
+            for future in as_completed(futures):
+                if future.cancelled():
+                    continue
+                failure = future.exception()
+                if failure is None:
+                    incremental |= future.result()
+                elif error is None:
+                    error = failure
+                    _log.warning("%s: lookup value %s failed: %s", self.source.name,
+                                 futures[future], failure)  # fmt: skip
+                    for other in futures:
+                        other.cancel()  # the values not started wait for the next run
+        with self._lock:
+            self._write()  # what finished is kept, even when another value failed
+        if error is not None:
+            raise error
+        return incremental
+
+    def _read(self, key: str, row: LookupRow) -> bool:
+        """One partition, from its own cursor (or in full)."""
+        options = replace(self.options, windows=1)
+        part = IncrementalRead(self.reader.for_row(row), self.source, options, self._commit(key),
+                               self.stats)  # fmt: skip
+        with self._lock:
+            start = self._state.of(key)
+        return part.run(start)
+
+    def _commit(self, key: str) -> Commit:
+        """The commit of one partition: its records join the shared batch, its state the map."""
+
+        def commit(records: list[Record], state: State | None) -> None:
+            with self._lock:
+                self._batch.extend(records)
+                if state is not None:
+                    self._state.update(key, state)
+                    self._moved += 1
+                if len(self._batch) >= self.options.batch_size or self._moved >= FLUSH_EVERY:
+                    self._write()
+
+        return commit
+
+    def _write(self) -> None:
+        """Commit the batch with every partition's cursor (called under the lock)."""
+        batch, self._batch, self._moved = self._batch, [], 0
+        self.commit(batch, self._state.to_state())
