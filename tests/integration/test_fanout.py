@@ -7,7 +7,9 @@ from pathlib import Path
 import pytest
 
 from clientsuccess_connector.errors import ApiError
+from clientsuccess_connector.flow import parse_flow
 from clientsuccess_connector.read.endpoint import SourceSpec, resolve
+from clientsuccess_connector.read.fanout import prepare_lookups
 from clientsuccess_connector.read.lookups import LookupTable
 from clientsuccess_connector.read.reader import Reader
 from clientsuccess_connector.simulator import SimulatorHandle
@@ -73,3 +75,30 @@ def test_hostile_lookup_values_stay_in_their_segment(simulator: SimulatorHandle)
     first_line = seen[0].splitlines()[0]
     assert "/contract/..%2Fadmin%3Fx%3D1/notes" in first_line
     assert "?x=1" not in first_line
+
+
+def test_a_lookup_stream_fans_out_over_a_file_lookup(
+    simulator: SimulatorHandle, tmp_path: Path
+) -> None:
+    """`prepare_lookups` reads a chain in order: a file of client ids, then their contacts."""
+    clients = sorted(c["id"] for c in simulator.store.records("clients"))[:2]
+    ids = tmp_path / "clients.csv"
+    ids.write_text("id\n" + "".join(f"{c}\n" for c in clients))
+    flow = parse_flow(
+        {
+            "sources": {
+                "contacts": {"template": "search_contacts",
+                             "params": {"tenantClientId": "{c.id}"}},
+                "details": {"template": "get_contact", "params": {"contactId": "{cc.uuid}"}},
+            },
+            "lookups": {"c": {"file": str(ids)}, "cc": {"stream": "contacts"}},
+        },
+        path=None,
+        env={},
+    )  # fmt: skip
+    with connect(simulator) as conn:
+        tables = prepare_lookups(flow, conn, [resolve(flow.source("details"))])
+    assert set(tables) == {"c", "cc"}
+    expected = {c["uuid"] for c in simulator.store.records("contacts")
+                if c["tenantClientId"] in clients}  # fmt: skip
+    assert {row["uuid"] for row in tables["cc"].distinct_rows(["uuid"])} == expected

@@ -179,7 +179,8 @@ def sync_command(
 
     Without --flow it syncs the default streams (clients, contacts, contracts, pulses,
     client_notes, products). Each stream lands in a table named after it, merged on its primary
-    key; a cursor per stream (in `_cs_state`) makes the next run ask only for what changed.
+    key; a cursor per stream (one per lookup value for a fan-out stream; in `_cs_state`) makes
+    the next run ask only for what changed.
 
     \b
     Examples:

@@ -20,7 +20,7 @@ import orjson
 
 from clientsuccess_connector.read.precision import UNITS, coarser
 
-__all__ = ["PartitionedState", "partition_key"]
+__all__ = ["PartitionedState", "partition_key", "state_summary"]
 
 State = dict[str, Any]
 
@@ -91,6 +91,18 @@ class PartitionedState:
             state["precision"] = self.precision
         state["partitions"] = dict(self.cursors)
         return state
+
+
+def state_summary(state: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    """A state short enough to show: a partitioned one as its count and oldest/newest cursor."""
+    if state is None or not isinstance(state.get("partitions"), Mapping):
+        return None if state is None else dict(state)
+    cursors = sorted(v for v in state["partitions"].values() if isinstance(v, str))
+    short = {k: v for k, v in state.items() if k != "partitions"}
+    short["partitions"] = len(state["partitions"])
+    if cursors:
+        short.update(oldest_cursor=cursors[0], newest_cursor=cursors[-1])
+    return short
 
 
 def _coarser_than(unit: str, other: str) -> bool:

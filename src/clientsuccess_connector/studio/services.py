@@ -37,6 +37,7 @@ from clientsuccess_connector.read.default_streams import DEFAULT_STREAMS, defaul
 from clientsuccess_connector.read.endpoint import METHODS, SourceSpec, resolve
 from clientsuccess_connector.read.fanout import prepare_lookups
 from clientsuccess_connector.read.macros import DEFAULT_DATE_FORMAT, TIME_UNITS
+from clientsuccess_connector.read.partition_state import state_summary
 from clientsuccess_connector.read.reader import Reader
 from clientsuccess_connector.sinks import Column, open_sink
 from clientsuccess_connector.syncing import StreamResult, SyncOptions, sync
@@ -439,7 +440,7 @@ def datasets(destination: str) -> list[Dataset]:
                     stream=stream,
                     columns=sink.schema(stream),
                     rows=sink.row_count(stream),
-                    cursor=sink.get_state(stream),
+                    cursor=state_summary(sink.get_state(stream)),
                     sample=sample,
                     sample_columns=_columns(sample),
                 )
