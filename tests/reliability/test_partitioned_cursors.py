@@ -8,6 +8,11 @@ own cursor, in every destination's state, and a state from before is read safely
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
+import sys
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -17,7 +22,7 @@ import orjson
 import pytest
 
 from clientsuccess_connector.read.timestamps import format_timestamp
-from clientsuccess_connector.simulator import SimulatorHandle
+from clientsuccess_connector.simulator import SimulatorConfig, SimulatorHandle, run_simulator
 from clientsuccess_connector.sinks import open_sink
 from tests.integration.helpers import run_cli
 from tests.sinks.conftest import postgres_url  # noqa: F401  (a fixture used below)
@@ -177,3 +182,45 @@ def test_cursors_of_the_values_read_survive_a_failed_run(
     stored = {r["id"] for r in notes_in(destination)}
     expected = {n["id"] for n in simulator.store.records("contract_notes")} - new_notes
     assert stored == expected
+
+
+def test_a_sync_killed_mid_fan_out_resumes_from_the_values_it_committed(tmp_path: Path) -> None:
+    """SIGKILL once some contracts' cursors are committed; the re-run reads those from their
+    cursors, the others in full, and ends with every note exactly once."""
+    out = tmp_path / "out"
+    destination = f"jsonl:///{out}"
+    flow = tmp_path / "flow.yaml"
+    flow.write_text(FLOW)
+    flow.chmod(0o600)
+    with run_simulator(SimulatorConfig(clients=60, seed=2, latency_ms=20)) as sim:
+        command = [sys.executable, "-m", "clientsuccess_connector", "--quiet", "sync", "--flow",
+                   str(flow), "--destination", destination, "--batch-size", "5"]  # fmt: skip
+        quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
+        proc = subprocess.Popen(command, env={**os.environ, **sim.env()}, **quiet)  # type: ignore[call-overload]
+        try:
+            committed = _wait_for_partitions(out / "_cs_state.json", proc)
+        finally:
+            proc.send_signal(signal.SIGKILL)
+            proc.wait(timeout=60)
+        contracts = len(sim.store.records("contracts"))
+        assert 1 <= committed < contracts, "the sync was not killed mid fan-out"
+
+        again = sync(sim, flow, destination)
+
+        assert again["contract_notes"]["error"] is None
+        assert again["contract_notes"]["incremental"] is True
+        assert_exactly_the_simulators_notes(sim, destination)
+
+
+def _wait_for_partitions(manifest: Path, proc: subprocess.Popen[bytes]) -> int:
+    """Poll the file destination's state until `contract_notes` has a committed cursor."""
+    while proc.poll() is None:
+        try:
+            streams = orjson.loads(manifest.read_bytes())["streams"]
+        except (FileNotFoundError, orjson.JSONDecodeError):
+            streams = {}
+        partitions = streams.get("contract_notes", {}).get("state", {}).get("partitions")
+        if partitions:
+            return len(partitions)
+        time.sleep(0.01)
+    return 0

@@ -71,12 +71,23 @@ class PartitionedRead:
         _log.info(
             "%s: %d lookup value(s), %d new (read in full)", self.source.name, len(named), new
         )
+        incremental, error = self._read_all(named)
+        with self._lock:
+            self._write()  # what finished is kept, even when another value failed
+        if error is not None:
+            raise error
+        return incremental
+
+    def _read_all(self, named: dict[str, LookupRow]) -> tuple[bool, BaseException | None]:
+        """Every partition on `workers` threads; after a failure, no new partition starts.
+        Returns whether any was read from a cursor, and the first failure."""
         incremental = False
         error: BaseException | None = None
-        with ThreadPoolExecutor(max(1, self.workers), thread_name_prefix="cs-partition") as pool:
-            futures: dict[Future[bool], str] = {
-                pool.submit(self._read, key, row): key for key, row in named.items()
-            }
+        pool = ThreadPoolExecutor(max(1, self.workers), thread_name_prefix="cs-partition")
+        futures: dict[Future[bool], str] = {
+            pool.submit(self._read, key, row): key for key, row in named.items()
+        }
+        try:
             for future in as_completed(futures):
                 if future.cancelled():
                     continue
@@ -89,11 +100,9 @@ class PartitionedRead:
                                  futures[future], failure)  # fmt: skip
                     for other in futures:
                         other.cancel()  # the values not started wait for the next run
-        with self._lock:
-            self._write()  # what finished is kept, even when another value failed
-        if error is not None:
-            raise error
-        return incremental
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
+        return incremental, error
 
     def _read(self, key: str, row: LookupRow) -> bool:
         """One partition, from its own cursor (or in full)."""
