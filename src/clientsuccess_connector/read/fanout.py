@@ -41,7 +41,8 @@ def load_lookups(steps: list[LookupStep], connection: Connection) -> dict[str, L
             continue
         stream = step.stream.name
         if stream not in stream_rows:
-            columns = sorted({c for s in steps if s.stream is step.stream for c in s.columns})
+            same = [s for s in steps if s.spec.stream == step.spec.stream]
+            columns = sorted({column for s in same for column in s.columns})
             stream_rows[stream] = _read_stream(connection, step, columns, tables)
         tables[step.name] = LookupTable.from_records(step.name, stream_rows[stream])
     return tables

@@ -152,6 +152,16 @@ class Reader:
             idempotent=run.idempotent,
         )
 
+    def lookup_rows(self, source: Source) -> list[LookupRow] | None:
+        """One row per request series for the lookups `source` references (its partitions;
+        only one on a view made by `for_row`); None when it references none."""
+        refs = macros.lookup_refs(*source.macro_texts())
+        if not refs:
+            return None
+        if self._only is not None:
+            return self._only
+        return list(lookup_rows(self.lookups, refs, where=f"source {source.name!r}"))
+
     # -- internals -------------------------------------------------------------------------
 
     def _first(
@@ -164,16 +174,6 @@ class Reader:
 
     def _dates(self, source: Source) -> macros.DateMacroContext:
         return macros.MacroClock(self.now).context(source.date_format, source.time_unit)
-
-    def lookup_rows(self, source: Source) -> list[LookupRow] | None:
-        """One row per request series for the lookups `source` references (its partitions);
-        None when it references none."""
-        refs = macros.lookup_refs(*source.macro_texts())
-        if not refs:
-            return None
-        if self._only is not None:
-            return self._only
-        return list(lookup_rows(self.lookups, refs, where=f"source {source.name!r}"))
 
 
 class _Run:
