@@ -22,7 +22,7 @@ from clientsuccess_connector.catalog import envelope, settings
 from clientsuccess_connector.connection import ConnectionStats
 from clientsuccess_connector.read.concurrency import prefetch
 from clientsuccess_connector.read.endpoint import Source
-from clientsuccess_connector.read.pagination import ServerMisbehaviour
+from clientsuccess_connector.read.pagination import Page, ServerMisbehaviour
 from clientsuccess_connector.read.pagination_config import (
     EnvelopePagination,
     keyset_on,
@@ -112,7 +112,9 @@ class IncrementalRead:
         )
         planned = plan_windows(self.reader, source, query, self.field, windows)
         low_water = LowWater(planned, self.field, self.started, cursor)
-        pages = read_windows(self.reader, source, query, planned, self.field, self.stats)
+        fetched: list[Page] = []
+        pages = read_windows(self.reader, source, query, planned, self.field, self.stats,
+                             on_page=fetched.append)  # fmt: skip
         seen: set[tuple[Any, ...]] = set()
         batch: list[Record] = []
         for index, page in prefetch(pages, depth=self.options.prefetch_pages):
@@ -123,7 +125,7 @@ class IncrementalRead:
             if len(batch) >= self.options.batch_size:
                 self.commit(batch, self._state(low_water.cursor()))
                 batch = []
-        self._prove(seen, query, "keyset")
+        self._prove(seen, query, "keyset", fetched)
         self.commit(batch, self._state(low_water.cursor()))
 
     def _numbered_twice(self, floor: datetime | None) -> None:
@@ -141,13 +143,14 @@ class IncrementalRead:
     def _numbered(self, floor: datetime | None, *, concurrent: bool) -> None:
         """Every record after `floor` (or all) by page number, in the server's own order."""
         query = self._after(floor) if floor is not None else {}
-        expected = self._count(query)
         size = page_size_of(self.source.pagination) or settings().default_page_size
         paging = EnvelopePagination(page_size=size, concurrent=concurrent)
         source = replace(self.source, pagination=paging)
         seen: set[tuple[Any, ...]] = set()
         batch: list[Record] = []
-        pages = self.reader.pages(source, query_overrides=query, stats=self.stats)
+        fetched: list[Page] = []  # page 0 first: it is fetched before the others
+        pages = self.reader.pages(source, query_overrides=query, stats=self.stats,
+                                  on_page=fetched.append)  # fmt: skip
         for page in prefetch(pages, depth=self.options.prefetch_pages):
             batch.extend(page)
             self._tally(seen, page)
@@ -155,6 +158,8 @@ class IncrementalRead:
                 self.commit(batch, None)
                 batch = []
         self.commit(batch, None)
+        # What the query matched when the pass began: the count on its first page.
+        expected = envelope().total_elements(fetched[0].document) if fetched else None
         if expected is not None and len(seen) < expected:
             raise IncompleteRead(
                 f"read {len(seen)} distinct records by page number but the server counts "
@@ -167,9 +172,18 @@ class IncrementalRead:
         key = self.source.primary_key
         seen.update(tuple(record.get(k) for k in key) for record in page)
 
-    def _prove(self, seen: set[tuple[Any, ...]], query: dict[str, Any], how: str) -> None:
+    def _prove(
+        self, seen: set[tuple[Any, ...]], query: dict[str, Any], how: str, fetched: list[Page]
+    ) -> None:
         """Every record the query matches now must have been read (records are never
-        un-modified, so each one matching now matched, or was added, while we read)."""
+        un-modified, so each one matching now matched, or was added, while we read).
+
+        A pass of one page is a snapshot: when it holds as many records as its own count, it
+        read everything the query matched, and what changed since is after the cursor."""
+        if len(fetched) == 1:
+            own = envelope().total_elements(fetched[0].document)
+            if own is not None and len(seen) >= own:
+                return
         total = self._count(query)
         if total is not None and len(seen) < total:
             raise IncompleteRead(

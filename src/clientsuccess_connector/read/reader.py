@@ -10,7 +10,7 @@ from __future__ import annotations
 import copy
 import functools
 import logging
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -88,10 +88,12 @@ class Reader:
         query_overrides: Mapping[str, Any] | None = None,
         limit: int | None = None,
         stats: ConnectionStats | None = None,
+        on_page: Callable[[Page], None] | None = None,
     ) -> Iterator[list[Record]]:
         """Batches of records, one per page, until the data, `limit` or `max_records` ends.
 
-        `stats` counts the requests and retries of this read alone.
+        `stats` counts the requests and retries of this read alone; `on_page` sees each page
+        as fetched, with its document (from several threads; the first page always first).
         """
         if query_overrides:
             source = replace(source, query={**source.query, **query_overrides})
@@ -99,7 +101,7 @@ class Reader:
         cap = min(caps) if caps else None
         dates = self._dates(source)
         rows = self.lookup_rows(source)
-        run = _Run(self, source, dates, stats)
+        run = _Run(self, source, dates, stats, on_page)
         if rows is None or len(rows) == 1:
             batches: Iterator[list[Record]] = run.unit(rows[0] if rows else {})
         else:
@@ -185,8 +187,10 @@ class _Run:
         source: Source,
         dates: macros.DateMacroContext,
         stats: ConnectionStats | None = None,
+        on_page: Callable[[Page], None] | None = None,
     ) -> None:
         self.stats = stats
+        self.on_page = on_page
         self.reader = reader
         self.connection = reader.connection
         self.source = source
@@ -299,8 +303,10 @@ class _Run:
             stats=self.stats,
         )
         document = parsed[0]
-        records = self._extract(document)
-        return Page(response, document.document, records)
+        page = Page(response, document.document, self._extract(document))
+        if self.on_page is not None:
+            self.on_page(page)
+        return page
 
     def _parse(self, response: httpx.Response) -> _Parsed:
         content = response.content

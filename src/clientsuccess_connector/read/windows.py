@@ -13,7 +13,7 @@ before it has been committed, whatever order the windows progressed in.
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
@@ -101,14 +101,16 @@ def read_windows(
     windows: list[Window],
     field: str,
     stats: ConnectionStats | None = None,
+    on_page: Callable[[Page], None] | None = None,
 ) -> Iterator[tuple[int, list[Record] | None]]:
-    """(window index, page) as pages arrive; (index, None) when a window is done."""
+    """(window index, page) as pages arrive; (index, None) when a window is done. `on_page`
+    sees every page fetched, with its document."""
 
     def produce(window: Window) -> Iterator[tuple[int, list[Record] | None]]:
         overrides = dict(query)
         if window.after is not None:
             overrides[envelope().modified_after_param] = format_timestamp(window.after)
-        pages = reader.pages(source, query_overrides=overrides, stats=stats)
+        pages = reader.pages(source, query_overrides=overrides, stats=stats, on_page=on_page)
         try:
             for page in pages:
                 if window.upper is None:
