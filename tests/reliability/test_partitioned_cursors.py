@@ -224,3 +224,25 @@ def _wait_for_partitions(manifest: Path, proc: subprocess.Popen[bytes]) -> int:
             return len(partitions)
         time.sleep(0.01)
     return 0
+
+
+def test_an_empty_lookup_keeps_every_cursor(simulator: SimulatorHandle, tmp_path: Path) -> None:
+    """A lookup file emptied for one run reads nothing and forgets no contract's cursor."""
+    ids = [c["id"] for c in simulator.store.records("contracts")][:5]
+    lookup = tmp_path / "contracts.csv"
+    lookup.write_text("id\n" + "".join(f"{i}\n" for i in ids))
+    flow = tmp_path / "file.yaml"
+    flow.write_text(FLOW.replace("{stream: contracts}", f"{{file: {lookup}}}"))
+    flow.chmod(0o600)
+    destination = f"duckdb:///{tmp_path / 'empty.duckdb'}"
+    sync(simulator, flow, destination)
+    with open_sink(destination) as sink:
+        before = sink.get_state("contract_notes")
+
+    lookup.write_text("id\n")
+    emptied = sync(simulator, flow, destination)
+
+    assert emptied["contract_notes"]["error"] is None
+    with open_sink(destination) as sink:
+        assert sink.get_state("contract_notes") == before
+    assert before is not None and len(before["partitions"]) == 5

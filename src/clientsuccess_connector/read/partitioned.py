@@ -5,7 +5,7 @@ Each lookup value (partition) is one `IncrementalRead` with its own state from
 same proofs as any stream. Partitions run concurrently (up to `max_concurrency`); their records
 go into shared batches, and each batch is committed with the cursors of the partitions whose
 records it completes, so a cursor never moves past a record not yet committed. The state is
-written with the batches (and every `FLUSH_EVERY` finished partitions), not once per value.
+written with the batches (and after every `FLUSH_EVERY` cursor moves), not once per value.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from clientsuccess_connector.read.reader import LookupRow, Reader, flat_lookup_v
 
 __all__ = ["FLUSH_EVERY", "PartitionedRead", "is_partitioned"]
 
-FLUSH_EVERY = 1000  # partitions whose cursor moved before the state is written without records
+FLUSH_EVERY = 1000  # cursor moves after which the state is written even without records
 _log = logging.getLogger(__name__)
 Record = dict[str, Any]
 State = dict[str, Any]
@@ -53,14 +53,17 @@ class PartitionedRead:
         self.workers = reader.connection.settings.max_concurrency
         self._lock = threading.Lock()
         self._batch: list[Record] = []
-        self._moved = 0  # partitions whose cursor moved since the last write
+        self._moved = 0  # cursor moves since the last write
         self._state = PartitionedState(source.incremental_field, ())
 
     def run(self, state: State | None) -> bool:
         """Read every partition; True when any was read from a cursor."""
         rows = self.reader.lookup_rows(self.source) or []
+        if not rows:  # an empty lookup: nothing to read, and no cursor to forget
+            self.commit([], state)
+            return False
         named = {partition_key(flat_lookup_values(row)): row for row in rows}
-        columns = flat_lookup_values(rows[0]) if rows else {}
+        columns = flat_lookup_values(rows[0])
         assert self.source.incremental_field is not None
         self._state = PartitionedState.load(state, self.source.incremental_field, columns)
         if state is not None and state.get("partitions") is None and "cursor" in state:
