@@ -114,6 +114,7 @@ def test_a_contract_created_after_the_first_sync_gets_all_its_notes(
     assert first["contract_notes"]["error"] is None
     total = len(simulator.store.records("contract_notes"))
     contract, new_notes = new_contract_with_old_notes(simulator)
+    simulator.stats.reset()
 
     second = sync(simulator, flow, destination)
 
@@ -122,8 +123,11 @@ def test_a_contract_created_after_the_first_sync_gets_all_its_notes(
     assert_exactly_the_simulators_notes(simulator, destination)
     stored = {r["id"]: r for r in notes_in(destination)}
     assert all(stored[i]["_lookup"] == {"contracts.id": contract} for i in new_notes)
-    # The known contracts asked only for what changed since their own cursors.
+    # The known contracts asked only for what changed since their own cursors, one request
+    # each (a page is its own count); the new one two (its notes, then a catch-up page).
     assert second["contract_notes"]["records"] < total
+    contracts = len(simulator.store.records("contracts"))
+    assert simulator.stats.requests("search_contract_notes") == (contracts - 1) + 2
     with open_sink(destination) as sink:
         state = sink.get_state("contract_notes")
     assert state is not None
