@@ -48,6 +48,7 @@ class StreamResult:
     error: str | None = None
     repaired: int = 0  # values whose NUL or lone surrogate became U+FFFD
     rejected: int = 0  # records set aside in the destination's `_cs_rejects`
+    cursor: str | None = None  # the stream's stored cursor after the run (incremental streams)
 
     @property
     def records_per_second(self) -> float:
@@ -145,7 +146,17 @@ def _sync_stream(
         result.requests = stats.requests
         result.retries = stats.retries
         result.repaired, result.rejected = sink.value_report(source.name)
+        result.cursor = _stored_cursor(sink, source.name)
     return result
+
+
+def _stored_cursor(sink: _LockedSink, stream: str) -> str | None:
+    """The cursor the destination holds for `stream` now, or None (also if it cannot say)."""
+    try:
+        cursor = (sink.state(stream) or {}).get("cursor")
+    except Exception:  # a broken destination already failed the stream; the cursor is extra
+        return None
+    return str(cursor) if cursor is not None else None
 
 
 def _sync_full(

@@ -69,17 +69,36 @@ def _status(result: StreamResult) -> str:
     return f"{status} ({'; '.join(notes)})" if notes else status
 
 
+def stream_summary(result: StreamResult) -> dict[str, Any]:
+    """One stream's outcome as JSON-ready values (`sync --json` and `--log-format json`)."""
+    return {
+        "stream": result.stream, "status": "ok" if result.error is None else "error",
+        "records": result.records, "requests": result.requests, "retries": result.retries,
+        "seconds": round(result.seconds, 3),
+        "records_per_second": round(result.records_per_second, 1),
+        "incremental": result.incremental, "repaired_values": result.repaired,
+        "rejected_records": result.rejected, "cursor": result.cursor, "error": result.error,
+    }  # fmt: skip
+
+
+def run_summary(results: list[StreamResult], destination: str, seconds: float) -> dict[str, Any]:
+    """The whole run as one JSON document: what `sync --json` prints on stdout."""
+    failed = [r.stream for r in results if r.error is not None]
+    return {
+        "status": "error" if failed else "ok",
+        "destination": parse_destination(destination).masked,
+        "records": sum(r.records for r in results),
+        "failed_streams": failed,
+        "duration_seconds": round(seconds, 3),
+        "streams": [stream_summary(r) for r in results],
+    }
+
+
 def print_summary(results: list[StreamResult], *, as_json: bool) -> None:
     """One row per stream: records, requests, retries, seconds, records/s."""
     if as_json:
         for r in results:
-            line = {
-                "event": "stream_done", "stream": r.stream, "records": r.records,
-                "requests": r.requests, "retries": r.retries, "seconds": round(r.seconds, 3),
-                "records_per_second": round(r.records_per_second, 1),
-                "incremental": r.incremental, "repaired_values": r.repaired,
-                "rejected_records": r.rejected, "error": r.error,
-            }  # fmt: skip
+            line = {"event": "stream_done", **stream_summary(r)}
             click.echo(orjson.dumps(line).decode(), err=True)
         return
     table = Table("stream", "records read", "requests", "retries", "seconds", "records/s", "mode",
@@ -103,8 +122,12 @@ def run_sync(
     quiet: bool,
     log_format: str,
     credential: str | None = None,
+    as_json: bool = False,
 ) -> list[StreamResult]:
-    """One sync run over every selected stream; returns the per-stream results."""
+    """One sync run over every selected stream; returns the per-stream results.
+
+    With `as_json` the summary is one JSON document on stdout (and no table on stderr)."""
+    started = time.monotonic()
     specs = select_sources(flow, streams)
     sources = {name: resolve(spec) for name, spec in specs.items()}
     lookup_plan = plan_lookups(flow, sources.values())  # refuses cycles before any request
@@ -116,7 +139,11 @@ def run_sync(
         options = SyncOptions(full_refresh=full_refresh, batch_size=batch_size, lookups=lookups)
         with StreamProgress(quiet=quiet, log_format=log_format) as progress:
             results = sync(connection, sink, sources, options, progress)
-    if not quiet:
+    if as_json:
+        summary = run_summary(results, destination, time.monotonic() - started)
+        sys.stdout.write(orjson.dumps(summary).decode() + "\n")
+        sys.stdout.flush()
+    elif not quiet:
         print_summary(results, as_json=log_format == "json")
         if log_format != "json":
             click.echo(f"destination: {describe_destination(destination)}", err=True)
@@ -163,6 +190,14 @@ def describe_destination(url: str) -> str:
     show_default=True,
     help="Records per committed batch (each batch is one transaction with its state).",
 )
+@click.option(
+    "--json",
+    "as_json",
+    is_flag=True,
+    help="Print the run's summary as one JSON document on stdout (one line per run with "
+    "--every): status, destination, and per stream records, status, repaired and rejected "
+    "counts, cursor, error and seconds. Exit codes stay 0, 1 (a stream failed) and 2.",
+)
 @credential_option
 @click.pass_context
 def sync_command(
@@ -174,6 +209,7 @@ def sync_command(
     full_refresh: bool,
     every: str | None,
     batch_size: int,
+    as_json: bool,
 ) -> None:  # fmt: skip
     """Read streams into a database or files, incrementally and resumably.
 
@@ -189,6 +225,7 @@ def sync_command(
       clientsuccess-connector sync --destination postgresql://me@localhost/analytics
       clientsuccess-connector sync --flow flow.yaml --every 15m
       clientsuccess-connector sync --credential sandbox --destination duckdb:///sandbox.duckdb
+      clientsuccess-connector sync --json --quiet | jq '.streams[] | {stream, records}'
     """
     root: dict[str, Any] = ctx.find_root().params
     flow = load_flow(flow_file) if flow_file else None
@@ -200,6 +237,7 @@ def sync_command(
         "quiet": bool(root.get("quiet")),
         "log_format": str(root.get("log_format") or "text"),
         "credential": credential,
+        "as_json": as_json,
     }
     while True:
         results = run_sync(flow, target, streams, **options)
