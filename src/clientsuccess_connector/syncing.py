@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from clientsuccess_connector.connection import Connection, ConnectionStats
 from clientsuccess_connector.errors import ConfigError, ConnectorError
@@ -28,7 +28,7 @@ from clientsuccess_connector.read.incremental import (
 from clientsuccess_connector.read.lookups import LookupTable
 from clientsuccess_connector.read.partitioned import PartitionedRead, is_partitioned
 from clientsuccess_connector.read.reader import Reader
-from clientsuccess_connector.sinks import Sink
+from clientsuccess_connector.sinks.base import ValueReport
 
 DEFAULT_BATCH_SIZE = 5000
 Progress = Callable[[str, int], None]
@@ -69,10 +69,33 @@ class SyncOptions:
     lookups: Mapping[str, LookupTable] = field(default_factory=dict)
 
 
+class Landing(Protocol):
+    """What `sync` needs of a destination: every `Sink`, or anything else (a Singer message
+    stream, a dlt resource) that takes batches each with the state that covers them."""
+
+    def write_batch(
+        self,
+        stream: str,
+        records: Sequence[Mapping[str, Any]],
+        primary_key: Sequence[str],
+        state: Mapping[str, Any] | None = None,
+    ) -> int:
+        """Land `records` and then `state`, atomically; the number of rows written."""
+        ...
+
+    def get_state(self, stream: str) -> dict[str, Any] | None:
+        """The state last landed for `stream`, or None."""
+        ...
+
+    def value_report(self, stream: str) -> ValueReport:
+        """Values repaired and records rejected in `stream` so far."""
+        ...
+
+
 class _LockedSink:
     """Serialises sink calls: streams read concurrently, the destination writes one at a time."""
 
-    def __init__(self, sink: Sink) -> None:
+    def __init__(self, sink: Landing) -> None:
         self.sink = sink
         self.lock = threading.Lock()
 
@@ -94,7 +117,7 @@ class _LockedSink:
 
 def sync(
     connection: Connection,
-    sink: Sink,
+    sink: Landing,
     sources: Mapping[str, Source],
     options: SyncOptions | None = None,
     progress: Progress | None = None,

@@ -71,6 +71,7 @@ LAZY_COMMANDS: dict[str, tuple[str, str]] = {
     "init": ("init", "Write a commented starter flow file (default: flow.yaml)."),
     "credentials": ("credentials", "Store, list, test and remove named credentials."),
     "studio": ("studio", "Serve the studio: the product doc's screens in a local web page."),
+    "singer": ("singer", "Run as a Singer tap (for Meltano): discover, catalog, state."),
 }
 
 

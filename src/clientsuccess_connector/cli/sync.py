@@ -24,10 +24,10 @@ from clientsuccess_connector.errors import ConfigError
 from clientsuccess_connector.flow import Flow, load_flow
 from clientsuccess_connector.locations import parse_destination
 from clientsuccess_connector.read.chain import plan_lookups
-from clientsuccess_connector.read.default_streams import default_sources
-from clientsuccess_connector.read.endpoint import SourceSpec, resolve
+from clientsuccess_connector.read.endpoint import resolve
 from clientsuccess_connector.read.fanout import load_lookups
 from clientsuccess_connector.sinks import open_sink
+from clientsuccess_connector.streams import select_sources
 from clientsuccess_connector.syncing import DEFAULT_BATCH_SIZE, StreamResult, SyncOptions, sync
 
 DEFAULT_DESTINATION = "duckdb:///clientsuccess.duckdb"
@@ -41,21 +41,6 @@ def parse_duration(text: str) -> float:
     if not match or int(match.group(1)) == 0:
         raise ConfigError(f"--every {text!r} is not a duration; use e.g. 30s, 15m, 2h or 1d")
     return int(match.group(1)) * _UNIT_SECONDS[match.group(2)]
-
-
-def select_sources(flow: Flow | None, streams: tuple[str, ...]) -> dict[str, SourceSpec]:
-    """The flow's sources (or the default streams), narrowed to `--stream` names."""
-    available = dict(flow.sources) if flow and flow.sources else default_sources()
-    if flow is not None:  # the flow's `templates:` corrections apply to default streams too
-        available = {name: flow.with_templates(spec) for name, spec in available.items()}
-    if not streams:
-        return available
-    unknown = [s for s in streams if s not in available]
-    if unknown:
-        raise ConfigError(
-            f"unknown stream(s) {', '.join(unknown)}; available: {', '.join(available)}"
-        )
-    return {name: available[name] for name in streams}
 
 
 def _status(result: StreamResult) -> str:

@@ -1,0 +1,63 @@
+"""The streams an integration reads: from a flow file or the default streams, resolved, with
+the connection settings and the lookups their fan-out needs."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from clientsuccess_connector.connection import Connection, ConnectionSettings
+from clientsuccess_connector.credentials import resolve_settings
+from clientsuccess_connector.flow import Flow, load_flow
+from clientsuccess_connector.read.endpoint import Source, resolve
+from clientsuccess_connector.read.fanout import prepare_lookups
+from clientsuccess_connector.read.incremental import supports_incremental
+from clientsuccess_connector.read.lookups import LookupTable
+from clientsuccess_connector.streams import select_sources
+
+
+@dataclass(frozen=True)
+class StreamPlan:
+    """Resolved sources plus the settings to reach them; `flow` when a flow file named them."""
+
+    settings: ConnectionSettings
+    sources: dict[str, Source]
+    flow: Flow | None = None
+
+    def connect(self) -> Connection:
+        """A connection with the plan's settings, credentials checked."""
+        self.settings.require_credentials()
+        return Connection(self.settings)
+
+    def lookups(self, connection: Connection, names: Iterable[str] | None = None
+                ) -> dict[str, LookupTable]:  # fmt: skip
+        """The lookup tables the (named) sources' fan-out macros reference, loaded."""
+        chosen = self.sources if names is None else {n: self.sources[n] for n in names}
+        return prepare_lookups(self.flow, connection, chosen.values())
+
+
+def plan_streams(
+    connection: Mapping[str, Any] | None = None,
+    *,
+    flow: str | Path | Flow | None = None,
+    streams: Iterable[str] = (),
+    env: Mapping[str, str] | None = None,
+) -> StreamPlan:
+    """Sources of `flow` (or the default streams), narrowed to `streams`.
+
+    Settings: `connection` (keys of a flow's `connection:` block, `credential` among them;
+    None values ignored) over the flow's block, over the named credential or `CLIENTSUCCESS_*`.
+    """
+    loaded = load_flow(flow, env) if isinstance(flow, str | Path) else flow
+    given = {k: v for k, v in (connection or {}).items() if v is not None and v != ""}
+    block = {**(loaded.connection if loaded else {}), **given}
+    settings = resolve_settings(block, None, env)
+    specs = select_sources(loaded, streams)
+    return StreamPlan(settings, {name: resolve(spec) for name, spec in specs.items()}, loaded)
+
+
+def replication_key(source: Source) -> str | None:
+    """The field a stream reads incrementally by, or None when it is read in full each time."""
+    return source.incremental_field if supports_incremental(source) else None
