@@ -51,10 +51,11 @@ def test_unknown_name_is_an_attribute_error() -> None:
 
 
 def test_importing_the_package_stays_light() -> None:
-    """`import clientsuccess_connector` does not pull in the HTTP client, DuckDB or Arrow."""
+    """`import clientsuccess_connector` does not pull in the HTTP client, DuckDB, Arrow or dlt."""
     code = (
         "import sys, clientsuccess_connector; "
-        "print(','.join(m for m in ('httpx', 'duckdb', 'pyarrow', 'psycopg') if m in sys.modules))"
+        "print(','.join(m for m in ('httpx', 'duckdb', 'pyarrow', 'psycopg', 'dlt') "
+        "if m in sys.modules))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == ""

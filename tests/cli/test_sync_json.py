@@ -10,8 +10,7 @@ from click.testing import CliRunner, Result
 
 from clientsuccess_connector.cli import cli
 from clientsuccess_connector.simulator import SimulatorHandle
-
-DEFAULT_STREAMS = ["clients", "contacts", "contracts", "pulses", "client_notes", "products"]
+from tests.integration.simulator_changes import DEFAULT_STREAMS
 
 
 def run(sim: SimulatorHandle, *args: str) -> Result:

@@ -12,8 +12,8 @@ from click.testing import CliRunner, Result
 
 from clientsuccess_connector.cli import cli
 from clientsuccess_connector.simulator import SimulatorHandle
+from tests.integration.simulator_changes import DEFAULT_STREAMS
 
-DEFAULT_STREAMS = ["clients", "contacts", "contracts", "pulses", "client_notes", "products"]
 REPLICATION_KEYS = {"pulses": "createdTimestamp"}  # the others: modifiedTime
 
 # The Singer spec's messages (github.com/singer-io/getting-started, SPEC.md), as JSON Schema.

@@ -10,20 +10,15 @@ import sys
 from pathlib import Path
 from typing import Any
 
-import httpx
-
 from clientsuccess_connector.simulator import SimulatorHandle
 from tests.integration.helpers import normal
-
-DEFAULT_STREAMS = ["clients", "contacts", "contracts", "pulses", "client_notes", "products"]
-CHECKED_FIELDS = {
-    "clients": ["name", "status", "custom", "modifiedTime", "npsScore"],
-    "contacts": ["firstName", "lastName", "email", "custom", "modifiedTime"],
-    "contracts": ["name", "items", "modifiedTime"],
-    "pulses": ["note", "dispositionType", "createdTimestamp", "reasonCodes"],
-    "client_notes": ["note", "subject", "properties", "modifiedTime"],
-    "products": ["name", "sku", "modifiedTime"],
-}
+from tests.integration.simulator_changes import (
+    CHECKED_FIELDS,
+    DEFAULT_STREAMS,
+    change_some_records,
+    changed_since,
+    snapshot,
+)
 
 
 def tap_to_target(target: Path, config: Path, out: Path, *extra: str) -> dict[str, Any]:
@@ -53,11 +48,6 @@ def landed(out: Path) -> dict[str, dict[int, dict[str, Any]]]:
     return streams
 
 
-def snapshot(sim: SimulatorHandle) -> dict[str, dict[int, dict[str, Any]]]:
-    """The simulator's records, per stream, by id."""
-    return {name: {r["id"]: dict(r) for r in sim.store.records(name)} for name in DEFAULT_STREAMS}
-
-
 def assert_same(got: dict[int, dict[str, Any]], expected: dict[int, dict[str, Any]],
                 stream: str) -> None:  # fmt: skip
     """The same ids, each with the simulator's values."""
@@ -65,27 +55,6 @@ def assert_same(got: dict[int, dict[str, Any]], expected: dict[int, dict[str, An
     for rid, record in expected.items():
         for name in CHECKED_FIELDS[stream]:
             assert normal(got[rid].get(name)) == normal(record.get(name)), (stream, rid, name)
-
-
-def change_some_records(sim: SimulatorHandle) -> None:
-    """A new client, an edited contact, a new and an edited client note, through the API."""
-    client = sim.store.records("clients")[0]
-    contact = sim.store.records("contacts")[0]
-    note = sim.store.records("client_notes")[0]
-    with httpx.Client(base_url=sim.api_v1_url, headers={"X-API-Key": sim.api_key}) as http:
-        calls = [
-            http.post(
-                "/client",
-                json={"name": "Singer Incremental Co", "status": "ACTIVE", "active": True},
-            ),
-            http.patch(f"/contact/{contact['id']}", json={"firstName": "Changed"}),
-            http.post(
-                "/clientNote", json={"clientId": client["id"], "note": "new", "subject": "s"}
-            ),
-            http.patch(f"/clientNote/{note['id']}", json={"subject": "edited"}),
-        ]
-    for response in calls:
-        assert response.status_code in (200, 201), response.text
 
 
 def test_target_receives_the_simulator_then_exactly_the_changes(
@@ -104,10 +73,7 @@ def test_target_receives_the_simulator_then_exactly_the_changes(
 
     change_some_records(simulator)
     after = snapshot(simulator)
-    changed = {
-        name: {rid: r for rid, r in after[name].items() if before[name].get(rid) != r}
-        for name in DEFAULT_STREAMS
-    }
+    changed = changed_since(before, after)
     assert sum(map(len, changed.values())) >= 4
     state_file = tmp_path / "state.json"
     state_file.write_text(json.dumps(state))
