@@ -133,3 +133,29 @@ def test_a_feature_without_its_extra_names_the_extra_to_install(
     assert f"pip install 'clientsuccess-connector[{extra}]'" in done.stderr
     assert "Traceback" not in done.stderr
     assert len(done.stderr.strip().splitlines()) == 1, done.stderr
+
+
+def test_the_base_install_is_a_singer_tap(
+    built: Built, shared_simulator: SimulatorHandle, tmp_path: Path
+) -> None:
+    """`tap-clientsuccess-connector` is installed and discovers the streams without extras."""
+    config = tmp_path / "config.json"
+    config.write_text(
+        f'{{"base_url": "{shared_simulator.api_v1_url}", "api_key": "{shared_simulator.api_key}"}}'
+    )
+    done = subprocess.run(
+        [str(built.venv_bin / "tap-clientsuccess-connector"), "--config", str(config),
+         "--discover"],
+        capture_output=True, text=True, timeout=300, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert '"tap_stream_id": "pulses"' in done.stdout
+
+
+def test_the_dlt_source_without_its_extra_names_the_extra(built: Built) -> None:
+    """Importing the dlt source without dlt installed says which extra to install."""
+    code = "from clientsuccess_connector.dlt import clientsuccess_source"
+    done = subprocess.run([str(built.venv_bin / "python"), "-c", code], capture_output=True,
+                          text=True, timeout=300, check=False)  # fmt: skip
+    assert done.returncode == 1
+    assert "pip install 'clientsuccess-connector[dlt]'" in done.stderr

@@ -12,6 +12,13 @@ Needs the `dlt` extra: `pip install "clientsuccess-connector[dlt]"`. See docs/in
 
 from __future__ import annotations
 
-from clientsuccess_connector.dlt.source import clientsuccess_source
+from clientsuccess_connector.extras import missing_extra
+
+try:
+    from clientsuccess_connector.dlt.source import clientsuccess_source
+except ImportError as exc:  # dlt itself is the optional part; anything else is a real bug
+    if not (exc.name or "").startswith("dlt"):
+        raise
+    raise missing_extra("dlt", exc) from None
 
 __all__ = ["clientsuccess_source"]
