@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -115,6 +115,16 @@ class _LockedSink:
             return report.repaired, report.rejected
 
 
+def require_primary_keys(sources: Iterable[Source]) -> None:
+    """A ConfigError naming the first source without a primary key: its rows cannot be merged."""
+    for source in sources:
+        if not source.primary_key:
+            raise ConfigError(
+                f"source {source.name!r} has no primary key; set `primary_key:` so rows can be "
+                "merged instead of duplicated"
+            )
+
+
 def sync(
     connection: Connection,
     sink: Landing,
@@ -126,12 +136,7 @@ def sync(
     options = options or SyncOptions()
     if options.batch_size < 1:
         raise ConfigError("batch size must be at least 1")
-    for source in sources.values():
-        if not source.primary_key:
-            raise ConfigError(
-                f"source {source.name!r} has no primary key; set `primary_key:` so rows can be "
-                "merged instead of duplicated"
-            )
+    require_primary_keys(sources.values())
     locked = _LockedSink(sink)
     workers = options.stream_concurrency or min(len(sources), connection.settings.max_concurrency)
     with (

@@ -155,6 +155,30 @@ def test_catalog_selects_streams_and_fields(tap_config: Path, tmp_path: Path) ->
     assert all("email" not in r and "firstName" in r for r in records)
 
 
+def test_a_schema_narrower_than_the_data_is_widened_before_the_records(
+    simulator: SimulatorHandle, tap_config: Path, tmp_path: Path
+) -> None:
+    """A catalog typing a float field as integer gets a widened SCHEMA that its records fit."""
+    catalog = json.loads(tap("--config", str(tap_config), "--discover").stdout)
+    for entry in catalog["streams"]:
+        top = next(m["metadata"] for m in entry["metadata"] if m["breadcrumb"] == [])
+        top["selected"] = entry["stream"] == "clients"
+        if entry["stream"] == "clients":
+            assert entry["schema"]["properties"]["successScore"] == {"type": ["null", "number"]}
+            entry["schema"]["properties"]["successScore"] = {"type": ["null", "integer"]}
+    path = tmp_path / "catalog.json"
+    path.write_text(json.dumps(catalog))
+    parsed = messages(tap("--config", str(tap_config), "--catalog", str(path)))
+    schemas = [m["schema"] for m in parsed if m["type"] == "SCHEMA"]
+    assert len(schemas) == 2
+    assert schemas[-1]["properties"]["successScore"] == {"type": ["null", "number"]}
+    first_record = next(i for i, m in enumerate(parsed) if m["type"] == "RECORD")
+    assert parsed[first_record - 1]["type"] == "SCHEMA"
+    for m in parsed:
+        if m["type"] == "RECORD":
+            jsonschema.validate(m["record"], schemas[-1])
+
+
 def test_state_resumes_from_bookmarks(simulator: SimulatorHandle, tap_config: Path,
                                       tmp_path: Path) -> None:  # fmt: skip
     """Run again from the last STATE: no record is sent again until one changes."""
@@ -164,6 +188,32 @@ def test_state_resumes_from_bookmarks(simulator: SimulatorHandle, tap_config: Pa
     second = messages(tap("--config", str(tap_config), "--state", str(state)))
     assert records_by_stream(second) == {}
     assert second[-1]["value"]["bookmarks"].keys() == first[-1]["value"]["bookmarks"].keys()
+
+
+def test_settings_given_as_text_are_typed(simulator: SimulatorHandle, tmp_path: Path) -> None:
+    """Numbers and booleans written as strings (as Meltano's environment passes them) work."""
+    config = tmp_path / "config.json"
+    config.write_text(json.dumps({"base_url": simulator.api_v1_url, "api_key": simulator.api_key,
+                                  "max_concurrency": "2", "verify_tls": "true"}))  # fmt: skip
+    result = tap("--config", str(config), "--discover")
+    assert result.exit_code == 0, result.output
+    assert len(json.loads(result.stdout)["streams"]) == len(DEFAULT_STREAMS)
+
+
+def test_a_source_without_primary_key_is_refused_before_any_request(
+    simulator: SimulatorHandle, tmp_path: Path
+) -> None:
+    """A manual source without `primary_key` is exit 2 naming it, and no request is sent."""
+    flow = tmp_path / "flow.yaml"
+    flow.write_text("sources:\n  raw: {url: /product/search, data_path: '$.data[*]'}\n")
+    config = tmp_path / "config.json"
+    config.write_text(json.dumps({"base_url": simulator.api_v1_url,
+                                  "api_key": simulator.api_key, "flow": str(flow)}))  # fmt: skip
+    result = tap("--config", str(config))
+    assert result.exit_code == 2, result.output
+    assert "source 'raw' has no primary key" in result.stderr
+    assert result.stdout == ""
+    assert simulator.stats.requests() == 0
 
 
 def test_flow_sources_become_streams(simulator: SimulatorHandle, tmp_path: Path) -> None:
@@ -189,6 +239,7 @@ def test_flow_sources_become_streams(simulator: SimulatorHandle, tmp_path: Path)
     [
         ("{", "--config", "--config file"),
         ('{"api_keyy": "x"}', "--config", "unknown connection setting(s) api_keyy"),
+        ('{"max_concurrency": "many"}', "--config", "max_concurrency must be a number"),
         ('{"streams": [{"tap_stream_id": "nope", "metadata": [{"breadcrumb": [], '
          '"metadata": {"selected": true}}]}]}', "--catalog", "selects stream 'nope'"),
         ("[1]", "--state", "--state file"),

@@ -16,6 +16,7 @@ from clientsuccess_connector.read.fanout import prepare_lookups
 from clientsuccess_connector.read.incremental import supports_incremental
 from clientsuccess_connector.read.lookups import LookupTable
 from clientsuccess_connector.streams import select_sources
+from clientsuccess_connector.syncing import require_primary_keys
 
 
 @dataclass(frozen=True)
@@ -55,7 +56,9 @@ def plan_streams(
     block = {**(loaded.connection if loaded else {}), **given}
     settings = resolve_settings(block, None, env)
     specs = select_sources(loaded, streams)
-    return StreamPlan(settings, {name: resolve(spec) for name, spec in specs.items()}, loaded)
+    sources = {name: resolve(spec) for name, spec in specs.items()}
+    require_primary_keys(sources.values())  # before any request: merges need a key
+    return StreamPlan(settings, sources, loaded)
 
 
 def replication_key(source: Source) -> str | None:

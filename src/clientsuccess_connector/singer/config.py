@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
+from clientsuccess_connector.connection import ConnectionSettings
 from clientsuccess_connector.errors import ConfigError
 from clientsuccess_connector.integration.plan import StreamPlan, plan_streams
 
@@ -34,4 +36,29 @@ def load_config(path: Path) -> StreamPlan:
     flow = values.pop("flow", None)
     if flow is not None and not isinstance(flow, str):
         raise ConfigError(f"--config file {path}: `flow` must be the path of a flow file")
-    return plan_streams(values, flow=Path(flow) if flow else None)
+    return plan_streams(_typed_values(values, path), flow=Path(flow) if flow else None)
+
+
+_BOOLEANS = {"true": True, "1": True, "yes": True, "false": False, "0": False, "no": False}
+
+
+def _typed_values(values: dict[str, Any], path: Path) -> dict[str, Any]:
+    """Numeric and true/false settings given as text (as environment variables and some tools
+    pass them) turned into values; a ConfigError naming the key when one does not parse."""
+    kinds = {f.name: str(f.type) for f in fields(ConnectionSettings)}
+    typed = dict(values)
+    for key, value in values.items():
+        kind = kinds.get(key, "")
+        if not isinstance(value, str) or not kind.startswith(("int", "float", "bool")):
+            continue
+        try:
+            if kind.startswith("bool"):
+                typed[key] = _BOOLEANS[value.strip().lower()]
+            else:
+                typed[key] = int(value) if kind.startswith("int") else float(value)
+        except (ValueError, KeyError):
+            expected = "true or false" if kind.startswith("bool") else "a number"
+            raise ConfigError(
+                f"--config file {path}: {key} must be {expected}, not {value!r}"
+            ) from None
+    return typed
