@@ -99,7 +99,7 @@ def test_flow_sources_become_resources(
     simulator: SimulatorHandle, duckdb_pipeline: dlt.Pipeline, tmp_path: Any
 ) -> None:
     """`flow=` gives one resource per flow source: a template with params, a manual endpoint
-    and a fan-out over a lookup."""
+    and a fan-out over a lookup, which a second run resumes value by value."""
     client = simulator.store.records("clients")[0]["id"]
     flow = tmp_path / "flow.yaml"
     flow.write_text(
@@ -123,6 +123,10 @@ def test_flow_sources_become_resources(
     assert set(rows["manual_products"]) == {r["id"] for r in simulator.store.records("products")}
     expected = {r["id"] for r in simulator.store.records("contract_notes")}
     assert set(rows["contract_notes"]) == expected
+    again = clientsuccess_source(flow=str(flow), base_url=simulator.api_v1_url,
+                                 api_key=simulator.api_key)  # fmt: skip
+    duckdb_pipeline.run(again.with_resources("contract_notes"))
+    assert duckdb_pipeline.last_trace.last_normalize_info.row_counts.get("contract_notes", 0) == 0
 
 
 def test_settings_from_dlt_secrets(

@@ -216,6 +216,33 @@ def test_a_source_without_primary_key_is_refused_before_any_request(
     assert simulator.stats.requests() == 0
 
 
+def test_a_fan_out_stream_resumes_value_by_value(
+    simulator: SimulatorHandle, tmp_path: Path
+) -> None:
+    """A fan-out stream's bookmark keeps one cursor per lookup value: from it, a second run
+    sends only the note added in between."""
+    flow = tmp_path / "flow.yaml"
+    flow.write_text(
+        "sources:\n"
+        "  contract_notes:\n"
+        "    template: search_contract_notes\n"
+        "    params: {contractId: '{contracts.id}'}\n"
+        "lookups:\n"
+        "  contracts: {stream: contracts}\n"
+    )
+    config = tmp_path / "config.json"
+    config.write_text(json.dumps({"base_url": simulator.api_v1_url,
+                                  "api_key": simulator.api_key, "flow": str(flow)}))  # fmt: skip
+    first = messages(tap("--config", str(config)))
+    expected = {r["id"] for r in simulator.store.records("contract_notes")}
+    assert set(records_by_stream(first)["contract_notes"]) == expected
+    bookmark = first[-1]["value"]["bookmarks"]["contract_notes"]
+    assert len(bookmark["partitions"]) == len(simulator.store.records("contracts"))
+    state = tmp_path / "state.json"
+    state.write_text(json.dumps(first[-1]["value"]))
+    assert records_by_stream(messages(tap("--config", str(config), "--state", str(state)))) == {}
+
+
 def test_flow_sources_become_streams(simulator: SimulatorHandle, tmp_path: Path) -> None:
     """A config naming a flow file streams that flow's sources, with its template params."""
     flow = tmp_path / "flow.yaml"

@@ -11,6 +11,7 @@ from typing import Any
 from clientsuccess_connector.connection import Connection, ConnectionSettings
 from clientsuccess_connector.credentials import resolve_settings
 from clientsuccess_connector.flow import Flow, load_flow
+from clientsuccess_connector.read.chain import plan_lookups
 from clientsuccess_connector.read.endpoint import Source, resolve
 from clientsuccess_connector.read.fanout import prepare_lookups
 from clientsuccess_connector.read.incremental import supports_incremental
@@ -58,6 +59,7 @@ def plan_streams(
     specs = select_sources(loaded, streams)
     sources = {name: resolve(spec) for name, spec in specs.items()}
     require_primary_keys(sources.values())  # before any request: merges need a key
+    plan_lookups(loaded, sources.values())  # and undeclared lookups or cycles are refused
     return StreamPlan(settings, sources, loaded)
 
 

@@ -38,23 +38,28 @@ def discover(plan: StreamPlan) -> dict[str, Any]:
     return {"streams": streams}
 
 
+_KEY, _VALUE = "replication_key", "replication_key_value"
+
+
 def to_engine_state(bookmark: Any) -> dict[str, Any] | None:
-    """A Singer bookmark (`replication_key_value`, ...) as the engine's stream state."""
-    if not isinstance(bookmark, Mapping) or bookmark.get("replication_key_value") is None:
+    """A Singer bookmark as the engine's stream state (see `to_bookmark`); None: read in full."""
+    if not isinstance(bookmark, Mapping):
         return None
-    state = {"cursor_field": bookmark.get("replication_key"),
-             "cursor": bookmark["replication_key_value"]}  # fmt: skip
-    if bookmark.get("precision"):
-        state["precision"] = bookmark["precision"]
-    return state
+    state = {k: v for k, v in bookmark.items() if k not in (_KEY, _VALUE)}
+    state["cursor_field"] = bookmark.get(_KEY)
+    if bookmark.get(_VALUE) is not None:
+        state["cursor"] = bookmark[_VALUE]
+    return state if "cursor" in state or "partitions" in state else None
 
 
 def to_bookmark(state: Mapping[str, Any]) -> dict[str, Any]:
-    """The engine's stream state as a Singer bookmark (the names the Meltano SDK uses)."""
-    bookmark = {"replication_key": state.get("cursor_field"),
-                "replication_key_value": state.get("cursor")}  # fmt: skip
-    if state.get("precision"):
-        bookmark["precision"] = state["precision"]
+    """The engine's stream state as a Singer bookmark: `replication_key` and
+    `replication_key_value` (the names the Meltano SDK uses) for the cursor, and the rest as it
+    is (the precision learnt; a fan-out stream's cursor per lookup value)."""
+    bookmark = {_KEY: state.get("cursor_field")}
+    if state.get("cursor") is not None:
+        bookmark[_VALUE] = state["cursor"]
+    bookmark.update((k, v) for k, v in state.items() if k not in ("cursor_field", "cursor"))
     return bookmark
 
 
