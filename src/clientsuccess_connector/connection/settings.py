@@ -7,10 +7,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
+from clientsuccess_connector.config.connection_model import SettingsModel
+from clientsuccess_connector.config.validation import validate
 from clientsuccess_connector.connection.redaction import looks_secret
 from clientsuccess_connector.errors import ConfigError
 from clientsuccess_connector.urls import origin, origin_parts, parse_http_url
 
+_OWN_CHECKS = frozenset({"send_credentials_to", "secret_headers", "api_key_header"})
 DEFAULT_BASE_URL = "https://api.clientsuccess.com/api/v1"
 KEY_HEADERS = ("X-API-Key", "Authorization")
 
@@ -40,6 +43,7 @@ class ConnectionSettings:
     request_deadline: float = 300.0
 
     def __post_init__(self) -> None:
+        _check_types(self)
         _check_base_url(self.base_url)
         if self.auth_url is not None:
             _check_base_url(self.auth_url, "auth_url", "set CLIENTSUCCESS_AUTH_URL")
@@ -139,6 +143,18 @@ class ConnectionSettings:
         from clientsuccess_connector.credentials import CredentialStore  # noqa: PLC0415
 
         return CredentialStore(config_dir).settings(name, **overrides)
+
+
+def _check_types(settings: ConnectionSettings) -> None:
+    """Every setting of the right type (`"4"` becomes 4), or a ConfigError naming it."""
+    given = {f.name: getattr(settings, f.name) for f in fields(settings)}
+    # The list settings keep their own message (`_text_list`); the key's own check below.
+    checked = {k: v for k, v in given.items() if v is not None and k not in _OWN_CHECKS}
+    model = validate(SettingsModel, checked, "connection settings")
+    for name in model.model_fields_set:
+        value = getattr(model, name)
+        if value != given[name] or type(value) is not type(given[name]):
+            object.__setattr__(settings, name, value)
 
 
 def _check_base_url(
