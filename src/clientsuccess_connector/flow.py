@@ -20,6 +20,7 @@ from clientsuccess_connector.catalog.overrides import (
     effective_template,
     parse_overrides,
 )
+from clientsuccess_connector.config.base import shown_key
 from clientsuccess_connector.config.env_vars import declared_names, expand
 from clientsuccess_connector.config.flow_model import FlowModel
 from clientsuccess_connector.config.plain_secrets import warn_plain_secrets
@@ -28,6 +29,7 @@ from clientsuccess_connector.config.yaml_file import load_yaml, read_flow_text
 from clientsuccess_connector.connection import ConnectionSettings
 from clientsuccess_connector.credentials import resolve_settings
 from clientsuccess_connector.errors import ConfigError
+from clientsuccess_connector.locations import parse_destination
 from clientsuccess_connector.read.default_streams import DEFAULT_STREAMS
 from clientsuccess_connector.read.endpoint import SourceSpec
 from clientsuccess_connector.write.job import WriteJob
@@ -99,12 +101,12 @@ def parse_flow(raw: Any, *, path: Path | None, env: Mapping[str, str]) -> Flow:
         raw = {}
     doc = _mapping(raw, label)
     declared = declared_names(doc.get("env"), label)
-    warn_plain_secrets(doc, path)
     try:
-        doc = expand(doc, env, declared)
+        expanded = expand(doc, env, declared)
     except ConfigError as exc:
         raise ConfigError(f"{label}: {exc}") from None
-    model = validate(FlowModel, doc, label)
+    model = validate(FlowModel, expanded, label)
+    warn_plain_secrets(doc, path)  # as written, before `${VAR}` expansion
     doc = model.model_dump(exclude_unset=True, by_alias=True)
 
     connection = _mapping(doc.get("connection") or {}, f"{label}: connection")
@@ -112,25 +114,28 @@ def parse_flow(raw: Any, *, path: Path | None, env: Mapping[str, str]) -> Flow:
 
     sources: dict[str, SourceSpec] = {}
     for name, body in _mapping(doc.get("sources") or {}, f"{label}: sources").items():
-        where = f"{label}: sources.{name}"
+        where = f"{label}: sources.{shown_key(name)}"
         sources[name] = _source(name, body, where, templates)
 
     lookups: dict[str, LookupSpec] = {}
     for name, body in _mapping(doc.get("lookups") or {}, f"{label}: lookups").items():
-        lookups[name] = _lookup(name, body, f"{label}: lookups.{name}", path, sources)
+        lookups[name] = _lookup(name, body, f"{label}: lookups.{shown_key(name)}", path, sources)
 
     writes: dict[str, WriteJob] = {}
     base_dir = path.parent if path is not None else None
     for name, body in _mapping(doc.get("writes") or {}, f"{label}: writes").items():
-        where = f"{label}: writes.{name}"
+        where = f"{label}: writes.{shown_key(name)}"
         entry = _mapping(body, where)
         writes[name] = WriteJob.from_entry(entry, where=where, base_dir=base_dir)
         if writes[name].template:
             _check_route(writes[name].template, entry, templates, where)
 
     destination = doc.get("destination")
-    if destination is not None and not isinstance(destination, str):
-        raise ConfigError(f"{label}: destination must be a URL such as duckdb:///data.duckdb")
+    if destination is not None:
+        try:
+            parse_destination(destination)
+        except ConfigError as exc:
+            raise ConfigError(f"{label}: destination: {exc}") from None
     return Flow(path, connection, destination, sources, lookups, writes, templates)
 
 
@@ -150,6 +155,10 @@ def _source(
 ) -> SourceSpec:
     entry = dict(_mapping(body, where))
     entry = {key: value for key, value in entry.items() if value is not None}
+    if "template" in entry and "url" in entry:
+        raise ConfigError(f"{where}: give either `template` or `url`, not both")
+    if "template" not in entry and "url" not in entry:
+        raise ConfigError(f"{where}: give a `template` name (see `templates`) or a manual `url`")
     if "params" in entry:
         entry["params"] = dict(entry["params"])
     if "primary_key" in entry:

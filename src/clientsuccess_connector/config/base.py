@@ -3,11 +3,20 @@
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, model_validator
 from pydantic_core import PydanticCustomError
+
+_PLAIN = re.compile(r"^[\w.$@/-]+$")
+
+
+def shown_key(key: object) -> str:
+    """A key as an error message shows it: as written when plain, else quoted and escaped."""
+    text = str(key)
+    return text if _PLAIN.match(text) else repr(text)
 
 
 def closest(word: str, known: list[str]) -> str | None:
@@ -22,7 +31,8 @@ def unknown_keys_message(unknown: list[str], known: list[str]) -> str:
     """`unknown key(s) X; did you mean Y? known: ...` for the keys of one mapping."""
     guesses = [g for g in (closest(u, known) for u in unknown) if g]
     hint = f" (did you mean {', '.join(dict.fromkeys(guesses))}?)" if guesses else ""
-    return f"unknown key(s) {', '.join(unknown)}{hint}; known: {', '.join(known)}"
+    keys = ", ".join(map(shown_key, unknown))
+    return f"unknown key(s) {keys}{hint}; known: {', '.join(known)}"
 
 
 class Strict(BaseModel):
@@ -46,7 +56,7 @@ class Strict(BaseModel):
         known = cls.keys()
         unknown = sorted(str(k) for k in data if k not in known)
         if unknown:
-            message = cls.unknown_message.format(keys=", ".join(unknown))
+            message = cls.unknown_message.format(keys=", ".join(map(shown_key, unknown)))
             if message:
                 raise PydanticCustomError(
                     "unknown_key", "{message}; it takes: {known}",

@@ -20,7 +20,6 @@ from clientsuccess_connector.config.base import Strict
 from clientsuccess_connector.config.connection_model import AtLeastOne, ConnectionModel, Whole
 from clientsuccess_connector.read.pagination_config import CONFIGS, TYPES
 
-SCHEMA_ID = "https://clientsuccess-connector.dev/flow.schema.json"
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 Text = Annotated[str, Field(min_length=1)]
 Count = AtLeastOne
@@ -191,12 +190,8 @@ class FlowModel(Strict):
 class _Generator(GenerateJsonSchema):
     def generate(self, schema: Any, mode: Any = "validation") -> Any:
         document = super().generate(schema, mode=mode)
-        return {
-            "$schema": "https://json-schema.org/draft/2020-12/schema",
-            "$id": SCHEMA_ID,
-            "title": "clientsuccess-connector flow file",
-            **document,
-        }
+        document["title"] = "clientsuccess-connector flow file"
+        return {"$schema": "https://json-schema.org/draft/2020-12/schema", **document}
 
 
 def flow_json_schema() -> dict[str, Any]:

@@ -23,14 +23,14 @@ _warned: set[tuple[str, tuple[str, ...]]] = set()
 
 
 def plain_secrets(doc: Mapping[str, Any]) -> list[str]:
-    """Key paths of the secrets `doc` holds in plain text (not read from a `${VAR}`)."""
+    """Key paths of the secrets `doc` (a valid flow as written) holds in plain text."""
     found: list[str] = []
     connection = doc.get("connection")
     marked: list[str] = []
     if isinstance(connection, Mapping):
         found += [f"connection.{k}" for k in _SECRET_KEYS if _literal(connection.get(k))]
         marked_raw = connection.get("secret_headers") or []
-        marked = [marked_raw] if isinstance(marked_raw, str) else [str(m) for m in marked_raw]
+        marked = [marked_raw] if isinstance(marked_raw, str) else list(map(str, marked_raw))
     destination = doc.get("destination")
     if _literal(destination) and _url_has_password(str(destination)):
         found.append("destination")

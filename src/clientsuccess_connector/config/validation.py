@@ -8,6 +8,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
+from clientsuccess_connector.config.base import shown_key
 from clientsuccess_connector.errors import ConfigError
 
 M = TypeVar("M", bound=BaseModel)
@@ -59,7 +60,8 @@ def describe(exc: ValidationError, data: Any, label: str, prefix: str = "") -> s
     same_place = specific or same_place
     if path and path[-1] == "(key)":
         where = _render((prefix,) if prefix else (), path[:-2])
-        return f'{label}: {where}: key {path[-2]} must be text; quote it ("{path[-2]}": ...)'
+        key = shown_key(path[-2])
+        return f"{label}: {where}: key {key} must be text; quote it"
     where = _render((prefix,) if prefix else (), path)
     head = f"{label}: {where}" if where else label
     custom = [e for e in same_place if e["type"] not in _WANTED and e["type"] != "missing"]
@@ -143,7 +145,7 @@ def _render(prefix: tuple[str, ...], path: tuple[int | str, ...]) -> str:
         elif part == "(key)":
             text += " key"
         else:
-            text = f"{text}.{part}" if text else str(part)
+            text = f"{text}.{shown_key(part)}" if text else shown_key(part)
     return text
 
 
