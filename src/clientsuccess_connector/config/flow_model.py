@@ -18,6 +18,7 @@ from pydantic.json_schema import GenerateJsonSchema
 from clientsuccess_connector.catalog.loader import PARAM_TYPES
 from clientsuccess_connector.config.base import Strict
 from clientsuccess_connector.config.connection_model import AtLeastOne, ConnectionModel, Whole
+from clientsuccess_connector.read.macros import TIME_UNITS
 from clientsuccess_connector.read.pagination_config import CONFIGS, TYPES
 
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
@@ -105,7 +106,9 @@ class SourceModel(Strict):
     )
     page_size: Count | None = Field(None, description="Records per page.", examples=[100])
     date_format: Text | None = Field(None, description="strftime format of date macros.")
-    time_unit: Text | None = Field(None, description="Unit of {now-N} macros (day, hour...).")
+    time_unit: Literal[TIME_UNITS] | None = Field(  # type: ignore[valid-type]
+        None, description="Unit of {now-N} macros."
+    )
     max_pages: Count | None = Field(
         None, description="Read at most this many pages.", examples=[10]
     )
