@@ -68,6 +68,7 @@ def run(tmp_path: Path, text: str, *args: str) -> tuple[int, str]:
         ("connection: {credential: [a]}\n", "connection.credential must be a name"),
         ("env: MY_TOKEN\n", "env must be a list of environment variable names"),
         ("colour: blue\n", "unknown key(s) colour"),
+        ('sources:\n  m:\n    url: /x\n    data_path: "\\b"\n', "holds control characters"),
     ],
 )
 def test_a_wrong_value_exits_2_naming_the_key(tmp_path: Path, text: str, message: str) -> None:

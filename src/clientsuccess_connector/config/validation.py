@@ -97,6 +97,8 @@ def _message(error: ErrorDetails) -> str:
         bound = next(iter(ctx.values()), "")
         word = {"greater_than": "greater than", "greater_than_equal": "at least",
                 "less_than": "less than", "less_than_equal": "at most"}[kind]  # fmt: skip
+        if kind == "greater_than" and bound == 0:
+            return f" must be positive, not {_show(error['input'])}"
         return f" must be {word} {bound}, not {_show(error['input'])}"
     if kind == "string_too_short":
         return " must not be empty"
