@@ -79,6 +79,13 @@ def test_a_wrong_value_exits_2_naming_the_key(tmp_path: Path, text: str, message
     assert "this is a bug" not in err and len(err.strip().splitlines()) == 1, err
 
 
+def test_a_numeric_api_key_is_refused_without_echoing_it(tmp_path: Path) -> None:
+    """`api_key: 12345678` (unquoted) is a clear error that does not print the number."""
+    code, err = run(tmp_path, "connection: {api_key: 8675309123}\n", "sync")
+    assert code == 2 and "connection.api_key must be text" in err, err
+    assert "8675309" not in err
+
+
 def test_a_quoted_false_turns_tls_verification_off_rather_than_naming_a_file(
     tmp_path: Path,
 ) -> None:

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -56,3 +58,15 @@ def test_the_starter_and_documented_flows_match_the_schema() -> None:
 )
 def test_the_schema_flags_what_the_connector_refuses(doc: dict[str, Any]) -> None:
     assert errors(doc)
+
+
+@pytest.mark.parametrize(
+    "module", ["config.validation", "config.flow_model", "config.env_vars", "flow", "cli.validate"]
+)
+def test_each_config_module_imports_on_its_own(module: str) -> None:
+    """connection/ and config/ use each other: every entry point imports in a fresh process."""
+    result = subprocess.run(
+        [sys.executable, "-c", f"import clientsuccess_connector.{module}"],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr

@@ -25,6 +25,8 @@ _WANTED = {
     "bool_not_whole": "a whole number",
 }  # fmt: skip
 
+_SECRET_KEYS = frozenset({"api_key", "password"})
+
 # What a key's value must be, where more telling than its type (type mistakes only).
 _HINTS = {
     "credential": "a name from `credentials list`, e.g. prod",
@@ -64,19 +66,21 @@ def describe(exc: ValidationError, data: Any, label: str, prefix: str = "") -> s
         return f"{label}: {where}: key {key} must be text; quote it"
     where = _render((prefix,) if prefix else (), path)
     head = f"{label}: {where}" if where else label
+    # connection/ validates its settings with this module, so its masker is imported here.
+    from clientsuccess_connector.connection.redaction import looks_secret  # noqa: PLC0415
+
+    last = path[-1] if path else ""
+    hide = isinstance(last, str) and (last in _SECRET_KEYS or looks_secret(last))
     custom = [e for e in same_place if e["type"] not in _WANTED and e["type"] != "missing"]
     if custom:
-        error = custom[0]
-        return f"{head}{_message(error)}"
+        return f"{head}{_message(custom[0], hide)}"
     wanted = list(
         dict.fromkeys(_WANTED.get(e["type"], "") for e in same_place if e["type"] in _WANTED)
     )
     if not wanted:
         return f"{head} is required"
-    value = _at(data, path)
-    last = path[-1] if path else ""
     what = _HINTS.get(last, " or ".join(wanted)) if isinstance(last, str) else " or ".join(wanted)
-    return f"{head} must be {what}, not {_show(value)}"
+    return f"{head} must be {what}, not {_show(_at(data, path), hide)}"
 
 
 def _mismatch(error: ErrorDetails) -> bool:
@@ -86,24 +90,25 @@ def _mismatch(error: ErrorDetails) -> bool:
     return error["type"] in _WANTED
 
 
-def _message(error: ErrorDetails) -> str:
+def _message(error: ErrorDetails, hide: bool) -> str:
+    """The problem, after the key path; `hide` keeps a secret's value out of it."""
     kind, ctx = error["type"], error.get("ctx") or {}
     if kind == "unknown_key":
         return f": {error['msg']}"
     if kind == "literal_error":
         expected = str(ctx.get("expected", "")).replace(" or ", ", ").replace("'", "")
-        return f": {_show(error['input'])} is not one of {expected}"
+        return f": {_show(error['input'], hide)} is not one of {expected}"
     if kind in ("greater_than", "greater_than_equal", "less_than", "less_than_equal"):
         bound = next(iter(ctx.values()), "")
         word = {"greater_than": "greater than", "greater_than_equal": "at least",
                 "less_than": "less than", "less_than_equal": "at most"}[kind]  # fmt: skip
         if kind == "greater_than" and bound == 0:
-            return f" must be positive, not {_show(error['input'])}"
-        return f" must be {word} {bound}, not {_show(error['input'])}"
+            return f" must be positive, not {_show(error['input'], hide)}"
+        return f" must be {word} {bound}, not {_show(error['input'], hide)}"
     if kind == "string_too_short":
         return " must not be empty"
     if kind == "string_pattern_mismatch":
-        return f" must be a name (letters, digits, _), not {_show(error['input'])}"
+        return f" must be a name (letters, digits, _), not {_show(error['input'], hide)}"
     if kind == "union_tag_invalid":
         expected = str(ctx.get("expected_tags", "")).replace("'", "")
         return f": unknown type {_show(ctx.get('tag'))}; use one of {expected}"
@@ -151,10 +156,14 @@ def _render(prefix: tuple[str, ...], path: tuple[int | str, ...]) -> str:
     return text
 
 
-def _show(value: Any) -> str:
-    text = (
-        repr(value)
-        if not isinstance(value, Mapping | list)
-        else type(value).__name__.replace("dict", "a mapping").replace("list", "a list")
-    )
+def _show(value: Any, hide: bool = False) -> str:
+    """A value as an error shows it: short, and only its kind when it may be a secret."""
+    if isinstance(value, Mapping):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    if hide:
+        kind = "a number" if isinstance(value, int | float) and not isinstance(value, bool) else ""
+        return kind or type(value).__name__
+    text = repr(value)
     return text if len(text) <= 60 else text[:57] + "..."
