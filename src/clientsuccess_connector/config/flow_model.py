@@ -18,10 +18,10 @@ from pydantic.json_schema import GenerateJsonSchema
 from clientsuccess_connector.catalog.loader import PARAM_TYPES
 from clientsuccess_connector.config.base import Strict
 from clientsuccess_connector.config.connection_model import AtLeastOne, ConnectionModel, Whole
+from clientsuccess_connector.read.endpoint import METHODS
 from clientsuccess_connector.read.macros import TIME_UNITS
 from clientsuccess_connector.read.pagination_config import CONFIGS, TYPES
 
-METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 Text = Annotated[str, Field(min_length=1)]
 Count = AtLeastOne
 
