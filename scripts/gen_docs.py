@@ -1,9 +1,10 @@
-"""Generate docs/templates.md (from the catalogue) and docs/cli-reference.md (from --help).
+"""Generate docs/templates.md (from the catalogue), docs/cli-reference.md (from --help) and
+docs/flow.schema.json (the flow file's JSON Schema, from its models).
 
 templates.md also carries the section "When a route is wrong" from when-a-route-is-wrong.md.
 
-.venv/bin/python scripts/gen_docs.py          # rewrite both files
-.venv/bin/python scripts/gen_docs.py --check  # exit 1 if either is out of date (run by tests)
+.venv/bin/python scripts/gen_docs.py          # rewrite the three files
+.venv/bin/python scripts/gen_docs.py --check  # exit 1 if one is out of date (run by tests)
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import click
 
 from clientsuccess_connector.catalog import catalog, settings
 from clientsuccess_connector.cli import cli
+from clientsuccess_connector.cli.validate import schema_text
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"
 ROUTE_SECTION = Path(__file__).resolve().parent / "when-a-route-is-wrong.md"
@@ -107,7 +109,9 @@ def main() -> None:
     """Write (or with --check, compare) the generated docs."""
     check = "--check" in sys.argv
     stale = []
-    for name, text in (("templates.md", templates_md()), ("cli-reference.md", cli_md())):
+    generated = (("templates.md", templates_md()), ("cli-reference.md", cli_md()),
+                 ("flow.schema.json", schema_text()))  # fmt: skip
+    for name, text in generated:
         path = DOCS / name
         if check:
             if not path.exists() or path.read_text(encoding="utf-8") != text:

@@ -1,21 +1,18 @@
 """The flow file: connection, destination, sources, lookups, writes and template corrections.
 
 Every mistake is a ConfigError naming the file, the key path and the fix, before any request.
-`${VAR}` anywhere in a string is replaced by the environment variable VAR.
+The YAML is read with limits (config/yaml_file.py), `${VAR}` is expanded in values from the
+variables the flow may read (config/env_vars.py), the document is validated by its schema
+(config/flow_model.py), and the library's types are built from the result here.
 """
 
 from __future__ import annotations
 
-import logging
 import os
-import re
-import stat
 from collections.abc import Mapping
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
-
-import yaml
 
 from clientsuccess_connector.catalog import Template
 from clientsuccess_connector.catalog.overrides import (
@@ -23,19 +20,20 @@ from clientsuccess_connector.catalog.overrides import (
     effective_template,
     parse_overrides,
 )
+from clientsuccess_connector.config.base import shown_key
+from clientsuccess_connector.config.env_vars import declared_names, expand
+from clientsuccess_connector.config.flow_model import FlowModel
+from clientsuccess_connector.config.plain_secrets import warn_plain_secrets
+from clientsuccess_connector.config.validation import validate
+from clientsuccess_connector.config.yaml_file import load_yaml, read_flow_text
 from clientsuccess_connector.connection import ConnectionSettings
 from clientsuccess_connector.credentials import resolve_settings
 from clientsuccess_connector.errors import ConfigError
+from clientsuccess_connector.locations import parse_destination
 from clientsuccess_connector.read.default_streams import DEFAULT_STREAMS
 from clientsuccess_connector.read.endpoint import SourceSpec
 from clientsuccess_connector.write.job import WriteJob
 
-_log = logging.getLogger(__name__)
-_ENV = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
-_TOP_KEYS = {"connection", "destination", "sources", "lookups", "writes", "templates"}
-_SECRET_KEYS = {"api_key", "password"}
-_CONNECTION_KEYS = ({f.name for f in fields(ConnectionSettings)} - {"headers"}) | {"credential"}
-_SOURCE_KEYS = {f.name for f in fields(SourceSpec)} - {"name", "override"}
 _ROUTE_KEYS = ("method", "path")  # beside `template:`, for one source or write entry alone
 
 
@@ -92,21 +90,7 @@ class Flow:
 def load_flow(path: str | Path, env: Mapping[str, str] | None = None) -> Flow:
     """Read and validate a flow file."""
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ConfigError(f"flow file {path} does not exist; create one with `init`") from None
-    except UnicodeDecodeError:
-        raise ConfigError(f"flow file {path} is not UTF-8 text") from None
-    except OSError as exc:
-        raise ConfigError(f"cannot read flow file {path}: {exc.strerror}") from None
-    try:
-        raw = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}" if mark is not None else ""
-        problem = getattr(exc, "problem", None) or "invalid YAML"
-        raise ConfigError(f"flow file {path}: {problem}{where}") from None
+    raw = load_yaml(read_flow_text(path), f"flow file {path}")
     return parse_flow(raw, path=path, env=os.environ if env is None else env)
 
 
@@ -116,37 +100,42 @@ def parse_flow(raw: Any, *, path: Path | None, env: Mapping[str, str]) -> Flow:
     if raw is None:
         raw = {}
     doc = _mapping(raw, label)
-    _no_unknown(doc, _TOP_KEYS, label)
-    _warn_literal_secrets(doc.get("connection"), path)
-    doc = _substitute(doc, env, label)
+    declared = declared_names(doc.get("env"), label)
+    try:
+        expanded = expand(doc, env, declared)
+    except ConfigError as exc:
+        raise ConfigError(f"{label}: {exc}") from None
+    model = validate(FlowModel, expanded, label)
+    warn_plain_secrets(doc, path)  # as written, before `${VAR}` expansion
+    doc = model.model_dump(exclude_unset=True, by_alias=True)
 
     connection = _mapping(doc.get("connection") or {}, f"{label}: connection")
-    _no_unknown(connection, _CONNECTION_KEYS, f"{label}: connection")
-    if not isinstance(connection.get("credential", ""), str):
-        raise ConfigError(f"{label}: connection.credential must be a name from `credentials list`")
     templates = parse_overrides(doc.get("templates") or {}, f"{label}: templates")
 
     sources: dict[str, SourceSpec] = {}
     for name, body in _mapping(doc.get("sources") or {}, f"{label}: sources").items():
-        where = f"{label}: sources.{name}"
+        where = f"{label}: sources.{shown_key(name)}"
         sources[name] = _source(name, body, where, templates)
 
     lookups: dict[str, LookupSpec] = {}
     for name, body in _mapping(doc.get("lookups") or {}, f"{label}: lookups").items():
-        lookups[name] = _lookup(name, body, f"{label}: lookups.{name}", path, sources)
+        lookups[name] = _lookup(name, body, f"{label}: lookups.{shown_key(name)}", path, sources)
 
     writes: dict[str, WriteJob] = {}
     base_dir = path.parent if path is not None else None
     for name, body in _mapping(doc.get("writes") or {}, f"{label}: writes").items():
-        where = f"{label}: writes.{name}"
+        where = f"{label}: writes.{shown_key(name)}"
         entry = _mapping(body, where)
         writes[name] = WriteJob.from_entry(entry, where=where, base_dir=base_dir)
         if writes[name].template:
             _check_route(writes[name].template, entry, templates, where)
 
     destination = doc.get("destination")
-    if destination is not None and not isinstance(destination, str):
-        raise ConfigError(f"{label}: destination must be a URL such as duckdb:///data.duckdb")
+    if destination is not None:
+        try:
+            parse_destination(destination)
+        except ConfigError as exc:
+            raise ConfigError(f"{label}: destination: {exc}") from None
     return Flow(path, connection, destination, sources, lookups, writes, templates)
 
 
@@ -165,17 +154,16 @@ def _source(
     name: str, body: Any, where: str, templates: Mapping[str, TemplateOverride]
 ) -> SourceSpec:
     entry = dict(_mapping(body, where))
-    _no_unknown(entry, _SOURCE_KEYS, where)
+    entry = {key: value for key, value in entry.items() if value is not None}
+    if "template" in entry and "url" in entry:
+        raise ConfigError(f"{where}: give either `template` or `url`, not both")
+    if "template" not in entry and "url" not in entry:
+        raise ConfigError(f"{where}: give a `template` name (see `templates`) or a manual `url`")
     if "params" in entry:
-        entry["params"] = dict(_mapping(entry["params"], f"{where}.params"))
+        entry["params"] = dict(entry["params"])
     if "primary_key" in entry:
         pk = entry["primary_key"]
         entry["primary_key"] = (pk,) if isinstance(pk, str) else tuple(pk)
-    for key in ("max_pages", "max_records", "page_size"):
-        if key in entry and (not isinstance(entry[key], int) or entry[key] < 1):
-            raise ConfigError(f"{where}.{key} must be a positive whole number")
-    if entry.get("response_format", "auto") not in ("auto", "json", "xml"):
-        raise ConfigError(f"{where}.response_format must be auto, json or xml")
     spec = SourceSpec(name=name, **entry)
     if spec.template is not None:
         _check_route(spec.template, entry, templates, where)
@@ -192,7 +180,6 @@ def _lookup(
     name: str, body: Any, where: str, path: Path | None, sources: Mapping[str, SourceSpec]
 ) -> LookupSpec:
     entry = _mapping(body, where)
-    _no_unknown(entry, {"stream", "file"}, where)
     if ("stream" in entry) == ("file" in entry):
         raise ConfigError(f"{where}: give exactly one of `stream: SOURCE` or `file: PATH`")
     if "stream" in entry:
@@ -211,48 +198,3 @@ def _mapping(value: Any, where: str) -> Mapping[str, Any]:
     if not isinstance(value, Mapping):
         raise ConfigError(f"{where}: expected a mapping of keys to values")
     return value
-
-
-def _no_unknown(entry: Mapping[str, Any], known: set[str], where: str) -> None:
-    unknown = set(entry) - known
-    if unknown:
-        raise ConfigError(
-            f"{where}: unknown key(s) {', '.join(sorted(map(str, unknown)))}; "
-            f"known: {', '.join(sorted(known))}"
-        )
-
-
-def _substitute(value: Any, env: Mapping[str, str], where: str) -> Any:
-    if isinstance(value, str):
-
-        def repl(match: re.Match[str]) -> str:
-            name = match.group(1)
-            if name not in env:
-                raise ConfigError(f"{where}: environment variable {name} is not set")
-            return env[name]
-
-        return _ENV.sub(repl, value)
-    if isinstance(value, Mapping):
-        return {k: _substitute(v, env, where) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_substitute(v, env, where) for v in value]
-    return value
-
-
-def _warn_literal_secrets(connection: Any, path: Path | None) -> None:
-    """Warn when a secret is written literally in a flow file others can read."""
-    if not isinstance(connection, Mapping) or path is None:
-        return
-    literal = [k for k in _SECRET_KEYS if isinstance(connection.get(k), str)]
-    literal = [k for k in literal if not _ENV.fullmatch(connection[k].strip())]
-    if not literal:
-        return
-    mode = path.stat().st_mode
-    if mode & (stat.S_IRWXG | stat.S_IRWXO):
-        _log.warning(
-            "%s holds %s in plain text and can be read by other users; use ${ENV_VAR} or "
-            "`chmod 600 %s`",
-            path,
-            ", ".join(sorted(literal)),
-            path,
-        )

@@ -146,7 +146,7 @@ def test_sync_logs_state_and_destination_hold_no_secret(
         f"duckdb:///{tmp_path / 'out.duckdb'}" if kind == "duckdb" else f"{kind}:///{tmp_path}/out"
     )
     flow = tmp_path / "flow.yaml"
-    flow.write_text("connection:\n  username: ${U}\n  password: ${P}\n"
+    flow.write_text("env: [U, P]\nconnection:\n  username: ${U}\n  password: ${P}\n"
                     "sources:\n  clients: {template: search_clients}\n"
                     "  notes: {template: search_client_notes}\n", encoding="utf-8")  # fmt: skip
     env = {"CLIENTSUCCESS_BASE_URL": handle.api_v1_url, "U": handle.username, "P": PASSWORD}
@@ -217,22 +217,24 @@ def flow_with_literal(path: Path, mode: int) -> Path:
 
 
 @pytest.mark.parametrize(
-    ("mode", "warned"),
+    ("mode", "readable"),
     [(0o644, True), (0o640, True), (0o604, True), (0o600, False), (0o400, False)],
 )
-def test_literal_secret_in_a_readable_flow_file_warns_without_echoing_it(
-    sim: tuple[SimulatorHandle, TokenRecorder], tmp_path: Path, mode: int, warned: bool,
+def test_literal_secret_in_a_flow_file_warns_without_echoing_it(
+    sim: tuple[SimulatorHandle, TokenRecorder], tmp_path: Path, mode: int, readable: bool,
     results_table: list[Row],
 ) -> None:  # fmt: skip
+    """A plain-text secret warns once, naming its keys; `chmod 600` when others can read it."""
     handle, _ = sim
     flow = flow_with_literal(tmp_path / "flow.yaml", mode)
     env = {"CLIENTSUCCESS_BASE_URL": handle.api_v1_url}
     result = invoke(["test", "--flow", str(flow), "--url", "/product/search", "--limit", "1"], env)
     text = output(result)
     assert result.exit_code == 0, text
-    assert ("warning:" in text and "plain text" in text) is warned, text
-    if warned:
-        assert "api_key, password" in text and "chmod 600" in text
+    assert "warning:" in text and "plain text" in text, text
+    assert text.count("plain text") == 1, text
+    assert "connection.api_key, connection.password" in text
+    assert ("chmod 600" in text) is readable, text
     record(
         results_table,
         f"flow file with literal secrets, mode {stat.filemode(mode)[1:]}",
@@ -247,7 +249,7 @@ def test_env_references_in_a_readable_flow_file_do_not_warn(
 ) -> None:
     handle, _ = sim
     flow = tmp_path / "flow.yaml"
-    flow.write_text("connection:\n  api_key: ${CS_KEY}\n", encoding="utf-8")
+    flow.write_text("env: [CS_KEY]\nconnection:\n  api_key: ${CS_KEY}\n", encoding="utf-8")
     flow.chmod(0o644)
     env: dict[str, Any] = {"CLIENTSUCCESS_BASE_URL": handle.api_v1_url, "CS_KEY": API_KEY}
     result = invoke(["test", "--flow", str(flow), "--url", "/product/search", "--limit", "1"], env)

@@ -32,7 +32,7 @@ def flow(doc: dict[str, Any]) -> Flow:
         ({"bulk_create_contacts": {"results_path": "$[["}}, "results_path is not a JSONPath"),
         ({"create_contact": {"rename": {"mail": "e"}}}, "'mail' is not a field of create_contact"),
         ({"create_contact": {"fields": {"email": "string"}}}, "'email' is already a field"),
-        ({"create_contact": {"fields": {"tier": "text"}}}, "type 'text' is not one of"),
+        ({"create_contact": {"fields": {"tier": "text"}}}, "tier: 'text' is not one of"),
     ],
 )
 def test_bad_corrections_name_the_key_and_the_fix(templates: dict[str, Any], message: str) -> None:

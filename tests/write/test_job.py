@@ -40,7 +40,7 @@ def test_flow_entry_becomes_a_job_with_paths_from_the_flow_folder(tmp_path: Path
     [
         (
             "template: create_pulse\ninput: a.csv\nmaps: {}",
-            r"key\(s\) maps; known: template",
+            r"key\(s\) maps \(did you mean map\?\); known: template",
         ),
         ("template: create_pulse", "needs `input:`"),
         ("template: create_pulse\ninput: a.csv\nbatch_size: ten", "batch_size must be a whole"),

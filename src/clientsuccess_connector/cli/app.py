@@ -69,6 +69,7 @@ LAZY_COMMANDS: dict[str, tuple[str, str]] = {
     "simulate": ("simulate", "Serve a faithful ClientSuccess API simulator until Ctrl-C."),
     "demo": ("demo", "Run the simulator and sync every default stream into DuckDB."),
     "init": ("init", "Write a commented starter flow file (default: flow.yaml)."),
+    "validate": ("validate", "Check a flow file without sending anything, or print its schema."),
     "credentials": ("credentials", "Store, list, test and remove named credentials."),
     "studio": ("studio", "Serve the studio: the product doc's screens in a local web page."),
     "singer": ("singer", "Run as a Singer tap (for Meltano): discover, catalog, state."),

@@ -20,6 +20,19 @@ _AUTH_HEADER = re.compile(
 )
 
 
+_registered_lock = threading.Lock()
+_registered: list[str] = []  # forms of secrets known to the whole process, longest first
+
+
+def register_secret(secret: str | None) -> None:
+    """Mask `secret` in every Redactor from now on (a flow's `${MY_TOKEN}` value, say)."""
+    if not secret:
+        return
+    global _registered
+    with _registered_lock:
+        _registered = sorted(set(_registered) | secret_forms(secret), key=len, reverse=True)
+
+
 def looks_secret(header: str, marked: Iterable[str] = ()) -> bool:
     """True for a header whose value is a credential: Authorization, `*-Key`, `*token*`, marked."""
     return bool(_AUTH_HEADER.search(header)) or header.lower() in {m.lower() for m in marked}
@@ -40,6 +53,7 @@ def secret_forms(secret: str) -> set[str]:
 class Redactor:
     """Knows every secret of a connection (key, password, session tokens) and masks them.
 
+    Secrets given to `register_secret` are masked by every Redactor too.
     Mask first, cut second: `excerpt` masks the whole text before shortening it, so a secret
     cut in half by a length limit is never shown in part.
     """
@@ -62,6 +76,8 @@ class Redactor:
         """`text` with every known secret, and the password of any URL, replaced by `***`."""
         with self._lock:
             forms = self._forms
+        if _registered:
+            forms = sorted({*forms, *_registered}, key=len, reverse=True)
         for form in forms:
             if form in text:
                 text = text.replace(form, MASK)

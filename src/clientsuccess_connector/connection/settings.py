@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import MISSING, dataclass, field, fields, replace
 from typing import Any
 
+from clientsuccess_connector.config.connection_model import SettingsModel
+from clientsuccess_connector.config.validation import validate
 from clientsuccess_connector.connection.redaction import looks_secret
 from clientsuccess_connector.errors import ConfigError
 from clientsuccess_connector.urls import origin, origin_parts, parse_http_url
 
+_OWN_CHECKS = frozenset({"send_credentials_to", "secret_headers", "api_key_header"})
 DEFAULT_BASE_URL = "https://api.clientsuccess.com/api/v1"
 KEY_HEADERS = ("X-API-Key", "Authorization")
 
@@ -40,6 +43,7 @@ class ConnectionSettings:
     request_deadline: float = 300.0
 
     def __post_init__(self) -> None:
+        _check_types(self)
         _check_base_url(self.base_url)
         if self.auth_url is not None:
             _check_base_url(self.auth_url, "auth_url", "set CLIENTSUCCESS_AUTH_URL")
@@ -64,7 +68,8 @@ class ConnectionSettings:
             raise ConfigError("max_attempts must be at least 1")
         if self.api_key_header not in KEY_HEADERS:
             raise ConfigError(
-                f"CLIENTSUCCESS_API_KEY_HEADER must be one of {', '.join(KEY_HEADERS)}, "
+                f"api_key_header (CLIENTSUCCESS_API_KEY_HEADER) must be one of "
+                f"{', '.join(KEY_HEADERS)}, "
                 f"not {self.api_key_header!r}"
             )
 
@@ -141,8 +146,25 @@ class ConnectionSettings:
         return CredentialStore(config_dir).settings(name, **overrides)
 
 
+def _check_types(settings: ConnectionSettings) -> None:
+    """Every setting of the right type (`"4"` becomes 4), or a ConfigError naming it."""
+    given = {f.name: getattr(settings, f.name) for f in fields(settings)}
+    for f in fields(settings):
+        if given[f.name] is None and f.default is not None and f.default is not MISSING:
+            raise ConfigError(f"{f.name} must not be empty; leave it out for {f.default!r}")
+    # The list settings keep their own message (`_text_list`); the key's own check below.
+    checked = {k: v for k, v in given.items() if v is not None and k not in _OWN_CHECKS}
+    model = validate(SettingsModel, checked, "connection settings")
+    for name in model.model_fields_set:
+        value = getattr(model, name)
+        if value != given[name] or type(value) is not type(given[name]):
+            object.__setattr__(settings, name, value)
+
+
 def _check_base_url(
-    url: str, what: str = "base URL", fix: str = "set CLIENTSUCCESS_BASE_URL"
+    url: str,
+    what: str = "base URL (base_url)",
+    fix: str = "set CLIENTSUCCESS_BASE_URL or a flow's connection: base_url",
 ) -> None:
     parsed = parse_http_url(url, what, fix)
     if parsed.userinfo:
@@ -160,8 +182,8 @@ def _clean_api_key(key: str) -> str:
     key = key.strip()
     if not (key.isascii() and key.isprintable()):
         raise ConfigError(
-            "CLIENTSUCCESS_API_KEY holds non-ASCII or control characters, which an HTTP header "
-            "cannot carry; copy the key again from ClientSuccess"
+            "api_key (CLIENTSUCCESS_API_KEY) holds non-ASCII or control characters, which an HTTP "
+            "header cannot carry; copy the key again from ClientSuccess"
         )
     return key
 

@@ -145,6 +145,10 @@ def compile_xpath(path: str, *, field: str = "data_path") -> CompiledXPath:
     _require_lxml()
     try:
         xpath = etree.XPath(text, smart_strings=False)
+    except ValueError:  # lxml refuses control characters and NUL before parsing
+        raise ConfigError(
+            f"{field} {path!r} holds control characters; example: {EXAMPLE}"
+        ) from None
     except etree.XPathSyntaxError as exc:
         raise ConfigError(
             f"{field} {path!r} is not valid XPath: {exc}; example: {EXAMPLE}"

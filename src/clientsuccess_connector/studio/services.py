@@ -20,6 +20,7 @@ import orjson
 import yaml
 
 from clientsuccess_connector.catalog import Param, Template, catalog, get_template
+from clientsuccess_connector.config.yaml_file import load_yaml, read_flow_text
 from clientsuccess_connector.connection import Connection, ConnectionSettings, ConnectionStats
 from clientsuccess_connector.credentials import (
     AUTH_KINDS,
@@ -174,7 +175,7 @@ class FlowFile:
         """The document as written (`${VAR}` left as is); empty when the file does not exist."""
         if not self.path.exists():
             return {}
-        doc = yaml.safe_load(self.path.read_text(encoding="utf-8")) or {}
+        doc = load_yaml(read_flow_text(self.path), f"flow file {self.path}") or {}
         if not isinstance(doc, dict):
             raise ConfigError(f"flow file {self.path}: expected a mapping of keys to values")
         return doc

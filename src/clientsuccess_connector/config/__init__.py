@@ -1,0 +1,1 @@
+"""Flow files and settings: safe YAML, `${VAR}` expansion, typed validation, the JSON Schema."""
