@@ -11,9 +11,10 @@ covers, and dlt commits state with the load: a failed load leaves the cursor whe
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from typing import Any
+from typing import Any, cast
 
 import dlt
+from dlt.common.schema.typing import TTableSchemaColumns
 from dlt.common.typing import TSecretStrValue
 from dlt.extract.resource import DltResource
 
@@ -71,7 +72,8 @@ def _resource(plan: StreamPlan, source: Source) -> DltResource:
                     wider = widen_columns(columns, batch.records)
                     if wider != columns:
                         columns = wider
-                        hints = dlt.mark.make_hints(columns=column_hints(columns, key))
+                        typed = cast(TTableSchemaColumns, column_hints(columns, key))
+                        hints = dlt.mark.make_hints(columns=typed)
                         yield dlt.mark.with_hints(batch.records, hints)
                     else:
                         yield batch.records
