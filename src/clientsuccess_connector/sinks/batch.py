@@ -74,10 +74,6 @@ class PreparedBatch:
         texts, _ = repair_texts([dump_json(r.record) for r in self.rejects], json=True)
         return [(stream, r.reason, t or "") for r, t in zip(self.rejects, texts, strict=True)]
 
-    def python_rows(self) -> list[tuple[Any, ...]]:
-        """Row tuples in `names` order (for COPY): json as text, timestamps as datetimes."""
-        return list(zip(*(self.arrays[n].to_pylist() for n in self.names), strict=True))
-
 
 def dedupe(
     records: Sequence[Mapping[str, Any]], primary_key: Sequence[str]
