@@ -1,6 +1,9 @@
-"""dlt's rest_api source into DuckDB, merging on id (runs in .bench-venvs/dlt).
+"""dlt's rest_api source into DuckDB or PostgreSQL, merging on id (runs in .bench-venvs/dlt).
 
-    python bench/runners/dlt_rest_api.py BASE_URL DUCKDB_FILE WORKDIR RESOURCE=PATH [...]
+    python bench/runners/dlt_rest_api.py BASE_URL DESTINATION WORKDIR RESOURCE=PATH [...]
+
+DESTINATION is a DuckDB file, or a postgresql:// URL (dlt's postgres destination, dataset
+$CS_BENCH_DLT_DATASET, default `cs`).
 
 Each RESOURCE=PATH (e.g. client_notes=clientNote/search) becomes one rest_api resource:
 write_disposition merge, primary_key id, page_number paginator (base_page 0, `page`,
@@ -13,6 +16,8 @@ from __future__ import annotations
 import json
 import os
 import sys
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 os.environ.setdefault("RUNTIME__DLTHUB_TELEMETRY", "false")
 
@@ -20,8 +25,18 @@ import dlt
 from dlt.sources.rest_api import rest_api_source
 
 
+def destination(target: str) -> Any:
+    """dlt's postgres destination for a postgresql:// URL, else its DuckDB one for a file."""
+    if target.startswith(("postgresql://", "postgres://")):
+        url = urlsplit(target)
+        if url.password is None and url.username:  # dlt insists on one; trust auth ignores it
+            url = url._replace(netloc=f"{url.username}:unused@{url.netloc.split('@', 1)[1]}")
+        return dlt.destinations.postgres(credentials=urlunsplit(url))
+    return dlt.destinations.duckdb(target)
+
+
 def main() -> None:
-    base_url, db_file, workdir, *pairs = sys.argv[1:]
+    base_url, target, workdir, *pairs = sys.argv[1:]
     resources = [
         {"name": name, "endpoint": {"path": path, "data_selector": "data"}}
         for name, path in (p.split("=", 1) for p in pairs)
@@ -49,8 +64,8 @@ def main() -> None:
     pipeline = dlt.pipeline(
         pipeline_name="bench_cs",
         pipelines_dir=workdir,
-        destination=dlt.destinations.duckdb(db_file),
-        dataset_name="cs",
+        destination=destination(target),
+        dataset_name=os.environ.get("CS_BENCH_DLT_DATASET", "cs"),
     )
     pipeline.run(source)
     tables = {}
