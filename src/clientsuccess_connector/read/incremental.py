@@ -13,9 +13,10 @@ its cursor stays where it was. docs/syncing.md explains why.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
+from operator import itemgetter
 from typing import Any
 
 from clientsuccess_connector.catalog import envelope, settings
@@ -168,9 +169,12 @@ class IncrementalRead:
 
     # -- proofs ------------------------------------------------------------------------------
 
-    def _tally(self, seen: set[tuple[Any, ...]], page: Iterable[Record]) -> None:
+    def _tally(self, seen: set[tuple[Any, ...]], page: Sequence[Record]) -> None:
         key = self.source.primary_key
-        seen.update(tuple(record.get(k) for k in key) for record in page)
+        try:  # one C-level pass per key column (a generator per record cost 10% of a sync)
+            seen.update(zip(*(map(itemgetter(k), page) for k in key), strict=True))
+        except KeyError:  # a record without its key: counted as None, like the sink rejects it
+            seen.update(tuple(record.get(k) for k in key) for record in page)
 
     def _prove(
         self, seen: set[tuple[Any, ...]], query: dict[str, Any], how: str, fetched: list[Page]

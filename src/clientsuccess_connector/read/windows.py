@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from operator import itemgetter
 from typing import Any
 
 from clientsuccess_connector.catalog import envelope
@@ -144,6 +145,19 @@ def _before(value: Any, upper: datetime, upper_text: str) -> bool:
     return moment is None or moment < upper
 
 
+def _newest_text(records: list[Record], field: str) -> str | None:
+    """The greatest text value of `field` in `records` (None when there is none): one C-level
+    pass when every record holds text there, record by record otherwise."""
+    try:
+        newest = max(map(itemgetter(field), records), default=None)
+    except (KeyError, TypeError):  # a record without it, or text mixed with other values
+        newest = None
+    if isinstance(newest, str):
+        return newest
+    texts = [v for r in records if isinstance(v := r.get(field), str)]
+    return max(texts) if texts else None
+
+
 class LowWater:
     """The newest instant before which every record of the stream has been committed."""
 
@@ -168,8 +182,8 @@ class LowWater:
             return
         # The text maximum is one of the page's own instants, so never later than the true
         # newest one (equal for ClientSuccess's fixed `...sssZ` form): safe for a cursor.
-        texts = [v for r in records if isinstance(v := r.get(self.field), str)]
-        moment = parse_timestamp(max(texts)) if texts else None
+        newest_text = _newest_text(records, self.field)
+        moment = parse_timestamp(newest_text) if newest_text is not None else None
         newest = self._newest[index]
         if moment is not None and (newest is None or moment > newest):
             self._newest[index] = moment
