@@ -91,3 +91,24 @@ def test_postgres_schema_option_creates_the_schema(postgres_url: str) -> None:
             [schema],
         ).fetchall()
     assert [t[0] for t in tables] == ["Mixed Case", "_cs_rejects", "_cs_schema", "_cs_state"]
+
+
+@pytest.mark.postgres
+def test_postgres_batch_whose_keys_another_writer_stored_meanwhile_is_merged(
+    postgres_url: str,
+) -> None:
+    """New keys are copied straight into the table; when another writer stores one of them
+    between the check and the copy, the batch is merged instead of failing."""
+    with open_sink(postgres_url) as sink, open_sink(postgres_url) as other:
+        sink.write_batch("s", [{"id": 1, "v": "first"}], ["id"])
+        check = sink._all_new  # type: ignore[attr-defined]
+
+        def stored_meanwhile(*args: object) -> bool:
+            new = bool(check(*args))
+            other.write_batch("s", [{"id": 3, "v": "other writer"}], ["id"])
+            return new
+
+        sink._all_new = stored_meanwhile  # type: ignore[attr-defined]
+        assert sink.write_batch("s", [{"id": 2, "v": "new"}, {"id": 3, "v": "mine"}], ["id"]) == 2
+        rows = {r["id"]: r["v"] for r in sink.read_rows("s")}
+    assert rows == {1: "first", 2: "new", 3: "mine"}

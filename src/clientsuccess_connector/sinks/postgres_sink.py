@@ -1,5 +1,6 @@
-"""PostgreSQL destination (psycopg 3): COPY each batch (CSV from Arrow) into a temp table, then
-INSERT ... ON CONFLICT (pk) DO UPDATE, with schema changes and state in the same transaction."""
+"""PostgreSQL destination (psycopg 3): each batch is COPYed (CSV written by Arrow) straight into
+its table when its keys are new, else into a temp table merged with INSERT ... ON CONFLICT (pk)
+DO UPDATE; schema changes and state go in the same transaction."""
 
 from __future__ import annotations
 
@@ -9,11 +10,12 @@ from datetime import UTC, datetime
 from typing import Any
 
 import orjson
+import pyarrow as pa
 
 from clientsuccess_connector.errors import ConfigError
 from clientsuccess_connector.extras import missing_extra
 from clientsuccess_connector.sinks.base import REJECTS, SYNCED_AT, Column, ColumnType, Sink
-from clientsuccess_connector.sinks.batch import Change, PreparedBatch, prepare_batch
+from clientsuccess_connector.sinks.batch import ARROW_TYPES, Change, PreparedBatch, prepare_batch
 from clientsuccess_connector.sinks.copy_csv import copy_csv
 from clientsuccess_connector.sinks.sql import POSTGRES_TYPES, check_stream_name
 from clientsuccess_connector.sinks.stream_schema import StreamSchema
@@ -167,6 +169,50 @@ class PostgresSink(Sink):
         )
 
     def _merge(self, stream: str, batch: PreparedBatch) -> None:
+        """COPY the batch straight into the table when none of its keys is stored yet (a
+        first load); otherwise into a temp table, merged with INSERT ... ON CONFLICT."""
+        table = self._table(stream)
+        now = datetime.now(UTC)
+        if self._all_new(table, batch):
+            try:
+                with self._con.transaction():  # a savepoint: a key stored meanwhile -> merge
+                    synced = pa.array([now] * batch.rows, ARROW_TYPES["timestamp"])
+                    self._copy(table, [*batch.names, SYNCED_AT],
+                               batch.to_arrow().append_column(SYNCED_AT, synced))  # fmt: skip
+                return
+            except psycopg.errors.UniqueViolation:
+                pass
+        self._merge_staged(table, batch, now)
+
+    def _all_new(self, table: sql.Composed, batch: PreparedBatch) -> bool:
+        """True when no row of the table has a key of the batch (one indexed lookup per key);
+        False for composite or json keys, which always merge."""
+        if not batch.primary_key:
+            return True
+        if len(batch.primary_key) > 1 or batch.types[batch.primary_key[0]] == "json":
+            return False
+        key = batch.primary_key[0]
+        # The keys are a literal, not a parameter (see `_merge_staged`).
+        found = self._con.execute(
+            sql.SQL("SELECT EXISTS (SELECT 1 FROM {} WHERE {} = ANY({}::{}[]))").format(
+                table,
+                sql.Identifier(key),
+                sql.Literal(batch.arrays[key].to_pylist()),
+                _type(batch.types[key]),
+            )
+        ).fetchone()
+        return found is not None and not found[0]
+
+    def _copy(self, target: sql.Composable, names: list[str], table: pa.Table) -> None:
+        # The batch goes over as CSV written by Arrow in C: no Python object per value, and
+        # one buffer for the whole batch (text COPY row by row was most of a batch's time).
+        columns = sql.SQL(", ").join(map(sql.Identifier, names))
+        with self._con.cursor().copy(
+            sql.SQL("COPY {} ({}) FROM STDIN (FORMAT csv)").format(target, columns)
+        ) as copy:
+            copy.write(copy_csv(table))
+
+    def _merge_staged(self, table: sql.Composed, batch: PreparedBatch, now: datetime) -> None:
         con = self._con
         stage = sql.Identifier(_STAGE)
         names = [sql.Identifier(n) for n in batch.names]
@@ -181,18 +227,12 @@ class PostgresSink(Sink):
                 ),
             )
         )
-        # The batch goes over as CSV written by Arrow in C: no Python object per value, and
-        # one buffer for the whole batch (text COPY row by row was most of a batch's time).
-        with self._con.cursor().copy(
-            sql.SQL("COPY {} ({}) FROM STDIN (FORMAT csv)").format(stage, col_list)
-        ) as copy:
-            copy.write(copy_csv(batch.to_arrow()))
-        table = self._table(stream)
+        self._copy(stage, batch.names, batch.to_arrow())
         synced = sql.Identifier(SYNCED_AT)
         # The time is a literal, not a parameter: with parameters psycopg reads every `%` of
         # the query as a placeholder, and column names may hold `%`.
         insert = sql.SQL("INSERT INTO {} ({}, {}) SELECT {}, {} FROM {}").format(
-            table, col_list, synced, col_list, sql.Literal(datetime.now(UTC)), stage
+            table, col_list, synced, col_list, sql.Literal(now), stage
         )
         if batch.primary_key:
             all_cols = [c for c in batch.schema.columns if c not in batch.primary_key]
