@@ -13,6 +13,7 @@ its cursor stays where it was. docs/syncing.md explains why.
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
@@ -39,6 +40,23 @@ _log = logging.getLogger(__name__)
 Record = dict[str, Any]
 State = dict[str, Any]
 Commit = Callable[[list[Record], State | None], None]  # records + the state covering them
+
+
+class _FirstPage:
+    """Sees every page of a pass; keeps the first (its count proves the pass) and how many
+    there were. Keeping every page would hold a whole stream's documents until the pass ends:
+    twice the peak memory at 100k records, gigabytes at a million."""
+
+    def __init__(self) -> None:
+        self.first: Page | None = None
+        self.pages = 0
+        self._lock = threading.Lock()  # pages arrive from several threads
+
+    def __call__(self, page: Page) -> None:
+        with self._lock:
+            if self.first is None:
+                self.first = page
+            self.pages += 1
 
 
 class IncompleteRead(ServerMisbehaviour):
@@ -113,9 +131,9 @@ class IncrementalRead:
         )
         planned = plan_windows(self.reader, source, query, self.field, windows)
         low_water = LowWater(planned, self.field, self.started, cursor)
-        fetched: list[Page] = []
+        fetched = _FirstPage()
         pages = read_windows(self.reader, source, query, planned, self.field, self.stats,
-                             on_page=fetched.append)  # fmt: skip
+                             on_page=fetched)  # fmt: skip
         seen: set[tuple[Any, ...]] = set()
         batch: list[Record] = []
         for index, page in prefetch(pages, depth=self.options.prefetch_pages):
@@ -149,9 +167,9 @@ class IncrementalRead:
         source = replace(self.source, pagination=paging)
         seen: set[tuple[Any, ...]] = set()
         batch: list[Record] = []
-        fetched: list[Page] = []  # page 0 first: it is fetched before the others
+        fetched = _FirstPage()  # page 0 first: it is fetched before the others
         pages = self.reader.pages(source, query_overrides=query, stats=self.stats,
-                                  on_page=fetched.append)  # fmt: skip
+                                  on_page=fetched)  # fmt: skip
         for page in prefetch(pages, depth=self.options.prefetch_pages):
             batch.extend(page)
             self._tally(seen, page)
@@ -160,7 +178,7 @@ class IncrementalRead:
                 batch = []
         self.commit(batch, None)
         # What the query matched when the pass began: the count on its first page.
-        expected = envelope().total_elements(fetched[0].document) if fetched else None
+        expected = envelope().total_elements(fetched.first.document) if fetched.first else None
         if expected is not None and len(seen) < expected:
             raise IncompleteRead(
                 f"read {len(seen)} distinct records by page number but the server counts "
@@ -177,15 +195,15 @@ class IncrementalRead:
             seen.update(tuple(record.get(k) for k in key) for record in page)
 
     def _prove(
-        self, seen: set[tuple[Any, ...]], query: dict[str, Any], how: str, fetched: list[Page]
+        self, seen: set[tuple[Any, ...]], query: dict[str, Any], how: str, fetched: _FirstPage
     ) -> None:
         """Every record the query matches now must have been read (records are never
         un-modified, so each one matching now matched, or was added, while we read).
 
         A pass of one page is a snapshot: when it holds as many records as its own count, it
         read everything the query matched, and what changed since is after the cursor."""
-        if len(fetched) == 1:
-            own = envelope().total_elements(fetched[0].document)
+        if fetched.pages == 1 and fetched.first is not None:
+            own = envelope().total_elements(fetched.first.document)
             if own is not None and len(seen) >= own:
                 return
         total = self._count(query)
