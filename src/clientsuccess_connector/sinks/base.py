@@ -6,6 +6,7 @@ import logging
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -19,6 +20,11 @@ if TYPE_CHECKING:
 ColumnType = Literal["integer", "float", "boolean", "timestamp", "text", "json"]
 SYNCED_AT = "_cs_synced_at"
 """Column every destination table carries: when the row was last written (UTC)."""
+DELETED_AT = "_cs_deleted_at"
+"""Column a stream's table gains at its first soft-delete reconciliation: when a full read
+last found the row's record gone (NULL while the record exists)."""
+DeleteMode = Literal["soft", "hard"]
+"""How a reconciliation records a deletion: stamp `_cs_deleted_at`, or remove the row."""
 REJECTS = "_cs_rejects"
 """Table (or `_cs_rejects.jsonl` file) holding the records a destination could not store."""
 
@@ -82,6 +88,15 @@ class Sink(ABC):
                         stream, repaired)  # fmt: skip
         if rejected:
             log.warning("%s: %d records could not be stored; see %s", stream, rejected, REJECTS)
+
+    @abstractmethod
+    def reconcile(self, stream: str, written_since: datetime, mode: DeleteMode) -> int:
+        """Record deletions after a complete full read that began at `written_since`: every
+        row it did not write (`_cs_synced_at` older than that) is stamped `_cs_deleted_at`
+        (`soft`; rows already stamped keep their time) or removed (`hard`), atomically.
+
+        Returns the rows newly stamped or removed; 0 for a stream without a table.
+        """
 
     @abstractmethod
     def get_state(self, stream: str) -> dict[str, Any] | None:

@@ -13,7 +13,14 @@ import duckdb
 import orjson
 
 from clientsuccess_connector.errors import ConfigError
-from clientsuccess_connector.sinks.base import REJECTS, SYNCED_AT, Column, Sink
+from clientsuccess_connector.sinks.base import (
+    DELETED_AT,
+    REJECTS,
+    SYNCED_AT,
+    Column,
+    DeleteMode,
+    Sink,
+)
 from clientsuccess_connector.sinks.batch import Change, PreparedBatch, prepare_batch
 from clientsuccess_connector.sinks.sql import (
     DUCKDB_TYPES,
@@ -174,6 +181,38 @@ class DuckDBSink(Sink):
             f"FROM {_BATCH_VIEW}",
             [datetime.now(UTC)],
         )
+
+    def reconcile(self, stream: str, written_since: datetime, mode: DeleteMode) -> int:
+        check_stream_name(stream)
+        with self._lock:
+            current = self._load_schema(stream)
+            if current is None:
+                return 0
+            table, synced, deleted = quote(stream), quote(SYNCED_AT), quote(DELETED_AT)
+            schema = current.copy()
+            con = self._con
+            con.execute("BEGIN TRANSACTION")
+            try:
+                if mode == "hard":
+                    sql = f"DELETE FROM {table} WHERE {synced} < $1"
+                    params: list[Any] = [written_since]
+                else:
+                    if not schema.soft_deletes:
+                        con.execute(f"ALTER TABLE {table} ADD COLUMN {deleted} TIMESTAMPTZ")
+                        schema.soft_deletes = True
+                        self._store_schema(stream, schema)
+                    sql = (
+                        f"UPDATE {table} SET {deleted} = $2 "
+                        f"WHERE {synced} < $1 AND {deleted} IS NULL"
+                    )
+                    params = [written_since, datetime.now(UTC)]
+                row = con.execute(sql, params).fetchone()
+                con.execute("COMMIT")
+            except BaseException:
+                con.execute("ROLLBACK")
+                raise
+            self._schemas[stream] = schema
+            return int(row[0]) if row else 0
 
     def _store_schema(self, stream: str, schema: StreamSchema) -> None:
         self._con.execute("DELETE FROM _cs_schema WHERE stream = ?", [stream])

@@ -14,7 +14,15 @@ import pyarrow as pa
 
 from clientsuccess_connector.errors import ConfigError
 from clientsuccess_connector.extras import missing_extra
-from clientsuccess_connector.sinks.base import REJECTS, SYNCED_AT, Column, ColumnType, Sink
+from clientsuccess_connector.sinks.base import (
+    DELETED_AT,
+    REJECTS,
+    SYNCED_AT,
+    Column,
+    ColumnType,
+    DeleteMode,
+    Sink,
+)
 from clientsuccess_connector.sinks.batch import ARROW_TYPES, Change, PreparedBatch, prepare_batch
 from clientsuccess_connector.sinks.copy_csv import copy_csv
 from clientsuccess_connector.sinks.sql import POSTGRES_TYPES, check_stream_name
@@ -240,12 +248,50 @@ class PostgresSink(Sink):
                 sql.SQL("{} = EXCLUDED.{}").format(sql.Identifier(c), sql.Identifier(c))
                 for c in [*all_cols, SYNCED_AT]
             ]
+            if batch.schema.soft_deletes:  # a record read again exists: clear its marker
+                updates.append(sql.SQL("{} = NULL").format(sql.Identifier(DELETED_AT)))
             insert = sql.SQL("{} ON CONFLICT ({}) DO UPDATE SET {}").format(
                 insert,
                 sql.SQL(", ").join(map(sql.Identifier, batch.primary_key)),
                 sql.SQL(", ").join(updates),
             )
         con.execute(insert)
+
+    def reconcile(self, stream: str, written_since: datetime, mode: DeleteMode) -> int:
+        check_stream_name(stream)
+        with self._lock:
+            current = self._load_schema(stream)
+            if current is None:
+                return 0
+            table, synced = self._table(stream), sql.Identifier(SYNCED_AT)
+            deleted = sql.Identifier(DELETED_AT)
+            schema = current.copy()
+            # Times are literals: with parameters psycopg reads every `%` as a placeholder.
+            since = sql.Literal(written_since)
+            try:
+                with self._con.transaction():
+                    if mode == "hard":
+                        query = sql.SQL("DELETE FROM {} WHERE {} < {}").format(table, synced, since)
+                    else:
+                        if not schema.soft_deletes:
+                            self._con.execute(
+                                sql.SQL(
+                                    "ALTER TABLE {} ADD COLUMN IF NOT EXISTS {} TIMESTAMPTZ"
+                                ).format(table, deleted)
+                            )
+                            schema.soft_deletes = True
+                            self._store_schema(stream, schema)
+                        query = sql.SQL(
+                            "UPDATE {} SET {} = {} WHERE {} < {} AND {} IS NULL"
+                        ).format(
+                            table, deleted, sql.Literal(datetime.now(UTC)), synced, since, deleted
+                        )
+                    count = self._con.execute(query).rowcount
+            except psycopg.Error:
+                self._schemas.pop(stream, None)
+                raise
+            self._schemas[stream] = schema
+            return max(count, 0)
 
     def _store_schema(self, stream: str, schema: StreamSchema) -> None:
         self._exec("DELETE FROM {s}._cs_schema WHERE stream = %s", [stream])

@@ -7,7 +7,7 @@ import copy
 from dataclasses import dataclass, field
 from typing import Any
 
-from clientsuccess_connector.sinks.base import SYNCED_AT, Column, ColumnType
+from clientsuccess_connector.sinks.base import DELETED_AT, SYNCED_AT, Column, ColumnType
 from clientsuccess_connector.sinks.values import clean_text
 
 
@@ -28,7 +28,8 @@ class ColumnState:
 @dataclass
 class StreamSchema:
     """Columns of one stream (without `_cs_synced_at`), the record key -> column mapping and
-    the primary key (column names, in key order; those columns are NOT NULL).
+    the primary key (column names, in key order; those columns are NOT NULL). `soft_deletes`:
+    the table also has `_cs_deleted_at` (added by its first soft-delete reconciliation).
 
     Column names are valid for the destination: NUL and lone surrogates become U+FFFD, and
     names are cut to `name_bytes` (UTF-8) where the destination has a limit (PostgreSQL: 63).
@@ -42,6 +43,7 @@ class StreamSchema:
     case_insensitive: bool = False
     primary_key: list[str] = field(default_factory=list)
     name_bytes: int | None = None
+    soft_deletes: bool = False
 
     def copy(self) -> StreamSchema:
         """An independent copy, changed while a batch is planned and kept only on commit."""
@@ -54,7 +56,7 @@ class StreamSchema:
             return name
         name = clean_text(key) if key else "_empty"
         taken = {self._fold(n) for n in self.columns} | {self._fold(n) for n in self.keys.values()}
-        taken.add(self._fold(SYNCED_AT))
+        taken.update({self._fold(SYNCED_AT), self._fold(DELETED_AT)})
         candidate, n = self._cut(name), 1
         while self._fold(candidate) in taken:
             n += 1
@@ -77,18 +79,21 @@ class StreamSchema:
         return name.casefold() if self.case_insensitive else name
 
     def to_columns(self) -> list[Column]:
-        """Public description: data columns in order, then `_cs_synced_at`."""
+        """Public description: data columns in order, then `_cs_synced_at` (and
+        `_cs_deleted_at` when the table has it)."""
         cols = [
             Column(c.name, c.effective_type, not self.is_key(c.name)) for c in self.columns.values()
         ]
         cols.append(Column(SYNCED_AT, "timestamp", False))
+        if self.soft_deletes:
+            cols.append(Column(DELETED_AT, "timestamp", True))
         return cols
 
     def to_json(self) -> list[dict[str, Any]]:
         """Serializable form (rows of `_cs_schema`, or the file manifest's `schema`); a
         primary-key column is stored as not nullable, which is what `from_json` reads back."""
         key_of = {col: key for key, col in self.keys.items()}
-        return [
+        rows = [
             {
                 "column": c.name,
                 "type": c.effective_type,
@@ -99,6 +104,10 @@ class StreamSchema:
             }
             for i, c in enumerate(self.columns.values())
         ]
+        if self.soft_deletes:  # a bookkeeping column, kept so that it survives reloading
+            rows.append({"column": DELETED_AT, "type": "timestamp", "nullable": True,
+                         "position": len(rows), "known": True, "key": DELETED_AT})  # fmt: skip
+        return rows
 
     @classmethod
     def from_json(
@@ -114,6 +123,9 @@ class StreamSchema:
         for row in sorted(rows, key=lambda r: int(r["position"])):
             name = str(row["column"])
             if name == SYNCED_AT:
+                continue
+            if name == DELETED_AT:
+                schema.soft_deletes = True
                 continue
             known = row.get("known", True)
             schema.columns[name] = ColumnState(name, row["type"] if known else None)

@@ -21,7 +21,7 @@ import contextlib
 import os
 import shutil
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -33,7 +33,15 @@ import pyarrow.parquet as pq
 
 from clientsuccess_connector.errors import ConfigError
 from clientsuccess_connector.sinks.atomic import atomic_write_bytes, commit_file
-from clientsuccess_connector.sinks.base import REJECTS, SYNCED_AT, Column, ColumnType, Sink
+from clientsuccess_connector.sinks.base import (
+    DELETED_AT,
+    REJECTS,
+    SYNCED_AT,
+    Column,
+    ColumnType,
+    DeleteMode,
+    Sink,
+)
 from clientsuccess_connector.sinks.batch import ARROW_TYPES, prepare_batch
 from clientsuccess_connector.sinks.files.lock import DirectoryLock
 from clientsuccess_connector.sinks.files.manifest import MANIFEST, Manifest
@@ -241,31 +249,34 @@ class FileSink(Sink):
             file_types=file_types,
         )
 
-    def _compact(self, stream: str) -> None:
+    def _compact(self, stream: str, rewrite: Callable[[str], str] | None = None) -> None:
         """Merge the file and the pending parts into a new `<stream>.<ext>` (temp + rename),
         then drop the parts from the manifest. A crash in between is harmless: merging the
-        same parts again over the new file gives the same rows."""
+        same parts again over the new file gives the same rows. `rewrite` wraps the merged
+        rows' query (a reconciliation marks or drops rows; it runs even without parts)."""
         entry = self._manifest.entry(stream)
         schema = self._load_schema(stream)
-        if schema is None or not entry.get("parts"):
+        if schema is None or not (entry.get("parts") or rewrite):
             return
         files = self._files(stream)
         target = self._data_path(stream)
         tmp = target.with_name(f".{target.name}.tmp")
         staging = self.dir / PARTS_DIR / stream / ".merge.parquet.tmp"
+        staging.parent.mkdir(parents=True, exist_ok=True)
         winners = None
         if needs_dedupe(files, schema):
             winners = "_cs_winners"
             self._con.execute(winners_statement(files, schema, winners))
         try:
-            self._con.execute(staging_statement(merged_query(files, schema, winners), staging))
+            query = merged_query(files, schema, winners)
+            self._con.execute(staging_statement(rewrite(query) if rewrite else query, staging))
             merged = f"SELECT * FROM read_parquet({sql_literal(str(staging))})"
             self._con.execute(copy_statement(self.format, schema, merged, tmp))
         finally:
             staging.unlink(missing_ok=True)
             self._con.execute("DROP TABLE IF EXISTS _cs_winners")
         file_types = {c.name: c.type for c in schema.to_columns()}
-        pending = {"file_types": file_types, "parts": entry["parts"]}
+        pending = {"file_types": file_types, "parts": entry.get("parts", [])}
         self._manifest.put(stream, {**entry, "compacting": pending})
         commit_file(tmp, target)
         self._finish_compaction(stream, pending)
@@ -283,6 +294,36 @@ class FileSink(Sink):
             (folder / f"{number:08d}.parquet").unlink(missing_ok=True)
         with contextlib.suppress(OSError):  # still holds parts written since: keep it
             folder.rmdir()
+
+    def reconcile(self, stream: str, written_since: datetime, mode: DeleteMode) -> int:
+        check_file_stream_name(stream)
+        with self._lock:
+            schema = self._load_schema(stream)
+            if schema is None:
+                return 0
+            if mode == "soft" and not schema.soft_deletes:  # the column, even if none is gone
+                schema = schema.copy()
+                schema.soft_deletes = True
+                self._manifest.put(stream, {**self._manifest.entry(stream),
+                                            "schema": schema.to_json()})  # fmt: skip
+                self._schemas[stream] = schema
+                self._write_schema_file(stream)
+            synced, deleted = quote(SYNCED_AT), quote(DELETED_AT)
+            gone = f"{synced} < CAST({sql_literal(written_since.isoformat())} AS TIMESTAMPTZ)"
+            if mode == "soft":
+                gone += f" AND {deleted} IS NULL"
+            query = merged_query(self._files(stream), schema)
+            row = self._con.execute(f"SELECT count(*) FROM ({query}) WHERE {gone}").fetchone()
+            count = int(row[0]) if row else 0
+            if count == 0:
+                return 0
+            if mode == "hard":
+                self._compact(stream, lambda rows: f"SELECT * FROM ({rows}) WHERE NOT ({gone})")
+            else:
+                now = f"CAST({sql_literal(datetime.now(UTC).isoformat())} AS TIMESTAMPTZ)"
+                mark = f"CASE WHEN {gone} THEN {now} ELSE {deleted} END AS {deleted}"
+                self._compact(stream, lambda rows: f"SELECT * REPLACE ({mark}) FROM ({rows})")
+            return count
 
     # -- state ---------------------------------------------------------------------------
     def get_state(self, stream: str) -> dict[str, Any] | None:
