@@ -2,7 +2,8 @@
 
 A batch and the state that covers it are one transaction, so a run killed at any point and run
 again neither loses nor duplicates rows: at worst it re-reads the rows after the last commit
-(plus a small overlap), which the merge on the primary key absorbs.
+(plus a small overlap), which the merge on the primary key absorbs. A full refresh that proved
+it read a whole collection then reconciles deletions (deletes.py).
 """
 
 from __future__ import annotations
@@ -12,10 +13,11 @@ import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from clientsuccess_connector.connection import Connection, ConnectionStats
+from clientsuccess_connector.deletes import delete_plan
 from clientsuccess_connector.errors import ConfigError, ConnectorError
 from clientsuccess_connector.read.concurrency import prefetch
 from clientsuccess_connector.read.endpoint import Source
@@ -28,7 +30,7 @@ from clientsuccess_connector.read.incremental import (
 from clientsuccess_connector.read.lookups import LookupTable
 from clientsuccess_connector.read.partitioned import PartitionedRead, is_partitioned
 from clientsuccess_connector.read.reader import Reader
-from clientsuccess_connector.sinks.base import ValueReport
+from clientsuccess_connector.sinks.base import DeleteMode, Sink, ValueReport
 
 DEFAULT_BATCH_SIZE = 5000
 Progress = Callable[[str, int], None]
@@ -49,6 +51,8 @@ class StreamResult:
     repaired: int = 0  # values whose NUL or lone surrogate became U+FFFD
     rejected: int = 0  # records set aside in the destination's `_cs_rejects`
     cursor: str | None = None  # the stream's stored cursor after the run (incremental streams)
+    deleted: int = 0  # rows a full refresh stamped `_cs_deleted_at` (soft) or removed (hard)
+    deletes: str = ""  # the mode reconciled with, or why a full refresh did not reconcile
 
     @property
     def records_per_second(self) -> float:
@@ -67,6 +71,7 @@ class SyncOptions:
     prefetch_pages: int = 8
     windows_per_stream: int | None = None  # default: the connection's max_concurrency
     lookups: Mapping[str, LookupTable] = field(default_factory=dict)
+    deletes: str | None = None  # soft | hard | off for every stream that reconciles (deletes.py)
 
 
 class Landing(Protocol):
@@ -104,6 +109,14 @@ class _LockedSink:
         with self.lock:
             self.sink.write_batch(stream, records, pk, state)
 
+    def reconcile(self, stream: str, written_since: datetime, mode: DeleteMode) -> int | None:
+        """Rows marked or removed; None when the landing is no destination of ours (a Singer
+        or dlt stream records no deletions)."""
+        if not isinstance(self.sink, Sink):
+            return None
+        with self.lock:
+            return self.sink.reconcile(stream, written_since, mode)
+
     def state(self, stream: str) -> dict[str, Any] | None:
         with self.lock:
             return self.sink.get_state(stream)
@@ -137,6 +150,7 @@ def sync(
     if options.batch_size < 1:
         raise ConfigError("batch size must be at least 1")
     require_primary_keys(sources.values())
+    plans = {name: delete_plan(source, options.deletes) for name, source in sources.items()}
     locked = _LockedSink(sink)
     workers = options.stream_concurrency or min(len(sources), connection.settings.max_concurrency)
     with (
@@ -144,8 +158,8 @@ def sync(
         ThreadPoolExecutor(max(1, workers), thread_name_prefix="cs-stream") as pool,
     ):
         futures = [
-            pool.submit(_sync_stream, reader, locked, source, options, progress)
-            for source in sources.values()
+            pool.submit(_sync_stream, reader, locked, source, options, plans[name], progress)
+            for name, source in sources.items()
         ]
         return [f.result() for f in futures]
 
@@ -155,6 +169,7 @@ def _sync_stream(
     sink: _LockedSink,
     source: Source,
     options: SyncOptions,
+    plan: tuple[DeleteMode | None, str],
     progress: Progress | None,
 ) -> StreamResult:
     result = StreamResult(source.name)
@@ -162,7 +177,9 @@ def _sync_stream(
     stats = ConnectionStats()
     try:
         if supports_incremental(source):
-            _sync_incremental(reader, sink, source, options, progress, result, stats)
+            read = _sync_incremental(reader, sink, source, options, progress, result, stats)
+            if options.full_refresh:
+                _reconcile(sink, source, read, plan, result)
         else:
             _sync_full(reader, sink, source, options, progress, result, stats)
     except ConnectorError as exc:
@@ -215,7 +232,7 @@ def _sync_incremental(
     progress: Progress | None,
     result: StreamResult,
     stats: ConnectionStats,
-) -> None:
+) -> IncrementalRead | PartitionedRead:
     """An incremental stream, read so that it can prove what it read (read/incremental.py);
     a fan-out stream with one cursor per lookup value (read/partitioned.py)."""
     state = None if options.full_refresh else sink.state(source.name)
@@ -227,7 +244,35 @@ def _sync_incremental(
             _commit(sink, source, batch, state, result, progress)
 
     how = PartitionedRead if is_partitioned(source) else IncrementalRead
-    result.incremental = how(reader, source, read_options, commit, stats).run(state)
+    read = how(reader, source, read_options, commit, stats)
+    result.incremental = read.run(state)
+    return read
+
+
+def _reconcile(
+    sink: _LockedSink,
+    source: Source,
+    read: IncrementalRead | PartitionedRead,
+    plan: tuple[DeleteMode | None, str],
+    result: StreamResult,
+) -> None:
+    """After a full refresh: record as deleted the rows the read did not write, but only when
+    it proved it read the whole collection and stored every record it read."""
+    mode, why_not = plan
+    if mode is None:
+        result.deletes = why_not
+    elif not isinstance(read, IncrementalRead) or not read.proved_whole:
+        result.deletes = (
+            "deletes not reconciled: the server gave no count to prove the read complete"
+        )
+    elif sink.value_report(source.name)[1]:
+        result.deletes = "deletes not reconciled: some records were set aside in _cs_rejects"
+    else:
+        deleted = sink.reconcile(source.name, read.started, mode)
+        if deleted is None:
+            result.deletes = "deletes not reconciled: this destination cannot record them"
+        else:
+            result.deleted, result.deletes = deleted, mode
 
 
 def _commit(

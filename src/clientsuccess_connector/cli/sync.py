@@ -24,7 +24,7 @@ from clientsuccess_connector.errors import ConfigError
 from clientsuccess_connector.flow import Flow, load_flow
 from clientsuccess_connector.locations import parse_destination
 from clientsuccess_connector.read.chain import plan_lookups
-from clientsuccess_connector.read.endpoint import resolve
+from clientsuccess_connector.read.endpoint import DELETES_CHOICES, resolve
 from clientsuccess_connector.read.fanout import load_lookups
 from clientsuccess_connector.sinks import open_sink
 from clientsuccess_connector.streams import select_sources
@@ -51,6 +51,12 @@ def _status(result: StreamResult) -> str:
         notes.append(f"{result.repaired:,} value(s) with NUL or lone surrogates stored as U+FFFD")
     if result.rejected:
         notes.append(f"{result.rejected:,} record(s) set aside in _cs_rejects")
+    if result.deletes == "soft":
+        notes.append(f"{result.deleted:,} row(s) marked deleted")
+    elif result.deletes == "hard":
+        notes.append(f"{result.deleted:,} deleted row(s) removed")
+    elif result.deletes:
+        notes.append(result.deletes)
     return f"{status} ({'; '.join(notes)})" if notes else status
 
 
@@ -62,7 +68,8 @@ def stream_summary(result: StreamResult) -> dict[str, Any]:
         "seconds": round(result.seconds, 3),
         "records_per_second": round(result.records_per_second, 1),
         "incremental": result.incremental, "repaired_values": result.repaired,
-        "rejected_records": result.rejected, "cursor": result.cursor, "error": result.error,
+        "rejected_records": result.rejected, "deleted_rows": result.deleted,
+        "deletes": result.deletes or None, "cursor": result.cursor, "error": result.error,
     }  # fmt: skip
 
 
@@ -108,6 +115,7 @@ def run_sync(
     log_format: str,
     credential: str | None = None,
     as_json: bool = False,
+    deletes: str | None = None,
 ) -> list[StreamResult]:
     """One sync run over every selected stream; returns the per-stream results.
 
@@ -121,7 +129,9 @@ def run_sync(
         open_sink(destination) as sink,
     ):
         lookups = load_lookups(lookup_plan, connection)
-        options = SyncOptions(full_refresh=full_refresh, batch_size=batch_size, lookups=lookups)
+        options = SyncOptions(
+            full_refresh=full_refresh, batch_size=batch_size, lookups=lookups, deletes=deletes
+        )
         with StreamProgress(quiet=quiet, log_format=log_format) as progress:
             results = sync(connection, sink, sources, options, progress)
     if as_json:
@@ -162,7 +172,15 @@ def describe_destination(url: str) -> str:
 @click.option(
     "--full-refresh",
     is_flag=True,
-    help="Ignore stored cursors and read everything again (rows are still merged).",
+    help="Ignore stored cursors and read everything again (rows are still merged); rows whose "
+    "record ClientSuccess no longer returns get _cs_deleted_at (see --deletes).",
+)
+@click.option(
+    "--deletes",
+    type=click.Choice(DELETES_CHOICES),
+    help="How a full refresh records deleted records: soft stamps _cs_deleted_at, hard removes "
+    "the row, off does neither [each source's `deletes:`, else soft]. Only streams that read "
+    "their whole collection and prove it are reconciled.",
 )
 @click.option(
     "--every",
@@ -192,6 +210,7 @@ def sync_command(
     streams: tuple[str, ...],
     destination: str | None,
     full_refresh: bool,
+    deletes: str | None,
     every: str | None,
     batch_size: int,
     as_json: bool,
@@ -209,6 +228,7 @@ def sync_command(
       clientsuccess-connector sync --stream clients --stream contacts
       clientsuccess-connector sync --destination postgresql://me@localhost/analytics
       clientsuccess-connector sync --flow flow.yaml --every 15m
+      clientsuccess-connector sync --full-refresh --deletes hard
       clientsuccess-connector sync --credential sandbox --destination duckdb:///sandbox.duckdb
       clientsuccess-connector sync --json --quiet | jq '.streams[] | {stream, records}'
     """
@@ -223,6 +243,7 @@ def sync_command(
         "log_format": str(root.get("log_format") or "text"),
         "credential": credential,
         "as_json": as_json,
+        "deletes": deletes,
     }
     while True:
         results = run_sync(flow, target, streams, **options)

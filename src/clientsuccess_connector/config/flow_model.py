@@ -123,6 +123,12 @@ class SourceModel(Strict):
         None, description="Response format."
     )
     path: Text | None = Field(None, description="The template's route, corrected for this source.")
+    deletes: Literal["soft", "hard", "off"] | None = Field(
+        None,
+        description="How a full refresh records records deleted in ClientSuccess: soft "
+        "(_cs_deleted_at, the default where the read covers the whole collection), hard "
+        "(remove the row) or off.",
+    )
 
 
 class LookupModel(Strict):

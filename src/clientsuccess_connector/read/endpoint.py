@@ -22,6 +22,8 @@ from clientsuccess_connector.read.pagination_config import (
 
 ResponseFormat = Literal["auto", "json", "xml"]
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
+DELETES_CHOICES = ("soft", "hard", "off")
+"""A source's `deletes:` (and `sync --deletes`): stamp `_cs_deleted_at`, remove rows, or neither."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +50,7 @@ class SourceSpec:
     response_format: ResponseFormat = "auto"
     path: str | None = None  # a template's route, corrected for this source alone
     override: TemplateOverride | None = None  # the flow's `templates:` correction of it
+    deletes: str | None = None  # soft | hard | off: how a full refresh records deletions
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +76,7 @@ class Source:
     extractor: Extractor  # the data and metadata paths, compiled
     template: Template | None = None
     search: bool = False  # a ClientSuccess search: pages and answers in the search envelope
+    deletes: str | None = None  # the flow's `deletes:` choice (deletes.py decides what it means)
 
     def macro_texts(self) -> list[str]:
         """Every string that may hold macros, for finding lookup references."""
@@ -194,6 +198,7 @@ def _resolve_template(spec: SourceSpec, template: Template, where: str) -> Sourc
         extractor=Extractor.compile(spec.name, data_path, spec.metadata_path),
         template=template,
         search=template.pagination == "envelope",
+        deletes=spec.deletes,
     )
 
 
@@ -220,6 +225,7 @@ def _resolve_manual(spec: SourceSpec, where: str) -> Source:
         incremental_field=spec.incremental_field,
         response_format=spec.response_format,
         extractor=Extractor.compile(spec.name, spec.data_path, spec.metadata_path),
+        deletes=spec.deletes,
     )
 
 

@@ -97,6 +97,9 @@ class IncrementalRead:
         self.commit, self.stats = commit, stats
         self.learned = LearnedPrecision()
         self.started = datetime.now(UTC)
+        self.proved_whole = False
+        """True once a run read every record (no cursor) and proved it against the count:
+        only then may a destination treat the records it did not see as deleted."""
 
     def run(self, state: State | None) -> bool:
         """Read everything since `state`'s cursor; True when it read from a cursor."""
@@ -111,14 +114,15 @@ class IncrementalRead:
             except ServerMisbehaviour as exc:
                 _log.info("%s: %s; reading by page number instead", self.source.name, exc)
                 self.commit([], state)  # the cursor goes back to where this run started
-        self._numbered_twice(floor)
+        counted = self._numbered_twice(floor)
         since = self.started - self.options.overlap
         try:
             self._keyset(since, since, 1)
         except ServerMisbehaviour as exc:
             _log.info("%s: %s; catching up by page number", self.source.name, exc)
-            self._numbered_twice(since)
+            counted = self._numbered_twice(since) and counted
         self.commit([], self._state(self.started))
+        self.proved_whole = floor is None and counted
         return floor is not None
 
     # -- passes ------------------------------------------------------------------------------
@@ -147,20 +151,22 @@ class IncrementalRead:
         self._prove(seen, query, "keyset", fetched)
         self.commit(batch, self._state(low_water.cursor()))
 
-    def _numbered_twice(self, floor: datetime | None) -> None:
+    def _numbered_twice(self, floor: datetime | None) -> bool:
         """Concurrently by page number; again one page after the other if that missed some.
+        True when the read was proven against the server's count (False: no count given).
 
         Records added while pages are fetched out of order can shift a record from a page not
         yet fetched onto one already fetched; read in order, a shift only repeats a record.
         """
         try:
-            self._numbered(floor, concurrent=True)
+            return self._numbered(floor, concurrent=True)
         except IncompleteRead as exc:
             _log.info("%s: %s; reading again one page after the other", self.source.name, exc)
-            self._numbered(floor, concurrent=False)
+            return self._numbered(floor, concurrent=False)
 
-    def _numbered(self, floor: datetime | None, *, concurrent: bool) -> None:
-        """Every record after `floor` (or all) by page number, in the server's own order."""
+    def _numbered(self, floor: datetime | None, *, concurrent: bool) -> bool:
+        """Every record after `floor` (or all) by page number, in the server's own order;
+        True when the server's count proved it complete."""
         query = self._after(floor) if floor is not None else {}
         size = page_size_of(self.source.pagination) or settings().default_page_size
         paging = EnvelopePagination(page_size=size, concurrent=concurrent)
@@ -184,6 +190,7 @@ class IncrementalRead:
                 f"read {len(seen)} distinct records by page number but the server counts "
                 f"{expected}; cannot prove the stream complete"
             )
+        return expected is not None
 
     # -- proofs ------------------------------------------------------------------------------
 

@@ -9,6 +9,8 @@ plausible servers (docs/simulator.md, "Server profiles"):
                    compared in
   after_compare    `after` (strictly after) or `at_or_after`
   sort             `honoured`, or `ignored` (every search comes newest first)
+  counts           `exact`; `missing` (no totalElements or totalPages in a search page); or
+                   `overstated` (totalElements one more than the records the search returns)
 Latency and jitter are the faults' `latency_ms` and `jitter_ms`.
 """
 
@@ -23,11 +25,13 @@ QUERY_COSTS = ("indexed", "scan")
 PRECISIONS = {"ms": 1_000, "second": 1_000_000, "day": 86_400_000_000}  # in microseconds
 COMPARES = ("after", "at_or_after")
 SORTS = ("honoured", "ignored")
+COUNTS = ("exact", "missing", "overstated")
 _CHOICES = {
     "query_cost": QUERY_COSTS,
     "after_precision": tuple(PRECISIONS),
     "after_compare": COMPARES,
     "sort": SORTS,
+    "counts": COUNTS,
 }
 
 
@@ -39,6 +43,7 @@ class ServerProfile:
     after_precision: str = "ms"
     after_compare: str = "after"
     sort: str = "honoured"
+    counts: str = "exact"
 
     def __post_init__(self) -> None:
         for name, choices in _CHOICES.items():

@@ -253,9 +253,10 @@ def search(app: SimulatorApp, req: Request, resource: str) -> Response:
             _walk_past(res, ids, start)
         data = b",".join([res.body(i) for i in chunk])
     last = page >= pages - 1
+    counts = f',"totalPages":{pages},"totalElements":{total + (app.profile.counts == "overstated")}'
     tail = (
         f'],"first":{"true" if page == 0 else "false"},"last":{"true" if last else "false"},'
-        f'"page":{page},"size":{size},"totalPages":{pages},"totalElements":{total}}}'
+        f'"page":{page},"size":{size}{"" if app.profile.counts == "missing" else counts}}}'
     )
     return Response(200, b'{"data":[' + data + tail.encode(), JSON)
 
