@@ -18,6 +18,7 @@ from clientsuccess_connector.errors import (
     ConfigError,
     ConnectorError,
     DataError,
+    DestinationUnavailable,
     PaginationLoopError,
     TransportError,
 )
@@ -82,6 +83,7 @@ __all__ = [
     "ConnectionSettings",
     "ConnectorError",
     "DataError",
+    "DestinationUnavailable",
     "Flow",
     "PaginationLoopError",
     "Param",

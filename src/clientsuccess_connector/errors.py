@@ -2,7 +2,8 @@
 
 ConnectorError
 ├── ConfigError        bad usage, config or input: exit 2, one sentence naming field and fix
-│   └── MissingExtraError   a feature's optional library is not installed
+│   ├── MissingExtraError   a feature's optional library is not installed
+│   └── DestinationUnavailable  the destination cannot be opened now (locked, unreachable)
 ├── ApiError           the API answered with an error status (fatal once retries are spent)
 │   └── AuthError      401/403: the credentials are wrong or expired
 ├── TransportError     the connection failed (refused, dropped, timed out) after every retry
@@ -31,6 +32,11 @@ class MissingExtraError(ConfigError):
     def __init__(self, message: str, *, extra: str) -> None:
         super().__init__(message)
         self.extra = extra
+
+
+class DestinationUnavailable(ConfigError):
+    """The destination cannot be opened now: another process holds its lock, or its server
+    does not answer. Exit 2 for a single run; `sync --every` retries it as the outage may end."""
 
 
 class ApiError(ConnectorError):

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +13,7 @@ from rich.console import Console
 from rich.table import Table
 
 from clientsuccess_connector.cli.app import cli
+from clientsuccess_connector.cli.every import run_every
 from clientsuccess_connector.cli.options import (
     ConnectionOptions,
     credential_option,
@@ -185,7 +185,10 @@ def describe_destination(url: str) -> str:
 @click.option(
     "--every",
     metavar="DURATION",
-    help="Keep syncing every DURATION (30s, 15m, 2h, 1d) until interrupted.",
+    help="Keep syncing every DURATION (30s, 15m, 2h, 1d) until Ctrl-C or SIGTERM. A failed "
+    "cycle (API or destination outage) is reported and retried after 10s, 20s, 40s... never "
+    "later than DURATION; bad configuration stops at once. Exit 0 if the last cycle "
+    "succeeded, 1 if not.",
 )
 @click.option(
     "--batch-size",
@@ -245,16 +248,16 @@ def sync_command(
         "as_json": as_json,
         "deletes": deletes,
     }
-    while True:
+    if interval is None:
+        if any(r.error for r in run_sync(flow, target, streams, **options)):
+            sys.exit(1)
+        return
+
+    def cycle() -> list[StreamResult]:
         results = run_sync(flow, target, streams, **options)
-        failed = [r for r in results if r.error]
-        if interval is None:
-            if failed:
-                sys.exit(1)
-            return
-        options["full_refresh"] = False
-        try:
-            time.sleep(interval)
-        except KeyboardInterrupt:
-            click.echo("stopped", err=True)
-            return
+        if not any(r.error for r in results):
+            options["full_refresh"] = False  # a full refresh is repeated until one succeeds
+        return results
+
+    selected = list(select_sources(flow, streams))
+    sys.exit(run_every(cycle, interval, selected, as_json=options["log_format"] == "json"))

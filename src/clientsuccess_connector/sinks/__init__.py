@@ -37,7 +37,7 @@ def open_sink(url: str, *, read_only: bool = False) -> Sink:
         try:
             return PostgresSink(dest.conninfo, dest.masked, dest.options.get("schema", "public"))
         except ConfigError as exc:
-            raise ConfigError(dest.mask(str(exc))) from None
+            raise type(exc)(dest.mask(str(exc))) from None
     from clientsuccess_connector.sinks.files import FileSink  # noqa: PLC0415 (load only the driver needed)
 
     assert dest.path is not None

@@ -12,7 +12,7 @@ from typing import Any
 import duckdb
 import orjson
 
-from clientsuccess_connector.errors import ConfigError
+from clientsuccess_connector.errors import ConfigError, DestinationUnavailable
 from clientsuccess_connector.sinks.base import (
     DELETED_AT,
     REJECTS,
@@ -66,7 +66,8 @@ class DuckDBSink(Sink):
         try:
             self._con = duckdb.connect(target, read_only=read_only)
         except duckdb.Error as exc:
-            raise ConfigError(
+            error = DestinationUnavailable if "lock" in str(exc).lower() else ConfigError
+            raise error(
                 f"cannot open destination {url}: {str(exc).splitlines()[0]}; check the path "
                 "and that no other process is writing to it"
             ) from None

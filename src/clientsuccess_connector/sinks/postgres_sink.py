@@ -12,7 +12,7 @@ from typing import Any
 import orjson
 import pyarrow as pa
 
-from clientsuccess_connector.errors import ConfigError
+from clientsuccess_connector.errors import ConfigError, DestinationUnavailable
 from clientsuccess_connector.extras import missing_extra
 from clientsuccess_connector.sinks.base import (
     DELETED_AT,
@@ -55,6 +55,15 @@ def widen_expression(column: str, old: ColumnType, new: ColumnType) -> sql.Compo
     return sql.SQL("{}::{}").format(col, _type(new))
 
 
+def unreachable(exc: psycopg.Error) -> bool:
+    """True when the server did not answer, or answered that it cannot take connections now
+    (starting up, shutting down, too many clients): an outage, not a wrong URL or password."""
+    text = str(exc)
+    if "FATAL:" not in text:  # refused, timed out, closed: the server never spoke
+        return True
+    return any(words in text for words in ("the database system is", "too many clients"))
+
+
 class PostgresSink(Sink):
     """Lands streams in PostgreSQL tables of one schema (`?schema=S`, created if missing)."""
 
@@ -66,7 +75,8 @@ class PostgresSink(Sink):
             self._con.execute("SET TIME ZONE 'UTC'")
             self._con.commit()
         except psycopg.Error as exc:
-            raise ConfigError(
+            error = DestinationUnavailable if unreachable(exc) else ConfigError
+            raise error(
                 f"cannot connect to destination {url}: {str(exc).strip().splitlines()[0]}; "
                 "check host, port, user, password and database"
             ) from None

@@ -13,7 +13,7 @@ import os
 from pathlib import Path
 from typing import IO
 
-from clientsuccess_connector.errors import ConfigError
+from clientsuccess_connector.errors import DestinationUnavailable
 
 LOCK = "_cs_lock"
 
@@ -28,7 +28,7 @@ class DirectoryLock:
         except OSError:
             self._file.close()
             self._file = None
-            raise ConfigError(
+            raise DestinationUnavailable(
                 f"destination {url} is in use by another sync or program; wait for it to "
                 "finish (two syncs into one folder would overwrite each other's files)"
             ) from None
