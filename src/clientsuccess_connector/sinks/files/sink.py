@@ -308,6 +308,7 @@ class FileSink(Sink):
                                             "schema": schema.to_json()})  # fmt: skip
                 self._schemas[stream] = schema
                 self._write_schema_file(stream)
+            self._compact(stream)  # one file: counted by a plain scan, in bounded memory
             synced, deleted = quote(SYNCED_AT), quote(DELETED_AT)
             gone = f"{synced} < CAST({sql_literal(written_since.isoformat())} AS TIMESTAMPTZ)"
             if mode == "soft":
