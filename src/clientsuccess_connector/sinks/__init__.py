@@ -5,7 +5,7 @@ Open one with `open_sink(url)`; every destination implements `Sink`.
 
 from __future__ import annotations
 
-from clientsuccess_connector.errors import ConfigError
+from clientsuccess_connector.errors import ConfigError, DestinationUnavailable
 from clientsuccess_connector.locations import DESTINATION_FORMS as ACCEPTED_FORMS
 from clientsuccess_connector.locations import absolute_hint, parse_destination
 from clientsuccess_connector.sinks.base import SYNCED_AT, Column, ColumnType, Sink
@@ -36,8 +36,10 @@ def open_sink(url: str, *, read_only: bool = False) -> Sink:
         assert dest.conninfo is not None
         try:
             return PostgresSink(dest.conninfo, dest.masked, dest.options.get("schema", "public"))
+        except DestinationUnavailable as exc:  # an outage: `sync --every` retries it
+            raise DestinationUnavailable(dest.mask(str(exc))) from None
         except ConfigError as exc:
-            raise type(exc)(dest.mask(str(exc))) from None
+            raise ConfigError(dest.mask(str(exc))) from None
     from clientsuccess_connector.sinks.files import FileSink  # noqa: PLC0415 (load only the driver needed)
 
     assert dest.path is not None
