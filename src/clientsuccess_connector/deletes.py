@@ -49,6 +49,10 @@ def delete_plan(source: Source, choice: str | None = None) -> tuple[DeleteMode |
     if choice is not None and choice not in DELETES_CHOICES:
         raise ConfigError(f"--deletes {choice!r}: use one of {', '.join(DELETES_CHOICES)}")
     own = source.deletes
+    if own is not None and own not in DELETES_CHOICES:
+        raise ConfigError(
+            f"source {source.name!r}: deletes {own!r} is not one of {', '.join(DELETES_CHOICES)}"
+        )
     if own == "off" or choice == "off":
         return None, "deletes are off"
     why = never_reconciled(source)
