@@ -89,13 +89,22 @@ class Simulator:
 
 @contextlib.contextmanager
 def simulator(
-    clients: int, latency_ms: float = 0, seed: int = 1, start_timeout: float = 600
+    clients: int,
+    latency_ms: float = 0,
+    seed: int = 1,
+    start_timeout: float = 600,
+    *,
+    query_cost: str = "indexed",
+    jitter_ms: float = 0,
 ) -> Iterator[Simulator]:
-    """Run `clientsuccess-connector simulate` in its own process until the block ends."""
+    """Run `clientsuccess-connector simulate` in its own process until the block ends.
+
+    query_cost: the server profile's cost model, `indexed` or `scan` (docs/simulator.md)."""
     port = free_port()
     cmd = [
         sys.executable, "-m", "clientsuccess_connector", "simulate", "--port", str(port),
         "--clients", str(clients), "--seed", str(seed), "--latency-ms", str(latency_ms),
+        "--jitter-ms", str(jitter_ms), "--query-cost", query_cost,
     ]  # fmt: skip
     started = time.monotonic()
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

@@ -40,8 +40,8 @@ class Series:
 
     @property
     def good(self) -> list[Run]:
-        """Runs that exited 0 and delivered every record."""
-        return [r for r in self.runs if r.ok and r.records >= self.expected]
+        """Runs that exited 0 and delivered every record exactly once."""
+        return [r for r in self.runs if r.ok and r.records == self.expected and not r.note]
 
     @property
     def rps(self) -> float:
@@ -82,7 +82,7 @@ def run_once(tool: Tool, work: Path, timeout: float = 1800) -> Run:
         note = ""
     if not measured.ok:
         note = f"exit {measured.returncode}: {measured.stderr_tail.strip()[-300:]}"
-    elif records < tool.expected:
+    elif records != tool.expected and not note:
         note = f"delivered {records} of {tool.expected} records"
     shutil.rmtree(work, ignore_errors=True)
     return Run(measured.seconds, measured.peak_rss_mb, records, measured.ok, note)

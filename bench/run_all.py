@@ -1,19 +1,22 @@
 """Every benchmark side by side in one run; writes docs/benchmarks.md and bench/results/.
 
-    make bench                                   # everything (about 25-30 minutes)
-    .venv/bin/python -m bench.run_all --only throughput --runs 3
-    .venv/bin/python -m bench.run_all --quick    # smaller data, 1M memory run skipped
+    make bench                                   # everything (about 30 minutes on 2 cores)
+    make bench BENCH_ARGS=--quick                # small data, one round, no 1M run (~5 min)
+    .venv/bin/python -m bench.run_all --only throughput --cost-models scan --runs 3
 
-Sections: throughput (no added latency, ours against the raw loop, dlt and airbyte-cdk),
-latency (50 ms per request: multi-stream sync and lookup fan-out), memory (peak RSS at 100k and
-1M records), writes (bulk against single-record templates), startup (`--help`), profiles
-(py-spy of our sync and of the simulator). The simulator runs in its own process on loopback;
-the peers run in their own venvs (.bench-venvs/, made by the first run).
+Sections: throughput (no added latency, under the simulator's `indexed` and `scan` cost models:
+ours against the raw loop, dlt and airbyte-cdk), latency (100 ms + jitter per request: six
+streams, ours against max_concurrency 1 and the peers; a lookup fan-out), postgres (ours
+against dlt into the same PostgreSQL server), memory (peak RSS at 100k and 1M records), writes
+(bulk against single-record templates), startup (`--help`), profiles (py-spy of our sync and of
+the simulator). The simulator runs in its own process on loopback; the peers run in their own
+venvs (.bench-venvs/, made by the first run).
 
-The throughput and latency sections run Airbyte's ClientSuccess connector, which is not kept in
-this repository: pass `--airbyte-manifest PATH` (or set CS_BENCH_AIRBYTE_MANIFEST) to the
-manifest.yaml of connector source-client-success in Airbyte's repository
-(airbyte-integrations/connectors/source-client-success/manifest.yaml).
+The throughput and latency sections also run Airbyte's ClientSuccess connector, which is not
+kept in this repository: pass `--airbyte-manifest PATH` (or set CS_BENCH_AIRBYTE_MANIFEST) to
+the manifest.yaml of connector source-client-success in Airbyte's repository
+(airbyte-integrations/connectors/source-client-success/manifest.yaml); without it airbyte-cdk
+is left out. The postgres section needs a PostgreSQL server (--postgres-url).
 """
 
 from __future__ import annotations
@@ -38,14 +41,19 @@ from bench.fanout_concurrency import contract_ids, fan_out
 from bench.measure import run_measured
 from bench.profiling import import_times, record_command, record_pid, summarise
 from bench.rounds import Series, alternate
-from bench.tools import BIN, airbyte, dlt, ours, raw
+from bench.tools import BIN, airbyte, dlt, drop_schemas, ours, raw
 from bench.write_bulk_vs_single import measure as measure_writes
 from clientsuccess_connector.connection import ConnectionSettings
 
-SECTIONS = ("throughput", "latency", "memory", "writes", "startup", "profiles")
+SECTIONS = ("throughput", "latency", "postgres", "memory", "writes", "startup", "profiles")
+COST_MODELS = ("indexed", "scan")
 DEFAULT_STREAMS = ("clients", "contacts", "contracts", "pulses", "client_notes", "products")
 AIRBYTE_ALL = ("Clients", "Contacts", "Contracts", "Products", "Custom Fields")
+DEFAULT_POSTGRES_URL = "postgresql://postgres@127.0.0.1:5432/test"
 DEFAULT_CONCURRENCY = ConnectionSettings.__dataclass_fields__["max_concurrency"].default
+
+
+_UNRECORDED = ("sections", "airbyte_manifest", "postgres_url")  # paths and URLs of this machine
 
 
 def _series(found: dict[str, Series]) -> dict[str, Any]:
@@ -53,57 +61,97 @@ def _series(found: dict[str, Series]) -> dict[str, Any]:
 
 
 def throughput(args: argparse.Namespace, work: Path, py: dict[str, Path]) -> dict[str, Any]:
-    """No added latency: client_notes into DuckDB; Contacts for airbyte (its stream)."""
-    with simulator(args.clients) as sim:
-        tools = [
-            raw(sim, "client_notes"),
-            ours(sim, ["client_notes"], key="ours", label="ours: sync --stream client_notes"),
-            ours(sim, ["client_notes"], key="ours_paged", paged=True,
-                 label="ours: same endpoint paged by number (flow, manual source)"),
-            dlt(sim, py["dlt"], ["client_notes"]),
-            airbyte(sim, py["airbyte"], args.airbyte_manifest, ["Contacts"],
-                    key="airbyte_contacts"),
-            ours(sim, ["contacts"], key="ours_contacts", label="ours: sync --stream contacts"),
-            ours(sim, ["contacts"], key="ours_contacts_paged", paged=True,
-                 label="ours: contacts paged by number (flow, manual source)"),
-        ]  # fmt: skip
-        warm = [raw(sim, "client_notes"), raw(sim, "contacts")]
-        found = alternate(tools, args.runs, work / "throughput", "throughput", warm)
-        info = sim.info()
-    return {"clients": args.clients, "counts": info["counts"], "series": _series(found)}
-
-
-def latency(args: argparse.Namespace, work: Path, py: dict[str, Path]) -> dict[str, Any]:
-    """50 ms per request: six default streams, and a lookup fan-out over every contract."""
-    out: dict[str, Any] = {"clients": args.latency_clients, "latency_ms": args.latency_ms}
-    with simulator(args.latency_clients, latency_ms=args.latency_ms) as sim:
-        tools = [
-            ours(sim, DEFAULT_STREAMS, key="ours", label="ours: sync (six streams, defaults)"),
-            ours(sim, DEFAULT_STREAMS, key="ours_sequential", max_concurrency=1,
-                 label="ours: sync, max_concurrency 1"),
-            dlt(sim, py["dlt"], DEFAULT_STREAMS),
-            airbyte(sim, py["airbyte"], args.airbyte_manifest, AIRBYTE_ALL),
-        ]  # fmt: skip
-        found = alternate(tools, args.runs, work / "latency", "latency", tools[:1])
-        out["multi"] = _series(found)
-        ids = contract_ids(sim.base, min(args.fanout_contracts, sim.count("contracts")))
-        timings: dict[str, list[float]] = {"ours": [], "ours_sequential": []}
-        records = 0
-        for r in range(args.runs):
-            order = [("ours", DEFAULT_CONCURRENCY), ("ours_sequential", 1)]
-            for key, concurrency in order if r % 2 == 0 else order[::-1]:
-                seconds, records = fan_out(sim.base, ids, concurrency)
-                timings[key].append(seconds)
-                print(f"[fan-out] round {r + 1}/{args.runs} {key:<16} {seconds:7.2f} s "
-                      f"{len(ids)} requests {records} records", flush=True)  # fmt: skip
-        out["fanout"] = {"contracts": len(ids), "records": records, "seconds": timings,
-                         "concurrency": DEFAULT_CONCURRENCY,
-                         "median_seconds": {k: median(v) for k, v in timings.items()}}  # fmt: skip
+    """No added latency, under each cost model: client_notes into DuckDB; Contacts for airbyte."""
+    out: dict[str, Any] = {}
+    for cost in args.cost_models:
+        clients = args.clients if cost == "indexed" else args.scan_clients
+        print(f"[throughput] {cost}: simulator with {clients:,} clients", flush=True)
+        with simulator(clients, query_cost=cost) as sim:
+            tools = [
+                raw(sim, "client_notes"),
+                ours(sim, ["client_notes"], key="ours", label="ours: sync --stream client_notes"),
+                ours(sim, ["client_notes"], key="ours_paged", paged=True,
+                     label="ours: same endpoint as a flow source paged by number"),
+                dlt(sim, py["dlt"], ["client_notes"]),
+                ours(sim, ["contacts"], key="ours_contacts", label="ours: sync --stream contacts"),
+            ]  # fmt: skip
+            if args.airbyte_manifest:
+                tools.insert(4, airbyte(sim, py["airbyte"], args.airbyte_manifest, ["Contacts"],
+                                        key="airbyte_contacts"))  # fmt: skip
+            warm = [raw(sim, "client_notes"), raw(sim, "contacts")]
+            found = alternate(tools, args.runs, work / "throughput", f"throughput {cost}", warm)
+            info = sim.info()
+        out[cost] = {"clients": clients, "counts": info["counts"], "series": _series(found)}
     return out
 
 
+def latency(args: argparse.Namespace, work: Path, py: dict[str, Path]) -> dict[str, Any]:
+    """Latency and jitter on every request, under each cost model: the six default streams;
+    and (under the first cost model) a lookup fan-out over the contracts."""
+    out: dict[str, Any] = {
+        "clients": args.latency_clients, "latency_ms": args.latency_ms,
+        "jitter_ms": args.jitter_ms, "concurrency": DEFAULT_CONCURRENCY,
+    }  # fmt: skip
+    for cost in args.cost_models:
+        with simulator(args.latency_clients, latency_ms=args.latency_ms,
+                       jitter_ms=args.jitter_ms, query_cost=cost) as sim:  # fmt: skip
+            tools = [
+                ours(sim, DEFAULT_STREAMS, key="ours", label="ours: sync (six streams, defaults)"),
+                ours(sim, DEFAULT_STREAMS, key="ours_sequential", max_concurrency=1,
+                     label="ours: sync, max_concurrency 1"),
+                dlt(sim, py["dlt"], DEFAULT_STREAMS),
+            ]  # fmt: skip
+            if args.airbyte_manifest:
+                tools.append(airbyte(sim, py["airbyte"], args.airbyte_manifest, AIRBYTE_ALL))
+            found = alternate(tools, args.runs, work / "latency", f"latency {cost}", tools[:1])
+            out[cost] = _series(found)
+            if cost == args.cost_models[0] and args.fanout_contracts:
+                out["fanout"] = _fanout(args, sim)
+    return out
+
+
+def _fanout(args: argparse.Namespace, sim: Any) -> dict[str, Any]:
+    """One request per contract through a LookupTable, default concurrency against 1."""
+    ids = contract_ids(sim.base, min(args.fanout_contracts, sim.count("contracts")))
+    timings: dict[str, list[float]] = {"ours": [], "ours_sequential": []}
+    records = 0
+    for r in range(args.fanout_runs):
+        order = [("ours", DEFAULT_CONCURRENCY), ("ours_sequential", 1)]
+        for key, concurrency in order if r % 2 == 0 else order[::-1]:
+            seconds, records = fan_out(sim.base, ids, concurrency)
+            timings[key].append(seconds)
+            print(f"[fan-out] round {r + 1}/{args.fanout_runs} {key:<16} {seconds:7.2f} s "
+                  f"{len(ids)} requests {records} records", flush=True)  # fmt: skip
+    return {"contracts": len(ids), "records": records, "seconds": timings,
+            "concurrency": DEFAULT_CONCURRENCY,
+            "median_seconds": {k: median(v) for k, v in timings.items()}}  # fmt: skip
+
+
+def postgres(args: argparse.Namespace, work: Path, py: dict[str, Path]) -> dict[str, Any]:
+    """client_notes into the same PostgreSQL server: ours against dlt's postgres destination."""
+    drop_schemas(args.postgres_url)
+    with simulator(args.clients) as sim:
+        tools = [
+            ours(sim, ["client_notes"], key="ours", postgres=args.postgres_url,
+                 label="ours: sync --stream client_notes -> PostgreSQL"),
+            dlt(sim, py["dlt"], ["client_notes"], postgres=args.postgres_url),
+        ]  # fmt: skip
+        found = alternate(tools, args.runs, work / "postgres", "postgres", tools[:1])
+        info = sim.info()
+    return {"clients": args.clients, "counts": info["counts"], "series": _series(found),
+            "server": _pg_version(args.postgres_url)}  # fmt: skip
+
+
+def _pg_version(url: str) -> str:
+    import psycopg
+
+    with psycopg.connect(url) as con:
+        row = con.execute("SHOW server_version").fetchone()
+    return f"PostgreSQL {row[0] if row else '?'}"
+
+
 def memory(args: argparse.Namespace, work: Path, py: dict[str, Path]) -> dict[str, Any]:
-    """Peak RSS of our sync at ~100k and ~1M client notes, and of dlt at ~100k."""
+    """Peak RSS of our default sync at ~100k and ~1M client notes, and of dlt at ~100k."""
     out: dict[str, Any] = {}
     sizes = [("100k", args.mem_small_clients)]
     if args.mem_big_clients:
@@ -112,10 +160,8 @@ def memory(args: argparse.Namespace, work: Path, py: dict[str, Path]) -> dict[st
         print(f"[memory] starting a simulator with {clients:,} clients ...", flush=True)
         with simulator(clients, start_timeout=1200) as sim:
             tools = [
-                ours(sim, ["client_notes"], label="ours: sync --stream client_notes (default)"),
-                ours(sim, ["client_notes"], key="ours_paged", paged=True,
-                     label="ours: client_notes paged by number"),
-            ]  # fmt: skip
+                ours(sim, ["client_notes"], label="ours: sync --stream client_notes (default)")
+            ]
             if name == "100k":
                 tools.append(dlt(sim, py["dlt"], ["client_notes"]))
             found = alternate(tools, args.mem_runs, work / f"memory-{name}", f"memory {name}")
@@ -155,36 +201,41 @@ def startup(args: argparse.Namespace, py: dict[str, Path]) -> dict[str, Any]:
 
 
 def profiles(args: argparse.Namespace, work: Path) -> dict[str, Any]:
-    """py-spy: our paged sync (whole run), and the simulator while our default sync runs."""
+    """py-spy: our default sync (whole run, indexed), and the simulator while our default sync
+    runs under the scan cost model (where the server's time goes)."""
     out: dict[str, Any] = {}
     work.mkdir(parents=True, exist_ok=True)
     with simulator(args.clients) as sim:
-        tool = ours(sim, ["client_notes"], key="ours_paged", paged=True, label="")
-        run_dir = work / "profile-ours"
-        run_dir.mkdir(parents=True, exist_ok=True)
-        cmd, env = tool.command(run_dir)
-        raw_file = work / "ours_paged.folded"
-        record_command(cmd, raw_file, {**_environ(), **env}, run_dir, gil_only=True)
-        if raw_file.exists():
-            out["ours_paged"] = summarise(raw_file)
-        default = ours(sim, ["client_notes"])
-        run_dir = work / "profile-default"
-        run_dir.mkdir(parents=True, exist_ok=True)
-        cmd, env = default.command(run_dir)
-        sim_file = work / "simulator_keyset.folded"
-        spy = record_pid(sim.pid, args.profile_seconds, sim_file)
-        time.sleep(1)  # py-spy attached before the first request
-        proc = subprocess.Popen(cmd, env={**_environ(), **env}, cwd=run_dir,
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
-        spy.wait(timeout=args.profile_seconds + 60)
-        proc.terminate()
-        proc.wait(timeout=60)
-        if sim_file.exists():
-            out["simulator_during_default_sync"] = summarise(sim_file)
+        cmd, env = ours(sim, ["client_notes"]).command(_fresh(work / "profile-ours"))
+        folded = work / "ours_default.folded"
+        record_command(cmd, folded, {**_environ(), **env}, work / "profile-ours", gil_only=True)
+        if folded.exists():
+            out["ours_default"] = summarise(folded)
+    if "scan" in args.cost_models:
+        with simulator(args.scan_clients, query_cost="scan") as sim:
+            run_dir = _fresh(work / "profile-scan")
+            cmd, env = ours(sim, ["client_notes"]).command(run_dir)
+            folded = work / "simulator_scan.folded"
+            spy = record_pid(sim.pid, args.profile_seconds, folded)
+            time.sleep(1)  # py-spy attached before the first request
+            quiet = subprocess.DEVNULL
+            proc = subprocess.Popen(
+                cmd, env={**_environ(), **env}, cwd=run_dir, stdout=quiet, stderr=quiet
+            )
+            spy.wait(timeout=args.profile_seconds + 60)
+            proc.terminate()
+            proc.wait(timeout=60)
+            if folded.exists():
+                out["simulator_scan"] = summarise(folded)
     out["help_imports"] = import_times("clientsuccess_connector.cli", BIN / "python")
     for name, text in out.items():
         (RESULTS / f"profile_{name}.txt").write_text(text)
     return out
+
+
+def _fresh(path: Path) -> Path:
+    path.mkdir(parents=True, exist_ok=True)
+    return path
 
 
 def _environ() -> dict[str, str]:
@@ -214,10 +265,21 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                     help=f"comma-separated sections to run: {','.join(SECTIONS)}")  # fmt: skip
     ap.add_argument("--runs", type=int, default=3, help="alternating rounds (medians)")
     ap.add_argument("--quick", action="store_true", help="small data, no 1M run, 1 round")
-    ap.add_argument("--clients", type=int, default=10_000, help="throughput simulator size")
-    ap.add_argument("--latency-ms", type=float, default=50)
+    ap.add_argument("--cost-models", default=",".join(COST_MODELS),
+                    help="simulator query cost models to measure under (indexed,scan)")  # fmt: skip
+    ap.add_argument("--clients", type=int, default=10_000,
+                    help="simulator size for throughput (indexed) and postgres")  # fmt: skip
+    ap.add_argument("--scan-clients", type=int, default=5_000,
+                    help="simulator size for throughput under the scan cost model")  # fmt: skip
+    ap.add_argument("--latency-ms", type=float, default=100)
+    ap.add_argument("--jitter-ms", type=float, default=20, help="random extra latency, up to")
     ap.add_argument("--latency-clients", type=int, default=300)
-    ap.add_argument("--fanout-contracts", type=int, default=1000)
+    ap.add_argument("--fanout-contracts", type=int, default=300, help="0 skips the fan-out")
+    ap.add_argument("--fanout-runs", type=int, default=1)
+    ap.add_argument("--postgres-url", default=os.environ.get("CS_BENCH_POSTGRES_URL",
+                                                             DEFAULT_POSTGRES_URL),
+                    help="PostgreSQL server for the postgres section (a fresh schema per run; "
+                         "default $CS_BENCH_POSTGRES_URL or %(default)s)")  # fmt: skip
     ap.add_argument("--mem-small-clients", type=int, default=12_700, help="~100k notes")
     ap.add_argument("--mem-big-clients", type=int, default=126_500, help="~1M notes; 0 skips")
     ap.add_argument("--mem-runs", type=int, default=1)
@@ -232,12 +294,20 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     unknown = set(args.sections) - set(SECTIONS)
     if unknown:
         ap.error(f"unknown section(s) {', '.join(sorted(unknown))}; choose from {SECTIONS}")
+    args.cost_models = [c.strip() for c in args.cost_models.split(",") if c.strip()]
+    if not args.cost_models or set(args.cost_models) - set(COST_MODELS):
+        ap.error(f"--cost-models takes a comma-separated list of {','.join(COST_MODELS)}")
     if {"throughput", "latency"} & set(args.sections):
-        args.airbyte_manifest = airbyte_manifest(args.airbyte_manifest)
+        try:
+            args.airbyte_manifest = airbyte_manifest(args.airbyte_manifest)
+        except SystemExit as exc:
+            print(f"[bench] airbyte-cdk is left out: {exc}", flush=True)
+            args.airbyte_manifest = None
     if args.quick:
         args.runs = 1 if "--runs" not in sys.argv else args.runs
-        args.clients, args.mem_small_clients, args.mem_big_clients = 2000, 2000, 0
-        args.fanout_contracts, args.startup_runs = 200, 5
+        args.clients, args.scan_clients = 2000, 1000
+        args.mem_small_clients, args.mem_big_clients = 2000, 0
+        args.latency_clients, args.fanout_contracts, args.startup_runs = 100, 50, 5
     return args
 
 
@@ -246,7 +316,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
     started = time.monotonic()
     py: dict[str, Path] = {}
-    if {"throughput", "latency", "memory", "startup"} & set(args.sections):
+    if {"throughput", "latency", "postgres", "memory", "startup"} & set(args.sections):
         py = {"dlt": venvs.ensure("dlt"), "airbyte": venvs.ensure("airbyte")}
     results: dict[str, Any] = {
         "machine": machine(),
@@ -254,7 +324,7 @@ def main(argv: list[str] | None = None) -> None:
         "command": "make bench  (= .venv/bin/python -m bench.run_all "
         + " ".join(shlex.quote(a) for a in (argv if argv is not None else sys.argv[1:]))
         + ")",
-        "args": {k: v for k, v in vars(args).items() if k not in ("sections", "airbyte_manifest")},
+        "args": {k: v for k, v in vars(args).items() if k not in _UNRECORDED},
         "versions": versions(py),
     }
     RESULTS.mkdir(exist_ok=True)
@@ -267,6 +337,8 @@ def main(argv: list[str] | None = None) -> None:
                 results[section] = throughput(args, work, py)
             elif section == "latency":
                 results[section] = latency(args, work, py)
+            elif section == "postgres":
+                results[section] = postgres(args, work, py)
             elif section == "memory":
                 results[section] = memory(args, work, py)
             elif section == "writes":

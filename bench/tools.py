@@ -1,7 +1,8 @@
 """The contenders: how to run each one against a simulator, and how many records it landed.
 
 A Tool builds its command for a fresh work directory and counts what it delivered afterwards:
-rows in its DuckDB file (ours, dlt) or records read (the raw loop, airbyte-cdk).
+rows in its DuckDB file or PostgreSQL schema (ours, dlt) or records read (the raw loop,
+airbyte-cdk). A PostgreSQL run gets a fresh schema, dropped once it is counted.
 """
 
 from __future__ import annotations
@@ -9,8 +10,10 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import duckdb
+import psycopg
 
 from bench.common import API_KEY, ROOT, Simulator
 from bench.measure import Measured
@@ -53,14 +56,43 @@ def _ours_env(sim: Simulator) -> dict[str, str]:
     return {"CLIENTSUCCESS_BASE_URL": sim.base, "CLIENTSUCCESS_API_KEY": API_KEY}
 
 
+def _count_rows(con: Any, table: str) -> int:
+    """Rows of `table`; raises when an id is there twice (a duplicated record)."""
+    rows, ids = con.execute(f"SELECT count(*), count(DISTINCT id) FROM {table}").fetchone()
+    if rows != ids:
+        raise ValueError(f"{table}: {rows - ids} duplicated ids")
+    return int(rows)
+
+
 def _rows(db: Path, tables: Sequence[str], schema: str = "main") -> int:
     if not db.exists():
         return 0
     with duckdb.connect(str(db), read_only=True) as con:
-        return sum(
-            int(con.execute(f'SELECT count(*) FROM {schema}."{t}"').fetchone()[0])  # type: ignore[index]
-            for t in tables
-        )
+        return sum(_count_rows(con, f'{schema}."{t}"') for t in tables)
+
+
+def _schema(work: Path) -> str:
+    """A fresh PostgreSQL schema name for the run in `work` (its directory name)."""
+    return "bench_" + "".join(c if c.isalnum() else "_" for c in work.name.lower())
+
+
+def _pg_rows(url: str, schema: str, tables: Sequence[str]) -> int:
+    """Rows in `schema`'s tables; the schema is dropped afterwards."""
+    with psycopg.connect(url, autocommit=True) as con:
+        try:
+            return sum(_count_rows(con, f'"{schema}"."{t}"') for t in tables)
+        finally:
+            con.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+
+
+def drop_schemas(url: str) -> None:
+    """Drop every schema a benchmark run left behind (bench_*)."""
+    with psycopg.connect(url, autocommit=True) as con:
+        names = con.execute(
+            "SELECT nspname FROM pg_namespace WHERE nspname LIKE 'bench\\_%'"
+        ).fetchall()
+        for (name,) in names:
+            con.execute(f'DROP SCHEMA IF EXISTS "{name}" CASCADE')
 
 
 def _reported(_: Path, measured: Measured) -> int:
@@ -68,12 +100,13 @@ def _reported(_: Path, measured: Measured) -> int:
 
 
 def pages_flow(work: Path, streams: Sequence[str]) -> Path:
-    """A flow whose sources are manual endpoints paged by page number, like the peers page."""
+    """A flow whose sources are manual endpoints paged by page number in the server's order,
+    as dlt and the raw loop page."""
     lines = ["sources:"]
     for name in streams:
         lines += [
             f"  {name}:",
-            f"    url: /{STREAMS[name][1]}?sortBy=modifiedTime&sortDirection=asc",
+            f"    url: /{STREAMS[name][1]}",
             "    pagination: envelope",
             "    data_path: $.data[*]",
             "    primary_key: [id]",
@@ -91,11 +124,13 @@ def ours(
     label: str = "ours",
     paged: bool = False,
     max_concurrency: int | None = None,
+    postgres: str | None = None,
 ) -> Tool:
     """`clientsuccess-connector sync` of the given streams into a fresh DuckDB file.
 
-    paged: read through manual endpoints paged by number instead of the default streams' keyset
-    paging. max_concurrency: a flow file sets `connection: {max_concurrency: N}`.
+    paged: read through manual endpoints paged by number instead of the default streams.
+    max_concurrency: a flow file sets `connection: {max_concurrency: N}`.
+    postgres: a postgresql:// URL; the sync goes to a fresh schema there instead of DuckDB.
     """
 
     def command(work: Path) -> Command:
@@ -109,38 +144,60 @@ def ours(
                 cmd += ["--flow", str(flow)]
             for name in streams:
                 cmd += ["--stream", name]
-        cmd += ["--destination", f"duckdb:///{work / 'ours.duckdb'}"]
+        if postgres:
+            glue = "&" if "?" in postgres else "?"
+            cmd += ["--destination", f"{postgres}{glue}schema={_schema(work)}"]
+        else:
+            cmd += ["--destination", f"duckdb:///{work / 'ours.duckdb'}"]
         return cmd, _ours_env(sim)
 
     def count(work: Path, _: Measured) -> int:
+        if postgres:
+            return _pg_rows(postgres, _schema(work), streams)
         return _rows(work / "ours.duckdb", streams)
 
     expected = sum(sim.count(STREAMS[s][0]) for s in streams)
     return Tool(key, label, command, count, expected)
 
 
-def raw(sim: Simulator, stream: str) -> Tool:
-    """The raw limit: one httpx + orjson loop over the pages, records discarded."""
+def raw(sim: Simulator, stream: str, *, key: str = "raw", ordered: bool = False) -> Tool:
+    """The raw limit: one httpx + orjson loop over the pages, records discarded.
+
+    ordered: sorted ascending on modifiedTime; otherwise in the server's own order."""
 
     def command(_: Path) -> Command:
         path = "/" + STREAMS[stream][1]
-        return [str(BIN / "python"), str(RUNNERS / "raw_httpx.py"), sim.base, path], {}
+        cmd = [str(BIN / "python"), str(RUNNERS / "raw_httpx.py"), sim.base, path]
+        return cmd + (["--sorted"] if ordered else []), {}
 
-    return Tool("raw", "raw limit (httpx + orjson loop)", command, _reported,
-                sim.count(STREAMS[stream][0]))  # fmt: skip
+    label = "raw limit (httpx + orjson loop" + (", sorted)" if ordered else ")")
+    return Tool(key, label, command, _reported, sim.count(STREAMS[stream][0]))
 
 
-def dlt(sim: Simulator, python: Path, streams: Sequence[str], key: str = "dlt") -> Tool:
-    """dlt's rest_api source into DuckDB, merge on id (its own venv)."""
+def dlt(
+    sim: Simulator,
+    python: Path,
+    streams: Sequence[str],
+    key: str = "dlt",
+    postgres: str | None = None,
+) -> Tool:
+    """dlt's rest_api source into DuckDB (or a fresh schema at `postgres`), merge on id."""
 
     def command(work: Path) -> Command:
         pairs = [f"{s}={STREAMS[s][1]}" for s in streams]
-        cmd = [str(python), str(RUNNERS / "dlt_rest_api.py"), sim.base, str(work / "dlt.duckdb"),
+        target = f"postgres:{_schema(work)}@{postgres}" if postgres else str(work / "dlt.duckdb")
+        cmd = [str(python), str(RUNNERS / "dlt_rest_api.py"), sim.base, target,
                str(work / "dlt-pipelines"), *pairs]  # fmt: skip
         return cmd, {"CS_BENCH_API_KEY": API_KEY, "RUNTIME__DLTHUB_TELEMETRY": "false"}
 
+    def count(work: Path, _: Measured) -> int:
+        if postgres:
+            return _pg_rows(postgres, _schema(work), streams)
+        return _rows(work / "dlt.duckdb", streams, schema="cs")
+
     expected = sum(sim.count(STREAMS[s][0]) for s in streams)
-    return Tool(key, "dlt rest_api -> DuckDB", command, _reported, expected)
+    label = "dlt rest_api -> " + ("PostgreSQL" if postgres else "DuckDB")
+    return Tool(key, label, command, count, expected)
 
 
 def airbyte(

@@ -1,9 +1,10 @@
 """The raw limit: a minimal httpx + orjson loop over the same pages, records discarded.
 
-    python bench/runners/raw_httpx.py BASE_URL PATH [--size 100] [--api-key KEY]
+    python bench/runners/raw_httpx.py BASE_URL PATH [--size 100] [--sorted] [--api-key KEY]
 
-Pages `PATH?page=N&size=SIZE` (sorted ascending on modifiedTime, as our sync asks) until
-`last`, parses each page with orjson and throws it away. One connection, one page at a time.
+Pages `PATH?page=N&size=SIZE` until `last`, parses each page with orjson and throws it away.
+One connection, one page at a time. Without --sorted it asks for the server's own order, as our
+default sync's full read and dlt do; --sorted adds `sortBy=modifiedTime&sortDirection=asc`.
 """
 
 from __future__ import annotations
@@ -20,11 +21,16 @@ def main() -> None:
     ap.add_argument("base_url")
     ap.add_argument("path")
     ap.add_argument("--size", type=int, default=100)
+    ap.add_argument("--sorted", action="store_true", help="ascending on modifiedTime")
     ap.add_argument("--api-key", default="sim-api-key")
     args = ap.parse_args()
     records = pages = 0
-    params = {"sortBy": "modifiedTime", "sortDirection": "asc", "size": args.size, "page": 0}
-    with httpx.Client(base_url=args.base_url, headers={"X-API-Key": args.api_key}) as http:
+    params: dict[str, str | int] = {"size": args.size, "page": 0}
+    if args.sorted:
+        params |= {"sortBy": "modifiedTime", "sortDirection": "asc"}
+    with httpx.Client(
+        base_url=args.base_url, headers={"X-API-Key": args.api_key}, timeout=120
+    ) as http:
         while True:
             resp = http.get(args.path, params=params)
             resp.raise_for_status()
@@ -33,7 +39,7 @@ def main() -> None:
             pages += 1
             if body["last"] or not body["data"]:
                 break
-            params["page"] += 1
+            params["page"] = pages
     sys.stdout.write(orjson.dumps({"records": records, "pages": pages}).decode() + "\n")
 
 
