@@ -100,7 +100,7 @@ def targets(res: dict[str, Any]) -> list[tuple[str, str, str]]:
                      f"{100 * share:.0f}%", _verdict(share, 0.6)))  # fmt: skip
     pg = res.get("postgres", {}).get("series")
     if pg:
-        x = _ratio(_rps(pg, "ours"), _rps(pg, "dlt"))
+        x = _ratio(_rps(pg, "ours_postgres"), _rps(pg, "dlt_postgres"))
         rows.append(("PostgreSQL: ours / dlt into the same server >= 5x", f"{x:.1f}x",
                      _verdict(x, 5)))  # fmt: skip
     mem = res.get("memory", {})
@@ -231,15 +231,16 @@ def _latency(res: dict[str, Any]) -> list[str]:
 def _postgres(res: dict[str, Any]) -> list[str]:
     pg = res["postgres"]
     s = pg["series"]
-    ours = _rps(s, "ours")
+    ours = _rps(s, "ours_postgres")
     out = [
         "## 3. PostgreSQL load",
         "",
-        f"client_notes ({pg['counts']['client_notes']:,} records, simulator with "
+        f"client_notes ({pg['records']:,} records, simulator with "
         f"{pg['clients']:,} clients, cost model `indexed`, no added latency) into the same "
         f"{pg.get('server', 'PostgreSQL')} server on loopback, each run into a fresh schema. "
         "ours: `sync --stream client_notes --destination postgresql://...?schema=...`; dlt: "
-        "rest_api as in section 1, postgres destination, merge on id.",
+        "rest_api as in section 1, postgres destination, merge on id "
+        "(`bench/postgres_load.py`, also runnable alone).",
         "",
         "| tool | records | median s | median records/s | ours / tool | peak RSS MB | "
         "records/s per run |",
@@ -247,7 +248,7 @@ def _postgres(res: dict[str, Any]) -> list[str]:
     ]
     for key, ser in s.items():
         rps = ser["median_records_per_second"]
-        vs = "" if key == "ours" else f"{_ratio(ours, rps):.2f}x"
+        vs = "" if key == "ours_postgres" else f"{_ratio(ours, rps):.2f}x"
         out.append(
             f"| {ser['label']} | {_n(ser['expected'])} | {ser['median_seconds']:.2f} | "
             f"**{_n(rps)}** | {vs} | {_n(ser['median_peak_rss_mb'])} | {_runs(ser)} |"

@@ -35,13 +35,15 @@ from pathlib import Path
 from statistics import median
 from typing import Any
 
-from bench import report, venvs
+import psycopg
+
+from bench import postgres_load, report, venvs
 from bench.common import RESULTS, ROOT, airbyte_manifest, machine, simulator
 from bench.fanout_concurrency import contract_ids, fan_out
 from bench.measure import run_measured
 from bench.profiling import import_times, record_command, record_pid, summarise
 from bench.rounds import Series, alternate
-from bench.tools import BIN, airbyte, dlt, drop_schemas, ours, raw
+from bench.tools import BIN, airbyte, dlt, ours, raw
 from bench.write_bulk_vs_single import measure as measure_writes
 from clientsuccess_connector.connection import ConnectionSettings
 
@@ -49,7 +51,6 @@ SECTIONS = ("throughput", "latency", "postgres", "memory", "writes", "startup", 
 COST_MODELS = ("indexed", "scan")
 DEFAULT_STREAMS = ("clients", "contacts", "contracts", "pulses", "client_notes", "products")
 AIRBYTE_ALL = ("Clients", "Contacts", "Contracts", "Products", "Custom Fields")
-DEFAULT_POSTGRES_URL = "postgresql://postgres@127.0.0.1:5432/test"
 DEFAULT_CONCURRENCY = ConnectionSettings.__dataclass_fields__["max_concurrency"].default
 
 
@@ -127,24 +128,17 @@ def _fanout(args: argparse.Namespace, sim: Any) -> dict[str, Any]:
             "median_seconds": {k: median(v) for k, v in timings.items()}}  # fmt: skip
 
 
-def postgres(args: argparse.Namespace, work: Path, py: dict[str, Path]) -> dict[str, Any]:
-    """client_notes into the same PostgreSQL server: ours against dlt's postgres destination."""
-    drop_schemas(args.postgres_url)
-    with simulator(args.clients) as sim:
-        tools = [
-            ours(sim, ["client_notes"], key="ours", postgres=args.postgres_url,
-                 label="ours: sync --stream client_notes -> PostgreSQL"),
-            dlt(sim, py["dlt"], ["client_notes"], postgres=args.postgres_url),
-        ]  # fmt: skip
-        found = alternate(tools, args.runs, work / "postgres", "postgres", tools[:1])
-        info = sim.info()
-    return {"clients": args.clients, "counts": info["counts"], "series": _series(found),
+def postgres(args: argparse.Namespace, work: Path) -> dict[str, Any]:
+    """client_notes into the same PostgreSQL server: ours against dlt (bench/postgres_load.py)."""
+    found = postgres_load.measure(
+        args.pg_clients, args.runs, "client_notes", args.postgres_url, work / "postgres"
+    )
+    records = found["ours_postgres"].expected
+    return {"clients": args.pg_clients, "records": records, "series": _series(found),
             "server": _pg_version(args.postgres_url)}  # fmt: skip
 
 
 def _pg_version(url: str) -> str:
-    import psycopg
-
     with psycopg.connect(url) as con:
         row = con.execute("SHOW server_version").fetchone()
     return f"PostgreSQL {row[0] if row else '?'}"
@@ -269,17 +263,17 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                     help="simulator query cost models to measure under (indexed,scan)")  # fmt: skip
     ap.add_argument("--clients", type=int, default=10_000,
                     help="simulator size for throughput (indexed) and postgres")  # fmt: skip
-    ap.add_argument("--scan-clients", type=int, default=5_000,
+    ap.add_argument("--scan-clients", type=int, default=3_000,
                     help="simulator size for throughput under the scan cost model")  # fmt: skip
     ap.add_argument("--latency-ms", type=float, default=100)
     ap.add_argument("--jitter-ms", type=float, default=20, help="random extra latency, up to")
     ap.add_argument("--latency-clients", type=int, default=300)
     ap.add_argument("--fanout-contracts", type=int, default=300, help="0 skips the fan-out")
     ap.add_argument("--fanout-runs", type=int, default=1)
-    ap.add_argument("--postgres-url", default=os.environ.get("CS_BENCH_POSTGRES_URL",
-                                                             DEFAULT_POSTGRES_URL),
-                    help="PostgreSQL server for the postgres section (a fresh schema per run; "
-                         "default $CS_BENCH_POSTGRES_URL or %(default)s)")  # fmt: skip
+    ap.add_argument("--pg-clients", type=int, default=12_700, help="postgres section: ~100k notes")
+    ap.add_argument("--postgres-url", default=postgres_load.DEFAULT_URL,
+                    help="PostgreSQL server for the postgres section, a fresh schema per run "
+                         "(default $CS_TEST_POSTGRES_URL or %(default)s)")  # fmt: skip
     ap.add_argument("--mem-small-clients", type=int, default=12_700, help="~100k notes")
     ap.add_argument("--mem-big-clients", type=int, default=126_500, help="~1M notes; 0 skips")
     ap.add_argument("--mem-runs", type=int, default=1)
@@ -305,7 +299,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
             args.airbyte_manifest = None
     if args.quick:
         args.runs = 1 if "--runs" not in sys.argv else args.runs
-        args.clients, args.scan_clients = 2000, 1000
+        args.clients, args.scan_clients, args.pg_clients = 2000, 1000, 2000
         args.mem_small_clients, args.mem_big_clients = 2000, 0
         args.latency_clients, args.fanout_contracts, args.startup_runs = 100, 50, 5
     return args
@@ -338,7 +332,7 @@ def main(argv: list[str] | None = None) -> None:
             elif section == "latency":
                 results[section] = latency(args, work, py)
             elif section == "postgres":
-                results[section] = postgres(args, work, py)
+                results[section] = postgres(args, work)
             elif section == "memory":
                 results[section] = memory(args, work, py)
             elif section == "writes":

@@ -1,8 +1,8 @@
 """The contenders: how to run each one against a simulator, and how many records it landed.
 
 A Tool builds its command for a fresh work directory and counts what it delivered afterwards:
-rows in its DuckDB file or PostgreSQL schema (ours, dlt) or records read (the raw loop,
-airbyte-cdk). A PostgreSQL run gets a fresh schema, dropped once it is counted.
+rows in its DuckDB file (ours, dlt; an id there twice fails the count) or records read (the raw
+loop, airbyte-cdk). bench/postgres_load.py has the PostgreSQL contenders.
 """
 
 from __future__ import annotations
@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
-import psycopg
 
 from bench.common import API_KEY, ROOT, Simulator
 from bench.measure import Measured
@@ -71,30 +70,6 @@ def _rows(db: Path, tables: Sequence[str], schema: str = "main") -> int:
         return sum(_count_rows(con, f'{schema}."{t}"') for t in tables)
 
 
-def _schema(work: Path) -> str:
-    """A fresh PostgreSQL schema name for the run in `work` (its directory name)."""
-    return "bench_" + "".join(c if c.isalnum() else "_" for c in work.name.lower())
-
-
-def _pg_rows(url: str, schema: str, tables: Sequence[str]) -> int:
-    """Rows in `schema`'s tables; the schema is dropped afterwards."""
-    with psycopg.connect(url, autocommit=True) as con:
-        try:
-            return sum(_count_rows(con, f'"{schema}"."{t}"') for t in tables)
-        finally:
-            con.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
-
-
-def drop_schemas(url: str) -> None:
-    """Drop every schema a benchmark run left behind (bench_*)."""
-    with psycopg.connect(url, autocommit=True) as con:
-        names = con.execute(
-            "SELECT nspname FROM pg_namespace WHERE nspname LIKE 'bench\\_%'"
-        ).fetchall()
-        for (name,) in names:
-            con.execute(f'DROP SCHEMA IF EXISTS "{name}" CASCADE')
-
-
 def _reported(_: Path, measured: Measured) -> int:
     return int(measured.result.get("records", 0))
 
@@ -124,13 +99,11 @@ def ours(
     label: str = "ours",
     paged: bool = False,
     max_concurrency: int | None = None,
-    postgres: str | None = None,
 ) -> Tool:
     """`clientsuccess-connector sync` of the given streams into a fresh DuckDB file.
 
     paged: read through manual endpoints paged by number instead of the default streams.
     max_concurrency: a flow file sets `connection: {max_concurrency: N}`.
-    postgres: a postgresql:// URL; the sync goes to a fresh schema there instead of DuckDB.
     """
 
     def command(work: Path) -> Command:
@@ -144,16 +117,10 @@ def ours(
                 cmd += ["--flow", str(flow)]
             for name in streams:
                 cmd += ["--stream", name]
-        if postgres:
-            glue = "&" if "?" in postgres else "?"
-            cmd += ["--destination", f"{postgres}{glue}schema={_schema(work)}"]
-        else:
-            cmd += ["--destination", f"duckdb:///{work / 'ours.duckdb'}"]
+        cmd += ["--destination", f"duckdb:///{work / 'ours.duckdb'}"]
         return cmd, _ours_env(sim)
 
     def count(work: Path, _: Measured) -> int:
-        if postgres:
-            return _pg_rows(postgres, _schema(work), streams)
         return _rows(work / "ours.duckdb", streams)
 
     expected = sum(sim.count(STREAMS[s][0]) for s in streams)
@@ -174,30 +141,20 @@ def raw(sim: Simulator, stream: str, *, key: str = "raw", ordered: bool = False)
     return Tool(key, label, command, _reported, sim.count(STREAMS[stream][0]))
 
 
-def dlt(
-    sim: Simulator,
-    python: Path,
-    streams: Sequence[str],
-    key: str = "dlt",
-    postgres: str | None = None,
-) -> Tool:
-    """dlt's rest_api source into DuckDB (or a fresh schema at `postgres`), merge on id."""
+def dlt(sim: Simulator, python: Path, streams: Sequence[str], key: str = "dlt") -> Tool:
+    """dlt's rest_api source into DuckDB, merge on id (its own venv)."""
 
     def command(work: Path) -> Command:
         pairs = [f"{s}={STREAMS[s][1]}" for s in streams]
-        target = f"postgres:{_schema(work)}@{postgres}" if postgres else str(work / "dlt.duckdb")
-        cmd = [str(python), str(RUNNERS / "dlt_rest_api.py"), sim.base, target,
+        cmd = [str(python), str(RUNNERS / "dlt_rest_api.py"), sim.base, str(work / "dlt.duckdb"),
                str(work / "dlt-pipelines"), *pairs]  # fmt: skip
         return cmd, {"CS_BENCH_API_KEY": API_KEY, "RUNTIME__DLTHUB_TELEMETRY": "false"}
 
     def count(work: Path, _: Measured) -> int:
-        if postgres:
-            return _pg_rows(postgres, _schema(work), streams)
         return _rows(work / "dlt.duckdb", streams, schema="cs")
 
     expected = sum(sim.count(STREAMS[s][0]) for s in streams)
-    label = "dlt rest_api -> " + ("PostgreSQL" if postgres else "DuckDB")
-    return Tool(key, label, command, count, expected)
+    return Tool(key, "dlt rest_api -> DuckDB", command, count, expected)
 
 
 def airbyte(
