@@ -285,9 +285,11 @@ def _memory(res: dict[str, Any]) -> list[str]:
             out += [f"\n- {key} ({name}): {note}" for note in _failures(ser)]
     small = mem.get("100k", {}).get("series", {})
     big = mem.get("1M", {}).get("series", {})
-    if "ours" in small and "dlt" in small:
-        o, d = small["ours"]["median_peak_rss_mb"], small["dlt"]["median_peak_rss_mb"]
-        out.append(f"\nAt 100k ours uses {_ratio(d, o):.1f}x less memory than dlt.")
+    th = res.get("throughput", {}).get("indexed", {})
+    if "dlt" in th.get("series", {}):
+        d = th["series"]["dlt"]["median_peak_rss_mb"]
+        out.append(f"\nFor comparison, dlt's peak RSS in section 1 (indexed, "
+                   f"{th['counts']['client_notes']:,} client notes): {_n(d)} MB.")  # fmt: skip
     if "ours" in small and "ours" in big:
         x = _ratio(big["ours"]["median_peak_rss_mb"], small["ours"]["median_peak_rss_mb"])
         out.append(f"\nours 1M / 100k: {x:.2f}x.")
@@ -359,7 +361,8 @@ def render(res: dict[str, Any]) -> str:
         f"- Run: {res['started']}, {res.get('duration_seconds', 0) / 60:.0f} minutes",
         f"- Machine: {res['machine']}, shared with other work while measuring: figures are "
         "medians of alternating runs, and the ratios between tools measured side by side are "
-        "steadier than any one absolute figure",
+        "steadier than any one absolute figure. Load average (1, 5, 15 min) at the start: "
+        f"{res.get('load_at_start', '?')}; at the end: {res.get('load_at_end', '?')}",
         "- Versions: " + ", ".join(f"{k} {v}" for k, v in res.get("versions", {}).items()),
         "",
         "To reproduce: `make bench` (everything, about 35 minutes on 2 cores); "
