@@ -10,7 +10,7 @@ import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -96,16 +96,20 @@ def simulator(
     *,
     query_cost: str = "indexed",
     jitter_ms: float = 0,
+    profile: Mapping[str, str] | None = None,
 ) -> Iterator[Simulator]:
     """Run `clientsuccess-connector simulate` in its own process until the block ends.
 
-    query_cost: the server profile's cost model, `indexed` or `scan` (docs/simulator.md)."""
+    query_cost: the server profile's cost model, `indexed` or `scan`; profile: any server
+    profile settings (`after_precision`, `sort`, ...; docs/simulator.md) overriding it."""
     port = free_port()
     cmd = [
         sys.executable, "-m", "clientsuccess_connector", "simulate", "--port", str(port),
         "--clients", str(clients), "--seed", str(seed), "--latency-ms", str(latency_ms),
         "--jitter-ms", str(jitter_ms), "--query-cost", query_cost,
     ]  # fmt: skip
+    for name, value in (profile or {}).items():
+        cmd += ["--" + name.replace("_", "-"), value]
     started = time.monotonic()
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     root = f"http://127.0.0.1:{port}"

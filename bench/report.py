@@ -78,6 +78,9 @@ def _all_series(res: dict[str, Any]) -> Iterator[dict[str, Any]]:
     for name in ("postgres",):
         if "series" in res.get(name, {}):
             yield res[name]["series"]
+    for part in res.get("servers", {}).values():
+        if isinstance(part, dict) and "series" in part:
+            yield part["series"]
     for size in ("100k", "1M"):
         if "series" in res.get("memory", {}).get(size, {}):
             yield res["memory"][size]["series"]
@@ -228,6 +231,35 @@ def _latency(res: dict[str, Any]) -> list[str]:
     return out
 
 
+def _servers(res: dict[str, Any]) -> list[str]:
+    srv = res["servers"]
+    out = [
+        "## Every server profile: exactness",
+        "",
+        f"Our default sync of {' and '.join(srv['streams'])} into a fresh DuckDB file, under "
+        "each named server profile of the simulator (`PRESETS` in "
+        f"`simulator/profile.py`), {srv['clients']:,} clients, no added latency. A run counts "
+        "as exact when it exits 0 and the destination holds every record the simulator holds, "
+        "each id once.",
+        "",
+        "| profile | settings | records | exact | median s | median records/s |",
+        "|---|---|---|---|---|---|",
+    ]
+    for name, part in srv.items():
+        if not isinstance(part, dict) or "series" not in part:
+            continue
+        ser = part["series"]["ours"]
+        exact = all(r["ok"] and not r.get("note") for r in ser["runs"])
+        settings = ", ".join(f"{k} {v}" for k, v in part["profile"].items())
+        out.append(
+            f"| `{name}` | {settings} | {_n(ser['expected'])} | {'yes' if exact else '**no**'} "
+            f"| {ser['median_seconds']:.2f} | {_n(ser['median_records_per_second'])} |"
+        )
+        out += [f"\n- {name}: {note}" for note in _failures(ser)]
+    out.append("")
+    return out
+
+
 def _postgres(res: dict[str, Any]) -> list[str]:
     pg = res["postgres"]
     s = pg["series"]
@@ -364,6 +396,10 @@ def render(res: dict[str, Any]) -> str:
         "steadier than any one absolute figure. Load average (1, 5, 15 min) at the start: "
         f"{res.get('load_at_start', '?')}; at the end: {res.get('load_at_end', '?')}",
         "- Versions: " + ", ".join(f"{k} {v}" for k, v in res.get("versions", {}).items()),
+        *(
+            f"- Re-run since: {', '.join(r['sections'])} at {r['started']} (`{r['command']}`)"
+            for r in res.get("reruns", [])
+        ),
         "",
         "To reproduce: `make bench` (everything, about 35 minutes on 2 cores); "
         "`make bench BENCH_ARGS=--quick` (small data, one round, no 1M run: about 6 minutes); "
@@ -383,9 +419,10 @@ def render(res: dict[str, Any]) -> str:
     ]
     out += [f"| {name} | {value} | {verdict} |" for name, value, verdict in targets(res)]
     out.append("")
-    for key, part in (("throughput", _throughput), ("latency", _latency),
-                      ("postgres", _postgres), ("memory", _memory), ("writes", _writes),
-                      ("startup", _startup)):  # fmt: skip
+    sections = (("throughput", _throughput), ("latency", _latency), ("servers", _servers),
+                ("postgres", _postgres), ("memory", _memory), ("writes", _writes),
+                ("startup", _startup))  # fmt: skip
+    for key, part in sections:
         if key in res:
             out += part(res)
     if FINDINGS.exists():

@@ -6,8 +6,9 @@
 
 Sections: throughput (no added latency, under the simulator's `indexed` and `scan` cost models:
 ours against the raw loop, dlt and airbyte-cdk), latency (100 ms + jitter per request: six
-streams, ours against max_concurrency 1 and the peers; a lookup fan-out), postgres (ours
-against dlt into the same PostgreSQL server), memory (peak RSS at 100k and 1M records), writes
+streams, ours against max_concurrency 1 and the peers; a lookup fan-out), servers (our sync
+under every named server profile: exact counts), postgres (ours against dlt into the same
+PostgreSQL server), memory (peak RSS at 100k and 1M records), writes
 (bulk against single-record templates), startup (`--help`), profiles (py-spy of our sync and of
 the simulator). The simulator runs in its own process on loopback; the peers run in their own
 venvs (.bench-venvs/, made by the first run).
@@ -46,9 +47,12 @@ from bench.rounds import Series, alternate
 from bench.tools import BIN, airbyte, dlt, ours, raw
 from bench.write_bulk_vs_single import measure as measure_writes
 from clientsuccess_connector.connection import ConnectionSettings
+from clientsuccess_connector.simulator.profile import PRESETS
 
-SECTIONS = ("throughput", "latency", "postgres", "memory", "writes", "startup", "profiles")
+SECTIONS = ("throughput", "latency", "servers", "postgres", "memory", "writes", "startup",
+            "profiles")  # fmt: skip
 COST_MODELS = ("indexed", "scan")
+SERVER_STREAMS = ("client_notes", "pulses")
 DEFAULT_STREAMS = ("clients", "contacts", "contracts", "pulses", "client_notes", "products")
 AIRBYTE_ALL = ("Clients", "Contacts", "Contracts", "Products", "Custom Fields")
 DEFAULT_CONCURRENCY = ConnectionSettings.__dataclass_fields__["max_concurrency"].default
@@ -126,6 +130,19 @@ def _fanout(args: argparse.Namespace, sim: Any) -> dict[str, Any]:
     return {"contracts": len(ids), "records": records, "seconds": timings,
             "concurrency": DEFAULT_CONCURRENCY,
             "median_seconds": {k: median(v) for k, v in timings.items()}}  # fmt: skip
+
+
+def servers(args: argparse.Namespace, work: Path) -> dict[str, Any]:
+    """Our default sync of two streams under every named server profile of the simulator:
+    every record must land exactly once, however the server compares and sorts."""
+    out: dict[str, Any] = {"clients": args.server_clients, "streams": list(SERVER_STREAMS)}
+    for name, preset in PRESETS.items():
+        settings = preset.describe()
+        with simulator(args.server_clients, profile=settings) as sim:
+            tool = ours(sim, SERVER_STREAMS, label=f"ours: sync under `{name}`")
+            found = alternate([tool], args.server_runs, work / "servers", f"servers {name}")
+        out[name] = {"profile": settings, "series": _series(found)}
+    return out
 
 
 def postgres(args: argparse.Namespace, work: Path) -> dict[str, Any]:
@@ -271,6 +288,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     ap.add_argument("--latency-clients", type=int, default=300)
     ap.add_argument("--fanout-contracts", type=int, default=300, help="0 skips the fan-out")
     ap.add_argument("--fanout-runs", type=int, default=1)
+    ap.add_argument("--server-clients", type=int, default=2_000, help="servers section size")
+    ap.add_argument("--server-runs", type=int, default=1, help="servers section: runs each")
     ap.add_argument("--pg-clients", type=int, default=5_000, help="postgres section size")
     ap.add_argument("--postgres-url", default=postgres_load.DEFAULT_URL,
                     help="PostgreSQL server for the postgres section, a fresh schema per run "
@@ -281,6 +300,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     ap.add_argument("--startup-runs", type=int, default=9)
     ap.add_argument("--profile-seconds", type=float, default=15)
     ap.add_argument("--no-doc", action="store_true", help="do not rewrite docs/benchmarks.md")
+    ap.add_argument("--render", action="store_true",
+                    help="measure nothing: rewrite docs/benchmarks.md from the saved results "
+                         "(after editing bench/findings.md)")  # fmt: skip
     ap.add_argument("--airbyte-manifest",
                     help="Airbyte's source-client-success manifest.yaml "
                          "(default: $CS_BENCH_AIRBYTE_MANIFEST)")  # fmt: skip
@@ -292,7 +314,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     args.cost_models = [c.strip() for c in args.cost_models.split(",") if c.strip()]
     if not args.cost_models or set(args.cost_models) - set(COST_MODELS):
         ap.error(f"--cost-models takes a comma-separated list of {','.join(COST_MODELS)}")
-    if {"throughput", "latency"} & set(args.sections):
+    if {"throughput", "latency"} & set(args.sections) and not args.render:
         try:
             args.airbyte_manifest = airbyte_manifest(args.airbyte_manifest)
         except SystemExit as exc:
@@ -300,7 +322,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
             args.airbyte_manifest = None
     if args.quick:
         args.runs = 1 if "--runs" not in sys.argv else args.runs
-        args.clients, args.scan_clients, args.pg_clients = 2000, 1000, 2000
+        args.clients, args.scan_clients, args.pg_clients, args.server_clients = (
+            2000,
+            1000,
+            2000,
+            500,
+        )
         args.mem_small_clients, args.mem_big_clients = 2000, 0
         args.latency_clients, args.fanout_contracts, args.startup_runs = 100, 50, 5
     return args
@@ -309,6 +336,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> None:
     """Run the selected sections, save JSON, write the markdown report."""
     args = parse_args(argv)
+    if args.render:
+        _write_doc(json.loads((RESULTS / "run_all.json").read_text()))
+        return
     started = time.monotonic()
     py: dict[str, Path] = {}
     if {"throughput", "latency", "postgres", "memory", "startup"} & set(args.sections):
@@ -324,39 +354,64 @@ def main(argv: list[str] | None = None) -> None:
         "versions": versions(py),
     }
     RESULTS.mkdir(exist_ok=True)
+    path = RESULTS / "run_all.json"
+    full = set(args.sections) == set(SECTIONS)
+    merged = {} if full or not path.exists() else json.loads(path.read_text())
+    if full or not merged:
+        merged.update(results)
+    else:  # a partial run replaces its sections and says so; the full run's header stays
+        merged.setdefault("reruns", []).append(
+            {
+                "command": results["command"],
+                "started": results["started"],
+                "sections": args.sections,
+            }
+        )
     with tempfile.TemporaryDirectory(prefix="cs-bench-") as tmp:
         work = Path(tmp)
         for section in args.sections:
             t0 = time.monotonic()
             print(f"== {section} ==", flush=True)
-            if section == "throughput":
-                results[section] = throughput(args, work, py)
-            elif section == "latency":
-                results[section] = latency(args, work, py)
-            elif section == "postgres":
-                results[section] = postgres(args, work)
-            elif section == "memory":
-                results[section] = memory(args, work)
-            elif section == "writes":
-                results[section] = writes(args)
-            elif section == "startup":
-                results[section] = startup(args, py)
-            elif section == "profiles":
-                results[section] = profiles(args, work / "profiles")
-            results[section]["measured_at"] = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M")
-            results[section]["section_seconds"] = time.monotonic() - t0
+            part = _run_section(section, args, work, py)
+            part["measured_at"] = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M")
+            part["section_seconds"] = time.monotonic() - t0
+            part["command"], part["load_at_end"] = results["command"], _load()
+            merged[section] = part
+            if full:
+                merged["duration_seconds"] = time.monotonic() - started
+                merged["load_at_end"] = _load()
+            path.write_text(json.dumps(merged, indent=2) + "\n")  # kept if a later section fails
             print(f"== {section} done in {time.monotonic() - t0:.0f} s ==", flush=True)
-    results["duration_seconds"] = time.monotonic() - started
-    results["load_at_end"] = _load()
-    path = RESULTS / "run_all.json"
-    previous = json.loads(path.read_text()) if path.exists() else {}
-    merged = {**previous, **results} if set(args.sections) != set(SECTIONS) else results
-    path.write_text(json.dumps(merged, indent=2) + "\n")
     print(f"results: {path}")
     if not args.no_doc:
-        doc = ROOT / "docs" / "benchmarks.md"
-        doc.write_text(report.render(merged))
-        print(f"report:  {doc}")
+        _write_doc(merged)
+
+
+def _run_section(
+    section: str, args: argparse.Namespace, work: Path, py: dict[str, Path]
+) -> dict[str, Any]:
+    """Measure one section."""
+    if section == "throughput":
+        return throughput(args, work, py)
+    if section == "latency":
+        return latency(args, work, py)
+    if section == "servers":
+        return servers(args, work)
+    if section == "postgres":
+        return postgres(args, work)
+    if section == "memory":
+        return memory(args, work)
+    if section == "writes":
+        return writes(args)
+    if section == "startup":
+        return startup(args, py)
+    return profiles(args, work / "profiles")
+
+
+def _write_doc(results: dict[str, Any]) -> None:
+    doc = ROOT / "docs" / "benchmarks.md"
+    doc.write_text(report.render(results))
+    print(f"report:  {doc}")
 
 
 if __name__ == "__main__":
