@@ -279,18 +279,19 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     ap.add_argument("--quick", action="store_true", help="small data, no 1M run, 1 round")
     ap.add_argument("--cost-models", default=",".join(COST_MODELS),
                     help="simulator query cost models to measure under (indexed,scan)")  # fmt: skip
-    ap.add_argument("--clients", type=int, default=10_000,
+    ap.add_argument("--clients", type=int, default=5_000,
                     help="simulator size for throughput (indexed) and postgres")  # fmt: skip
-    ap.add_argument("--scan-clients", type=int, default=3_000,
+    ap.add_argument("--scan-clients", type=int, default=2_000,
                     help="simulator size for throughput under the scan cost model")  # fmt: skip
     ap.add_argument("--latency-ms", type=float, default=100)
     ap.add_argument("--jitter-ms", type=float, default=20, help="random extra latency, up to")
     ap.add_argument("--latency-clients", type=int, default=300)
-    ap.add_argument("--fanout-contracts", type=int, default=300, help="0 skips the fan-out")
+    ap.add_argument("--fanout-contracts", type=int, default=0,
+                    help="latency: also a lookup fan-out over N contracts")  # fmt: skip
     ap.add_argument("--fanout-runs", type=int, default=1)
     ap.add_argument("--server-clients", type=int, default=2_000, help="servers section size")
     ap.add_argument("--server-runs", type=int, default=1, help="servers section: runs each")
-    ap.add_argument("--pg-clients", type=int, default=5_000, help="postgres section size")
+    ap.add_argument("--pg-clients", type=int, default=3_000, help="postgres section size")
     ap.add_argument("--postgres-url", default=postgres_load.DEFAULT_URL,
                     help="PostgreSQL server for the postgres section, a fresh schema per run "
                          "(default $CS_TEST_POSTGRES_URL or %(default)s)")  # fmt: skip
@@ -329,7 +330,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
             500,
         )
         args.mem_small_clients, args.mem_big_clients = 2000, 0
-        args.latency_clients, args.fanout_contracts, args.startup_runs = 100, 50, 5
+        args.latency_clients, args.startup_runs = 100, 5
     return args
 
 
