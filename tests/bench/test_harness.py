@@ -87,3 +87,21 @@ def test_the_report_names_each_missed_target_under_each_cost_model() -> None:
     assert rows["peak RSS at 1M records <= 300 MB"] == "not measured"
     text = render(res)
     assert "| ours / dlt rest_api into DuckDB >= 8x (scan) | 4.5x | **missed** |" in text
+
+
+def test_the_report_says_which_server_profile_lost_records() -> None:
+    lost = _series(50)
+    lost["runs"][0] |= {"records": 90, "note": "delivered 90 of 100 records"}  # type: ignore[index]
+    servers = {
+        "clients": 10,
+        "streams": ["client_notes"],
+        "exact": {"profile": {"sort": "honoured"}, "series": {"ours": _series(50)}},
+        "day": {"profile": {"after_precision": "day"}, "series": {"ours": lost}},
+    }
+    res = {"command": "make bench", "started": "now", "machine": "2 cores", "servers": servers}
+    text = render(res)
+    assert "| `exact` | sort honoured | 100 | yes |" in text
+    assert "| `day` | after_precision day | 100 | **no** |" in text
+    assert "- day: delivered 90 of 100 records" in text
+    assert ("zero records lost or duplicated", "1 of 2 runs of ours exact (ours: delivered 90 of "
+            "100 records)", "**missed**") in targets(res)  # fmt: skip
