@@ -33,7 +33,7 @@ unit: $(STAMP)
 simulate: $(STAMP)
 	$(BIN)/clientsuccess-connector simulate --port 8765
 
-# make bench: every benchmark (~35 min on 2 cores); BENCH_ARGS=--quick for small data, one round.
+# make bench: every benchmark (~40 min on 2 cores); BENCH_ARGS=--quick for small data, one round.
 bench: $(STAMP)
 	$(BIN)/python -m pip install --quiet -r bench/requirements.txt
 	$(BIN)/python -m bench.run_all $(BENCH_ARGS)

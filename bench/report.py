@@ -401,8 +401,9 @@ def render(res: dict[str, Any]) -> str:
             for r in res.get("reruns", [])
         ),
         "",
-        "To reproduce: `make bench` (everything, about 35 minutes on 2 cores); "
-        "`make bench BENCH_ARGS=--quick` (small data, one round, no 1M run: about 6 minutes); "
+        "To reproduce: `make bench` (everything: 37 minutes in this run); "
+        "`make bench BENCH_ARGS=--quick` (small data, one round, no 1M run: about 8 minutes "
+        "on this machine); "
         "one section: `.venv/bin/python -m bench.run_all --only throughput --cost-models scan "
         "--runs 3` (`--help` lists every flag). The Airbyte comparison needs Airbyte's connector "
         "definition, which is not part of this project: the `manifest.yaml` of connector "

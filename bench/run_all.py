@@ -1,7 +1,7 @@
 """Every benchmark side by side in one run; writes docs/benchmarks.md and bench/results/.
 
-    make bench                                   # everything (about 30 minutes on 2 cores)
-    make bench BENCH_ARGS=--quick                # small data, one round, no 1M run (~5 min)
+    make bench                                   # everything (about 40 minutes on 2 busy cores)
+    make bench BENCH_ARGS=--quick                # small data, one round, no 1M run (~8 min)
     .venv/bin/python -m bench.run_all --only throughput --cost-models scan --runs 3
 
 Sections: throughput (no added latency, under the simulator's `indexed` and `scan` cost models:
@@ -348,8 +348,15 @@ def main(argv: list[str] | None = None) -> None:
         "machine": machine(),
         "load_at_start": _load(),
         "started": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
-        "command": "make bench  (= .venv/bin/python -m bench.run_all "
-        + " ".join(shlex.quote(a) for a in (argv if argv is not None else sys.argv[1:]))
+        "command": "make bench (= "
+        + shlex.join(
+            [
+                ".venv/bin/python",
+                "-m",
+                "bench.run_all",
+                *(argv if argv is not None else sys.argv[1:]),
+            ]
+        )
         + ")",
         "args": {k: v for k, v in vars(args).items() if k not in _UNRECORDED},
         "versions": versions(py),
