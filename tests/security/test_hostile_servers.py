@@ -237,6 +237,7 @@ def test_a_base_url_with_a_password_is_refused_without_showing_it() -> None:
         ({"api_key": 12345678}, "api_key must be text"),
         ({"username": "u", "password": 12345678}, "password must be text"),
         ({"max_response_mb": 0}, "max_response_mb must be positive"),
+        ({"series_deadline": 0}, "series_deadline must be positive"),
     ],
 )
 def test_unusable_connection_settings_are_config_errors(
@@ -253,11 +254,12 @@ def test_a_flow_lists_trusted_origins_as_a_yaml_list(tmp_path: Path) -> None:
     flow = tmp_path / "flow.yaml"
     flow.write_text(
         "connection:\n  send_credentials_to:\n    - https://files.example.com\n"
-        "  max_response_mb: 64\n"
+        "  max_response_mb: 64\n  series_deadline: 7200\n"
     )
     settings = load_flow(flow, env={}).connection_settings(env={})
     assert settings.send_credentials_to == ("https://files.example.com",)
     assert settings.max_response_mb == 64
+    assert settings.series_deadline == 7200
 
 
 def test_a_url_with_a_password_is_never_sent_as_basic_auth(other: HostileServer) -> None:
@@ -268,3 +270,41 @@ def test_a_url_with_a_password_is_never_sent_as_basic_auth(other: HostileServer)
             conn.request("GET", url)
     assert other.received == []
     assert leaked([PASSWORD], str(info.value)) == []
+
+
+def test_a_server_trickling_its_headers_is_abandoned_at_the_request_deadline() -> None:
+    """The status line at once, then the headers one byte at a time: each read returns well
+    within `timeout`, so only the overall deadline can end it (it used to take minutes)."""
+    whole = response(200, b"", {"Content-Type": "application/json", "X-Pad": "p" * 200})
+    status_line, rest = whole.split(b"\r\n", 1)
+
+    def slow_headers(request: Received, server: HostileServer) -> Iterator[bytes]:
+        return trickle(status_line + b"\r\n", rest, 0.05, server.stop)
+
+    with HostileServer(slow_headers) as server:
+        conn = connect(server, request_deadline=0.5, timeout=5)
+        with pytest.raises(TransportError, match="longer than request_deadline"):
+            conn.request("GET", "/client/search")
+    assert len(server.received) == 1
+
+
+def test_a_server_paging_without_end_is_stopped_at_the_series_deadline() -> None:
+    """Every page answers at once and links to one more: only `series_deadline` ends the read,
+    with an error naming the source and the setting."""
+
+    def endless(request: Received, server: HostileServer) -> bytes:
+        page = int(request.target.rpartition("=")[2] or 0) if "=" in request.target else 0
+        next_url = f"{server.origin}/api/v1/items?page={page + 1}"
+        return json_answer({"data": [{"id": page}], "next": next_url})
+
+    with (
+        HostileServer(endless) as server,
+        connect(server, series_deadline=0.5) as conn,
+        Reader(conn) as reader,
+    ):
+        spec = SourceSpec("items", url="/items", data_path="$.data[*]", pagination="next_url")
+        with pytest.raises(TransportError, match=r"source 'items'.*series_deadline") as info:
+            for _ in reader.records(resolve(spec)):
+                pass
+    assert "longer than series_deadline (0.5 s)" in str(info.value)
+    assert len(server.received) > 1

@@ -6,16 +6,15 @@ from collections.abc import Callable
 
 import httpx
 
+from clientsuccess_connector.connection.deadline import DeadlineExceeded
 from clientsuccess_connector.errors import DataError
+
+__all__ = ["DeadlineExceeded", "ResponseTooLarge", "read_within_limits"]
 
 
 class ResponseTooLarge(DataError):
     """A response decompressed to more than `max_response_mb` (a compression bomb, or a
     misconfigured endpoint). Not retried: the same request would get the same body."""
-
-
-class DeadlineExceeded(Exception):
-    """The request's overall deadline passed while its body was still arriving."""
 
 
 def read_within_limits(

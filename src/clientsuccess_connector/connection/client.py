@@ -23,7 +23,13 @@ from clientsuccess_connector.connection.auth import (
     SessionToken,
     login_form,
 )
-from clientsuccess_connector.connection.body import DeadlineExceeded, read_within_limits
+from clientsuccess_connector.connection.body import read_within_limits
+from clientsuccess_connector.connection.deadline import (
+    DeadlineExceeded,
+    SeriesDeadline,
+    bind_to_deadlines,
+    deadline_scope,
+)
 from clientsuccess_connector.connection.limiter import Limiter
 from clientsuccess_connector.connection.redaction import MASK, MaskingLogger, Redactor, looks_secret
 from clientsuccess_connector.connection.retry import (
@@ -66,6 +72,7 @@ class _Call:
     auth: RequestAuth
     deadline: float
     extra_stats: ConnectionStats | None
+    series: SeriesDeadline | None = None  # when the series' deadline comes before the request's
     bad_bodies: set[bytes] = field(default_factory=set)  # digests of bodies that did not parse
 
 
@@ -100,15 +107,21 @@ class Connection:
             settings.max_concurrency, settings.requests_per_second, clock=clock, sleep=sleep
         )
         pool = max(10, settings.max_concurrency * 2)
+        limits = httpx.Limits(max_connections=pool, max_keepalive_connections=pool)
+        if transport is None:
+            transport = httpx.HTTPTransport(verify=settings.verify_tls, limits=limits)
         self._client = httpx.Client(
             transport=transport,
             timeout=httpx.Timeout(settings.timeout, connect=min(10.0, settings.timeout)),
-            limits=httpx.Limits(max_connections=pool, max_keepalive_connections=pool),
+            limits=limits,
             verify=settings.verify_tls,
             headers={"Accept": "application/json", "User-Agent": "clientsuccess-connector"},
             follow_redirects=False,
             event_hooks={"request": [self._on_send], "response": [self._on_answer]},
         )
+        for mounted in (transport, *getattr(self._client, "_mounts", {}).values()):
+            if mounted is not None:  # proxies from the environment get transports of their own
+                bind_to_deadlines(mounted)
         self._token: SessionToken | None = None
         if settings.uses_token:
             self._token = SessionToken(settings, self._redactor, self._login, clock)
@@ -135,6 +148,7 @@ class Connection:
         idempotent: bool | None = None,
         validate: Validator | None = None,
         stats: ConnectionStats | None = None,
+        series: SeriesDeadline | None = None,
     ) -> httpx.Response:
         """Send one logical request, retrying what is safe to retry, and return the response.
 
@@ -143,20 +157,27 @@ class Connection:
         (connection refused, 429, 503). `validate(response)` may raise DataError for a body that
         is not what was promised (truncated JSON, an HTML page); idempotent requests retry that.
         With `raise_for_status=False` an error response is returned instead of raised.
-        `stats` also counts this request's attempts and retries (e.g. per stream).
+        `stats` also counts this request's attempts and retries (e.g. per stream). `series`
+        (from `series_deadline`) ends the request early when its whole series must end first.
         """
         method = method.upper()
         if idempotent is None:
             idempotent = method in IDEMPOTENT_METHODS
         request = self._build(method, url, params, json, content, headers)
+        deadline = self._clock() + self.settings.request_deadline
+        if series is not None and series.at < deadline:
+            deadline = series.at
+        else:
+            series = None
         call = _Call(
             request,
             idempotent,
             raise_for_status,
             validate,
             self._credentials.for_request(self._discard),
-            self._clock() + self.settings.request_deadline,
+            deadline,
             stats,
+            series,
         )
         return retry_loop(
             lambda number: self._attempt(call, number),
@@ -201,6 +222,12 @@ class Connection:
                 f"response from {self.mask(str(response.request.url))} is not valid JSON "
                 f"({exc.msg} at byte {exc.pos}); it starts with: {excerpt!r}"
             ) from exc
+
+    def series_deadline(self, subject: str) -> SeriesDeadline:
+        """The deadline of a series of requests starting now (`series_deadline` seconds), for
+        `request(series=...)`; `subject` names the series in the error, e.g. "source 'pulses'"."""
+        seconds = self.settings.series_deadline
+        return SeriesDeadline(self._clock() + seconds, seconds, subject)
 
     def url_for(self, url: str) -> str:
         """The absolute URL of a path relative to the base URL."""
@@ -342,12 +369,12 @@ class Connection:
         """One send inside a limiter slot, its body read within the size and time limits."""
         remaining = call.deadline - self._clock()
         if remaining <= 0:
-            raise self._deadline_passed(call.request, sent=False)
+            raise self._deadline_passed(call, sent=False)
         timeout = min(self.settings.timeout, remaining)
         call.request.extensions["timeout"] = httpx.Timeout(
             timeout, connect=min(10.0, timeout)
         ).as_dict()
-        with self._limiter.slot():
+        with self._limiter.slot(), deadline_scope(call.deadline, self._clock):
             try:
                 response = self._client.send(call.request, auth=call.auth, stream=True)
                 self._read_body(response, call.deadline)
@@ -355,7 +382,7 @@ class Connection:
                 self.stats.record(None, 0)
                 raise
             except DeadlineExceeded:
-                raise self._deadline_passed(call.request, sent=True) from None
+                raise self._deadline_passed(call, sent=True) from None
         return response
 
     def _read_body(self, response: httpx.Response, deadline: float) -> None:
@@ -430,9 +457,11 @@ class Connection:
         """POST the login form (inside the slot of the request that needs the token)."""
         url = self.settings.login_url
         request = self._client.build_request("POST", url, data=login_form(self.settings))
+        deadline = self._clock() + self.settings.timeout
         try:
-            response = self._client.send(request, stream=True)
-            self._read_body(response, self._clock() + self.settings.timeout)
+            with deadline_scope(deadline, self._clock):
+                response = self._client.send(request, stream=True)
+                self._read_body(response, deadline)
         except (httpx.HTTPError, DeadlineExceeded) as exc:
             raise LoginUnavailable(f"login at {url} failed ({type(exc).__name__})") from None
         return response
@@ -459,7 +488,16 @@ class Connection:
             maybe_sent=True,
         )
 
-    def _deadline_passed(self, request: httpx.Request, *, sent: bool) -> TransportError:
+    def _deadline_passed(self, call: _Call, *, sent: bool) -> TransportError:
+        request, series = call.request, call.series
+        if series is not None:
+            return TransportError(
+                f"{series.subject}: reading its pages took longer than series_deadline "
+                f"({series.seconds:g} s), abandoned at {request.method} {self._safe_url(request)}; "
+                "the server answers too slowly or pages without end, or raise connection: "
+                "series_deadline",
+                maybe_sent=sent,
+            )
         return TransportError(
             f"{request.method} {self._safe_url(request)} took longer than request_deadline "
             f"({self.settings.request_deadline:g} s) and was abandoned; the server answers too "

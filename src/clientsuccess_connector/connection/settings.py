@@ -41,6 +41,7 @@ class ConnectionSettings:
     secret_headers: tuple[str, ...] = ()
     max_response_mb: float = 256.0
     request_deadline: float = 300.0
+    series_deadline: float = 6 * 3600.0
 
     def __post_init__(self) -> None:
         _check_types(self)
@@ -60,6 +61,8 @@ class ConnectionSettings:
             raise ConfigError("max_response_mb must be positive (megabytes per response)")
         if self.request_deadline <= 0:
             raise ConfigError("request_deadline must be positive (seconds per request)")
+        if self.series_deadline <= 0:
+            raise ConfigError("series_deadline must be positive (seconds per read of a source)")
         if self.max_concurrency < 1:
             raise ConfigError("max_concurrency must be at least 1")
         if self.requests_per_second is not None and self.requests_per_second <= 0:

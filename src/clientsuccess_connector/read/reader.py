@@ -19,7 +19,7 @@ from typing import Any
 import httpx
 
 from clientsuccess_connector.catalog import envelope
-from clientsuccess_connector.connection import Connection, ConnectionStats
+from clientsuccess_connector.connection import Connection, ConnectionStats, SeriesDeadline
 from clientsuccess_connector.errors import DataError
 from clientsuccess_connector.extract.document import Format, detect_format, parse_json
 from clientsuccess_connector.extract.extractor import DataPath, detect_data_path
@@ -94,6 +94,8 @@ class Reader:
 
         `stats` counts the requests and retries of this read alone; `on_page` sees each page
         as fetched, with its document (from several threads; the first page always first).
+        The whole read, every page and lookup value, must end within the connection's
+        `series_deadline`.
         """
         if query_overrides:
             source = replace(source, query={**source.query, **query_overrides})
@@ -101,7 +103,8 @@ class Reader:
         cap = min(caps) if caps else None
         dates = self._dates(source)
         rows = self.lookup_rows(source)
-        run = _Run(self, source, dates, stats, on_page)
+        series = self.connection.series_deadline(f"source {source.name!r}")
+        run = _Run(self, source, dates, stats, on_page, series)
         if rows is None or len(rows) == 1:
             batches: Iterator[list[Record]] = run.unit(rows[0] if rows else {})
         else:
@@ -188,9 +191,11 @@ class _Run:
         dates: macros.DateMacroContext,
         stats: ConnectionStats | None = None,
         on_page: Callable[[Page], None] | None = None,
+        series: SeriesDeadline | None = None,
     ) -> None:
         self.stats = stats
         self.on_page = on_page
+        self.series = series
         self.reader = reader
         self.connection = reader.connection
         self.source = source
@@ -301,6 +306,7 @@ class _Run:
             idempotent=self.idempotent,
             validate=parse,
             stats=self.stats,
+            series=self.series,
         )
         document = parsed[0]
         page = Page(response, document.document, self._extract(document))
