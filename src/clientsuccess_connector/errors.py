@@ -7,8 +7,9 @@ ConnectorError
 ├── ApiError           the API answered with an error status (fatal once retries are spent)
 │   └── AuthError      401/403: the credentials are wrong or expired
 ├── TransportError     the connection failed (refused, dropped, timed out) after every retry
-└── DataError          the response is not what the endpoint promises (bad JSON, wrong envelope)
-    └── PaginationLoopError   the API served the same page or token twice
+├── DataError          the response is not what the endpoint promises (bad JSON, wrong envelope)
+│   └── PaginationLoopError   the API served the same page or token twice
+└── StorageError       a local file or database cannot be written (the disk is full)
 """
 
 from __future__ import annotations
@@ -71,3 +72,8 @@ class DataError(ConnectorError):
 
 class PaginationLoopError(DataError):
     """The API served the same page, token or URL twice: stopping rather than looping forever."""
+
+
+class StorageError(ConnectorError):
+    """A destination, results file or other local file could not be written: the disk is full
+    or over quota, or the file system is read-only. What was committed before is kept."""

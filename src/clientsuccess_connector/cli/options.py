@@ -12,12 +12,14 @@ import click
 import orjson
 
 from clientsuccess_connector.cli.completion import complete_credentials, complete_read_templates
+from clientsuccess_connector.cli.terminal import echo
 from clientsuccess_connector.connection import Connection, ConnectionSettings
 from clientsuccess_connector.credentials import resolve_settings
 from clientsuccess_connector.errors import ConfigError
 from clientsuccess_connector.flow import Flow, load_flow
 from clientsuccess_connector.locations import mask_url
 from clientsuccess_connector.read.endpoint import SourceSpec
+from clientsuccess_connector.sinks.values import dump_deep_json
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -158,11 +160,20 @@ def open_connection(
         click.echo("warning: TLS verification is OFF for this connection", err=True)
 
     def show(text: str) -> None:
-        click.echo(f"--> {mask_url(text)}\n", err=True)
+        echo(f"--> {mask_url(text)}\n", err=True)
 
     return Connection(settings, on_request=show if options.show_requests else None)
 
 
+def json_text(value: Any, *, pretty: bool = False) -> str:
+    """`value` as JSON text; API values orjson refuses (nested deeper than 254 levels,
+    integers beyond 64 bits) are written compactly by the slower exact encoder instead."""
+    try:
+        return orjson.dumps(value, option=orjson.OPT_INDENT_2 if pretty else None).decode()
+    except orjson.JSONEncodeError:
+        return dump_deep_json(value)
+
+
 def emit_json(value: Any) -> None:
     """Pretty JSON on stdout."""
-    sys.stdout.write(orjson.dumps(value, option=orjson.OPT_INDENT_2).decode() + "\n")
+    sys.stdout.write(json_text(value, pretty=True) + "\n")

@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import Any
 
 import click
-import orjson
 from rich.console import Console
 from rich.table import Table
 
@@ -19,6 +18,7 @@ from clientsuccess_connector.cli.options import (
     build_source,
     credential_option,
     emit_json,
+    json_text,
     open_connection,
     source_options,
 )
@@ -140,7 +140,7 @@ def templates(name: str | None, as_json: bool, flow_file: Path | None) -> None:
 
 
 def _cell(value: Any) -> str:
-    text = value if isinstance(value, str) else orjson.dumps(value).decode()
+    text = value if isinstance(value, str) else json_text(value)
     text = safe_text(text.replace("\n", " "))
     return text if len(text) <= _MAX_CELL else text[: _MAX_CELL - 1] + "…"
 
@@ -199,7 +199,7 @@ def test_command(
         emit_json(records)
     elif fmt == "jsonl":
         for record in records:
-            sys.stdout.write(orjson.dumps(record).decode() + "\n")
+            sys.stdout.write(json_text(record) + "\n")
     else:
         _print_table(records)
 

@@ -51,7 +51,7 @@ from clientsuccess_connector.errors import (
     DataError,
     TransportError,
 )
-from clientsuccess_connector.urls import join_url
+from clientsuccess_connector.urls import join_url, parse_http_url, without_userinfo
 
 __all__ = ["_MAX_RELOGINS", "Connection"]
 
@@ -305,9 +305,17 @@ class Connection:
             clean_params = {
                 k: _param_text(v) for k, v in params.items() if v is not None and v != ""
             }
-        request = self._client.build_request(
-            method, self.url_for(url), params=clean_params, content=body, headers=merged
-        )
+        target = self.url_for(url)
+        try:
+            parse_http_url(target, "URL", "check the source's url (or --url)")
+            request = self._client.build_request(
+                method, target, params=clean_params, content=body, headers=merged
+            )
+        except httpx.InvalidURL as exc:
+            raise ConfigError(
+                f"URL {self.mask(without_userinfo(target))!r} is not valid ({exc}); check the "
+                "source's url (or --url)"
+            ) from None
         if request.url.userinfo:  # httpx would send it as Basic auth, to whatever host it names
             raise ConfigError(
                 f"the URL {self._safe_url(request)} holds a user name or password; remove it "

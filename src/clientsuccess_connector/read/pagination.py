@@ -19,7 +19,7 @@ from typing import Any, Generic, TypeVar
 import httpx
 
 from clientsuccess_connector.catalog import envelope
-from clientsuccess_connector.errors import DataError, PaginationLoopError
+from clientsuccess_connector.errors import ConfigError, DataError, PaginationLoopError
 from clientsuccess_connector.read.pagination_config import (
     AutoPagination,
     CursorPagination,
@@ -33,6 +33,7 @@ from clientsuccess_connector.read.pagination_config import (
 )
 from clientsuccess_connector.read.precision import LearnedPrecision, safe_after
 from clientsuccess_connector.read.timestamps import format_timestamp, parse_timestamp
+from clientsuccess_connector.urls import parse_http_url, without_userinfo
 
 Config = TypeVar("Config", bound=PaginatorConfig)
 _log = logging.getLogger(__name__)
@@ -216,7 +217,15 @@ class _FollowingPaginator(Paginator[NextUrlConfig]):
     """Follows a next-page URL, guarding against loops."""
 
     def _follow(self, request: PageRequest, page: Page, url: str) -> PageRequest:
-        absolute = str(page.response.request.url.join(url))
+        try:
+            absolute = str(page.response.request.url.join(url))
+            parse_http_url(absolute)
+        except (httpx.InvalidURL, ConfigError):
+            shown = without_userinfo(url)[:200]
+            raise DataError(
+                f"the next-page link {shown!r} in the answer from "
+                f"{without_userinfo(str(page.response.request.url))} is not a valid http(s) URL"
+            ) from None
         self._guard_token(absolute, "next-page URL")
         return replace(request, url=absolute, params={})
 

@@ -3,6 +3,7 @@ merged in SQL (DELETE the batch's keys, INSERT BY NAME), all in one transaction.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
@@ -30,6 +31,7 @@ from clientsuccess_connector.sinks.sql import (
     sql_literal,
 )
 from clientsuccess_connector.sinks.stream_schema import StreamSchema
+from clientsuccess_connector.storage import storage_errors
 
 _META_DDL = (
     "CREATE TABLE IF NOT EXISTS _cs_state ("
@@ -104,7 +106,7 @@ class DuckDBSink(Sink):
         state: Mapping[str, Any] | None = None,
     ) -> int:
         check_stream_name(stream)
-        with self._lock:
+        with self._lock, storage_errors(f"destination {self.url}"):
             current = self._load_schema(stream)
             exists = current is not None
             base = current or StreamSchema(case_insensitive=True)
@@ -124,7 +126,10 @@ class DuckDBSink(Sink):
                     self._store_state(stream, state)
                 con.execute("COMMIT")
             except BaseException:
-                con.execute("ROLLBACK")
+                # A COMMIT that failed (a full disk) has already ended the transaction: the
+                # error worth showing is the first one, not "no transaction is active".
+                with contextlib.suppress(duckdb.Error):
+                    con.execute("ROLLBACK")
                 raise
             finally:
                 if prepared is not None and prepared.rows:
@@ -318,7 +323,7 @@ class DuckDBSink(Sink):
         return out
 
     def close(self) -> None:
-        with self._lock:
+        with self._lock, storage_errors(f"destination {self.url}"):
             if not self._closed:
                 self._closed = True
                 self._con.close()

@@ -84,6 +84,7 @@ class PostgresSink(Sink):
         self._schemas: dict[str, StreamSchema] = {}
         self._closed = False
         with self._con.transaction():
+            self._lock_schema_changes()
             self._exec("CREATE SCHEMA IF NOT EXISTS {s}")
             self._exec(
                 "CREATE TABLE IF NOT EXISTS {s}._cs_state (stream TEXT PRIMARY KEY, "
@@ -98,6 +99,15 @@ class PostgresSink(Sink):
                 f"CREATE TABLE IF NOT EXISTS {{s}}.{REJECTS} (stream TEXT NOT NULL, reason TEXT "
                 "NOT NULL, record TEXT NOT NULL, rejected_at TIMESTAMPTZ NOT NULL)"
             )
+
+    def _lock_schema_changes(self) -> None:
+        """Wait for any other sync changing this schema's tables (until this transaction
+        ends): two syncs starting at once would both try to create the schema and the tables,
+        and one would fail on the other's half-made work."""
+        self._con.execute(
+            "SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))",
+            [f"clientsuccess-connector:{self._schema_name}"],
+        )
 
     def _exec(self, template: str, params: Sequence[Any] | None = None, **parts: Any) -> Any:
         query = sql.SQL(template).format(s=sql.Identifier(self._schema_name), **parts)
@@ -123,6 +133,14 @@ class PostgresSink(Sink):
                 prepared = prepare_batch(base, records, primary_key, stream)
             try:
                 with self._con.transaction():
+                    if prepared is not None and prepared.rows and (prepared.changes or not current):
+                        # Another sync may have created or changed the table meanwhile: plan
+                        # again from what is stored now, while no one else can change it.
+                        self._lock_schema_changes()
+                        self._schemas.pop(stream, None)
+                        current = self._load_schema(stream)
+                        base = current or StreamSchema(name_bytes=NAME_BYTES)
+                        prepared = prepare_batch(base, records, primary_key, stream)
                     if prepared is not None and prepared.rows:
                         self._apply_schema(stream, prepared, current is not None)
                         self._merge(stream, prepared)

@@ -27,17 +27,24 @@ import json
 import os
 import threading
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any, Literal
 
 import orjson
 
-from clientsuccess_connector.errors import ConfigError
+from clientsuccess_connector.errors import ConfigError, StorageError
+from clientsuccess_connector.storage import storage_error
 
 Status = Literal["ok", "error", "skipped", "pending"]
 PriorState = Literal["new", "done", "error", "unknown"]
 _VERSION = 1
+_RESUME_HINT = (
+    "free some space and run the same write again with this results file: rows recorded as "
+    "done are skipped and interrupted ones are checked before anything is sent again"
+)
 
 
 @dataclass(slots=True)
@@ -108,6 +115,7 @@ class Ledger:
         self._sync_lock = threading.Lock()
         self._written = 0
         self._synced = 0
+        self._broken: StorageError | None = None
         if path is None:
             return
         try:
@@ -128,6 +136,11 @@ class Ledger:
 
     @staticmethod
     def _open_locked(path: Path) -> IO[bytes]:
+        if path.exists() and not path.is_file():  # /dev/full would be read without end
+            raise ConfigError(
+                f"results file {path} is not a regular file; give the path of a file "
+                "(it is created if missing)"
+            )
         path.parent.mkdir(parents=True, exist_ok=True)
         handle = path.open("a+b")
         try:
@@ -207,14 +220,28 @@ class Ledger:
         self._append(b"".join(r.line() for r in results), durable=durable)
 
     def _append(self, payload: bytes, *, durable: bool) -> None:
-        with self._lock:
+        with self._lock, self._storage_errors():
             assert self._handle is not None
             self._handle.write(payload)
             self._handle.flush()
             self._written += 1
             ticket = self._written
         if durable:
-            self._sync(ticket)
+            with self._storage_errors():
+                self._sync(ticket)
+
+    @contextmanager
+    def _storage_errors(self) -> Iterator[None]:
+        """A full disk as a StorageError naming this file, remembered so `close` does not
+        report it a second time."""
+        try:
+            yield
+        except OSError as exc:
+            error = storage_error(exc, f"results file {self.path}", _RESUME_HINT)
+            if error is None:
+                raise
+            self._broken = error
+            raise error from None
 
     def _sync(self, ticket: int) -> None:
         with self._sync_lock:
@@ -231,8 +258,14 @@ class Ledger:
     def close(self) -> None:
         """Flush, fsync, unlock and close the file."""
         with self._lock:
-            if self._handle is not None:
-                self._handle.flush()
-                os.fsync(self._handle.fileno())
-                self._handle.close()  # closing releases the lock
-                self._handle = None
+            if self._handle is None:
+                return
+            handle, self._handle = self._handle, None
+            try:
+                if self._broken is None:
+                    with self._storage_errors():
+                        handle.flush()
+                        os.fsync(handle.fileno())
+            finally:
+                with suppress(OSError):  # a write the full disk refused stays unwritten
+                    handle.close()  # closing releases the lock

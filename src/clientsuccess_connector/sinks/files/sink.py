@@ -56,6 +56,7 @@ from clientsuccess_connector.sinks.files.merge import (
 )
 from clientsuccess_connector.sinks.sql import check_stream_name, quote, sql_literal
 from clientsuccess_connector.sinks.stream_schema import StreamSchema
+from clientsuccess_connector.storage import storage_errors
 
 PARTS_DIR = "_cs_parts"
 COMPACT_EVERY = 256
@@ -155,7 +156,7 @@ class FileSink(Sink):
         state: Mapping[str, Any] | None = None,
     ) -> int:
         check_file_stream_name(stream)
-        with self._lock:
+        with self._lock, storage_errors(f"destination {self.url}"):
             entry = self._manifest.entry(stream)
             batch = None
             if records:
@@ -272,6 +273,9 @@ class FileSink(Sink):
             self._con.execute(staging_statement(rewrite(query) if rewrite else query, staging))
             merged = f"SELECT * FROM read_parquet({sql_literal(str(staging))})"
             self._con.execute(copy_statement(self.format, schema, merged, tmp))
+        except BaseException:
+            tmp.unlink(missing_ok=True)  # a half-written file would hold on to a full disk
+            raise
         finally:
             staging.unlink(missing_ok=True)
             self._con.execute("DROP TABLE IF EXISTS _cs_winners")
@@ -396,7 +400,8 @@ class FileSink(Sink):
             if self._closed:
                 return
             try:
-                self.compact(sorted(self._written))
+                with storage_errors(f"destination {self.url}"):
+                    self.compact(sorted(self._written))
             finally:
                 self._closed = True
                 with contextlib.suppress(duckdb.Error):
