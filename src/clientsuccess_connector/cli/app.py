@@ -11,6 +11,7 @@ import click
 
 from clientsuccess_connector._version import __version__
 from clientsuccess_connector.cli import logs
+from clientsuccess_connector.cli.terminal import echo
 from clientsuccess_connector.errors import ApiError, ConnectorError
 from clientsuccess_connector.locations import mask_secrets
 
@@ -114,7 +115,7 @@ class ErrorBoundaryGroup(click.Group):
             if ctx.find_root().params.get("debug"):
                 raise
             hint = ROUTE_HINT if isinstance(exc, ApiError) and exc.status == 404 else ""
-            click.echo(f"error: {_mask_env_secrets(str(exc))}{hint}", err=True)
+            echo(f"error: {_mask_env_secrets(str(exc))}{hint}", err=True)
             sys.exit(exc.exit_code)
         except (click.ClickException, click.exceptions.Exit, click.Abort):
             raise
@@ -125,7 +126,7 @@ class ErrorBoundaryGroup(click.Group):
             if ctx.find_root().params.get("debug"):
                 raise
             text = _mask_env_secrets(str(exc).splitlines()[0] if str(exc) else "")
-            click.echo(
+            echo(
                 f"error: unexpected {type(exc).__name__}: {text} (this is a bug; run with "
                 "--debug for the traceback and report it)",
                 err=True,

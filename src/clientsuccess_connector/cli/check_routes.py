@@ -23,7 +23,6 @@ from typing import Any
 import click
 import httpx
 import orjson
-from rich.console import Console
 from rich.table import Table
 
 from clientsuccess_connector.catalog import Param, Template, catalog
@@ -35,6 +34,7 @@ from clientsuccess_connector.cli.options import (
     emit_json,
     open_connection,
 )
+from clientsuccess_connector.cli.terminal import cells, echo, plain_console
 from clientsuccess_connector.connection import Connection
 from clientsuccess_connector.errors import ConfigError, TransportError
 from clientsuccess_connector.flow import Flow, load_flow
@@ -226,7 +226,7 @@ def check_routes(
                     probe.method, probe.path, params=probe.params or None,
                     headers=_JSON if probe.empty_body else None,
                 )  # fmt: skip
-                click.echo(f"# {probe.template.name}\n{text}\n")
+                echo(f"# {probe.template.name}\n{text}\n")
             click.echo(f"{len(probes)} request(s) would be sent; nothing was sent", err=True)
             return
         checker = RouteChecker(conn)
@@ -248,10 +248,10 @@ def _report(verdicts: list[Verdict], *, as_json: bool) -> None:
     table = Table("template", "request", "answer", "route", "detail", box=None)
     for v in verdicts:
         answer = f"HTTP {v.status}" if v.status is not None else "-"
-        table.add_row(v.template, v.probe, answer, v.verdict, v.detail)
-    Console().print(table)
+        table.add_row(*cells(v.template, v.probe, answer, v.verdict, v.detail))
+    plain_console().print(table)
     bad = [v.template for v in verdicts if not v.known]
     summary = f"{len(verdicts) - len(bad)} of {len(verdicts)} route(s) known"
     if bad:
         summary += f'; not known: {", ".join(bad)} (see docs/templates.md, "When a route is wrong")'
-    click.echo(summary, err=True)
+    echo(summary, err=True)

@@ -7,12 +7,12 @@ import sys
 from typing import cast
 
 import click
-from rich.console import Console
 from rich.table import Table
 
 from clientsuccess_connector.cli.app import _global_options, cli
 from clientsuccess_connector.cli.completion import complete_credentials
 from clientsuccess_connector.cli.options import emit_json
+from clientsuccess_connector.cli.terminal import cells, echo, plain_console
 from clientsuccess_connector.connection.settings import DEFAULT_BASE_URL, KEY_HEADERS
 from clientsuccess_connector.credentials import (
     AUTH_KINDS,
@@ -119,10 +119,10 @@ def add(
     secret = _read_secret(kind, username, secret_stdin)
     info = store.add(name, base_url=base_url, auth=cast(AuthKind, kind),
                      api_key_header=api_key_header, username=username, secret=secret)  # fmt: skip
-    click.echo(f"saved credential {info.name}: {info.base_url}, {_auth_text(info)}, "
+    echo(f"saved credential {info.name}: {info.base_url}, {_auth_text(info)}, "
                f"secret in {_location_text(store, info)}", err=True)  # fmt: skip
     if not click.get_current_context().find_root().params.get("quiet"):
-        click.echo(f"check it with: clientsuccess-connector credentials test {info.name}",
+        echo(f"check it with: clientsuccess-connector credentials test {info.name}",
                    err=True)  # fmt: skip
 
 
@@ -153,13 +153,15 @@ def list_(as_json: bool) -> None:
         emit_json([dataclasses.asdict(i) for i in infos])
         return
     if not infos:
-        click.echo(f"no credentials yet in {store.path}; add one with `credentials add NAME`",
+        echo(f"no credentials yet in {store.path}; add one with `credentials add NAME`",
                    err=True)  # fmt: skip
         return
     table = Table("name", "base URL", "auth", "secret in", box=None)
     for info in infos:
-        table.add_row(info.name, info.base_url, _auth_text(info), _location_text(store, info))
-    Console(width=200).print(table)
+        table.add_row(
+            *cells(info.name, info.base_url, _auth_text(info), _location_text(store, info))
+        )
+    plain_console(width=200).print(table)
 
 
 @credentials.command("test")
@@ -171,7 +173,7 @@ def test(name: str) -> None:
     cannot be reached, 2 when NAME is unknown.
     """
     check = check_credential(CredentialStore().settings(name), name)
-    click.echo(check.message)
+    echo(check.message)
     if not check.ok:
         sys.exit(1)
 
@@ -181,4 +183,4 @@ def test(name: str) -> None:
 def remove(name: str) -> None:
     """Forget credential NAME, its secret included."""
     info = CredentialStore().remove(name)
-    click.echo(f"removed credential {info.name} and its secret", err=True)
+    echo(f"removed credential {info.name} and its secret", err=True)

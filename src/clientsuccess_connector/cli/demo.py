@@ -6,12 +6,12 @@ from typing import Any
 
 import click
 import duckdb
-from rich.console import Console
 from rich.table import Table
 
 from clientsuccess_connector.cli.app import cli
 from clientsuccess_connector.cli.options import open_connection
 from clientsuccess_connector.cli.sync import print_summary
+from clientsuccess_connector.cli.terminal import cells, echo, plain_console
 from clientsuccess_connector.connection import ConnectionSettings
 from clientsuccess_connector.locations import parse_destination
 from clientsuccess_connector.read.default_streams import default_sources
@@ -36,16 +36,16 @@ EXAMPLE_QUERIES = {
 
 
 def _show_queries(path: str) -> None:
-    console = Console()
+    console = plain_console()
     with duckdb.connect(path, read_only=True) as db:
         for title, sql in EXAMPLE_QUERIES.items():
-            console.print(f"\n[bold]{title}[/bold]")
-            console.print(f"[dim]{' '.join(sql.split())}[/dim]")
+            console.print(f"\n{title}", style="bold")
+            console.print(" ".join(sql.split()), style="dim")
             cursor = db.execute(sql)
             rows = cursor.fetchall()
-            table = Table(*(d[0] for d in cursor.description), box=None)
+            table = Table(*cells(*(d[0] for d in cursor.description)), box=None)
             for row in rows:
-                table.add_row(*(str(v) for v in row))
+                table.add_row(*cells(*row))
             console.print(table)
 
 
@@ -76,15 +76,15 @@ def demo(ctx: click.Context, destination: str, clients: int) -> None:  # fmt: sk
             table = Table("table", "rows in destination", "records in simulator", box=None)
             for name in default_sources():
                 expected = len(sim.store.records(name))
-                table.add_row(name, f"{sink.row_count(name):,}", f"{expected:,}")
-            Console().print(table)
+                table.add_row(*cells(name, f"{sink.row_count(name):,}", f"{expected:,}"))
+            plain_console().print(table)
     location = parse_destination(destination)
     if location.kind == "duckdb" and location.path is not None:
         _show_queries(str(location.path))
-        click.echo(f"\nData is in {location.masked}. Try: duckdb {location.path}")
+        echo(f"\nData is in {location.masked}. Try: duckdb {location.path}")
     else:
-        click.echo(f"\nData is in {location.masked}.")
-    click.echo(
+        echo(f"\nData is in {location.masked}.")
+    echo(
         "Browse it in the studio: write a flow file with the line "
         f"`destination: {location.masked}`, then run "
         "`clientsuccess-connector studio --flow FILE` (docs/studio.md)."

@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from clientsuccess_connector.cli.app import cli
+from clientsuccess_connector.cli.terminal import echo
 from clientsuccess_connector.errors import ConfigError
 
 STARTER_FLOW = """\
@@ -61,4 +62,4 @@ def init(path: Path, force: bool) -> None:
         raise ConfigError(f"{path} already exists; use --force to overwrite it")
     path.write_text(STARTER_FLOW, encoding="utf-8")
     path.chmod(0o600)
-    click.echo(f"wrote {path}; edit it, then run: clientsuccess-connector sync --flow {path}")
+    echo(f"wrote {path}; edit it, then run: clientsuccess-connector sync --flow {path}")

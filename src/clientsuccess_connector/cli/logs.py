@@ -15,13 +15,15 @@ from typing import Any
 
 import orjson
 
+from clientsuccess_connector.cli.terminal import safe_text
+
 LOGGER = "clientsuccess_connector"
 LEVELS = ("debug", "info", "warning", "error")
 
 
 class _TextFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
-        return f"{record.levelname.lower()}: {record.getMessage()}"
+        return f"{record.levelname.lower()}: {safe_text(record.getMessage())}"
 
 
 class _JsonFormatter(logging.Formatter):

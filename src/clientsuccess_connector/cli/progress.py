@@ -11,6 +11,8 @@ import orjson
 from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
 
+from clientsuccess_connector.cli.terminal import echo, safe_text
+
 
 class StreamProgress:
     """Callable `(stream, records)` that reports progress; use as a context manager."""
@@ -28,7 +30,7 @@ class StreamProgress:
         if not quiet and not self._json and sys.stderr.isatty():
             self._bar = Progress(
                 SpinnerColumn(),
-                TextColumn("[bold]{task.description}"),
+                TextColumn("{task.description}", style="bold", markup=False),
                 TextColumn("{task.completed:>10,} " + unit.split(maxsplit=1)[0]),
                 TimeElapsedColumn(),
                 console=Console(stderr=True),
@@ -56,10 +58,10 @@ class StreamProgress:
                 return
             if self._bar is not None:
                 if stream not in self._tasks:
-                    self._tasks[stream] = self._bar.add_task(stream, total=None)
+                    self._tasks[stream] = self._bar.add_task(safe_text(stream), total=None)
                 self._bar.update(self._tasks[stream], completed=total)
             elif self._json:
                 line = {"event": "batch", "stream": stream, "records": records, "total": total}
                 click.echo(orjson.dumps(line).decode(), err=True)
             else:
-                click.echo(f"{stream}: {total:,} {self._unit}", err=True)
+                echo(f"{stream}: {total:,} {self._unit}", err=True)

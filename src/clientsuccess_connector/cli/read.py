@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import Any
 
 import click
-from rich.console import Console
 from rich.table import Table
 
 from clientsuccess_connector.catalog import Template, catalog, get_template
@@ -22,7 +21,7 @@ from clientsuccess_connector.cli.options import (
     open_connection,
     source_options,
 )
-from clientsuccess_connector.cli.terminal import plain_console, safe_text
+from clientsuccess_connector.cli.terminal import cells, echo, plain_console, safe_text
 from clientsuccess_connector.extract.suggest import suggest_paths
 from clientsuccess_connector.flow import Flow, load_flow
 from clientsuccess_connector.read.endpoint import resolve
@@ -96,7 +95,7 @@ def templates(name: str | None, as_json: bool, flow_file: Path | None) -> None:
       clientsuccess-connector templates create_client_note --json
       clientsuccess-connector templates create_contact --flow flow.yaml
     """
-    console = Console()
+    console = plain_console()
     flow = load_flow(flow_file) if flow_file else None
     if name is None:
         every = [_effective(t, flow) for t in catalog()]
@@ -109,7 +108,7 @@ def templates(name: str | None, as_json: bool, flow_file: Path | None) -> None:
         table.add_column("description")
         for t in every:
             mark = " (corrected by the flow)" if _corrected(t.name, flow) else ""
-            table.add_row(t.name, t.kind, t.method, t.path + mark, t.description)
+            table.add_row(*cells(t.name, t.kind, t.method, t.path + mark, t.description))
         console.print(table)
         return
     template = _effective(name, flow)
@@ -117,24 +116,27 @@ def templates(name: str | None, as_json: bool, flow_file: Path | None) -> None:
     if as_json:
         emit_json({**_template_detail(template), "corrected": corrected})
         return
-    console.print(f"[bold]{template.name}[/bold]  {template.title}  ({template.kind})")
-    console.print(f"{template.method} {template.path}   evidence: {template.evidence}")
+    console.print(safe_text(template.name), style="bold", end="")
+    console.print(safe_text(f"  {template.title}  ({template.kind})"))
+    console.print(safe_text(f"{template.method} {template.path}   evidence: {template.evidence}"))
     if corrected:
-        console.print(f"corrected by {flow_file}: {', '.join(corrected)}")
-    console.print(template.description)
+        console.print(safe_text(f"corrected by {flow_file}: {', '.join(corrected)}"))
+    console.print(safe_text(template.description))
     if template.kind == "read":
-        console.print(
+        console.print(safe_text(
             f"pagination: {template.pagination}   data path: {template.data_path}   "
             f"primary key: {', '.join(template.primary_key) or '-'}   "
             f"incremental field: {template.incremental_field or '-'}"
-        )
+        ))  # fmt: skip
     if template.batch:
-        console.print(f"batch: {template.batch}   per-item results: {template.results_path}")
+        console.print(
+            safe_text(f"batch: {template.batch}   per-item results: {template.results_path}")
+        )
     table = Table("field", "type", "in", "required", "description", box=None)
     for p in template.params:
         extra = f" One of: {', '.join(p.enum)}." if p.enum and len(p.enum) <= 8 else ""
         table.add_row(
-            p.name, p.type, p.location, "yes" if p.required else "", p.description + extra
+            *cells(p.name, p.type, p.location, "yes" if p.required else "", p.description + extra)
         )
     console.print(table)
 
@@ -233,7 +235,7 @@ def paths(as_json: bool, credential: str | None, **source: Any) -> None:
     click.echo(f"format: {suggestions.format}")
     click.echo("data paths (best first):")
     for s in suggestions.data:
-        click.echo(f"  {safe_text(s.path):40} {s.records:>6} record(s)  {safe_text(s.description)}")
+        echo(f"  {s.path:40} {s.records:>6} record(s)  {s.description}")
     click.echo("metadata paths:")
     for s in suggestions.metadata:
-        click.echo(f"  {safe_text(s.path):40} {safe_text(s.description)}")
+        echo(f"  {s.path:40} {s.description}")

@@ -8,6 +8,7 @@ import click
 import orjson
 
 from clientsuccess_connector.cli.app import cli
+from clientsuccess_connector.cli.terminal import cells, echo
 from clientsuccess_connector.sinks import Sink, open_sink
 
 DEFAULT_DESTINATION = "duckdb:///clientsuccess.duckdb"
@@ -65,8 +66,8 @@ def schema(stream: str | None, destination: str, as_json: bool) -> None:
         click.echo(orjson.dumps(doc, option=orjson.OPT_INDENT_2).decode())
         return
     noun = "row" if rows == 1 else "rows"
-    click.echo(f"{stream} in {sink.url}: {rows:,} {noun}, {len(columns)} columns\n")
-    body = [[c.name, c.type, "yes" if c.nullable else "no"] for c in columns]
+    echo(f"{stream} in {sink.url}: {rows:,} {noun}, {len(columns)} columns\n")
+    body = [cells(c.name, c.type, "yes" if c.nullable else "no") for c in columns]
     click.echo(_table(["column", "type", "nullable"], body))
 
 
@@ -80,8 +81,8 @@ def _list_streams(sink: Sink, as_json: bool) -> None:
         click.echo(orjson.dumps(doc, option=orjson.OPT_INDENT_2).decode())
         return
     if not entries:
-        click.echo(f"no streams in {sink.url} yet; run `clientsuccess-connector sync` first")
+        echo(f"no streams in {sink.url} yet; run `clientsuccess-connector sync` first")
         return
-    click.echo(f"streams in {sink.url}:\n")
-    body = [[str(e["stream"]), f"{e['rows']:,}", str(e["columns"])] for e in entries]
+    echo(f"streams in {sink.url}:\n")
+    body = [cells(e["stream"], f"{e['rows']:,}", e["columns"]) for e in entries]
     click.echo(_table(["stream", "rows", "columns"], body))

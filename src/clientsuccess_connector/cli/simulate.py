@@ -6,6 +6,7 @@ import click
 
 from clientsuccess_connector.cli.app import cli
 from clientsuccess_connector.cli.options import parse_pairs
+from clientsuccess_connector.cli.terminal import echo
 from clientsuccess_connector.simulator.app import SimulatorApp
 from clientsuccess_connector.simulator.config import (
     DEFAULT_API_KEY,
@@ -105,16 +106,16 @@ def simulate(
     )  # fmt: skip
     app = SimulatorApp(config)
     base = f"http://{host}:{port}"
-    click.echo(f"ClientSuccess simulator: {clients} clients, seed {seed}")
-    click.echo(f"  base URLs   {base}/api/v1   {base}/v2")
-    click.echo(f"  login       POST {base}/v1/auth  username={username} password={password}")
-    click.echo(f"  API key     {api_key}  (header X-API-Key, or Authorization)")
-    click.echo(f"  admin       {base}/_simulator/faults | /stats | /reset")
+    echo(f"ClientSuccess simulator: {clients} clients, seed {seed}")
+    echo(f"  base URLs   {base}/api/v1   {base}/v2")
+    echo(f"  login       POST {base}/v1/auth  username={username} password={password}")
+    echo(f"  API key     {api_key}  (header X-API-Key, or Authorization)")
+    echo(f"  admin       {base}/_simulator/faults | /stats | /reset")
     for name, path in config.moved_routes.items():
-        click.echo(f"  moved       {name} -> {path}")
-    click.echo("Export:")
-    click.echo(f"  export CLIENTSUCCESS_BASE_URL={base}/api/v1")
-    click.echo(f"  export CLIENTSUCCESS_API_KEY={api_key}")
-    click.echo("Serving; press Ctrl-C to stop.")
+        echo(f"  moved       {name} -> {path}")
+    echo("Export:")
+    echo(f"  export CLIENTSUCCESS_BASE_URL={base}/api/v1")
+    echo(f"  export CLIENTSUCCESS_API_KEY={api_key}")
+    echo("Serving; press Ctrl-C to stop.")
     install_log_filter()
     serve(app, host, port)

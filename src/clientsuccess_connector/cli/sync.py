@@ -10,7 +10,6 @@ from typing import Any
 
 import click
 import orjson
-from rich.console import Console
 from rich.table import Table
 
 from clientsuccess_connector.cli.app import cli
@@ -21,6 +20,7 @@ from clientsuccess_connector.cli.options import (
     open_connection,
 )
 from clientsuccess_connector.cli.progress import StreamProgress
+from clientsuccess_connector.cli.terminal import cells, echo, plain_console
 from clientsuccess_connector.errors import ConfigError
 from clientsuccess_connector.flow import Flow, load_flow
 from clientsuccess_connector.locations import parse_destination
@@ -97,12 +97,12 @@ def print_summary(results: list[StreamResult], *, as_json: bool) -> None:
     table = Table("stream", "records read", "requests", "retries", "seconds", "records/s", "mode",
                   "status", box=None)  # fmt: skip
     for r in results:
-        table.add_row(
+        table.add_row(*cells(
             r.stream, f"{r.records:,}", f"{r.requests:,}", f"{r.retries:,}", f"{r.seconds:.1f}",
             f"{r.records_per_second:,.0f}", "incremental" if r.incremental else "full",
             _status(r),
-        )  # fmt: skip
-    Console(stderr=True, width=200).print(table)
+        ))  # fmt: skip
+    plain_console(stderr=True, width=200).print(table)
 
 
 def run_sync(
@@ -142,7 +142,7 @@ def run_sync(
     elif not quiet:
         print_summary(results, as_json=log_format == "json")
         if log_format != "json":
-            click.echo(f"destination: {describe_destination(destination)}", err=True)
+            echo(f"destination: {describe_destination(destination)}", err=True)
     return results
 
 

@@ -17,6 +17,7 @@ from clientsuccess_connector.cli.options import (
     parse_pairs,
 )
 from clientsuccess_connector.cli.progress import StreamProgress
+from clientsuccess_connector.cli.terminal import echo
 from clientsuccess_connector.errors import ConfigError
 from clientsuccess_connector.flow import Flow, load_flow
 from clientsuccess_connector.write import WriteJob, WriteSummary, write_input
@@ -185,10 +186,10 @@ class _Reporter:
         self._progress(self.name, rows)
 
     def warning(self, text: str) -> None:
-        click.echo(f"warning: {_with_flags(text)}", err=True)
+        echo(f"warning: {_with_flags(text)}", err=True)
 
     def request(self, text: str) -> None:
-        click.echo(text)
+        echo(text)
 
 
 def _with_flags(text: str) -> str:
@@ -213,13 +214,13 @@ def _report(summary: WriteSummary, *, quiet: bool, results: Path | None, log_for
         return
     if not quiet:
         for row, message in summary.first_errors:
-            click.echo(f"row {row}: {_with_flags(message)}", err=True)
+            echo(f"row {row}: {_with_flags(message)}", err=True)
         hidden = summary.error - len(summary.first_errors)
         if hidden > 0:
             click.echo(f"... and {hidden} more failed row(s)", err=True)
-    click.echo(summary.line(), err=True)
+    echo(summary.line(), err=True)
     if summary.error and not quiet:
         where = f"; see {results} for each row" if results else "; add --results FILE for details"
-        click.echo(f"{summary.error} row(s) failed{where}", err=True)
+        echo(f"{summary.error} row(s) failed{where}", err=True)
     if summary.error:
         sys.exit(1)
