@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from types import TracebackType
+from typing import ClassVar
 
 
 @dataclass(frozen=True)
@@ -45,11 +46,27 @@ def trickle(head: bytes, body: bytes, every: float, stop: threading.Event) -> It
         yield bytes([byte])
 
 
-class HostileServer:
-    """Serves `script(received, server)` to every request on 127.0.0.1, in threads."""
+KEY = "hostile-key-7f3a9c2e51d84b06"
+PASSWORD = "hostile-pw-0d9e8f7a6b5c"
+TOKEN = "tok-" + KEY
+SECRETS = (KEY, PASSWORD, TOKEN)
+"""The suite's secrets: the leak check (conftest.py) looks for every 8-character piece of each."""
 
-    def __init__(self, script: Script) -> None:
+
+class HostileServer:
+    """Serves `script(received, server)` to every request on 127.0.0.1, in threads.
+
+    `trusted=False` makes it an origin that holds no credential: the suite's leak check fails
+    the test if any request it received carries a piece of a secret. Every server started is
+    listed in `HostileServer.started` for that check.
+    """
+
+    started: ClassVar[list[HostileServer]] = []
+
+    def __init__(self, script: Script, *, trusted: bool = True) -> None:
         self.script = script
+        self.trusted = trusted
+        HostileServer.started.append(self)
         self.received: list[Received] = []
         self.stop = threading.Event()
         self._listener = socket.create_server(("127.0.0.1", 0))
@@ -116,6 +133,13 @@ def _read_request(conn: socket.socket) -> Received:
             break
         body += chunk
     return Received(method, target, headers, body)
+
+
+def request_text(received: Received) -> str:
+    """One request as text: request line, headers and body."""
+    head = "\n".join(f"{name}: {value}" for name, value in received.headers.items())
+    body = received.body.decode("latin-1")
+    return f"{received.method} {received.target}\n{head}\n\n{body}"
 
 
 def pieces(secret: str, size: int = 8) -> list[str]:
