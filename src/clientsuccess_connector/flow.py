@@ -57,6 +57,8 @@ class Flow:
     lookups: Mapping[str, LookupSpec] = field(default_factory=dict)
     writes: Mapping[str, WriteJob] = field(default_factory=dict)
     templates: Mapping[str, TemplateOverride] = field(default_factory=dict)
+    naming: str | None = None
+    """How sync names new tables and columns (`api` or `snake_case`); None: the default."""
 
     def connection_settings(self, env: Mapping[str, str] | None = None) -> ConnectionSettings:
         """This flow's `connection:` block over its named credential (or the environment)."""
@@ -136,7 +138,8 @@ def parse_flow(raw: Any, *, path: Path | None, env: Mapping[str, str]) -> Flow:
             parse_destination(destination)
         except ConfigError as exc:
             raise ConfigError(f"{label}: destination: {exc}") from None
-    return Flow(path, connection, destination, sources, lookups, writes, templates)
+    naming = doc.get("naming")
+    return Flow(path, connection, destination, sources, lookups, writes, templates, naming)
 
 
 def _check_route(

@@ -35,9 +35,9 @@ POSTGRES_SCHEMES = ("postgresql", "postgres")
 
 # The toolkit's own options, per kind of destination (a PostgreSQL URL also takes libpq's).
 DESTINATION_OPTIONS: Mapping[str, tuple[str, ...]] = {
-    "duckdb": ("memory_limit",),
-    "postgresql": ("schema",),
-    **dict.fromkeys(FILE_FORMATS, ("memory_limit",)),
+    "duckdb": ("memory_limit", "naming"),
+    "postgresql": ("schema", "naming"),
+    **dict.fromkeys(FILE_FORMATS, ("memory_limit", "naming")),
 }
 # `query=` comes last: the SQL runs to the end of the URL. `order_by=` goes with `table=`.
 INPUT_OPTIONS = ("table", "order_by", "query")

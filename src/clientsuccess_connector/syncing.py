@@ -107,7 +107,7 @@ class _LockedSink:
     def write(self, stream: str, records: list[dict[str, Any]], pk: tuple[str, ...],
               state: dict[str, Any] | None) -> None:  # fmt: skip
         with self.lock:
-            self.sink.write_batch(stream, records, pk, state)
+            self.sink.write_batch(self.sink.table_name(stream), records, pk, state)
 
     def reconcile(self, stream: str, written_since: datetime, mode: DeleteMode) -> int | None:
         """Rows marked or removed; None when the landing is no destination of ours (a Singer
@@ -119,12 +119,12 @@ class _LockedSink:
 
     def state(self, stream: str) -> dict[str, Any] | None:
         with self.lock:
-            return self.sink.get_state(stream)
+            return self.sink.get_state(self.sink.table_name(stream))
 
     def value_report(self, stream: str) -> tuple[int, int]:
         """(values repaired, records rejected) in `stream` so far."""
         with self.lock:
-            report = self.sink.value_report(stream)
+            report = self.sink.value_report(self.sink.table_name(stream))
             return report.repaired, report.rejected
 
 

@@ -127,7 +127,7 @@ def run_sync(
     lookup_plan = plan_lookups(flow, sources.values())  # refuses cycles before any request
     with (
         open_connection(flow, ConnectionOptions(credential=credential)) as connection,
-        open_sink(destination) as sink,
+        open_sink(destination, naming=flow.naming if flow else None) as sink,
     ):
         lookups = load_lookups(lookup_plan, connection)
         options = SyncOptions(
@@ -167,7 +167,8 @@ def describe_destination(url: str) -> str:
 @click.option(
     "--destination",
     metavar="URL",
-    help=f"duckdb:///F, postgresql://..., jsonl:///DIR, csv:///DIR or parquet:///DIR "
+    help=f"duckdb:///F, postgresql://..., jsonl:///DIR, csv:///DIR or parquet:///DIR; add "
+    f"?naming=snake_case for client_id instead of clientId "
     f"[flow's destination, else {DEFAULT_DESTINATION}].",
 )
 @click.option(

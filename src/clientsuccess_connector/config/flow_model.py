@@ -190,6 +190,11 @@ class FlowModel(Strict):
     destination: Text | None = Field(
         None, description="Where sync writes, e.g. duckdb:///data.duckdb."
     )
+    naming: Literal["api", "snake_case"] | None = Field(
+        None,
+        description="How sync names new tables and columns: as the API does (api, the "
+        "default) or client_id rather than clientId (snake_case); ?naming= on the URL wins.",
+    )
     sources: dict[str, SourceModel] | None = None
     lookups: dict[str, LookupModel] | None = None
     writes: dict[str, WriteModel] | None = None

@@ -9,33 +9,40 @@ from clientsuccess_connector.errors import ConfigError, DestinationUnavailable
 from clientsuccess_connector.locations import DESTINATION_FORMS as ACCEPTED_FORMS
 from clientsuccess_connector.locations import absolute_hint, parse_destination
 from clientsuccess_connector.sinks.base import SYNCED_AT, Column, ColumnType, Sink
+from clientsuccess_connector.sinks.naming import API, NAMINGS, check_naming
 
 
-def open_sink(url: str, *, read_only: bool = False) -> Sink:
+def open_sink(url: str, *, read_only: bool = False, naming: str | None = None) -> Sink:
     """Open the destination at `url`; ConfigError naming the URL and the accepted forms if bad.
 
     `read_only` opens an existing destination to look at it: a DuckDB file or a directory that
-    does not exist is a ConfigError instead of being created, and DuckDB opens read-only."""
+    does not exist is a ConfigError instead of being created, and DuckDB opens read-only.
+    `naming` (`api` or `snake_case`, e.g. a flow's `naming:`) names new tables and columns
+    unless the URL says otherwise (`?naming=snake_case`); the default is `api`."""
     dest = parse_destination(url)
     if read_only and dest.path is not None and not dest.path.exists():
         raise ConfigError(
             f"destination {dest.masked} does not exist yet; sync into it first, or check the "
             f"URL{absolute_hint(dest)}"
         )
+    names = check_naming(dest.options.get("naming") or naming or API, f"destination {dest.masked}")
     if dest.kind == "duckdb":
         from clientsuccess_connector.sinks.duckdb_sink import DuckDBSink  # noqa: PLC0415 (load only the driver needed)
 
         assert dest.path is not None
         if "memory_limit" in dest.options:
             limit = dest.options["memory_limit"]
-            return DuckDBSink(dest.path, dest.masked, memory_limit=limit, read_only=read_only)
-        return DuckDBSink(dest.path, dest.masked, read_only=read_only)
+            return DuckDBSink(
+                dest.path, dest.masked, memory_limit=limit, read_only=read_only, naming=names
+            )
+        return DuckDBSink(dest.path, dest.masked, read_only=read_only, naming=names)
     if dest.kind == "postgresql":
         from clientsuccess_connector.sinks.postgres_sink import PostgresSink  # noqa: PLC0415 (load only the driver needed)
 
         assert dest.conninfo is not None
+        schema = dest.options.get("schema", "public")
         try:
-            return PostgresSink(dest.conninfo, dest.masked, dest.options.get("schema", "public"))
+            return PostgresSink(dest.conninfo, dest.masked, schema, naming=names)
         except DestinationUnavailable as exc:  # an outage: `sync --every` retries it
             raise DestinationUnavailable(dest.mask(str(exc))) from None
         except ConfigError as exc:
@@ -44,12 +51,13 @@ def open_sink(url: str, *, read_only: bool = False) -> Sink:
 
     assert dest.path is not None
     if "memory_limit" in dest.options:
-        return FileSink(dest.path, dest.masked, dest.kind, dest.options["memory_limit"])
-    return FileSink(dest.path, dest.masked, dest.kind)
+        return FileSink(dest.path, dest.masked, dest.kind, dest.options["memory_limit"], names)
+    return FileSink(dest.path, dest.masked, dest.kind, naming=names)
 
 
 __all__ = [
     "ACCEPTED_FORMS",
+    "NAMINGS",
     "SYNCED_AT",
     "Column",
     "ColumnType",

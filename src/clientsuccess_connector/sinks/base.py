@@ -11,6 +11,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any, Literal
 
 from clientsuccess_connector.errors import ConfigError
+from clientsuccess_connector.sinks.naming import API, apply_naming
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +57,13 @@ class Sink(ABC):
 
     url: str
     """The destination URL with any password masked."""
+    naming: str = API
+    """How new tables and columns are named: `api` (as the API spells them) or `snake_case`."""
+
+    def table_name(self, stream: str) -> str:
+        """The name a sync gives the table of `stream` (`recentNotes` -> `recent_notes` with
+        snake_case naming)."""
+        return apply_naming(self.naming, stream)
 
     @abstractmethod
     def write_batch(

@@ -4,6 +4,7 @@ types column-wise, and convert values to what each column stores."""
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -19,6 +20,7 @@ from clientsuccess_connector.sinks.stream_schema import ColumnState, StreamSchem
 from clientsuccess_connector.sinks.typing_rules import infer_column
 from clientsuccess_connector.sinks.values import dump_deep_json, repair_texts
 
+log = logging.getLogger(__name__)
 ARROW_TYPES: dict[ColumnType, pa.DataType] = {
     "integer": pa.int64(),
     "float": pa.float64(),
@@ -177,6 +179,10 @@ def prepare_batch(
         arrays[name], types[name] = arrow, state.effective_type
     created = {c.column for c in changes if c.old is None}
     new_schema.primary_key += [n for n in pk_names if n in created]
+    for key, column in new_schema.collisions:
+        log.warning("%s: field %r is stored in column %r, its own name being taken by another "
+                    "field (the mapping is in _cs_schema)", stream, key, column)  # fmt: skip
+    new_schema.collisions = []
     return PreparedBatch(
         new_schema, changes, pk_names, names, arrays, types, len(rows), repaired, rejects
     )

@@ -23,6 +23,7 @@ from clientsuccess_connector.sinks.base import (
     Sink,
 )
 from clientsuccess_connector.sinks.batch import Change, PreparedBatch, prepare_batch
+from clientsuccess_connector.sinks.naming import API
 from clientsuccess_connector.sinks.sql import (
     DUCKDB_TYPES,
     check_stream_name,
@@ -60,8 +61,10 @@ class DuckDBSink(Sink):
         url: str,
         memory_limit: str | None = DEFAULT_MEMORY_LIMIT,
         read_only: bool = False,
+        naming: str = API,
     ) -> None:
         self.url = url
+        self.naming = naming
         target = str(path)
         if target != ":memory:" and not read_only:
             Path(target).parent.mkdir(parents=True, exist_ok=True)
@@ -109,7 +112,7 @@ class DuckDBSink(Sink):
         with self._lock, storage_errors(f"destination {self.url}"):
             current = self._load_schema(stream)
             exists = current is not None
-            base = current or StreamSchema(case_insensitive=True)
+            base = current or StreamSchema(case_insensitive=True, naming=self.naming)
             prepared = prepare_batch(base, records, primary_key, stream) if records else None
             con = self._con
             con.execute("BEGIN TRANSACTION")
@@ -264,10 +267,12 @@ class DuckDBSink(Sink):
         rows = cur.fetchall()
         if not rows:
             if stream in self._tables():
-                return StreamSchema(case_insensitive=True)  # created with no data columns
+                # created with no data columns
+                return StreamSchema(case_insensitive=True, naming=self.naming)
             return None
         names = ("column", "type", "nullable", "position", "known", "key")
         schema = StreamSchema.from_json([dict(zip(names, r, strict=True)) for r in rows], True)
+        schema.naming = self.naming
         self._schemas[stream] = schema
         return schema
 

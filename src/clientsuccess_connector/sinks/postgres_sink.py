@@ -25,6 +25,7 @@ from clientsuccess_connector.sinks.base import (
 )
 from clientsuccess_connector.sinks.batch import ARROW_TYPES, Change, PreparedBatch, prepare_batch
 from clientsuccess_connector.sinks.copy_csv import copy_csv
+from clientsuccess_connector.sinks.naming import API
 from clientsuccess_connector.sinks.sql import POSTGRES_TYPES, check_stream_name
 from clientsuccess_connector.sinks.stream_schema import StreamSchema
 
@@ -67,8 +68,9 @@ def unreachable(exc: psycopg.Error) -> bool:
 class PostgresSink(Sink):
     """Lands streams in PostgreSQL tables of one schema (`?schema=S`, created if missing)."""
 
-    def __init__(self, conninfo: str, url: str, schema: str = "public") -> None:
+    def __init__(self, conninfo: str, url: str, schema: str = "public", naming: str = API) -> None:
         self.url = url
+        self.naming = naming
         self._schema_name = schema
         try:  # `conninfo` keeps every libpq parameter: open_sink took `schema` out
             self._con = psycopg.connect(conninfo, autocommit=False)
@@ -129,7 +131,7 @@ class PostgresSink(Sink):
             current = self._load_schema(stream)
             prepared = None
             if records:
-                base = current or StreamSchema(name_bytes=NAME_BYTES)
+                base = current or StreamSchema(name_bytes=NAME_BYTES, naming=self.naming)
                 prepared = prepare_batch(base, records, primary_key, stream)
             try:
                 with self._con.transaction():
@@ -139,7 +141,7 @@ class PostgresSink(Sink):
                         self._lock_schema_changes()
                         self._schemas.pop(stream, None)
                         current = self._load_schema(stream)
-                        base = current or StreamSchema(name_bytes=NAME_BYTES)
+                        base = current or StreamSchema(name_bytes=NAME_BYTES, naming=self.naming)
                         prepared = prepare_batch(base, records, primary_key, stream)
                     if prepared is not None and prepared.rows:
                         self._apply_schema(stream, prepared, current is not None)
@@ -374,10 +376,13 @@ class PostgresSink(Sink):
                 [stream],
             ).fetchall()
             if not rows:
-                return StreamSchema(name_bytes=NAME_BYTES) if stream in self._tables() else None
+                if stream not in self._tables():
+                    return None
+                return StreamSchema(name_bytes=NAME_BYTES, naming=self.naming)
         names = ("column", "type", "nullable", "position", "known", "key")
         schema = StreamSchema.from_json([dict(zip(names, r, strict=True)) for r in rows], False)
         schema.name_bytes = NAME_BYTES
+        schema.naming = self.naming
         self._schemas[stream] = schema
         return schema
 

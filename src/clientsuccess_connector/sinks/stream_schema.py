@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from clientsuccess_connector.sinks.base import DELETED_AT, SYNCED_AT, Column, ColumnType
+from clientsuccess_connector.sinks.naming import API, apply_naming
 from clientsuccess_connector.sinks.values import clean_text
 
 
@@ -36,6 +37,8 @@ class StreamSchema:
     When two keys would share a column (after that, or because a `case_insensitive`
     destination such as DuckDB cannot hold names differing only in case), the later key gets a
     `_2`, `_3`... suffix: deterministic, and kept (with the key it came from) in `_cs_schema`.
+    With `naming="snake_case"` new columns are named in snake_case (`clientId` -> `client_id`)
+    before that; keys already mapped keep their column.
     """
 
     columns: dict[str, ColumnState] = field(default_factory=dict)
@@ -44,6 +47,9 @@ class StreamSchema:
     primary_key: list[str] = field(default_factory=list)
     name_bytes: int | None = None
     soft_deletes: bool = False
+    naming: str = API
+    collisions: list[tuple[str, str]] = field(default_factory=list)
+    """(key, column) of keys that got a suffixed column since this list was last emptied."""
 
     def copy(self) -> StreamSchema:
         """An independent copy, changed while a batch is planned and kept only on commit."""
@@ -54,13 +60,15 @@ class StreamSchema:
         name = self.keys.get(key)
         if name is not None:
             return name
-        name = clean_text(key) if key else "_empty"
+        name = apply_naming(self.naming, clean_text(key)) or "_empty"
         taken = {self._fold(n) for n in self.columns} | {self._fold(n) for n in self.keys.values()}
         taken.update({self._fold(SYNCED_AT), self._fold(DELETED_AT)})
         candidate, n = self._cut(name), 1
         while self._fold(candidate) in taken:
             n += 1
             candidate = self._cut(name, f"_{n}")
+        if n > 1:
+            self.collisions.append((key, candidate))
         self.keys[key] = candidate
         return candidate
 

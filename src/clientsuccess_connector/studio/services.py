@@ -403,7 +403,7 @@ def run_sync(
     sources = {name: resolve(available[name]) for name in streams}
     with (
         Connection(settings) as connection,
-        open_sink(flow.destination or DEFAULT_DESTINATION) as sink,
+        open_sink(flow.destination or DEFAULT_DESTINATION, naming=flow.naming) as sink,
     ):
         if watch is not None:
             watch(connection.stats)

@@ -54,6 +54,7 @@ from clientsuccess_connector.sinks.files.merge import (
     staging_statement,
     winners_statement,
 )
+from clientsuccess_connector.sinks.naming import API
 from clientsuccess_connector.sinks.sql import check_stream_name, quote, sql_literal
 from clientsuccess_connector.sinks.stream_schema import StreamSchema
 from clientsuccess_connector.storage import storage_errors
@@ -79,8 +80,11 @@ def check_file_stream_name(stream: str) -> None:
 class FileSink(Sink):
     """Lands streams as `<stream>.jsonl|csv|parquet` files in a directory."""
 
-    def __init__(self, directory: Path, url: str, fmt: str, memory_limit: str = "128MB") -> None:
+    def __init__(
+        self, directory: Path, url: str, fmt: str, memory_limit: str = "128MB", naming: str = API
+    ) -> None:
         self.url = url
+        self.naming = naming
         self.format = fmt
         self.dir = directory
         try:
@@ -160,7 +164,9 @@ class FileSink(Sink):
             entry = self._manifest.entry(stream)
             batch = None
             if records:
-                base = self._load_schema(stream) or StreamSchema(case_insensitive=True)
+                base = self._load_schema(stream) or StreamSchema(
+                    case_insensitive=True, naming=self.naming
+                )
                 batch = prepare_batch(base, records, primary_key, stream)
                 if batch.rejects:
                     self._store_rejects(batch.reject_rows(stream))
@@ -345,6 +351,7 @@ class FileSink(Sink):
         if cached is None:
             cached = self._manifest.schema(stream)
             if cached is not None:
+                cached.naming = self.naming
                 self._schemas[stream] = cached
         return cached
 
