@@ -8,10 +8,9 @@ from types import TracebackType
 
 import click
 import orjson
-from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
 
-from clientsuccess_connector.cli.terminal import echo, safe_text
+from clientsuccess_connector.cli.terminal import echo, plain_console, safe_text
 
 
 class StreamProgress:
@@ -33,7 +32,7 @@ class StreamProgress:
                 TextColumn("{task.description}", style="bold", markup=False),
                 TextColumn("{task.completed:>10,} " + unit.split(maxsplit=1)[0]),
                 TimeElapsedColumn(),
-                console=Console(stderr=True),
+                console=plain_console(stderr=True),
                 transient=False,
             )
 
