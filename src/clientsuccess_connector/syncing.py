@@ -103,11 +103,15 @@ class _LockedSink:
     def __init__(self, sink: Landing) -> None:
         self.sink = sink
         self.lock = threading.Lock()
+        # A destination names each stream's table (`naming=snake_case`); other landings keep it.
+        self._table: Callable[[str], str] = (
+            sink.table_name if isinstance(sink, Sink) else lambda stream: stream
+        )
 
     def write(self, stream: str, records: list[dict[str, Any]], pk: tuple[str, ...],
               state: dict[str, Any] | None) -> None:  # fmt: skip
         with self.lock:
-            self.sink.write_batch(self.sink.table_name(stream), records, pk, state)
+            self.sink.write_batch(self._table(stream), records, pk, state)
 
     def reconcile(self, stream: str, written_since: datetime, mode: DeleteMode) -> int | None:
         """Rows marked or removed; None when the landing is no destination of ours (a Singer
@@ -115,16 +119,16 @@ class _LockedSink:
         if not isinstance(self.sink, Sink):
             return None
         with self.lock:
-            return self.sink.reconcile(stream, written_since, mode)
+            return self.sink.reconcile(self._table(stream), written_since, mode)
 
     def state(self, stream: str) -> dict[str, Any] | None:
         with self.lock:
-            return self.sink.get_state(self.sink.table_name(stream))
+            return self.sink.get_state(self._table(stream))
 
     def value_report(self, stream: str) -> tuple[int, int]:
         """(values repaired, records rejected) in `stream` so far."""
         with self.lock:
-            report = self.sink.value_report(self.sink.table_name(stream))
+            report = self.sink.value_report(self._table(stream))
             return report.repaired, report.rejected
 
 

@@ -94,6 +94,11 @@ class ConnectionFields(Strict):
     request_deadline: Positive | None = Field(
         None, description="Seconds one request may take in all.", examples=[300]
     )
+    series_deadline: Positive | None = Field(
+        None,
+        description="Seconds one page series (all the pages of one read) may take in all.",
+        examples=[21600],
+    )
 
 
 class SettingsModel(ConnectionFields):

@@ -33,6 +33,7 @@ _HINTS = {
     "destination": "a URL such as duckdb:///data.duckdb",
     "timeout": "a number of seconds, e.g. 30",
     "request_deadline": "a number of seconds, e.g. 300",
+    "series_deadline": "a number of seconds, e.g. 21600",
     "max_retry_seconds": "a number of seconds, e.g. 120",
     "api_key": 'text; quote it (api_key: "...") or better write ${CLIENTSUCCESS_API_KEY}',
     "password": 'text; quote it (password: "...") or better write ${CLIENTSUCCESS_PASSWORD}',
