@@ -14,16 +14,16 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
-from operator import itemgetter
 from typing import Any
 
 from clientsuccess_connector.catalog import envelope, settings
 from clientsuccess_connector.connection import ConnectionStats
 from clientsuccess_connector.read.concurrency import prefetch
 from clientsuccess_connector.read.endpoint import Source
+from clientsuccess_connector.read.key_tally import KeyTally
 from clientsuccess_connector.read.pagination import Page, ServerMisbehaviour
 from clientsuccess_connector.read.pagination_config import (
     EnvelopePagination,
@@ -138,13 +138,13 @@ class IncrementalRead:
         fetched = _FirstPage()
         pages = read_windows(self.reader, source, query, planned, self.field, self.stats,
                              on_page=fetched)  # fmt: skip
-        seen: set[tuple[Any, ...]] = set()
+        seen = KeyTally(self.source.primary_key)
         batch: list[Record] = []
         for index, page in prefetch(pages, depth=self.options.prefetch_pages):
             low_water.observe(index, page)
             if page:
                 batch.extend(page)
-                self._tally(seen, page)
+                seen.add(page)
             if len(batch) >= self.options.batch_size:
                 self.commit(batch, self._state(low_water.cursor()))
                 batch = []
@@ -171,14 +171,14 @@ class IncrementalRead:
         size = page_size_of(self.source.pagination) or settings().default_page_size
         paging = EnvelopePagination(page_size=size, concurrent=concurrent)
         source = replace(self.source, pagination=paging)
-        seen: set[tuple[Any, ...]] = set()
+        seen = KeyTally(self.source.primary_key)
         batch: list[Record] = []
         fetched = _FirstPage()  # page 0 first: it is fetched before the others
         pages = self.reader.pages(source, query_overrides=query, stats=self.stats,
                                   on_page=fetched)  # fmt: skip
         for page in prefetch(pages, depth=self.options.prefetch_pages):
             batch.extend(page)
-            self._tally(seen, page)
+            seen.add(page)
             if len(batch) >= self.options.batch_size:
                 self.commit(batch, None)
                 batch = []
@@ -194,16 +194,7 @@ class IncrementalRead:
 
     # -- proofs ------------------------------------------------------------------------------
 
-    def _tally(self, seen: set[tuple[Any, ...]], page: Sequence[Record]) -> None:
-        key = self.source.primary_key
-        try:  # one C-level pass per key column (a generator per record cost 10% of a sync)
-            seen.update(zip(*(map(itemgetter(k), page) for k in key), strict=True))
-        except KeyError:  # a record without its key: counted as None, like the sink rejects it
-            seen.update(tuple(record.get(k) for k in key) for record in page)
-
-    def _prove(
-        self, seen: set[tuple[Any, ...]], query: dict[str, Any], how: str, fetched: _FirstPage
-    ) -> None:
+    def _prove(self, seen: KeyTally, query: dict[str, Any], how: str, fetched: _FirstPage) -> None:
         """Every record the query matches now must have been read (records are never
         un-modified, so each one matching now matched, or was added, while we read).
 
