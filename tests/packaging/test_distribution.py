@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
+import psycopg
 import pytest
 
 from clientsuccess_connector.simulator import SimulatorHandle
@@ -159,3 +160,26 @@ def test_the_dlt_source_without_its_extra_names_the_extra(built: Built) -> None:
                           text=True, timeout=300, check=False)  # fmt: skip
     assert done.returncode == 1
     assert "pip install 'clientsuccess-connector[dlt]'" in done.stderr
+
+
+def test_the_postgres_extra_syncs_into_postgresql(
+    built: Built,
+    shared_simulator: SimulatorHandle,
+    postgres_url: str,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    """`pip install 'clientsuccess-connector[postgres]'` alone is enough to sync into PostgreSQL."""
+    venv = tmp_path_factory.mktemp("venv-postgres")
+    _run(sys.executable, "-m", "venv", venv)
+    _run(venv / "bin" / "python", "-m", "pip", "install", "--quiet", f"{built.wheel}[postgres]")
+    with_postgres = Built(built.wheel, built.sdist, venv / "bin")
+    synced = with_postgres.run(
+        "sync", "--stream", "clients", "--destination", postgres_url, env=shared_simulator.env()
+    )
+    assert synced.returncode == 0, synced.stderr
+    schema = postgres_url.rsplit("schema=", 1)[1]
+    base = postgres_url.split("?", 1)[0]
+    with psycopg.connect(base) as con:
+        row = con.execute(f'select count(*) from "{schema}".clients').fetchone()
+    assert row is not None
+    assert row[0] == shared_simulator.store.count("clients")
