@@ -7,6 +7,7 @@ import click
 from clientsuccess_connector.cli.app import cli
 from clientsuccess_connector.cli.options import parse_pairs
 from clientsuccess_connector.cli.terminal import echo
+from clientsuccess_connector.errors import ConfigError
 from clientsuccess_connector.simulator.app import SimulatorApp
 from clientsuccess_connector.simulator.config import (
     DEFAULT_API_KEY,
@@ -21,7 +22,7 @@ from clientsuccess_connector.simulator.profile import (
     SORTS,
     ServerProfile,
 )
-from clientsuccess_connector.simulator.server import install_log_filter, serve
+from clientsuccess_connector.simulator.server import install_log_filter, listening_socket, serve
 
 
 @cli.command()
@@ -105,7 +106,13 @@ def simulate(
         moved_routes=parse_pairs(moves, "--move-route"),
     )  # fmt: skip
     app = SimulatorApp(config)
-    base = f"http://{host}:{port}"
+    try:
+        sock = listening_socket(host, port)
+    except OSError as exc:
+        raise ConfigError(
+            f"cannot listen on {host}:{port} ({exc.strerror}); choose another --port or --host"
+        ) from None
+    base = f"http://{host}:{sock.getsockname()[1]}"  # the port we got: --port 0 picks one
     echo(f"ClientSuccess simulator: {clients} clients, seed {seed}")
     echo(f"  base URLs   {base}/api/v1   {base}/v2")
     echo(f"  login       POST {base}/v1/auth  username={username} password={password}")
@@ -118,4 +125,4 @@ def simulate(
     echo(f"  export CLIENTSUCCESS_API_KEY={api_key}")
     echo("Serving; press Ctrl-C to stop.")
     install_log_filter()
-    serve(app, host, port)
+    serve(app, sock)

@@ -58,9 +58,22 @@ def uvicorn_config(
     )
 
 
-def serve(app: SimulatorApp, host: str, port: int) -> None:
-    """Serve the simulator in the foreground until interrupted (the `simulate` command)."""
-    uvicorn.Server(uvicorn_config(app, host, port)).run()
+def listening_socket(host: str, port: int) -> socket.socket:
+    """A TCP socket bound to `host:port` (0: a free port) and listening.
+
+    proto=IPPROTO_TCP matters: asyncio only sets TCP_NODELAY on accepted TCP sockets it can
+    recognise, and without it every response waits ~40 ms for a delayed ACK (Nagle)."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    sock.listen(2048)
+    return sock
+
+
+def serve(app: SimulatorApp, sock: socket.socket) -> None:
+    """Serve the simulator on `sock` in the foreground until interrupted (`simulate`)."""
+    host, port = sock.getsockname()[:2]
+    uvicorn.Server(uvicorn_config(app, host, port)).run(sockets=[sock])
 
 
 class SimulatorHandle:
@@ -144,12 +157,7 @@ def run_simulator(
         cfg = SimulatorConfig(**{**cfg.__dict__, **overrides})
     app = SimulatorApp(cfg)
     install_log_filter()
-    # proto=IPPROTO_TCP matters: asyncio only sets TCP_NODELAY on accepted TCP sockets it can
-    # recognise, and without it every response waits ~40 ms for a delayed ACK (Nagle).
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind((cfg.host, cfg.port))
-    sock.listen(2048)
+    sock = listening_socket(cfg.host, cfg.port)
     port = sock.getsockname()[1]
     server = uvicorn.Server(uvicorn_config(app, cfg.host, port))
     errors: list[BaseException] = []
