@@ -55,4 +55,4 @@ def test_simulate_on_port_zero_prints_the_port_it_got_and_serves_there() -> None
         assert answer.status_code == 200
     finally:
         run.terminate()
-        run.wait(timeout=30)
+        run.communicate(timeout=30)  # reads the rest of stdout and closes it
