@@ -121,6 +121,10 @@ class ErrorBoundaryGroup(click.Group):
         except KeyboardInterrupt:
             click.echo("interrupted", err=True)
             sys.exit(130)
+        except BrokenPipeError:
+            # The reader went away (`templates | head`): stop quietly, as a SIGPIPE'd tool does.
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            sys.exit(141)
         except Exception as exc:
             if ctx.find_root().params.get("debug"):
                 raise
