@@ -17,7 +17,8 @@ from clientsuccess_connector.locations import mask_secrets
 _ENV_SECRETS = ("CLIENTSUCCESS_API_KEY", "CLIENTSUCCESS_PASSWORD")
 ROUTE_HINT = (
     " (if this route is wrong for your instance, correct it in a flow file's `templates:` block: "
-    'docs/templates.md, "When a route is wrong"; `check-routes` shows the routes it knows)'
+    '`clientsuccess-connector docs templates`, "When a route is wrong"; `check-routes` shows the '
+    "routes it knows)"
 )
 
 
@@ -70,6 +71,7 @@ LAZY_COMMANDS: dict[str, tuple[str, str]] = {
     "demo": ("demo", "Run the simulator and sync every default stream into DuckDB."),
     "init": ("init", "Write a commented starter flow file (default: flow.yaml)."),
     "validate": ("validate", "Check a flow file without sending anything, or print its schema."),
+    "docs": ("docs", "Print a page of the documentation, or list the pages."),
     "credentials": ("credentials", "Store, list, test and remove named credentials."),
     "studio": ("studio", "Serve the studio: the product doc's screens in a local web page."),
     "singer": ("singer", "Run as a Singer tap (for Meltano): discover, catalog, state."),

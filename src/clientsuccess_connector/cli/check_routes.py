@@ -252,5 +252,8 @@ def _report(verdicts: list[Verdict], fmt: str) -> None:
     bad = [v.template for v in verdicts if not v.known]
     summary = f"{len(verdicts) - len(bad)} of {len(verdicts)} route(s) known"
     if bad:
-        summary += f'; not known: {", ".join(bad)} (see docs/templates.md, "When a route is wrong")'
+        summary += (
+            f"; not known: {', '.join(bad)} (see `clientsuccess-connector docs templates`, "
+            '"When a route is wrong")'
+        )
     click.echo(summary, err=True)

@@ -87,5 +87,5 @@ def demo(ctx: click.Context, destination: str, clients: int) -> None:  # fmt: sk
     click.echo(
         "Browse it in the studio: write a flow file with the line "
         f"`destination: {location.masked}`, then run "
-        "`clientsuccess-connector studio --flow FILE` (docs/studio.md)."
+        "`clientsuccess-connector studio --flow FILE` (`clientsuccess-connector docs studio`)."
     )
