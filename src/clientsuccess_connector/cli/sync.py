@@ -140,7 +140,9 @@ def run_sync(
             full_refresh=full_refresh, batch_size=batch_size, lookups=lookups, deletes=deletes
         )
         with StreamProgress(quiet=quiet, log_format=log_format) as progress:
-            results = sync(connection, sink, sources, options, progress)
+            results = sync(
+                connection, sink, sources, options, progress, on_progress=progress.on_read
+            )
     if fmt == "json":
         summary = run_summary(results, destination, time.monotonic() - started)
         sys.stdout.write(orjson.dumps(summary).decode() + "\n")
