@@ -30,7 +30,6 @@ from clientsuccess_connector.cli.terminal import safe_text
 from clientsuccess_connector.errors import ConfigError
 from clientsuccess_connector.extract.suggest import Suggestions, suggest_paths
 from clientsuccess_connector.flow import Flow, load_flow
-from clientsuccess_connector.flow_edit import set_source_keys
 from clientsuccess_connector.read.endpoint import resolve
 from clientsuccess_connector.read.fanout import prepare_lookups
 from clientsuccess_connector.read.reader import Reader
@@ -347,6 +346,8 @@ def _apply_path(
     if source.get("url"):
         new_source = {"url": source["url"], **({"method": source["method"]}
                                                if source.get("method") else {})}  # fmt: skip
+    from clientsuccess_connector.flow_edit import set_source_keys  # noqa: PLC0415 (only --apply)
+
     flow_file: Path = source["flow_file"]
     set_source_keys(flow_file, source["name"], {key: chosen}, new_source=new_source)
     click.echo(f"{flow_file}: sources.{source['name']}.{key} = {chosen}")
