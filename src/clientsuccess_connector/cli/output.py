@@ -57,7 +57,12 @@ def cell(value: Any) -> str:
     """A value as one line of visible text: strings as they are, the rest as JSON."""
     if value is None:
         return ""
-    text = value if isinstance(value, str) else orjson.dumps(value, default=str).decode()
+    if isinstance(value, str):
+        text = value
+    elif isinstance(value, dict | list | tuple | bool | int | float):
+        text = orjson.dumps(value, default=str).decode()
+    else:  # a datetime, a Decimal...: as it reads
+        text = str(value)
     return safe_text(text.replace("\r\n", " ").replace("\n", " ").replace("\t", " "))
 
 
