@@ -5,7 +5,7 @@ announces (`totalElements`), or for a fan-out the number of requests it will sen
 lookup value), each page's record count and each finished fan-out request. A
 `ProgressTracker` (one per stream) turns that into `ReadProgress` snapshots for a listener,
 once per page; the library never prints them. The CLI draws them as a bar on a terminal and
-as periodic log lines otherwise; the studio shows them on its Create screen.
+as periodic log lines otherwise.
 """
 
 from __future__ import annotations
