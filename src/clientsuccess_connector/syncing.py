@@ -215,7 +215,7 @@ def _sync_stream(
         result.repaired, result.rejected = sink.value_report(source.name)
         result.cursor = _stored_cursor(sink, source.name)
         if progress.pages is not None:
-            progress.pages.finish()
+            progress.pages.finish(complete=result.error is None)
     return result
 
 

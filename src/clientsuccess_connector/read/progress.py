@@ -123,6 +123,7 @@ class ProgressTracker:
         self._base = 0  # records done before this pass
         self._pass_total: int | None = None
         self._request_total: int | None = None
+        self._complete = True
 
     def begin_pass(self) -> None:
         """A new pass over the stream starts: its announcement adds to the total."""
@@ -161,8 +162,11 @@ class ProgressTracker:
             self._committed += records
         self._tell()
 
-    def finish(self) -> None:
-        """The stream is done (or failed): a last snapshot with `finished` set."""
+    def finish(self, *, complete: bool = True) -> None:
+        """The stream is done: a last snapshot with `finished` set. A `complete` read's
+        total becomes what it read (a cap or records deleted meanwhile make it fewer); a failed
+        one keeps the total it was short of."""
+        self._complete = complete
         self._tell(finished=True)
 
     def snapshot(self, *, finished: bool = False) -> ReadProgress:
@@ -175,8 +179,8 @@ class ProgressTracker:
                 total = None if self._pass_total is None else self._base + self._pass_total
                 if total is not None and done > total:  # records added while reading
                     total = done
-            if finished and total is not None:
-                total = done if self._unit == "records" else total
+            if finished and self._complete and total is not None and self._unit == "records":
+                total = done
             return ReadProgress(
                 self.stream, self._unit, done, total, self._records, self._committed,
                 self._clock() - self._started, finished,
