@@ -14,10 +14,10 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-import yaml
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap
 
+from clientsuccess_connector.config.yaml_file import load_yaml
 from clientsuccess_connector.errors import ConfigError
 from clientsuccess_connector.flow import Flow, parse_flow
 
@@ -63,7 +63,7 @@ def set_source_keys(
     out = io.StringIO()
     rt.dump(doc, out)
     edited = out.getvalue()
-    flow = parse_flow(yaml.safe_load(edited), path=path, env=os.environ)
+    flow = parse_flow(load_yaml(edited, f"flow file {path}"), path=path, env=os.environ)
     _replace(path, edited)
     return flow
 
