@@ -34,7 +34,7 @@ def test_the_starter_flow_reads_records_from_every_source(
         env=env,
     )  # fmt: skip
     assert result.exit_code == 0, result.output
-    summary = {row["stream"]: row for row in json.loads(result.stdout)}
+    summary = {row["stream"]: row for row in json.loads(result.stdout)["streams"]}
     assert set(summary) == {"clients", "pulses", "recent_notes", "contracts", "contract_notes"}
     for stream, row in summary.items():
         assert row["error"] is None, stream
@@ -71,7 +71,7 @@ def test_a_stream_that_read_nothing_still_has_a_schema(
         env=simulator.env(),
     )  # fmt: skip
     assert synced.exit_code == 0, synced.output
-    assert json.loads(synced.stdout)[0]["records"] == 0
+    assert json.loads(synced.stdout)["streams"][0]["records"] == 0
     result = runner.invoke(cli, ["schema", "nobody_pulses", "-d", destination])
     assert result.exit_code == 0, result.output
     assert "0 rows" in result.stdout
