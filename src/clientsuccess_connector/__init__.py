@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from clientsuccess_connector.connection import Connection, ConnectionSettings
     from clientsuccess_connector.flow import Flow, load_flow
     from clientsuccess_connector.read.endpoint import Source, SourceSpec, resolve
+    from clientsuccess_connector.read.progress import ReadProgress
     from clientsuccess_connector.read.reader import Reader
     from clientsuccess_connector.simulator import SimulatorConfig, SimulatorHandle, run_simulator
     from clientsuccess_connector.sinks import Sink, open_sink
@@ -54,6 +55,7 @@ _LAZY = {
     "run_simulator": "clientsuccess_connector.simulator",
     "Sink": "clientsuccess_connector.sinks",
     "open_sink": "clientsuccess_connector.sinks",
+    "ReadProgress": "clientsuccess_connector.read.progress",
     "StreamResult": "clientsuccess_connector.syncing",
     "SyncOptions": "clientsuccess_connector.syncing",
     "sync": "clientsuccess_connector.syncing",
@@ -87,6 +89,7 @@ __all__ = [
     "Flow",
     "PaginationLoopError",
     "Param",
+    "ReadProgress",
     "Reader",
     "SimulatorConfig",
     "SimulatorHandle",

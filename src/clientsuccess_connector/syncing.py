@@ -29,11 +29,13 @@ from clientsuccess_connector.read.incremental import (
 )
 from clientsuccess_connector.read.lookups import LookupTable
 from clientsuccess_connector.read.partitioned import PartitionedRead, is_partitioned
+from clientsuccess_connector.read.progress import ProgressListener, ProgressTracker
 from clientsuccess_connector.read.reader import Reader
 from clientsuccess_connector.sinks.base import DeleteMode, Sink, ValueReport
 
 DEFAULT_BATCH_SIZE = 5000
 Progress = Callable[[str, int], None]
+"""Told `(stream, records)` after each committed batch."""
 
 
 @dataclass
@@ -97,6 +99,14 @@ class Landing(Protocol):
         ...
 
 
+@dataclass(frozen=True, slots=True)
+class _Report:
+    """Where one stream reports: per committed batch, and per page."""
+
+    batches: Progress | None
+    pages: ProgressTracker | None
+
+
 class _LockedSink:
     """Serialises sink calls: streams read concurrently, the destination writes one at a time."""
 
@@ -148,8 +158,15 @@ def sync(
     sources: Mapping[str, Source],
     options: SyncOptions | None = None,
     progress: Progress | None = None,
+    *,
+    on_progress: ProgressListener | None = None,
 ) -> list[StreamResult]:
-    """Sync every source into the sink; streams run concurrently, each result reported."""
+    """Sync every source into the sink; streams run concurrently, each result reported.
+
+    `progress(stream, records)` hears of each committed batch; `on_progress(ReadProgress)`
+    gets each stream's progress after every page: records (or fan-out requests) done of the
+    total the API announced, with rate and time left.
+    """
     options = options or SyncOptions()
     if options.batch_size < 1:
         raise ConfigError("batch size must be at least 1")
@@ -161,10 +178,13 @@ def sync(
         Reader(connection, lookups=options.lookups) as reader,
         ThreadPoolExecutor(max(1, workers), thread_name_prefix="cs-stream") as pool,
     ):
-        futures = [
-            pool.submit(_sync_stream, reader, locked, source, options, plans[name], progress)
-            for name, source in sources.items()
-        ]
+        futures = []
+        for name, source in sources.items():
+            tracker = ProgressTracker(source.name, on_progress) if on_progress else None
+            report = _Report(progress, tracker)
+            futures.append(
+                pool.submit(_sync_stream, reader, locked, source, options, plans[name], report)
+            )
         return [f.result() for f in futures]
 
 
@@ -174,12 +194,14 @@ def _sync_stream(
     source: Source,
     options: SyncOptions,
     plan: tuple[DeleteMode | None, str],
-    progress: Progress | None,
+    progress: _Report,
 ) -> StreamResult:
     result = StreamResult(source.name)
     started = time.monotonic()
     stats = ConnectionStats()
     try:
+        if progress.pages is not None:
+            progress.pages.begin_pass()
         if supports_incremental(source):
             read = _sync_incremental(reader, sink, source, options, progress, result, stats)
             if options.full_refresh:
@@ -196,6 +218,8 @@ def _sync_stream(
         result.retries = stats.retries
         result.repaired, result.rejected = sink.value_report(source.name)
         result.cursor = _stored_cursor(sink, source.name)
+        if progress.pages is not None:
+            progress.pages.finish(complete=result.error is None)
     return result
 
 
@@ -213,13 +237,14 @@ def _sync_full(
     sink: _LockedSink,
     source: Source,
     options: SyncOptions,
-    progress: Progress | None,
+    progress: _Report,
     result: StreamResult,
     stats: ConnectionStats,
 ) -> None:
     """A stream without a usable incremental field: read everything, merge on the key."""
     batch: list[dict[str, Any]] = []
-    for page in prefetch(reader.pages(source, stats=stats), depth=options.prefetch_pages):
+    pages = reader.pages(source, stats=stats, observer=progress.pages)
+    for page in prefetch(pages, depth=options.prefetch_pages):
         batch.extend(page)
         if len(batch) >= options.batch_size:
             _commit(sink, source, batch, None, result, progress)
@@ -233,7 +258,7 @@ def _sync_incremental(
     sink: _LockedSink,
     source: Source,
     options: SyncOptions,
-    progress: Progress | None,
+    progress: _Report,
     result: StreamResult,
     stats: ConnectionStats,
 ) -> IncrementalRead | PartitionedRead:
@@ -248,7 +273,7 @@ def _sync_incremental(
             _commit(sink, source, batch, state, result, progress)
 
     how = PartitionedRead if is_partitioned(source) else IncrementalRead
-    read = how(reader, source, read_options, commit, stats)
+    read = how(reader, source, read_options, commit, stats, progress.pages)
     result.incremental = read.run(state)
     return read
 
@@ -285,10 +310,12 @@ def _commit(
     batch: list[dict[str, Any]],
     state: dict[str, Any] | None,
     result: StreamResult,
-    progress: Progress | None,
+    progress: _Report,
 ) -> None:
     sink.write(source.name, batch, source.primary_key, state)
     result.records += len(batch)
     result.batches += 1
-    if progress is not None:
-        progress(source.name, len(batch))
+    if progress.pages is not None:
+        progress.pages.committed(len(batch))
+    if progress.batches is not None:
+        progress.batches(source.name, len(batch))

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import csv
+import io
 from pathlib import Path
 
+import click.testing
 import orjson
 import pytest
 from click.testing import CliRunner, Result
@@ -44,6 +47,34 @@ def test_markup_and_escapes_are_shown_as_typed() -> None:
     assert "\\x1b[31mred" in out and "\\x07" in out
     assert ":smile:" in out
     assert "\\x1b[2Jkey" in out
+
+
+def test_json_jsonl_and_csv_carry_the_values_exactly() -> None:
+    """Only the table escapes: the machine formats print every value as the API sent it."""
+    as_json = run("test", "--format", "json")
+    assert as_json.exit_code == 0, as_json.output
+    assert orjson.loads(as_json.stdout_bytes) == [HOSTILE]
+    lines = run("test", "--format", "jsonl").stdout_bytes.splitlines()
+    assert [orjson.loads(line) for line in lines] == [HOSTILE]
+    text = run("test", "--format", "csv").stdout_bytes.decode()
+    assert list(csv.DictReader(io.StringIO(text, newline=""))) == [
+        {key: str(value) for key, value in HOSTILE.items()}
+    ]
+
+
+@pytest.mark.parametrize("command", [["test"], ["paths"], ["test", "--fields", "all"]])
+def test_a_table_on_a_terminal_is_plain_too(
+    command: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On a terminal the table is drawn by rich, still with markup off and escapes shown."""
+    # CliRunner's streams say they are no terminal; make them say they are one.
+    monkeypatch.setattr(click.testing._NamedTextIOWrapper, "isatty", lambda self: True)
+    result = run(*command)
+    assert result.exit_code == 0, result.output
+    for sent in ("\x1b[31m", "\x1b[2J", "\x07", "\r"):
+        assert sent not in result.output
+    if command[0] == "test":
+        assert "\\x1b[31mred" in result.stdout and "[/]" in result.stdout
 
 
 # --- every other command ----------------------------------------------------------------------

@@ -158,7 +158,7 @@ def route_hint(template: Template) -> str:
     return (
         f"; if {template.method} {template.path} is not this instance's route for "
         f"{template.name}, correct it in a flow file's `templates:` block "
-        '(docs/templates.md, "When a route is wrong")'
+        '(`clientsuccess-connector docs templates`, "When a route is wrong")'
     )
 
 

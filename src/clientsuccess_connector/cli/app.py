@@ -18,7 +18,8 @@ from clientsuccess_connector.locations import mask_secrets
 _ENV_SECRETS = ("CLIENTSUCCESS_API_KEY", "CLIENTSUCCESS_PASSWORD")
 ROUTE_HINT = (
     " (if this route is wrong for your instance, correct it in a flow file's `templates:` block: "
-    'docs/templates.md, "When a route is wrong"; `check-routes` shows the routes it knows)'
+    '`clientsuccess-connector docs templates`, "When a route is wrong"; `check-routes` shows the '
+    "routes it knows)"
 )
 
 
@@ -71,6 +72,7 @@ LAZY_COMMANDS: dict[str, tuple[str, str]] = {
     "demo": ("demo", "Run the simulator and sync every default stream into DuckDB."),
     "init": ("init", "Write a commented starter flow file (default: flow.yaml)."),
     "validate": ("validate", "Check a flow file without sending anything, or print its schema."),
+    "docs": ("docs", "Print a page of the documentation, or list the pages."),
     "credentials": ("credentials", "Store, list, test and remove named credentials."),
     "studio": ("studio", "Serve the studio: the product doc's screens in a local web page."),
     "singer": ("singer", "Run as a Singer tap (for Meltano): discover, catalog, state."),
@@ -122,6 +124,10 @@ class ErrorBoundaryGroup(click.Group):
         except KeyboardInterrupt:
             click.echo("interrupted", err=True)
             sys.exit(130)
+        except BrokenPipeError:
+            # The reader went away (`templates | head`): stop quietly, as a SIGPIPE'd tool does.
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            sys.exit(141)
         except Exception as exc:
             if ctx.find_root().params.get("debug"):
                 raise

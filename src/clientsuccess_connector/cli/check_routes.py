@@ -23,7 +23,6 @@ from typing import Any
 import click
 import httpx
 import orjson
-from rich.table import Table
 
 from clientsuccess_connector.catalog import Param, Template, catalog
 from clientsuccess_connector.cli.app import cli
@@ -31,10 +30,10 @@ from clientsuccess_connector.cli.completion import complete_templates
 from clientsuccess_connector.cli.options import (
     ConnectionOptions,
     credential_option,
-    emit_json,
     open_connection,
 )
-from clientsuccess_connector.cli.terminal import cells, echo, plain_console
+from clientsuccess_connector.cli.output import cell, emit, format_option, print_table
+from clientsuccess_connector.cli.terminal import echo
 from clientsuccess_connector.connection import Connection
 from clientsuccess_connector.errors import ConfigError, TransportError
 from clientsuccess_connector.flow import Flow, load_flow
@@ -192,13 +191,13 @@ def _templates(names: tuple[str, ...], flow: Flow | None) -> list[Template]:
 @click.option(
     "--dry-run", is_flag=True, help="Print the exact requests (secrets masked); send none."
 )
-@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+@format_option("How to print the verdicts.")
 @credential_option
 def check_routes(
     names: tuple[str, ...],
     flow_file: Path | None,
     dry_run: bool,
-    as_json: bool,
+    fmt: str,
     credential: str | None,
 ) -> None:
     """Ask this instance which template routes it knows, without creating anything.
@@ -231,27 +230,31 @@ def check_routes(
             return
         checker = RouteChecker(conn)
         verdicts = [checker.check(probe) for probe in probes]
-    _report(verdicts, as_json=as_json)
+    _report(verdicts, fmt)
     if not all(v.known for v in verdicts):
         sys.exit(1)
 
 
-def _report(verdicts: list[Verdict], *, as_json: bool) -> None:
-    if as_json:
+def _report(verdicts: list[Verdict], fmt: str) -> None:
+    if fmt != "table":
         rows: list[dict[str, Any]] = [
             {"template": v.template, "request": v.probe, "status": v.status,
              "verdict": v.verdict, "detail": v.detail}
             for v in verdicts
         ]  # fmt: skip
-        emit_json(rows)
+        emit(rows, fmt)
         return
-    table = Table("template", "request", "answer", "route", "detail", box=None)
-    for v in verdicts:
-        answer = f"HTTP {v.status}" if v.status is not None else "-"
-        table.add_row(*cells(v.template, v.probe, answer, v.verdict, v.detail))
-    plain_console().print(table)
+    body = [
+        [v.template, v.probe, f"HTTP {v.status}" if v.status is not None else "-", v.verdict,
+         cell(v.detail)]
+        for v in verdicts
+    ]  # fmt: skip
+    print_table(["template", "request", "answer", "route", "detail"], body)
     bad = [v.template for v in verdicts if not v.known]
     summary = f"{len(verdicts) - len(bad)} of {len(verdicts)} route(s) known"
     if bad:
-        summary += f'; not known: {", ".join(bad)} (see docs/templates.md, "When a route is wrong")'
+        summary += (
+            f"; not known: {', '.join(bad)} (see `clientsuccess-connector docs templates`, "
+            '"When a route is wrong")'
+        )
     echo(summary, err=True)

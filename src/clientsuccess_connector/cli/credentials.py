@@ -7,12 +7,11 @@ import sys
 from typing import cast
 
 import click
-from rich.table import Table
 
 from clientsuccess_connector.cli.app import _global_options, cli
 from clientsuccess_connector.cli.completion import complete_credentials
-from clientsuccess_connector.cli.options import emit_json
-from clientsuccess_connector.cli.terminal import cells, echo, plain_console
+from clientsuccess_connector.cli.output import emit, format_option, print_table
+from clientsuccess_connector.cli.terminal import cells, echo
 from clientsuccess_connector.connection.settings import DEFAULT_BASE_URL, KEY_HEADERS
 from clientsuccess_connector.credentials import (
     AUTH_KINDS,
@@ -141,27 +140,24 @@ def _location_text(store: CredentialStore, info: CredentialInfo) -> str:
 
 
 @credentials.command("list")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
-def list_(as_json: bool) -> None:
+@format_option("How to print the credentials.")
+def list_(fmt: str) -> None:
     """List stored credentials: name, base URL, auth kind and where the secret is; never a secret.
 
     The CLIENTSUCCESS_* variables, when they hold a key or login, show as `environment`.
     """
     store = CredentialStore()
     infos = store.list()
-    if as_json:
-        emit_json([dataclasses.asdict(i) for i in infos])
+    if fmt != "table":
+        emit([dataclasses.asdict(i) for i in infos], fmt)
         return
     if not infos:
         echo(f"no credentials yet in {store.path}; add one with `credentials add NAME`",
                    err=True)  # fmt: skip
         return
-    table = Table("name", "base URL", "auth", "secret in", box=None)
-    for info in infos:
-        table.add_row(
-            *cells(info.name, info.base_url, _auth_text(info), _location_text(store, info))
-        )
-    plain_console(width=200).print(table)
+    rows = [cells(info.name, info.base_url, _auth_text(info), _location_text(store, info))
+            for info in infos]  # fmt: skip
+    print_table(["name", "base URL", "auth", "secret in"], rows)
 
 
 @credentials.command("test")

@@ -6,12 +6,12 @@ from typing import Any
 
 import click
 import duckdb
-from rich.table import Table
 
 from clientsuccess_connector.cli.app import cli
 from clientsuccess_connector.cli.options import open_connection
+from clientsuccess_connector.cli.output import cell, print_table
 from clientsuccess_connector.cli.sync import print_summary
-from clientsuccess_connector.cli.terminal import cells, echo, plain_console
+from clientsuccess_connector.cli.terminal import cells, echo
 from clientsuccess_connector.connection import ConnectionSettings
 from clientsuccess_connector.locations import parse_destination
 from clientsuccess_connector.read.default_streams import default_sources
@@ -36,17 +36,13 @@ EXAMPLE_QUERIES = {
 
 
 def _show_queries(path: str) -> None:
-    console = plain_console()
     with duckdb.connect(path, read_only=True) as db:
         for title, sql in EXAMPLE_QUERIES.items():
-            console.print(f"\n{title}", style="bold")
-            console.print(" ".join(sql.split()), style="dim")
+            echo(f"\n{title}")
+            echo(" ".join(sql.split()))
             cursor = db.execute(sql)
-            rows = cursor.fetchall()
-            table = Table(*cells(*(d[0] for d in cursor.description)), box=None)
-            for row in rows:
-                table.add_row(*cells(*row))
-            console.print(table)
+            rows = [[cell(v) for v in row] for row in cursor.fetchall()]
+            print_table(cells(*(d[0] for d in cursor.description)), rows)
 
 
 @cli.command()
@@ -73,11 +69,11 @@ def demo(ctx: click.Context, destination: str, clients: int) -> None:  # fmt: sk
         with open_connection(None, settings=settings) as connection, open_sink(destination) as sink:
             results = sync(connection, sink, sources)
             print_summary(results, as_json=root.get("log_format") == "json")
-            table = Table("table", "rows in destination", "records in simulator", box=None)
-            for name in default_sources():
-                expected = len(sim.store.records(name))
-                table.add_row(*cells(name, f"{sink.row_count(name):,}", f"{expected:,}"))
-            plain_console().print(table)
+            counts = [
+                cells(name, f"{sink.row_count(name):,}", f"{len(sim.store.records(name)):,}")
+                for name in default_sources()
+            ]
+            print_table(["table", "rows in destination", "records in simulator"], counts)
     location = parse_destination(destination)
     if location.kind == "duckdb" and location.path is not None:
         _show_queries(str(location.path))
@@ -87,5 +83,5 @@ def demo(ctx: click.Context, destination: str, clients: int) -> None:  # fmt: sk
     echo(
         "Browse it in the studio: write a flow file with the line "
         f"`destination: {location.masked}`, then run "
-        "`clientsuccess-connector studio --flow FILE` (docs/studio.md)."
+        "`clientsuccess-connector studio --flow FILE` (`clientsuccess-connector docs studio`)."
     )

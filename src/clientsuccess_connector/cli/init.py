@@ -11,7 +11,7 @@ from clientsuccess_connector.cli.terminal import echo
 from clientsuccess_connector.errors import ConfigError
 
 STARTER_FLOW = """\
-# clientsuccess-connector flow file. Docs: docs/flows.md
+# clientsuccess-connector flow file. Docs: `clientsuccess-connector docs flows`
 # Secrets come from the environment: never write them here in plain text.
 connection:
   api_key: ${CLIENTSUCCESS_API_KEY}     # or username: / password: for session tokens
@@ -28,11 +28,11 @@ sources:
   pulses:
     template: search_pulses
     # params: {clientId: 42}
-  recent_notes:                         # a manual endpoint with a date macro
-    method: GET
-    url: /clientNote/search?modifiedAfter={now-7}
-    date_format: "yyyy-MM-dd'T'HH:mm:ss.SSS'Z'"
-    time_unit: day
+  recent_notes:                         # a manual endpoint with a date macro: notes changed
+    method: GET                         # in the last 10 years (the demo data ends in 2025);
+    url: /clientNote/search?modifiedAfter={now-10}    # e.g. {now-7} with time_unit: day
+    date_format: "yyyy-MM-dd'T'HH:mm:ss.SSS'Z'"       # for last week's
+    time_unit: year
     data_path: $.data[*]
     metadata_path: $.totalElements
     primary_key: [id]
@@ -63,3 +63,8 @@ def init(path: Path, force: bool) -> None:
     path.write_text(STARTER_FLOW, encoding="utf-8")
     path.chmod(0o600)
     echo(f"wrote {path}; edit it, then run: clientsuccess-connector sync --flow {path}")
+    echo(
+        "To try it first against the simulator: run `clientsuccess-connector simulate` in "
+        "another terminal, export the two variables it prints, then sync. "
+        "Docs: clientsuccess-connector docs flows"
+    )

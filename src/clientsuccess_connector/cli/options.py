@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -19,7 +18,6 @@ from clientsuccess_connector.errors import ConfigError
 from clientsuccess_connector.flow import Flow, load_flow
 from clientsuccess_connector.locations import mask_url
 from clientsuccess_connector.read.endpoint import SourceSpec
-from clientsuccess_connector.sinks.values import dump_deep_json
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -163,17 +161,3 @@ def open_connection(
         echo(f"--> {mask_url(text)}\n", err=True)
 
     return Connection(settings, on_request=show if options.show_requests else None)
-
-
-def json_text(value: Any, *, pretty: bool = False) -> str:
-    """`value` as JSON text; API values orjson refuses (nested deeper than 254 levels,
-    integers beyond 64 bits) are written compactly by the slower exact encoder instead."""
-    try:
-        return orjson.dumps(value, option=orjson.OPT_INDENT_2 if pretty else None).decode()
-    except orjson.JSONEncodeError:
-        return dump_deep_json(value)
-
-
-def emit_json(value: Any) -> None:
-    """Pretty JSON on stdout."""
-    sys.stdout.write(json_text(value, pretty=True) + "\n")

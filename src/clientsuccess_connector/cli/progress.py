@@ -1,37 +1,92 @@
-"""Progress for long work: a bar per stream on a terminal, plain log lines otherwise."""
+"""Progress for long work: a bar per stream on a terminal, plain log lines otherwise.
+
+A sync reports each stream's `ReadProgress` after every page (`on_read`): records of the total
+the API announced (or, for a fan-out, requests of the requests it will send), with percentage,
+rate and time left. On a terminal a bar per stream follows every page; off a terminal a line
+per committed batch carries the same figures, and a stream that commits rarely still gets a
+line every `interval` seconds. `--log-format json` makes each line a JSON event.
+"""
 
 from __future__ import annotations
 
 import sys
 import threading
+import time
+from collections.abc import Callable
 from types import TracebackType
+from typing import Any
 
 import click
 import orjson
-from rich.progress import Progress, SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, Progress, TaskID, TextColumn
 
 from clientsuccess_connector.cli.terminal import echo, plain_console, safe_text
+from clientsuccess_connector.read.progress import ReadProgress
+
+DEFAULT_INTERVAL = 10.0  # seconds between two plain progress lines of one stream
+
+
+def clock_text(seconds: float) -> str:
+    """`H:MM:SS`."""
+    whole = round(seconds)
+    return f"{whole // 3600}:{whole % 3600 // 60:02d}:{whole % 60:02d}"
+
+
+def describe(p: ReadProgress) -> str:
+    """`1,200 of 12,000 records (10%), 400 records/s, 0:00:27 left` (what is known of it)."""
+    parts = [f"{p.done:,} of {p.total:,} {p.unit}" if p.total is not None
+             else f"{p.done:,} {p.unit}"]  # fmt: skip
+    if p.fraction is not None:
+        parts[0] += f" ({p.fraction:.0%})"
+    if p.unit == "requests":
+        parts.append(f"{p.records:,} records")
+    parts.append(f"{p.rate:,.0f} {p.unit}/s")
+    left = p.seconds_left
+    if left is not None and not p.finished:
+        parts.append(f"{clock_text(left)} left")
+    return ", ".join(parts)
+
+
+def progress_event(p: ReadProgress) -> dict[str, Any]:
+    """The progress as a JSON log event."""
+    return {
+        "event": "progress", "stream": p.stream, "unit": p.unit, "done": p.done,
+        "total": p.total, "percent": None if p.fraction is None else round(p.fraction * 100, 1),
+        "records": p.records, "committed": p.committed, "rate": round(p.rate, 1),
+        "seconds_left": None if p.seconds_left is None else round(p.seconds_left, 1),
+        "finished": p.finished,
+    }  # fmt: skip
 
 
 class StreamProgress:
-    """Callable `(stream, records)` that reports progress; use as a context manager."""
+    """Callable `(stream, records)` that reports committed batches (or rows done), and
+    `on_read(ReadProgress)` for a sync's per-page progress; use as a context manager."""
 
     def __init__(
-        self, *, quiet: bool = False, log_format: str = "text", unit: str = "records committed"
+        self,
+        *,
+        quiet: bool = False,
+        log_format: str = "text",
+        unit: str = "records committed",
+        interval: float = DEFAULT_INTERVAL,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._unit = unit
         self._quiet = quiet
         self._json = log_format == "json"
+        self._interval = interval
+        self._clock = clock
         self._lock = threading.Lock()
         self._totals: dict[str, int] = {}
+        self._latest: dict[str, ReadProgress] = {}
+        self._last_line: dict[str, float] = {}
         self._bar: Progress | None = None
         self._tasks: dict[str, TaskID] = {}
         if not quiet and not self._json and sys.stderr.isatty():
             self._bar = Progress(
-                SpinnerColumn(),
                 TextColumn("{task.description}", style="bold", markup=False),
-                TextColumn("{task.completed:>10,} " + unit.split(maxsplit=1)[0]),
-                TimeElapsedColumn(),
+                BarColumn(),
+                TextColumn("{task.fields[text]}", markup=False),
                 console=plain_console(stderr=True),
                 transient=False,
             )
@@ -55,12 +110,48 @@ class StreamProgress:
             total = self._totals[stream] = self._totals.get(stream, 0) + records
             if self._quiet:
                 return
+            latest = self._latest.get(stream)
             if self._bar is not None:
-                if stream not in self._tasks:
-                    self._tasks[stream] = self._bar.add_task(safe_text(stream), total=None)
-                self._bar.update(self._tasks[stream], completed=total)
-            elif self._json:
-                line = {"event": "batch", "stream": stream, "records": records, "total": total}
+                if latest is None:  # a write: rows done, no per-page progress
+                    self._show(stream, None, total=None, text=f"{total:,} {self._unit}")
+                return
+            self._last_line[stream] = self._clock()
+            if self._json:
+                line: dict[str, Any] = {"event": "batch", "stream": stream,
+                                        "records": records, "total": total}  # fmt: skip
+                if latest is not None:
+                    line["progress"] = progress_event(latest)
                 click.echo(orjson.dumps(line).decode(), err=True)
+                return
+            text = f"{stream}: {total:,} {self._unit}"
+            if latest is not None:
+                text += f" ({describe(latest)})"
+            echo(text, err=True)
+
+    def on_read(self, p: ReadProgress) -> None:
+        """A stream's progress after a page: the bar follows it; a line now and then."""
+        with self._lock:
+            self._latest[p.stream] = p
+            if self._quiet:
+                return
+            if self._bar is not None:
+                self._show(p.stream, p.done, total=p.total, text=describe(p))
+                return
+            now = self._clock()
+            last = self._last_line.setdefault(p.stream, now)
+            if now - last < self._interval or p.finished:
+                return
+            self._last_line[p.stream] = now
+            if self._json:
+                click.echo(orjson.dumps(progress_event(p)).decode(), err=True)
             else:
-                echo(f"{stream}: {total:,} {self._unit}", err=True)
+                echo(f"{p.stream}: {describe(p)}", err=True)
+
+    def _show(self, stream: str, done: int | None, *, total: int | None, text: str) -> None:
+        assert self._bar is not None
+        if stream not in self._tasks:
+            self._tasks[stream] = self._bar.add_task(safe_text(stream), total=None, text="")
+        update: dict[str, Any] = {"total": total, "text": text}
+        if done is not None:
+            update["completed"] = done
+        self._bar.update(self._tasks[stream], **update)

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+import shlex
 import sys
 from pathlib import Path
 from typing import Any
 
 import click
-from rich.table import Table
 
 from clientsuccess_connector.catalog import Template, catalog, get_template
 from clientsuccess_connector.cli.app import cli
@@ -16,19 +16,25 @@ from clientsuccess_connector.cli.options import (
     ConnectionOptions,
     build_source,
     credential_option,
-    emit_json,
-    json_text,
     open_connection,
     source_options,
 )
-from clientsuccess_connector.cli.terminal import cells, echo, plain_console, safe_text
-from clientsuccess_connector.extract.suggest import suggest_paths
+from clientsuccess_connector.cli.output import (
+    cell,
+    emit,
+    field_names,
+    format_option,
+    print_table,
+)
+from clientsuccess_connector.cli.terminal import cells, echo, safe_text
+from clientsuccess_connector.errors import ConfigError
+from clientsuccess_connector.extract.suggest import Suggestions, suggest_paths
 from clientsuccess_connector.flow import Flow, load_flow
 from clientsuccess_connector.read.endpoint import resolve
 from clientsuccess_connector.read.fanout import prepare_lookups
 from clientsuccess_connector.read.reader import Reader
 
-_MAX_CELL = 40
+_TERMINAL_COLUMNS = 8  # simple fields a sample table shows on a terminal
 
 
 def _template_summary(t: Template) -> dict[str, Any]:
@@ -78,104 +84,115 @@ def _corrected(name: str, flow: Flow | None) -> list[str]:
 
 @cli.command()
 @click.argument("name", required=False, shell_complete=complete_templates)
-@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+@format_option("How to print the templates (with NAME: its fields).")
 @click.option(
     "--flow",
     "flow_file",
     type=click.Path(dir_okay=False, path_type=Path),
     help="Show the templates as this flow file's `templates:` block corrects them.",
 )
-def templates(name: str | None, as_json: bool, flow_file: Path | None) -> None:
+def templates(name: str | None, fmt: str, flow_file: Path | None) -> None:
     """List every endpoint template, or show one template's fields.
+
+    Piped or redirected, the table is plain text with every name whole.
 
     \b
     Examples:
       clientsuccess-connector templates
+      clientsuccess-connector templates | grep transcript
       clientsuccess-connector templates search_pulses
-      clientsuccess-connector templates create_client_note --json
+      clientsuccess-connector templates create_client_note --format json
+      clientsuccess-connector templates --format csv > templates.csv
       clientsuccess-connector templates create_contact --flow flow.yaml
     """
-    console = plain_console()
     flow = load_flow(flow_file) if flow_file else None
     if name is None:
         every = [_effective(t, flow) for t in catalog()]
-        if as_json:
-            emit_json([_template_summary(t) for t in every])
-            return
-        table = Table(box=None)
-        for column in ("name", "kind", "method", "path"):
-            table.add_column(column, no_wrap=True)
-        table.add_column("description")
+        rows = []
         for t in every:
-            mark = " (corrected by the flow)" if _corrected(t.name, flow) else ""
-            table.add_row(*cells(t.name, t.kind, t.method, t.path + mark, t.description))
-        console.print(table)
+            row = _template_summary(t)
+            if flow is not None:
+                row["corrected"] = bool(_corrected(t.name, flow))
+            rows.append(row)
+        if fmt == "table":
+            for row in rows:
+                if row.pop("corrected", False):
+                    row["path"] += " (corrected by the flow)"
+                del row["evidence"]
+        emit(rows, fmt)
         return
     template = _effective(name, flow)
     corrected = _corrected(name, flow)
-    if as_json:
-        emit_json({**_template_detail(template), "corrected": corrected})
+    params = _template_detail(template)["params"]
+    if fmt != "table":
+        emit(params, fmt, document={**_template_detail(template), "corrected": corrected})
         return
-    console.print(safe_text(template.name), style="bold", end="")
-    console.print(safe_text(f"  {template.title}  ({template.kind})"))
-    console.print(safe_text(f"{template.method} {template.path}   evidence: {template.evidence}"))
+    echo(f"{template.name}  {template.title}  ({template.kind})")
+    echo(f"{template.method} {template.path}   evidence: {template.evidence}")
     if corrected:
-        console.print(safe_text(f"corrected by {flow_file}: {', '.join(corrected)}"))
-    console.print(safe_text(template.description))
+        echo(f"corrected by {flow_file}: {', '.join(corrected)}")
+    echo(template.description)
     if template.kind == "read":
-        console.print(safe_text(
+        echo(
             f"pagination: {template.pagination}   data path: {template.data_path}   "
             f"primary key: {', '.join(template.primary_key) or '-'}   "
             f"incremental field: {template.incremental_field or '-'}"
-        ))  # fmt: skip
-    if template.batch:
-        console.print(
-            safe_text(f"batch: {template.batch}   per-item results: {template.results_path}")
         )
-    table = Table("field", "type", "in", "required", "description", box=None)
+    if template.batch:
+        echo(f"batch: {template.batch}   per-item results: {template.results_path}")
+    fields: list[list[str]] = []
     for p in template.params:
         extra = f" One of: {', '.join(p.enum)}." if p.enum and len(p.enum) <= 8 else ""
-        table.add_row(
-            *cells(p.name, p.type, p.location, "yes" if p.required else "", p.description + extra)
-        )
-    console.print(table)
+        fields.append(cells(p.name, p.type, p.location, "yes" if p.required else "",
+                            p.description + extra))  # fmt: skip
+    print_table(["field", "type", "in", "required", "description"], fields)
 
 
-def _cell(value: Any) -> str:
-    text = value if isinstance(value, str) else json_text(value)
-    text = safe_text(text.replace("\n", " "))
-    return text if len(text) <= _MAX_CELL else text[: _MAX_CELL - 1] + "…"
+def _sample_columns(
+    records: list[dict[str, Any]], fields: str | None, fmt: str
+) -> tuple[list[str], list[str]]:
+    """The columns to show and the top-level fields hidden, per `--fields` and the output.
 
-
-def _print_table(records: list[dict[str, Any]]) -> None:
-    columns: list[str] = []
-    for record in records:
-        for key, value in record.items():
-            if key not in columns and not isinstance(value, dict | list):
-                columns.append(key)
-    columns = columns[:8]
-    table = Table(*(safe_text(c) for c in columns), box=None)
-    for record in records:
-        table.add_row(*(_cell(record.get(c)) for c in columns))
-    plain_console().print(table)
-    click.echo(f"{len(records)} record(s); nested fields hidden, use --format json", err=True)
+    `--fields all` (or piped output, or a format other than a table) shows every field; on a
+    terminal the table shows the first simple (non-nested) fields that fit.
+    """
+    every = field_names(records)
+    if fields and fields.strip().lower() != "all":
+        chosen = [f.strip() for f in fields.split(",") if f.strip()]
+        unknown = [f for f in chosen if f not in every]
+        if unknown and records:
+            raise ConfigError(
+                f"--fields: no field {', '.join(unknown)} in the sample; "
+                f"its fields are: {', '.join(every)}"
+            )
+        return chosen, [f for f in every if f not in chosen]
+    if fields or fmt != "table" or not sys.stdout.isatty():
+        return every, []
+    nested = {k for r in records for k, v in r.items() if isinstance(v, dict | list)}
+    simple = [f for f in every if f not in nested]
+    shown = simple[:_TERMINAL_COLUMNS]
+    return shown, [f for f in every if f not in shown]
 
 
 @cli.command(name="test")
 @source_options
 @click.option("--limit", default=10, show_default=True, help="Stop after this many records.")
+@format_option("How to print the sample.")
 @click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["table", "json", "jsonl"]),
-    default="table",
-    show_default=True,
-    help="How to print the sample.",
+    "--fields",
+    metavar="a,b|all",
+    help="Top-level fields to show, comma-separated, or `all`. Piped output shows all of them; "
+    "a table on a terminal shows the first simple fields that fit and names the others.",
 )
 @click.option("--show-request", is_flag=True, help="Print every request as sent (secrets masked).")
 @credential_option
 def test_command(
-    limit: int, fmt: str, show_request: bool, credential: str | None, **source: Any
+    limit: int,
+    fmt: str,
+    fields: str | None,
+    show_request: bool,
+    credential: str | None,
+    **source: Any,
 ) -> None:
     """Fetch a few records from a source and print them, to check the source.
 
@@ -188,6 +205,8 @@ def test_command(
       clientsuccess-connector test --url '/clientNote/search?modifiedAfter={now-7}' \\
           --date-format "yyyy-MM-dd" --time-unit day --data-path '$.data[*]'
       clientsuccess-connector test --flow flow.yaml contract_notes --format jsonl
+      clientsuccess-connector test search_pulses --fields id,clientId,currentScore
+      clientsuccess-connector test search_clients --fields all --format csv > sample.csv
     """
     spec, flow = build_source(**source)
     resolved = resolve(spec)
@@ -197,31 +216,64 @@ def test_command(
         lookups = prepare_lookups(flow, connection, [resolved])
         with Reader(connection, lookups=lookups, parallel_pages=False) as reader:
             records = list(reader.records(resolved, limit=limit))
-    if fmt == "json":
-        emit_json(records)
-    elif fmt == "jsonl":
-        for record in records:
-            sys.stdout.write(json_text(record) + "\n")
-    else:
-        _print_table(records)
+    columns, hidden = _sample_columns(records, fields, fmt)
+    if fields and fmt in ("json", "jsonl"):
+        records = [{c: r[c] for c in columns if c in r} for r in records]
+    emit(records, fmt, columns)
+    if fmt == "table":
+        note = f"{len(records)} record(s)"
+        if hidden:
+            note += (
+                f"; {len(hidden)} field(s) not shown: {', '.join(safe_text(h) for h in hidden)}"
+                " (see them with --fields all, or --fields a,b to choose)"
+            )
+        echo(note, err=True)
 
 
 @cli.command()
 @source_options
-@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
+@format_option("How to print the suggestions.")
+@click.option(
+    "--apply",
+    is_flag=True,
+    help="Write the chosen path into the source NAME of --flow FILE (comments are kept).",
+)
+@click.option(
+    "--pick",
+    default=1,
+    show_default=True,
+    metavar="N",
+    help="Which suggestion --apply writes: its number in the listing.",
+)
+@click.option(
+    "--metadata",
+    is_flag=True,
+    help="--apply writes a metadata path (metadata_path) instead of a data path (data_path).",
+)
 @credential_option
-def paths(as_json: bool, credential: str | None, **source: Any) -> None:
+def paths(
+    fmt: str, apply: bool, pick: int, metadata: bool, credential: str | None, **source: Any
+) -> None:
     """Suggest Path to Data and Path to Metadata from a sample response.
 
     Fetches the first page of SOURCE (same forms as `test`) and ranks candidate data paths
     (arrays of objects first, with the record count each yields; XPath for XML) and candidate
-    metadata paths (scalars outside the data).
+    metadata paths (scalars outside the data). Each suggestion is numbered and printed as an
+    option ready to paste (`--data-path '$.data[*]'`); `--apply` writes one into a flow file.
 
     \b
     Examples:
       clientsuccess-connector paths search_client_notes
-      clientsuccess-connector paths --url /clientNote/search --json
+      clientsuccess-connector paths --url /clientNote/search --format json
+      clientsuccess-connector paths --flow flow.yaml recent_notes --apply
+      clientsuccess-connector paths --flow flow.yaml recent_notes --apply --pick 2
+      clientsuccess-connector paths --flow flow.yaml recent_notes --apply --metadata
     """
+    if apply and not (source.get("flow_file") and source.get("name")):
+        raise ConfigError(
+            "--apply needs --flow FILE and a source NAME to write the path into, "
+            "e.g. paths --flow flow.yaml recent_notes --apply"
+        )
     spec, flow = build_source(**source)
     resolved = resolve(spec)
     with open_connection(flow, ConnectionOptions(credential=credential)) as connection:
@@ -229,13 +281,72 @@ def paths(as_json: bool, credential: str | None, **source: Any) -> None:
         with Reader(connection, lookups=lookups) as reader:
             response = reader.first_response(resolved)
     suggestions = suggest_paths(response.content, response.headers.get("Content-Type"))
-    if as_json:
-        emit_json(suggestions.to_dict())
+    if apply:
+        _apply_path(suggestions, pick, metadata, source)
         return
-    click.echo(f"format: {suggestions.format}")
-    click.echo("data paths (best first):")
-    for s in suggestions.data:
-        echo(f"  {s.path:40} {s.records:>6} record(s)  {s.description}")
-    click.echo("metadata paths:")
-    for s in suggestions.metadata:
-        echo(f"  {s.path:40} {s.description}")
+    if fmt == "json":
+        emit([], fmt, document=suggestions.to_dict())
+        return
+    rows = [
+        {"kind": kind, "pick": n, "path": s.path, "records": s.records,
+         "description": s.description, "option": _option(kind, s.path)}
+        for kind, found in (("data", suggestions.data), ("metadata", suggestions.metadata))
+        for n, s in enumerate(found, start=1)
+    ]  # fmt: skip
+    if fmt != "table":
+        emit(rows, fmt)
+        return
+    _print_suggestions(suggestions.format, rows)
+
+
+def _option(kind: str, path: str) -> str:
+    """The option of `test`/`sync` sources that takes `path`, quoted for a POSIX shell."""
+    flag = "--data-path" if kind == "data" else "--metadata-path"
+    return f"{flag} {shlex.quote(path)}"
+
+
+def _print_suggestions(fmt: str, rows: list[dict[str, Any]]) -> None:
+    echo(f"format: {fmt}")
+    for kind, title in (("data", "data paths (best first)"), ("metadata", "metadata paths")):
+        chosen = [r for r in rows if r["kind"] == kind]
+        echo(f"{title}:")
+        if not chosen:
+            echo("  (none)")
+            continue
+        body = [
+            [str(r["pick"]), cell(r["path"]),
+             f"{r['records']} record(s)" if kind == "data" else "", cell(r["description"])]
+            for r in chosen
+        ]  # fmt: skip
+        print_table(["#", "path", "yields" if kind == "data" else "", "what"], body)
+    best = next((r for r in rows if r["kind"] == "data"), None)
+    if best is not None:
+        echo(f"\nready to paste: {cell(best['option'])}")
+        echo(
+            "or write one into a flow: paths --flow FILE SOURCE --apply [--pick N] [--metadata]",
+            err=True,
+        )
+
+
+def _apply_path(
+    suggestions: Suggestions, pick: int, metadata: bool, source: dict[str, Any]
+) -> None:
+    """Write suggestion number `pick` into the flow source named on the command line."""
+    kind, found = ("metadata", suggestions.metadata) if metadata else ("data", suggestions.data)
+    if not found:
+        raise ConfigError(f"the response offers no {kind} path to apply; check the source first "
+                          "with `test`")  # fmt: skip
+    if not 1 <= pick <= len(found):
+        raise ConfigError(f"--pick {pick}: there are {len(found)} {kind} path suggestion(s); "
+                          f"pick 1 to {len(found)}")  # fmt: skip
+    chosen = found[pick - 1].path
+    key = "metadata_path" if metadata else "data_path"
+    new_source = None
+    if source.get("url"):
+        new_source = {"url": source["url"], **({"method": source["method"]}
+                                               if source.get("method") else {})}  # fmt: skip
+    from clientsuccess_connector.flow_edit import set_source_keys  # noqa: PLC0415 (only --apply)
+
+    flow_file: Path = source["flow_file"]
+    set_source_keys(flow_file, source["name"], {key: chosen}, new_source=new_source)
+    echo(f"{flow_file}: sources.{source['name']}.{key} = {chosen}")

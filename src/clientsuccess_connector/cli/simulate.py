@@ -96,7 +96,7 @@ def simulate(
     Send the API key as `X-API-Key: KEY`, or log in at /v1/auth and send `Authorization: TOKEN`.
     Faults and the server profile can also be switched at runtime: GET/PUT /_simulator/faults,
     GET/PUT /_simulator/profile, POST /_simulator/reset, GET /_simulator/stats (see
-    docs/simulator.md).
+    `clientsuccess-connector docs simulator`).
     """
     config = SimulatorConfig(
         clients=clients, seed=seed, host=host, port=port, api_key=api_key, username=username,

@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from clientsuccess_connector.cli.app import cli
-from clientsuccess_connector.cli.options import emit_json
+from clientsuccess_connector.cli.output import emit_json
 from clientsuccess_connector.errors import ConfigError
 from clientsuccess_connector.singer.catalog import selected_streams
 from clientsuccess_connector.singer.config import load_config, read_json

@@ -10,7 +10,6 @@ from typing import Any
 
 import click
 import orjson
-from rich.table import Table
 
 from clientsuccess_connector.cli.app import cli
 from clientsuccess_connector.cli.every import run_every
@@ -19,8 +18,9 @@ from clientsuccess_connector.cli.options import (
     credential_option,
     open_connection,
 )
+from clientsuccess_connector.cli.output import cell, emit, format_option, print_table
 from clientsuccess_connector.cli.progress import StreamProgress
-from clientsuccess_connector.cli.terminal import cells, echo, plain_console
+from clientsuccess_connector.cli.terminal import cells, echo
 from clientsuccess_connector.errors import ConfigError
 from clientsuccess_connector.flow import Flow, load_flow
 from clientsuccess_connector.locations import parse_destination
@@ -87,22 +87,28 @@ def run_summary(results: list[StreamResult], destination: str, seconds: float) -
     }
 
 
-def print_summary(results: list[StreamResult], *, as_json: bool) -> None:
-    """One row per stream: records, requests, retries, seconds, records/s."""
+def print_summary(results: list[StreamResult], *, as_json: bool, fmt: str = "table") -> None:
+    """One row per stream: records, requests, retries, seconds, records/s.
+
+    `fmt` jsonl or csv prints the rows on stdout; a table goes to stderr (as JSON log events
+    under `as_json`, i.e. --log-format json)."""
+    if fmt != "table":
+        emit([stream_summary(r) for r in results], fmt)
+        return
     if as_json:
         for r in results:
             line = {"event": "stream_done", **stream_summary(r)}
             click.echo(orjson.dumps(line).decode(), err=True)
         return
-    table = Table("stream", "records read", "requests", "retries", "seconds", "records/s", "mode",
-                  "status", box=None)  # fmt: skip
-    for r in results:
-        table.add_row(*cells(
-            r.stream, f"{r.records:,}", f"{r.requests:,}", f"{r.retries:,}", f"{r.seconds:.1f}",
-            f"{r.records_per_second:,.0f}", "incremental" if r.incremental else "full",
-            _status(r),
-        ))  # fmt: skip
-    plain_console(stderr=True, width=200).print(table)
+    body = [
+        cells(r.stream, f"{r.records:,}", f"{r.requests:,}", f"{r.retries:,}", f"{r.seconds:.1f}",
+              f"{r.records_per_second:,.0f}", "incremental" if r.incremental else "full",
+              cell(_status(r)))
+        for r in results
+    ]  # fmt: skip
+    headers = ["stream", "records read", "requests", "retries", "seconds", "records/s", "mode",
+               "status"]  # fmt: skip
+    print_table(headers, body, err=True)
 
 
 def run_sync(
@@ -115,12 +121,13 @@ def run_sync(
     quiet: bool,
     log_format: str,
     credential: str | None = None,
-    as_json: bool = False,
+    fmt: str = "table",
     deletes: str | None = None,
 ) -> list[StreamResult]:
     """One sync run over every selected stream; returns the per-stream results.
 
-    With `as_json` the summary is one JSON document on stdout (and no table on stderr)."""
+    With `fmt` json the summary is one JSON document on stdout (and no table on stderr);
+    jsonl or csv, one row per stream there."""
     started = time.monotonic()
     specs = select_sources(flow, streams)
     sources = {name: resolve(spec) for name, spec in specs.items()}
@@ -134,11 +141,15 @@ def run_sync(
             full_refresh=full_refresh, batch_size=batch_size, lookups=lookups, deletes=deletes
         )
         with StreamProgress(quiet=quiet, log_format=log_format) as progress:
-            results = sync(connection, sink, sources, options, progress)
-    if as_json:
+            results = sync(
+                connection, sink, sources, options, progress, on_progress=progress.on_read
+            )
+    if fmt == "json":
         summary = run_summary(results, destination, time.monotonic() - started)
         sys.stdout.write(orjson.dumps(summary).decode() + "\n")
         sys.stdout.flush()
+    elif fmt != "table":
+        print_summary(results, as_json=False, fmt=fmt)
     elif not quiet:
         print_summary(results, as_json=log_format == "json")
         if log_format != "json":
@@ -198,18 +209,17 @@ def describe_destination(url: str) -> str:
     show_default=True,
     help="Records per committed batch (each batch is one transaction with its state).",
 )
-@click.option(
-    "--json",
-    "as_json",
-    is_flag=True,
-    help="Print the run's summary as one JSON document on stdout (one line per run with "
-    "--every): status, destination, and per stream records, status, repaired and rejected "
-    "counts, cursor, error and seconds. Exit codes stay 0, 1 (a stream failed) and 2.",
+@format_option(
+    "How to print the summary: a table on stderr; json: the run as one JSON document on "
+    "stdout (one line per run with --every): status, destination, and per stream records, "
+    "status, repaired and rejected counts, cursor, error and seconds; jsonl or csv: one row "
+    "per stream on stdout. Exit codes stay 0, 1 (a stream failed) and 2."
 )
 @credential_option
 @click.pass_context
 def sync_command(
     ctx: click.Context,
+    fmt: str,
     credential: str | None,
     flow_file: Path | None,
     streams: tuple[str, ...],
@@ -218,7 +228,6 @@ def sync_command(
     deletes: str | None,
     every: str | None,
     batch_size: int,
-    as_json: bool,
 ) -> None:  # fmt: skip
     """Read streams into a database or files, incrementally and resumably.
 
@@ -236,6 +245,7 @@ def sync_command(
       clientsuccess-connector sync --full-refresh --deletes hard
       clientsuccess-connector sync --credential sandbox --destination duckdb:///sandbox.duckdb
       clientsuccess-connector sync --json --quiet | jq '.streams[] | {stream, records}'
+      clientsuccess-connector sync --format csv > last-run.csv
     """
     root: dict[str, Any] = ctx.find_root().params
     flow = load_flow(flow_file) if flow_file else None
@@ -247,7 +257,7 @@ def sync_command(
         "quiet": bool(root.get("quiet")),
         "log_format": str(root.get("log_format") or "text"),
         "credential": credential,
-        "as_json": as_json,
+        "fmt": fmt,
         "deletes": deletes,
     }
     if interval is None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 import orjson
@@ -16,6 +17,7 @@ from clientsuccess_connector.cli.options import (
     open_connection,
     parse_pairs,
 )
+from clientsuccess_connector.cli.output import emit, format_option
 from clientsuccess_connector.cli.progress import StreamProgress
 from clientsuccess_connector.cli.terminal import echo
 from clientsuccess_connector.errors import ConfigError
@@ -94,6 +96,7 @@ _FLAGS = {
     help="Flow file: its connection and `templates:` corrections; TEMPLATE may name one of "
     "its `writes:`.",
 )
+@format_option("How to print the summary: a line on stderr (table), or on stdout.")
 @credential_option
 @click.pass_context
 def write_command(
@@ -112,12 +115,14 @@ def write_command(
     concurrency: int | None,
     flow_file: Path | None,
     credential: str | None,
+    fmt: str,
 ) -> None:
     """Write records into ClientSuccess through the write template TEMPLATE (or --url).
 
     Each input row becomes one record (bulk templates send them in batches). Values are
     converted to the template's field types; a row that cannot be converted is reported and the
-    others go on. Ends with a summary on stderr; exit 1 if any row failed.
+    others go on. Ends with a summary on stderr (with --format json, jsonl or csv: on stdout,
+dry-run requests then going to stderr); exit 1 if any row failed.
 
     \b
     Examples:
@@ -146,10 +151,15 @@ def write_command(
         )
         with open_connection(flow, connection_options) as conn, progress:
             corrected = flow.write_template(job) if flow is not None and job.template else None
-            reporter = _Reporter(job.name, progress)
+            reporter = _Reporter(job.name, progress, requests_to_stderr=fmt != "table")
             summary = write_input(conn, job, reporter, template=corrected)
     except ConfigError as exc:
         raise ConfigError(_with_flags(str(exc))) from None
+    if fmt != "table":
+        emit([_summary_row(summary)], fmt, document=_summary_row(summary))
+        if summary.error:
+            sys.exit(1)
+        return
     _report(summary, quiet=quiet, results=job.results, log_format=log_format)
 
 
@@ -178,9 +188,12 @@ def _job(
 class _Reporter:
     """Progress on the progress line, warnings on stderr, dry-run requests on stdout."""
 
-    def __init__(self, name: str, progress: StreamProgress) -> None:
+    def __init__(
+        self, name: str, progress: StreamProgress, *, requests_to_stderr: bool = False
+    ) -> None:
         self.name = name
         self._progress = progress
+        self._requests_to_stderr = requests_to_stderr
 
     def progress(self, rows: int) -> None:
         self._progress(self.name, rows)
@@ -189,7 +202,7 @@ class _Reporter:
         echo(f"warning: {_with_flags(text)}", err=True)
 
     def request(self, text: str) -> None:
-        echo(text)
+        echo(text, err=self._requests_to_stderr)
 
 
 def _with_flags(text: str) -> str:
@@ -199,15 +212,20 @@ def _with_flags(text: str) -> str:
     return text
 
 
+def _summary_row(summary: WriteSummary) -> dict[str, Any]:
+    """The summary as one JSON-ready row (for --format and --log-format json)."""
+    return {
+        "template": summary.template, "ok": summary.ok, "error": summary.error,
+        "skipped": summary.skipped, "requests": summary.requests,
+        "seconds": round(summary.seconds, 3),
+        "rows_per_second": round(summary.rows_per_second, 1), "dry_run": summary.dry_run,
+        "errors": [{"row": row, "error": text} for row, text in summary.first_errors],
+    }  # fmt: skip
+
+
 def _report(summary: WriteSummary, *, quiet: bool, results: Path | None, log_format: str) -> None:
     if log_format == "json":
-        line = {
-            "event": "summary", "template": summary.template, "ok": summary.ok,
-            "error": summary.error, "skipped": summary.skipped, "requests": summary.requests,
-            "seconds": round(summary.seconds, 3),
-            "rows_per_second": round(summary.rows_per_second, 1), "dry_run": summary.dry_run,
-            "errors": [{"row": row, "error": text} for row, text in summary.first_errors],
-        }  # fmt: skip
+        line = {"event": "summary", **_summary_row(summary)}
         click.echo(orjson.dumps(line).decode(), err=True)
         if summary.error:
             sys.exit(1)

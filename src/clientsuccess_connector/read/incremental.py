@@ -31,6 +31,7 @@ from clientsuccess_connector.read.pagination_config import (
     page_size_of,
 )
 from clientsuccess_connector.read.precision import ASSUMED, UNITS, LearnedPrecision, safe_after
+from clientsuccess_connector.read.progress import PassObserver
 from clientsuccess_connector.read.reader import Reader
 from clientsuccess_connector.read.timestamps import format_timestamp, parse_timestamp
 from clientsuccess_connector.read.windows import LowWater, plan_windows, read_windows
@@ -90,11 +91,12 @@ class IncrementalRead:
         options: ReadOptions,
         commit: Commit,
         stats: ConnectionStats | None = None,
+        progress: PassObserver | None = None,
     ) -> None:
         assert source.incremental_field is not None
         self.reader, self.source, self.options = reader, source, options
         self.field = source.incremental_field
-        self.commit, self.stats = commit, stats
+        self.commit, self.stats, self.progress = commit, stats, progress
         self.learned = LearnedPrecision()
         self.started = datetime.now(UTC)
         self.proved_whole = False
@@ -136,8 +138,10 @@ class IncrementalRead:
         planned = plan_windows(self.reader, source, query, self.field, windows)
         low_water = LowWater(planned, self.field, self.started, cursor)
         fetched = _FirstPage()
+        if self.progress is not None:
+            self.progress.begin_pass()
         pages = read_windows(self.reader, source, query, planned, self.field, self.stats,
-                             on_page=fetched)  # fmt: skip
+                             on_page=fetched, observer=self.progress)  # fmt: skip
         seen = KeyTally(self.source.primary_key)
         batch: list[Record] = []
         for index, page in prefetch(pages, depth=self.options.prefetch_pages):
@@ -174,8 +178,10 @@ class IncrementalRead:
         seen = KeyTally(self.source.primary_key)
         batch: list[Record] = []
         fetched = _FirstPage()  # page 0 first: it is fetched before the others
+        if self.progress is not None:
+            self.progress.begin_pass()
         pages = self.reader.pages(source, query_overrides=query, stats=self.stats,
-                                  on_page=fetched)  # fmt: skip
+                                  on_page=fetched, observer=self.progress)  # fmt: skip
         for page in prefetch(pages, depth=self.options.prefetch_pages):
             batch.extend(page)
             seen.add(page)

@@ -21,6 +21,7 @@ from clientsuccess_connector.read import macros
 from clientsuccess_connector.read.endpoint import Source
 from clientsuccess_connector.read.incremental import Commit, IncrementalRead, ReadOptions
 from clientsuccess_connector.read.partition_state import PartitionedState, partition_key
+from clientsuccess_connector.read.progress import ProgressTracker
 from clientsuccess_connector.read.reader import LookupRow, Reader, flat_lookup_values
 
 __all__ = ["FLUSH_EVERY", "PartitionedRead", "is_partitioned"]
@@ -46,10 +47,11 @@ class PartitionedRead:
         options: ReadOptions,
         commit: Commit,
         stats: ConnectionStats | None = None,
+        progress: ProgressTracker | None = None,
     ) -> None:
         assert source.incremental_field is not None
         self.reader, self.source, self.options = reader, source, options
-        self.commit, self.stats = commit, stats
+        self.commit, self.stats, self.progress = commit, stats, progress
         self.workers = reader.connection.settings.max_concurrency
         self._lock = threading.Lock()
         self._batch: list[Record] = []
@@ -70,6 +72,8 @@ class PartitionedRead:
             _log.info("%s: the stored cursor covers every lookup value at once (an earlier "
                       "version); each value is read in full once", self.source.name)  # fmt: skip
         self._state.keep_only(named)
+        if self.progress is not None:
+            self.progress.announced(len(named), "requests")
         new = sum(1 for key in named if self._state.of(key) is None)
         _log.info(
             "%s: %d lookup value(s), %d new (read in full)", self.source.name, len(named), new
@@ -110,11 +114,15 @@ class PartitionedRead:
     def _read(self, key: str, row: LookupRow) -> bool:
         """One partition, from its own cursor (or in full)."""
         options = replace(self.options, windows=1)
+        pages = self.progress.records_only() if self.progress is not None else None
         part = IncrementalRead(self.reader.for_row(row), self.source, options, self._commit(key),
-                               self.stats)  # fmt: skip
+                               self.stats, pages)  # fmt: skip
         with self._lock:
             start = self._state.of(key)
-        return part.run(start)
+        incremental = part.run(start)
+        if self.progress is not None:
+            self.progress.request_done()
+        return incremental
 
     def _commit(self, key: str) -> Commit:
         """The commit of one partition: its records join the shared batch, its state the map."""

@@ -29,6 +29,7 @@ from clientsuccess_connector.read.concurrency import interleave, ordered_map
 from clientsuccess_connector.read.endpoint import Source
 from clientsuccess_connector.read.lookups import LookupTable, lookup_rows
 from clientsuccess_connector.read.pagination import Page, PageRequest, Paginator, make_paginator
+from clientsuccess_connector.read.progress import PageObserver
 from clientsuccess_connector.urls import render_path
 
 _log = logging.getLogger(__name__)
@@ -89,13 +90,15 @@ class Reader:
         limit: int | None = None,
         stats: ConnectionStats | None = None,
         on_page: Callable[[Page], None] | None = None,
+        observer: PageObserver | None = None,
     ) -> Iterator[list[Record]]:
         """Batches of records, one per page, until the data, `limit` or `max_records` ends.
 
         `stats` counts the requests and retries of this read alone; `on_page` sees each page
-        as fetched, with its document (from several threads; the first page always first).
-        The whole read, every page and lookup value, must end within the connection's
-        `series_deadline`.
+        as fetched, with its document (from several threads; the first page always first);
+        `observer` hears the total the first page announces (or the fan-out's request count)
+        and every page's record count. The whole read, every page and lookup value, must end
+        within the connection's `series_deadline`.
         """
         if query_overrides:
             source = replace(source, query={**source.query, **query_overrides})
@@ -104,9 +107,13 @@ class Reader:
         dates = self._dates(source)
         rows = self.lookup_rows(source)
         series = self.connection.series_deadline(f"source {source.name!r}")
-        run = _Run(self, source, dates, stats, on_page, series)
+        run = _Run(self, source, dates, stats, on_page, series, observer)
+        if rows is not None and observer is not None:
+            observer.announced(len(rows), "requests")
         if rows is None or len(rows) == 1:
-            batches: Iterator[list[Record]] = run.unit(rows[0] if rows else {})
+            batches: Iterator[list[Record]] = run.unit(
+                rows[0] if rows else {}, announce=rows is None
+            )
         else:
             batches = interleave(
                 (functools.partial(run.unit, row) for row in rows),
@@ -116,6 +123,8 @@ class Reader:
         seen = 0
         try:
             for batch in batches:
+                if observer is not None:
+                    observer.page(len(batch) if cap is None else min(len(batch), cap - seen))
                 if cap is not None and seen + len(batch) >= cap:
                     yield batch[: cap - seen]
                     _log.debug("%s: stopped at the cap of %d record(s)", source.name, cap)
@@ -192,10 +201,12 @@ class _Run:
         stats: ConnectionStats | None = None,
         on_page: Callable[[Page], None] | None = None,
         series: SeriesDeadline | None = None,
+        observer: PageObserver | None = None,
     ) -> None:
         self.stats = stats
         self.on_page = on_page
         self.series = series
+        self.observer = observer
         self.reader = reader
         self.connection = reader.connection
         self.source = source
@@ -223,23 +234,30 @@ class _Run:
 
     # -- pages -----------------------------------------------------------------------------
 
-    def unit(self, row: LookupRow) -> Iterator[list[Record]]:
+    def unit(self, row: LookupRow, *, announce: bool = False) -> Iterator[list[Record]]:
         """Every page of the request series for one lookup row (or the only series).
 
         The paginator sees each page before it is yielded, so a page it rejects (say, out of
-        order) never reaches the caller.
+        order) never reaches the caller. With `announce`, the observer hears the total the
+        first page tells; without, it hears when the series (one fan-out request) is done.
         """
         paginator = make_paginator(self.source.pagination)
         request = paginator.first(self.first_request(row))
         lookup_values = flat_lookup_values(row)
         page = self.fetch(request)
+        if announce and self.observer is not None:
+            total = envelope().total_elements(page.document)
+            if total is not None:
+                self.observer.announced(total, "records")
         remaining = paginator.remaining(request, page) if self.reader.parallel_pages else None
         if remaining is None:
             yield from self._sequential(paginator, request, page, 1, lookup_values)
-            return
-        yield self._records(page, lookup_values)
-        if remaining:
-            yield from self._parallel(paginator, request, remaining, lookup_values)
+        else:
+            yield self._records(page, lookup_values)
+            if remaining:
+                yield from self._parallel(paginator, request, remaining, lookup_values)
+        if not announce and self.observer is not None:
+            self.observer.request_done()
 
     def _parallel(
         self,

@@ -26,6 +26,7 @@ from clientsuccess_connector.read.concurrency import interleave
 from clientsuccess_connector.read.endpoint import Source
 from clientsuccess_connector.read.pagination import Page
 from clientsuccess_connector.read.pagination_config import EnvelopePagination, page_size_of
+from clientsuccess_connector.read.progress import PageObserver
 from clientsuccess_connector.read.reader import Reader
 from clientsuccess_connector.read.timestamps import format_timestamp, parse_timestamp
 
@@ -103,6 +104,7 @@ def read_windows(
     field: str,
     stats: ConnectionStats | None = None,
     on_page: Callable[[Page], None] | None = None,
+    observer: PageObserver | None = None,
 ) -> Iterator[tuple[int, list[Record] | None]]:
     """(window index, page) as pages arrive; (index, None) when a window is done. `on_page`
     sees every page fetched, with its document."""
@@ -111,7 +113,9 @@ def read_windows(
         overrides = dict(query)
         if window.after is not None:
             overrides[envelope().modified_after_param] = format_timestamp(window.after)
-        pages = reader.pages(source, query_overrides=overrides, stats=stats, on_page=on_page)
+        pages = reader.pages(
+            source, query_overrides=overrides, stats=stats, on_page=on_page, observer=observer
+        )
         try:
             for page in pages:
                 if window.upper is None:

@@ -113,11 +113,16 @@ class DuckDBSink(Sink):
             current = self._load_schema(stream)
             exists = current is not None
             base = current or StreamSchema(case_insensitive=True, naming=self.naming)
-            prepared = prepare_batch(base, records, primary_key, stream) if records else None
+            # A stream that has read nothing yet still gets its table (its key columns), so
+            # `schema NAME` and queries work after a sync that found no records.
+            declare = not exists and bool(primary_key)
+            prepared = (
+                prepare_batch(base, records, primary_key, stream) if records or declare else None
+            )
             con = self._con
             con.execute("BEGIN TRANSACTION")
             try:
-                if prepared is not None and prepared.rows:
+                if prepared is not None and (prepared.rows or declare):
                     self._apply_schema(stream, prepared, exists)
                     self._merge(stream, prepared)
                 if prepared is not None and prepared.rejects:
@@ -140,7 +145,7 @@ class DuckDBSink(Sink):
             if prepared is None:
                 return 0
             self._tally(stream, prepared.repaired, len(prepared.rejects))
-            if prepared.rows:
+            if prepared.rows or declare:
                 self._schemas[stream] = prepared.schema
             return prepared.rows
 

@@ -130,12 +130,18 @@ class PostgresSink(Sink):
         with self._lock:
             current = self._load_schema(stream)
             prepared = None
-            if records:
+            # A stream that has read nothing yet still gets its table (its key columns).
+            declare = current is None and bool(primary_key)
+            if records or declare:
                 base = current or StreamSchema(name_bytes=NAME_BYTES, naming=self.naming)
                 prepared = prepare_batch(base, records, primary_key, stream)
             try:
                 with self._con.transaction():
-                    if prepared is not None and prepared.rows and (prepared.changes or not current):
+                    if (
+                        prepared is not None
+                        and (prepared.rows or declare)
+                        and (prepared.changes or not current)
+                    ):
                         # Another sync may have created or changed the table meanwhile: plan
                         # again from what is stored now, while no one else can change it.
                         self._lock_schema_changes()
@@ -143,7 +149,7 @@ class PostgresSink(Sink):
                         current = self._load_schema(stream)
                         base = current or StreamSchema(name_bytes=NAME_BYTES, naming=self.naming)
                         prepared = prepare_batch(base, records, primary_key, stream)
-                    if prepared is not None and prepared.rows:
+                    if prepared is not None and (prepared.rows or declare):
                         self._apply_schema(stream, prepared, current is not None)
                         self._merge(stream, prepared)
                     if prepared is not None and prepared.rejects:
@@ -156,7 +162,7 @@ class PostgresSink(Sink):
             if prepared is None:
                 return 0
             self._tally(stream, prepared.repaired, len(prepared.rejects))
-            if prepared.rows:
+            if prepared.rows or declare:
                 self._schemas[stream] = prepared.schema
             return prepared.rows
 

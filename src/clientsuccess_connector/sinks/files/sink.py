@@ -163,10 +163,11 @@ class FileSink(Sink):
         with self._lock, storage_errors(f"destination {self.url}"):
             entry = self._manifest.entry(stream)
             batch = None
-            if records:
-                base = self._load_schema(stream) or StreamSchema(
-                    case_insensitive=True, naming=self.naming
-                )
+            current = self._load_schema(stream)
+            # A stream that has read nothing yet still gets its schema (its key columns).
+            declare = current is None and bool(primary_key)
+            if records or declare:
+                base = current or StreamSchema(case_insensitive=True, naming=self.naming)
                 batch = prepare_batch(base, records, primary_key, stream)
                 if batch.rejects:
                     self._store_rejects(batch.reject_rows(stream))
@@ -185,18 +186,21 @@ class FileSink(Sink):
                     next_part=number + 1,
                 )
                 self._written.add(stream)
+            elif batch is not None and declare:
+                entry.update(schema=batch.schema.to_json(),
+                             primary_key=list(batch.schema.primary_key))  # fmt: skip
             if state is not None:
                 entry.update(state=dict(state), updated_at=datetime.now(UTC).isoformat())
-            if not records and state is None:
+            if not records and state is None and not declare:
                 return 0
             self._manifest.put(stream, entry)
             if batch is None:
                 return 0
             self._tally(stream, batch.repaired, len(batch.rejects))
-            if batch.rows:
+            if batch.rows or declare:
                 self._schemas[stream] = batch.schema
                 self._write_schema_file(stream)
-                if len(entry["parts"]) >= COMPACT_EVERY:
+                if len(entry.get("parts", [])) >= COMPACT_EVERY:
                     self._compact(stream)
             return batch.rows
 
