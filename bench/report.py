@@ -33,6 +33,27 @@ def _runs(series: dict[str, Any]) -> str:
     return ", ".join(_n(r["records_per_second"]) for r in series["runs"])
 
 
+def _series_table(s: dict[str, Any], ours_key: str, ours: float) -> list[str]:
+    """One table of tools (records, time, rate, ratio to ours, memory), its failures and a
+    blank line: the latency and PostgreSQL sections' shape."""
+    out = [
+        "| tool | records | median s | median records/s | ours / tool | peak RSS MB | "
+        "records/s per run |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for key, ser in s.items():
+        rps = ser["median_records_per_second"]
+        vs = "" if key == ours_key else f"{_ratio(ours, rps):.2f}x"
+        out.append(
+            f"| {ser['label']} | {_n(ser['expected'])} | {ser['median_seconds']:.2f} | "
+            f"**{_n(rps)}** | {vs} | {_n(ser['median_peak_rss_mb'])} | {_runs(ser)} |"
+        )
+    for key, ser in s.items():
+        out += [f"\n- {key}: {note}" for note in _failures(ser)]
+    out.append("")
+    return out
+
+
 def _failures(series: dict[str, Any]) -> list[str]:
     return [r["note"] for r in series["runs"] if r.get("note")]
 
@@ -194,20 +215,8 @@ def _latency(res: dict[str, Any]) -> list[str]:
         out += [
             f"### Cost model `{cost}`",
             "",
-            "| tool | records | median s | median records/s | ours / tool | peak RSS MB | "
-            "records/s per run |",
-            "|---|---|---|---|---|---|---|",
+            *_series_table(s, "ours", ours),
         ]
-        for key, ser in s.items():
-            rps = ser["median_records_per_second"]
-            vs = "" if key == "ours" else f"{_ratio(ours, rps):.2f}x"
-            out.append(
-                f"| {ser['label']} | {_n(ser['expected'])} | {ser['median_seconds']:.2f} | "
-                f"**{_n(rps)}** | {vs} | {_n(ser['median_peak_rss_mb'])} | {_runs(ser)} |"
-            )
-        for key, ser in s.items():
-            out += [f"\n- {key}: {note}" for note in _failures(ser)]
-        out.append("")
     fan = lat.get("fanout")
     if fan:
         med = fan["median_seconds"]
@@ -264,7 +273,7 @@ def _postgres(res: dict[str, Any]) -> list[str]:
     pg = res["postgres"]
     s = pg["series"]
     ours = _rps(s, "ours_postgres")
-    out = [
+    return [
         "## 3. PostgreSQL load",
         "",
         f"client_notes ({pg['records']:,} records, simulator with "
@@ -274,21 +283,8 @@ def _postgres(res: dict[str, Any]) -> list[str]:
         "rest_api as in section 1, postgres destination, merge on id "
         "(`bench/postgres_load.py`, also runnable alone).",
         "",
-        "| tool | records | median s | median records/s | ours / tool | peak RSS MB | "
-        "records/s per run |",
-        "|---|---|---|---|---|---|---|",
+        *_series_table(s, "ours_postgres", ours),
     ]
-    for key, ser in s.items():
-        rps = ser["median_records_per_second"]
-        vs = "" if key == "ours_postgres" else f"{_ratio(ours, rps):.2f}x"
-        out.append(
-            f"| {ser['label']} | {_n(ser['expected'])} | {ser['median_seconds']:.2f} | "
-            f"**{_n(rps)}** | {vs} | {_n(ser['median_peak_rss_mb'])} | {_runs(ser)} |"
-        )
-    for key, ser in s.items():
-        out += [f"\n- {key}: {note}" for note in _failures(ser)]
-    out.append("")
-    return out
 
 
 def _memory(res: dict[str, Any]) -> list[str]:
