@@ -198,7 +198,7 @@ class DuckDBSink(Sink):
 
     def reconcile(self, stream: str, written_since: datetime, mode: DeleteMode) -> int:
         check_stream_name(stream)
-        with self._lock:
+        with self._lock, storage_errors(f"destination {self.url}"):
             current = self._load_schema(stream)
             if current is None:
                 return 0
@@ -223,7 +223,8 @@ class DuckDBSink(Sink):
                 row = con.execute(sql, params).fetchone()
                 con.execute("COMMIT")
             except BaseException:
-                con.execute("ROLLBACK")
+                with contextlib.suppress(duckdb.Error):  # a failed COMMIT ended it already
+                    con.execute("ROLLBACK")
                 raise
             self._schemas[stream] = schema
             return int(row[0]) if row else 0

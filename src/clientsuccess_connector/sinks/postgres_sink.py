@@ -28,6 +28,7 @@ from clientsuccess_connector.sinks.copy_csv import copy_csv
 from clientsuccess_connector.sinks.naming import API
 from clientsuccess_connector.sinks.sql import POSTGRES_TYPES, check_stream_name
 from clientsuccess_connector.sinks.stream_schema import StreamSchema
+from clientsuccess_connector.storage import storage_errors
 
 try:
     import psycopg
@@ -127,7 +128,7 @@ class PostgresSink(Sink):
         state: Mapping[str, Any] | None = None,
     ) -> int:
         check_stream_name(stream)
-        with self._lock:
+        with self._lock, storage_errors(f"destination {self.url}"):
             current = self._load_schema(stream)
             prepared = None
             # A stream that has read nothing yet still gets its table (its key columns).
@@ -295,7 +296,7 @@ class PostgresSink(Sink):
 
     def reconcile(self, stream: str, written_since: datetime, mode: DeleteMode) -> int:
         check_stream_name(stream)
-        with self._lock:
+        with self._lock, storage_errors(f"destination {self.url}"):
             current = self._load_schema(stream)
             if current is None:
                 return 0

@@ -311,7 +311,7 @@ class FileSink(Sink):
 
     def reconcile(self, stream: str, written_since: datetime, mode: DeleteMode) -> int:
         check_file_stream_name(stream)
-        with self._lock:
+        with self._lock, storage_errors(f"destination {self.url}"):
             schema = self._load_schema(stream)
             if schema is None:
                 return 0
