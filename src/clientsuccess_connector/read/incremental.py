@@ -135,7 +135,8 @@ class IncrementalRead:
         source = replace(
             self.source, pagination=keyset_on(self.source.pagination, self.field, self.learned)
         )
-        planned = plan_windows(self.reader, source, query, self.field, windows)
+        unit = self.learned.unit if self.learned.verified else ASSUMED
+        planned = plan_windows(self.reader, source, query, self.field, windows, unit)
         low_water = LowWater(planned, self.field, self.started, cursor)
         fetched = _FirstPage()
         if self.progress is not None:

@@ -16,7 +16,7 @@ import functools
 from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import datetime
 from operator import itemgetter
 from typing import Any
 
@@ -26,13 +26,13 @@ from clientsuccess_connector.read.concurrency import interleave
 from clientsuccess_connector.read.endpoint import Source
 from clientsuccess_connector.read.pagination import Page
 from clientsuccess_connector.read.pagination_config import EnvelopePagination, page_size_of
+from clientsuccess_connector.read.precision import safe_after
 from clientsuccess_connector.read.progress import PageObserver
 from clientsuccess_connector.read.reader import Reader
 from clientsuccess_connector.read.timestamps import format_timestamp, parse_timestamp
 
 Record = dict[str, Any]
 MIN_PAGES_PER_WINDOW = 5
-_TICK = timedelta(milliseconds=1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,8 +59,11 @@ def plan_windows(
     query: Mapping[str, Any],
     field: str,
     max_windows: int,
+    unit: str = "ms",
 ) -> list[Window]:
-    """Cut the stream into at most `max_windows` windows of similar size (one when small)."""
+    """Cut the stream into at most `max_windows` windows of similar size (one when small).
+
+    `unit` is how coarsely the server compares `modifiedAfter` (read/precision.py)."""
     search = envelope()
     after = parse_timestamp(query.get(search.modified_after_param))
     single = [Window(0, after, None)]
@@ -89,9 +92,11 @@ def plan_windows(
             return single  # the API did not answer as expected: read it in one window
         if not bounds or moment > bounds[-1]:
             bounds.append(moment)
-    # Window 0 starts where the run starts; each later one 1 ms before its boundary, so the
-    # records sharing the boundary instant are read by it (strictly-after filter).
-    afters: list[datetime | None] = [after, *(b - _TICK for b in bounds)]
+    # Window 0 starts where the run starts; each later one far enough before its boundary
+    # that the server's filter keeps every record at or after it, whatever its precision (a
+    # server comparing to the second would drop the rest of the boundary's second). Records
+    # before the boundary are read twice, by both windows; the merge on the key keeps one.
+    afters: list[datetime | None] = [after, *(safe_after(b, unit) for b in bounds)]
     ends: list[datetime | None] = [*bounds, None]
     return [Window(i, start, end) for i, (start, end) in enumerate(zip(afters, ends, strict=True))]
 

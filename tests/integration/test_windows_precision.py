@@ -1,0 +1,39 @@
+"""Keyset windows on a server that compares `modifiedAfter` to the second."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from clientsuccess_connector.catalog import envelope
+from clientsuccess_connector.read.endpoint import SourceSpec, resolve
+from clientsuccess_connector.read.pagination_config import keyset_on
+from clientsuccess_connector.read.precision import LearnedPrecision
+from clientsuccess_connector.read.reader import Reader
+from clientsuccess_connector.read.windows import plan_windows, read_windows
+from clientsuccess_connector.simulator import SimulatorHandle
+from clientsuccess_connector.simulator.profile import ServerProfile
+from tests.integration.helpers import connect
+from tests.integration.test_sync_profiles import add_in_one_second
+
+
+def test_windows_cut_inside_a_crowded_second_read_every_record(
+    simulator: SimulatorHandle,
+) -> None:
+    """With 1,000 pulses in one second, window boundaries fall inside that second; each
+    window starts early enough that the server's second-precision filter drops none of them."""
+    simulator.profile = ServerProfile(after_precision="second")
+    add_in_one_second(simulator, "pulses", 1000, "createdTimestamp")
+    field = "createdTimestamp"
+    learned = LearnedPrecision("second", verified=True)
+    source = resolve(SourceSpec("pulses", template="search_pulses"))
+    source = replace(source, pagination=keyset_on(source.pagination, field, learned))
+    query = envelope().ascending_by(field)
+    with connect(simulator) as connection, Reader(connection) as reader:
+        windows = plan_windows(reader, source, query, field, 8, learned.unit)
+        assert len(windows) >= 2  # a boundary falls inside the crowded second
+        seen = {
+            record["id"]
+            for _, page in read_windows(reader, source, query, windows, field)
+            for record in page or ()
+        }
+    assert seen == {record["id"] for record in simulator.store.records("pulses")}
