@@ -41,6 +41,7 @@ from clientsuccess_connector.read.macros import DEFAULT_DATE_FORMAT, TIME_UNITS
 from clientsuccess_connector.read.partition_state import state_summary
 from clientsuccess_connector.read.reader import Reader
 from clientsuccess_connector.sinks import Column, open_sink
+from clientsuccess_connector.streams import select_sources
 from clientsuccess_connector.syncing import StreamResult, SyncOptions, sync
 from clientsuccess_connector.write import WriteJob, write_input
 from clientsuccess_connector.write.mapping import ITEM_FIELDS, ITEM_TEMPLATES
@@ -396,11 +397,7 @@ def run_sync(
 
     `progress(stream, records)` is told of records as they land; `watch` gets the connection's
     live counters (requests, retries) once it is open."""
-    available = dict(flow.sources) or default_sources()
-    unknown = [s for s in streams if s not in available]
-    if unknown:
-        raise ConfigError(f"unknown stream(s) {', '.join(unknown)}; known: {', '.join(available)}")
-    sources = {name: resolve(available[name]) for name in streams}
+    sources = {name: resolve(spec) for name, spec in select_sources(flow, streams).items()}
     with (
         Connection(settings) as connection,
         open_sink(flow.destination or DEFAULT_DESTINATION, naming=flow.naming) as sink,
