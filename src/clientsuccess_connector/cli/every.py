@@ -22,6 +22,7 @@ from types import FrameType
 import click
 import orjson
 
+from clientsuccess_connector.cli.terminal import echo
 from clientsuccess_connector.errors import ConfigError, DestinationUnavailable
 from clientsuccess_connector.syncing import StreamResult
 
@@ -116,7 +117,11 @@ def _report_failure(failure: CycleFailure, failures: int, delay: float, as_json:
 
 
 def _report(line: dict[str, object], text: str, as_json: bool) -> None:
-    click.echo(orjson.dumps(line).decode() if as_json else text, err=True)
+    """One line on stderr: JSON, or text with the API's control characters escaped."""
+    if as_json:
+        click.echo(orjson.dumps(line).decode(), err=True)
+    else:
+        echo(text, err=True)
 
 
 @contextlib.contextmanager

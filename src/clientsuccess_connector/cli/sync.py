@@ -18,7 +18,7 @@ from clientsuccess_connector.cli.options import (
     credential_option,
     open_connection,
 )
-from clientsuccess_connector.cli.output import cell, emit, format_option, print_table
+from clientsuccess_connector.cli.output import cell, emit, format_option, json_text, print_table
 from clientsuccess_connector.cli.progress import StreamProgress
 from clientsuccess_connector.cli.terminal import cells, echo
 from clientsuccess_connector.errors import ConfigError
@@ -146,7 +146,7 @@ def run_sync(
             )
     if fmt == "json":
         summary = run_summary(results, destination, time.monotonic() - started)
-        sys.stdout.write(orjson.dumps(summary).decode() + "\n")
+        sys.stdout.write(json_text(summary) + "\n")
         sys.stdout.flush()
     elif fmt != "table":
         print_summary(results, as_json=False, fmt=fmt)
