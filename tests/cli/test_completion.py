@@ -38,9 +38,11 @@ def test_commands_templates_and_write_templates_complete(tmp_path: Path) -> None
     """Commands, read template names for `test` and write template names for `write`."""
     assert {"templates", "test"} <= set(_complete("clientsuccess-connector te", tmp_path))
     assert _complete("clientsuccess-connector test search_pu", tmp_path) == ["search_pulses"]
-    writes = _complete("clientsuccess-connector write create_p", tmp_path)
-    assert "create_pulse" in writes
+    assert "create_pulse" in _complete("clientsuccess-connector write create_p", tmp_path)
+    # `s` would match the read templates' `search_...` too: `write` offers write templates only.
+    writes = _complete("clientsuccess-connector write s", tmp_path)
     assert not [name for name in writes if name.startswith("search_")]
+    assert "search_pulses" in _complete("clientsuccess-connector templates s", tmp_path)
 
 
 def test_credential_names_complete_and_a_missing_store_completes_nothing(tmp_path: Path) -> None:
