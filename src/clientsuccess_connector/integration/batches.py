@@ -57,7 +57,9 @@ class _HandOff:
         primary_key: Sequence[str],
         state: Mapping[str, Any] | None = None,
     ) -> int:
-        batch = Batch([dict(r) for r in records], dict(state) if state is not None else None)
+        # The engine hands each record over once and never touches it again: no copy.
+        rows = [r if isinstance(r, dict) else dict(r) for r in records]
+        batch = Batch(rows, dict(state) if state is not None else None)
         self.put(batch)
         if state is not None:
             self.state = dict(state)
