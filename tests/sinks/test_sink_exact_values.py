@@ -59,3 +59,13 @@ def test_awkward_values_come_back_exactly(destination_url: str) -> None:
         want = dict(record, at=datetime.fromisoformat(record["at"]).astimezone(UTC))
         assert row == want
         assert str(row["number"]) == str(record["number"])  # -0.0 stays -0.0
+
+
+def test_integers_beyond_64_bits_inside_json_values_read_back_exactly(destination_url: str) -> None:
+    """A JSON column holding a 65-bit integer reads back as that integer, never a float."""
+    big = -9_223_372_036_854_775_809
+    with open_sink(destination_url) as sink:
+        sink.write_batch("things", [{"id": 0, "v": big}, {"id": 1, "v": [big, 2**70]}], ["id"])
+        rows = {row["id"]: row["v"] for row in sink.read_rows("things")}
+    assert rows[1] == [big, 2**70]
+    assert rows[0] in (big, str(big))  # a lone big integer is kept exactly, as text or JSON

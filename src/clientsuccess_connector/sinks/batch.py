@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -245,6 +246,17 @@ def to_text(value: Any) -> str | None:
     if isinstance(value, (dict, list, tuple)):
         return dump_json(value)
     return str(value)
+
+
+_LONG_DIGITS = re.compile(r"\d{19}")  # may be beyond 64 bits, which orjson reads as a float
+
+
+def load_json(text: str) -> Any:
+    """JSON text stored by `dump_json`, back to values: integers beyond 64 bits come back
+    exact (the stdlib parser) where orjson would turn them into floats."""
+    if _LONG_DIGITS.search(text):
+        return json.loads(text)
+    return orjson.loads(text)
 
 
 def dump_json(value: Any) -> str:

@@ -22,7 +22,7 @@ from clientsuccess_connector.sinks.base import (
     DeleteMode,
     Sink,
 )
-from clientsuccess_connector.sinks.batch import Change, PreparedBatch, prepare_batch
+from clientsuccess_connector.sinks.batch import Change, PreparedBatch, load_json, prepare_batch
 from clientsuccess_connector.sinks.naming import API
 from clientsuccess_connector.sinks.sql import (
     DUCKDB_TYPES,
@@ -312,7 +312,7 @@ class DuckDBSink(Sink):
                 f"SELECT reason, record FROM {REJECTS} WHERE stream = ? ORDER BY rejected_at",
                 [stream],
             ).fetchall()
-        return [(reason, orjson.loads(record)) for reason, record in rows]
+        return [(reason, load_json(record)) for reason, record in rows]
 
     def read_rows(self, stream: str, limit: int | None = None) -> list[dict[str, Any]]:
         with self._lock:
@@ -329,7 +329,7 @@ class DuckDBSink(Sink):
             record = dict(zip(names, row, strict=True))
             for name in json_cols:
                 if record.get(name) is not None:
-                    record[name] = orjson.loads(record[name])
+                    record[name] = load_json(record[name])
             out.append(record)
         return out
 

@@ -23,7 +23,13 @@ from clientsuccess_connector.sinks.base import (
     DeleteMode,
     Sink,
 )
-from clientsuccess_connector.sinks.batch import ARROW_TYPES, Change, PreparedBatch, prepare_batch
+from clientsuccess_connector.sinks.batch import (
+    ARROW_TYPES,
+    Change,
+    PreparedBatch,
+    load_json,
+    prepare_batch,
+)
 from clientsuccess_connector.sinks.copy_csv import copy_csv
 from clientsuccess_connector.sinks.naming import API
 from clientsuccess_connector.sinks.sql import POSTGRES_TYPES, check_stream_name
@@ -424,7 +430,7 @@ class PostgresSink(Sink):
                 "ORDER BY rejected_at",
                 [stream],
             ).fetchall()
-        return [(reason, orjson.loads(record)) for reason, record in rows]
+        return [(reason, load_json(record)) for reason, record in rows]
 
     def read_rows(self, stream: str, limit: int | None = None) -> list[dict[str, Any]]:
         with self._lock:

@@ -42,7 +42,7 @@ from clientsuccess_connector.sinks.base import (
     DeleteMode,
     Sink,
 )
-from clientsuccess_connector.sinks.batch import ARROW_TYPES, prepare_batch
+from clientsuccess_connector.sinks.batch import ARROW_TYPES, load_json, prepare_batch
 from clientsuccess_connector.sinks.files.lock import DirectoryLock
 from clientsuccess_connector.sinks.files.manifest import MANIFEST, Manifest
 from clientsuccess_connector.sinks.files.merge import (
@@ -378,7 +378,7 @@ class FileSink(Sink):
         if not path.exists():
             return []
         lines = [orjson.loads(line) for line in path.read_bytes().splitlines() if line]
-        return [(e["reason"], orjson.loads(e["record"])) for e in lines if e["stream"] == stream]
+        return [(e["reason"], load_json(e["record"])) for e in lines if e["stream"] == stream]
 
     def read_rows(self, stream: str, limit: int | None = None) -> list[dict[str, Any]]:
         with self._lock:
@@ -396,7 +396,7 @@ class FileSink(Sink):
             record = dict(zip(names, row, strict=True))
             for name in json_cols:
                 if record[name] is not None:
-                    record[name] = orjson.loads(record[name])
+                    record[name] = load_json(record[name])
             out.append(record)
         return out
 
