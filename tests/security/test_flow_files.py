@@ -161,3 +161,13 @@ def test_a_secret_looking_variable_is_masked_in_printed_requests(
     assert "--> GET" in result.stderr
     assert TOKEN not in result.output and TOKEN[:8] not in result.output
     assert "***" in result.stderr
+
+
+def test_a_variable_error_under_an_odd_key_stays_on_one_line() -> None:
+    """A key holding a line break is shown escaped, so the error is still one line."""
+    from clientsuccess_connector.flow import parse_flow
+
+    with pytest.raises(ConfigError) as caught:
+        parse_flow({"connection": {"a\nb": "${UNDECLARED}"}}, path=Path("flow.yaml"), env={})
+    assert "\n" not in str(caught.value)
+    assert "'a\\nb'" in str(caught.value)

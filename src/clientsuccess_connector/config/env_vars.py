@@ -13,6 +13,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from clientsuccess_connector.config.base import shown_key
 from clientsuccess_connector.connection.redaction import register_secret
 from clientsuccess_connector.errors import ConfigError
 
@@ -53,10 +54,11 @@ def expand(value: Any, env: Mapping[str, str], declared: frozenset[str], where: 
         for key, item in value.items():
             if isinstance(key, str) and has_reference(key):
                 raise ConfigError(
-                    f"{_at(where, key)}: ${{...}} is expanded in values only, never in keys; "
-                    "write the key out"
+                    f"{_at(where, shown_key(key))}: ${{...}} is expanded in values only, never "
+                    "in keys; write the key out"
                 )
-            out[key] = expand(item, env, declared, f"{where}.{key}" if where else str(key))
+            shown = shown_key(key)  # a key with a line break or quote is shown escaped
+            out[key] = expand(item, env, declared, f"{where}.{shown}" if where else shown)
         return out
     if isinstance(value, list):
         return [expand(v, env, declared, f"{where}[{i}]") for i, v in enumerate(value)]
