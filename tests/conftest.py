@@ -10,12 +10,20 @@ Both yield a `SimulatorHandle`: `base_url`, `api_v1_url`, `v2_url`, `auth_url`, 
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 
 import httpx
 import pytest
+from hypothesis import settings
 
 from clientsuccess_connector.simulator import SimulatorConfig, SimulatorHandle, run_simulator
+
+# Property tests explore new random cases on every local run ("explore"); CI replays a fixed
+# sequence ("ci", derandomized) so that a gate never fails on a case nobody has seen yet.
+settings.register_profile("explore", print_blob=True)
+settings.register_profile("ci", derandomize=True, print_blob=True)
+settings.load_profile(os.environ.get("CS_HYPOTHESIS_PROFILE", "explore"))
 
 
 @pytest.fixture
