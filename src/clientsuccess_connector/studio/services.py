@@ -16,6 +16,7 @@ from itertools import islice
 from pathlib import Path
 from typing import Any
 
+import httpx
 import orjson
 import yaml
 
@@ -38,6 +39,7 @@ from clientsuccess_connector.read.default_streams import DEFAULT_STREAMS, defaul
 from clientsuccess_connector.read.endpoint import METHODS, SourceSpec, resolve
 from clientsuccess_connector.read.fanout import prepare_lookups
 from clientsuccess_connector.read.macros import DEFAULT_DATE_FORMAT, TIME_UNITS
+from clientsuccess_connector.read.pagination import Page
 from clientsuccess_connector.read.partition_state import state_summary
 from clientsuccess_connector.read.reader import Reader
 from clientsuccess_connector.sinks import Column, open_sink
@@ -340,11 +342,20 @@ def test_source(settings: ConnectionSettings, spec: SourceSpec, flow: Flow) -> T
     """Fetch a sample of `spec` as `test` does, the first raw response and its suggestions."""
     source = resolve(spec)
     sent: list[str] = []
+    first: list[httpx.Response] = []
+
+    def keep_first(page: Page) -> None:
+        if not first:  # pages arrive in order here (parallel_pages=False), the first first
+            first.append(page.response)
+
     with Connection(settings, on_request=sent.append) as connection:
         lookups = prepare_lookups(flow, connection, [source])
         with Reader(connection, lookups=lookups, parallel_pages=False) as reader:
-            records = list(reader.records(source, limit=_SAMPLE))
-            response = reader.first_response(source)
+            records = list(reader.records(source, limit=_SAMPLE, on_page=keep_first))
+            fanned_out = reader.lookup_rows(source) is not None
+            # The sample's own first response serves the raw view and the suggestions; a
+            # fan-out source asks again so that they show its first lookup value's response.
+            response = first[0] if first and not fanned_out else reader.first_response(source)
         raw = connection.mask(response.text[:_RAW_LIMIT])
         requests = [connection.mask(text) for text in sent]
     suggestions = suggest_paths(response.content, response.headers.get("Content-Type"))
