@@ -142,3 +142,24 @@ def test_a_moved_read_fails_naming_the_route_and_the_fix(moved: SimulatorHandle)
     assert "GET " in result.stderr and "/pulse/search" in result.stderr
     assert "HTTP 404" in result.stderr
     assert "`templates:` block" in result.stderr
+
+
+def test_crash_recovery_looks_records_up_on_the_corrected_search_route(tmp_path: Path) -> None:
+    """A create whose answer is lost is looked up through the flow's corrected search_contacts:
+    found there, it is reported written once, not left unknown (or sent twice)."""
+    moved_search = {"search_contacts": "/contacts/find"}
+    with run_simulator(SimulatorConfig(clients=3, seed=4, moved_routes=moved_search)) as sim:
+        client_id = sim.store.records("clients")[0]["id"]
+        csv = contacts_csv(tmp_path, client_id)
+        flow = tmp_path / "flow.yaml"
+        flow.write_text("templates:\n  search_contacts:\n    path: /contacts/find\n")
+        sim.faults.next("drop", 1, route="create_contact")  # created, but the answer is lost
+        result = run(
+            sim, "write", "create_contact", "--input", str(csv), "--flow", str(flow),
+            "--results", str(tmp_path / "results.jsonl"),
+        )  # fmt: skip
+        found_on_new_route = sim.stats.requests(route="search_contacts")
+        emails = [c["email"] for c in sim.store.records("contacts")]
+    assert result.exit_code == 0, result.stderr
+    assert found_on_new_route >= 1
+    assert emails.count("moved@example.com") == 1

@@ -9,6 +9,7 @@ from typing import Any
 import click
 import orjson
 
+from clientsuccess_connector.catalog import get_template
 from clientsuccess_connector.cli.app import cli
 from clientsuccess_connector.cli.completion import complete_write_templates
 from clientsuccess_connector.cli.options import (
@@ -152,7 +153,8 @@ dry-run requests then going to stderr); exit 1 if any row failed.
         with open_connection(flow, connection_options) as conn, progress:
             corrected = flow.write_template(job) if flow is not None and job.template else None
             reporter = _Reporter(job.name, progress, requests_to_stderr=fmt != "table")
-            summary = write_input(conn, job, reporter, template=corrected)
+            resolve = flow.template if flow is not None else get_template
+            summary = write_input(conn, job, reporter, template=corrected, resolve=resolve)
     except ConfigError as exc:
         raise ConfigError(_with_flags(str(exc))) from None
     if fmt != "table":

@@ -509,15 +509,21 @@ def write_upload(
     dry_run: bool,
     results: Path | None,
     progress: Callable[[int], None] | None = None,
+    flow: Flow | None = None,
 ) -> WriteOutcome:
-    """Write an uploaded file through a template, or preview it (dry run): `write --input`."""
+    """Write an uploaded file through a template, or preview it (dry run): `write --input`
+    (with `--flow FILE`: the flow's `templates:` corrections apply to the write and to the
+    look-ups that settle rows a crash left unknown)."""
     reporter = _Collect(progress)
     job = WriteJob(
         template_name, input=str(upload), mapping=dict(mapping), constants=dict(constants),
         results=results, dry_run=dry_run,
     )  # fmt: skip
+    flow = flow or Flow(None)
     with Connection(settings) as connection:
-        summary = write_input(connection, job, reporter)
+        summary = write_input(
+            connection, job, reporter, template=flow.write_template(job), resolve=flow.template
+        )
     return WriteOutcome(
         ok=summary.ok,
         error=summary.error,

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from clientsuccess_connector.catalog import Template
+from clientsuccess_connector.catalog import Template, get_template
 from clientsuccess_connector.catalog.manual import manual_template
 from clientsuccess_connector.catalog.overrides import effective_template
 from clientsuccess_connector.connection import Connection
@@ -29,7 +29,7 @@ from clientsuccess_connector.write.job import WriteJob
 from clientsuccess_connector.write.ledger import Ledger, RowKeys, RowResult
 from clientsuccess_connector.write.mapping import Prepared, RowError, RowMapper
 from clientsuccess_connector.write.outcomes import row_outcomes
-from clientsuccess_connector.write.recovery import Recovery
+from clientsuccess_connector.write.recovery import Recovery, TemplateResolver
 from clientsuccess_connector.write.report import LogReporter, WriteReporter
 from clientsuccess_connector.write.summary import WriteSummary
 
@@ -107,6 +107,7 @@ class _Writer:
         template: Template,
         mapper: RowMapper,
         reporter: WriteReporter,
+        resolve: TemplateResolver = get_template,
     ) -> None:
         self.conn = connection
         self.job = job
@@ -119,7 +120,7 @@ class _Writer:
         self.ledger = Ledger(job.results, owner, write=not job.dry_run)
         self.keys = RowKeys()
         self._row_keys: dict[int, str] = {}  # rows not yet finished -> their ledger key
-        self.recovery = Recovery(connection, template, job.retry_unknown, self.workers)
+        self.recovery = Recovery(connection, template, job.retry_unknown, self.workers, resolve)
         self.summary = WriteSummary(template.name, dry_run=job.dry_run)
         self.progress = _Progress(reporter)
         self._warned_put = False
@@ -318,6 +319,7 @@ def write_records(
     reporter: WriteReporter | None = None,
     *,
     template: Template | None = None,
+    resolve: TemplateResolver = get_template,
 ) -> WriteSummary:
     """Write `rows` as `job` says and return what happened (`job.input` is not read).
 
@@ -325,7 +327,9 @@ def write_records(
     Rows that fail are counted in `summary.error`; `reporter` (logging by default) hears of
     progress, warnings and, under a dry run, each request that would be sent. `template` is
     the job's template as a flow file corrects it (`Flow.write_template`); by default the
-    catalogue's, with the job's own `method`/`path` applied.
+    catalogue's, with the job's own `method`/`path` applied. `resolve` gives the search
+    templates that crash recovery looks records up with, as the flow corrects them
+    (`Flow.template`).
     """
     if template is None and job.url:
         first, rows = _peek(rows)
@@ -342,7 +346,7 @@ def write_records(
     if both:
         raise ConfigError(f"{both[0]!r} is given by both `set` and `params`; keep one of them")
     mapper = RowMapper(template, mapping=job.mapping, constants={**job.constants, **job.params})
-    writer = _Writer(connection, job, template, mapper, reporter or LogReporter())
+    writer = _Writer(connection, job, template, mapper, reporter or LogReporter(), resolve)
     return writer.run(rows)
 
 
@@ -352,6 +356,7 @@ def write_input(
     reporter: WriteReporter | None = None,
     *,
     template: Template | None = None,
+    resolve: TemplateResolver = get_template,
 ) -> WriteSummary:
     """`write_records` over the job's input: a file, `-`, or a duckdb:// / postgresql:// URL."""
     if not job.input:
@@ -359,4 +364,5 @@ def write_input(
             f"{job.name}: `input` is needed: a file, '-' for JSON lines on stdin, or a "
             "duckdb:// / postgresql:// URL"
         )
-    return write_records(connection, job, read_input(job.input), reporter, template=template)
+    rows = read_input(job.input)
+    return write_records(connection, job, rows, reporter, template=template, resolve=resolve)

@@ -6,6 +6,7 @@ create a duplicate, so before re-sending we look the record up by a natural key:
 - contacts (`create_contact`, `bulk_create_contacts`): `search_contacts` by clientId + email;
 - clients (`create_client`, `bulk_create_clients`): `search_clients` by externalId, when the row
   has one.
+Both searches go to the route the flow file corrects them to (`templates:`), if it does.
 A look-up is trusted only when every record of every page matches the filter sent: a server that
 ignored the filter cannot say "not there", so the row stays unknown and is never re-sent. An
 answer that cannot be read is asked for again only while it changes.
@@ -36,25 +37,26 @@ _READ_ATTEMPTS = 3  # an unreadable answer is asked for again only while it chan
 _LOOKUP_FAILED = (ApiError, TransportError, DataError)
 
 Record = dict[str, Any]
+TemplateResolver = Callable[[str], Template]
+"""A template by name as the run sees it (the catalogue's, or a flow file's correction)."""
 
 
 class Unverifiable(DataError):
     """A look-up whose answer cannot tell "not there" (filter ignored, answer unreadable)."""
 
 
-def _pages(conn: Connection, template: str, params: dict[str, Any]) -> Iterator[list[Record]]:
+def _pages(conn: Connection, template: Template, params: dict[str, Any]) -> Iterator[list[Record]]:
     """Every page of a search, read until a short or last page.
 
     An unreadable page is asked for again while the answer changes (a transient fault); the
     same unreadable answer twice is the server's answer, and raises Unverifiable.
     """
-    path = get_template(template).path
     search = envelope()
     for page in range(search.first_page, search.first_page + _MAX_PAGES):
         query = {**params, **search.page_params(page, _PAGE_SIZE)}
         previous: bytes | None = None
         for attempt in range(1, _READ_ATTEMPTS + 1):
-            response = conn.request("GET", path, params=query)
+            response = conn.request(template.method, template.path, params=query)
             try:
                 body = conn.parse_json(response)
                 break
@@ -72,7 +74,7 @@ def _pages(conn: Connection, template: str, params: dict[str, Any]) -> Iterator[
 
 def _find(
     conn: Connection,
-    template: str,
+    template: Template,
     params: dict[str, Any],
     matches_filter: Callable[[Record], bool],
     is_ours: Callable[[Record], bool],
@@ -82,7 +84,7 @@ def _find(
         for found in records:
             if not matches_filter(found):
                 raise Unverifiable(
-                    f"{template} answered with records that do not match its filter "
+                    f"{template.name} answered with records that do not match its filter "
                     f"({', '.join(params)}), so it cannot tell whether the row was created"
                 )
             if is_ours(found):
@@ -94,7 +96,9 @@ def _same_text(a: Any, b: Any) -> bool:
     return str(a or "").casefold() == str(b or "").casefold()
 
 
-def _find_contact(conn: Connection, record: Mapping[str, Any]) -> Record | None:
+def _find_contact(
+    conn: Connection, record: Mapping[str, Any], resolve: TemplateResolver
+) -> Record | None:
     client_id, email = record.get("clientId"), record.get("email")
 
     def matches(found: Record) -> bool:
@@ -102,20 +106,22 @@ def _find_contact(conn: Connection, record: Mapping[str, Any]) -> Record | None:
         return same_client and _same_text(found.get("email"), email)
 
     params = {"tenantClientId": client_id, "email": email}
-    return _find(conn, "search_contacts", params, matches, matches)
+    return _find(conn, resolve("search_contacts"), params, matches, matches)
 
 
-def _find_client(conn: Connection, record: Mapping[str, Any]) -> Record | None:
+def _find_client(
+    conn: Connection, record: Mapping[str, Any], resolve: TemplateResolver
+) -> Record | None:
     external_id = record.get("externalId")
     return _find(
-        conn, "search_clients", {"externalId": external_id},
+        conn, resolve("search_clients"), {"externalId": external_id},
         lambda found: _same_text(found.get("externalId"), external_id),
         lambda found: found.get("externalId") == external_id,
     )  # fmt: skip
 
 
 # The answer of a look-up: the existing record, or None when there is none.
-Finder = Callable[[Connection, Mapping[str, Any]], "Record | None"]
+Finder = Callable[[Connection, Mapping[str, Any], "TemplateResolver"], "Record | None"]
 
 
 def _client_finder(record: Mapping[str, Any]) -> Finder | None:
@@ -149,11 +155,17 @@ class Recovery:
     """
 
     def __init__(
-        self, connection: Connection, template: Template, retry_unknown: bool, workers: int = 1
+        self,
+        connection: Connection,
+        template: Template,
+        retry_unknown: bool,
+        workers: int = 1,
+        resolve: TemplateResolver = get_template,
     ) -> None:
         self.conn = connection
         self.template = template
         self.retry_unknown = retry_unknown
+        self.resolve = resolve
         self._pool = ThreadPoolExecutor(max(1, workers), thread_name_prefix="cs-lookup")
 
     def close(self) -> None:
@@ -176,7 +188,7 @@ class Recovery:
         if finder is None:
             return RowResult(row, "error", error=UNKNOWN_MESSAGE, outcome_unknown=True)
         try:
-            found = finder(self.conn, body)
+            found = finder(self.conn, body, self.resolve)
         except _LOOKUP_FAILED as exc:
             message = f"outcome unknown after a crash and the look-up failed ({exc})"
             return RowResult(row, "error", error=message, outcome_unknown=True)
@@ -214,7 +226,7 @@ class Recovery:
         if finder is None:
             return result, False  # stays unknown: the API offers no way to tell
         try:
-            found = finder(self.conn, record)
+            found = finder(self.conn, record, self.resolve)
         except Unverifiable as exc:
             message = f"outcome unknown: {exc}"
             return RowResult(result.row, "error", result.http_status, error=message,

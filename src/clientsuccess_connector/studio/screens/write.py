@@ -16,6 +16,7 @@ from starlette.routing import Route
 
 from clientsuccess_connector.connection import ConnectionSettings
 from clientsuccess_connector.errors import ConfigError, ConnectorError
+from clientsuccess_connector.flow import Flow
 from clientsuccess_connector.studio import services
 from clientsuccess_connector.studio.jobs import Job
 from clientsuccess_connector.studio.screens.common import problem, studio, text
@@ -123,6 +124,7 @@ class _Planned:
     template: str
     mapping: dict[str, str]
     constants: dict[str, str]
+    flow: Flow
 
     def run(
         self,
@@ -133,7 +135,7 @@ class _Planned:
     ) -> services.WriteOutcome:
         return services.write_upload(
             self.settings, self.template, self.upload, self.mapping, self.constants,
-            dry_run=dry_run, results=results, progress=progress,
+            dry_run=dry_run, results=results, progress=progress, flow=self.flow,
         )  # fmt: skip
 
 
@@ -146,13 +148,15 @@ def _planned(state: StudioState, form: FormData, *, dry_run: bool) -> _Planned:
         raise ConfigError("upload the input file again; this one is gone")
     credential = text(form, "credential") or None
     state.credential = credential
+    flow = state.flow.load()
     try:
-        settings = services.connection_settings(state.credentials, credential, None)
+        settings = services.connection_settings(state.credentials, credential, flow)
     except ConnectorError:
         if not dry_run:
             raise
         settings = services.offline_settings()
-    return _Planned(settings, upload, text(form, "template"), _mapping(form), _constants(form))
+    template = text(form, "template")
+    return _Planned(settings, upload, template, _mapping(form), _constants(form), flow)
 
 
 async def preview(request: Request) -> HTMLResponse:
