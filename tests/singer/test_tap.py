@@ -137,6 +137,20 @@ def test_messages_follow_the_spec_and_records_fit_their_schema(
         assert set(got[name]) == {r["id"] for r in simulator.store.records(name)}, name
 
 
+def test_streams_are_read_concurrently(simulator: SimulatorHandle, tap_config: Path) -> None:
+    """With latency on every request, requests of different streams are in flight at once, and
+    every stream still lands whole, each record once."""
+    simulator.faults.configure(latency_ms=50)
+    simulator.stats.reset()
+    parsed = messages(tap("--config", str(tap_config)))
+    assert simulator.stats.peak_routes_in_flight() >= 2
+    got = records_by_stream(parsed)
+    for name in DEFAULT_STREAMS:
+        ids = [m["record"]["id"] for m in parsed if m["type"] == "RECORD" and m["stream"] == name]
+        assert sorted(ids) == sorted(r["id"] for r in simulator.store.records(name)), name
+        assert set(got[name]) == set(ids)
+
+
 def test_catalog_selects_streams_and_fields(tap_config: Path, tmp_path: Path) -> None:
     """Only the streams selected in the catalog are read, without the fields deselected."""
     catalog = json.loads(tap("--config", str(tap_config), "--discover").stdout)

@@ -182,6 +182,13 @@ class SimulatorApp:
         await self._finish(send, "auth", resp, fault, path)
 
     async def _api_route(self, scope: Scope, receive: Receive, send: Send, match: Match) -> None:
+        self.stats.started(match.template.name)
+        try:
+            await self._answer(scope, receive, send, match)
+        finally:
+            self.stats.ended(match.template.name)
+
+    async def _answer(self, scope: Scope, receive: Receive, send: Send, match: Match) -> None:
         template = match.template
         method: str = scope["method"]
         path: str = scope["path"]

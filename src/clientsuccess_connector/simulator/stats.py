@@ -8,12 +8,34 @@ from typing import Any
 
 
 class Stats:
-    """API requests by route (template name, `auth`, `unknown`) and status; faults by kind."""
+    """API requests by route (template name, `auth`, `unknown`) and status; faults by kind; and
+    the most routes that had a request in flight at the same moment (did a client overlap the
+    reads of different endpoints?)."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._requests: Counter[tuple[str, int]] = Counter()
         self._faults: Counter[str] = Counter()
+        self._in_flight: Counter[str] = Counter()
+        self._peak_routes = 0
+
+    def started(self, route: str) -> None:
+        """A request of `route` arrived (its answer is still to come)."""
+        with self._lock:
+            self._in_flight[route] += 1
+            self._peak_routes = max(self._peak_routes, len(self._in_flight))
+
+    def ended(self, route: str) -> None:
+        """A request of `route` was answered (or dropped)."""
+        with self._lock:
+            self._in_flight[route] -= 1
+            if self._in_flight[route] <= 0:
+                del self._in_flight[route]
+
+    def peak_routes_in_flight(self) -> int:
+        """The most distinct routes that had a request in flight at one moment."""
+        with self._lock:
+            return self._peak_routes
 
     def record(self, route: str, status: int) -> None:
         with self._lock:
@@ -28,6 +50,7 @@ class Stats:
         with self._lock:
             self._requests.clear()
             self._faults.clear()
+            self._peak_routes = len(self._in_flight)
 
     def requests(self, route: str | None = None, status: int | None = None) -> int:
         """How many requests matched `route` and `status` (None = any)."""
@@ -46,7 +69,8 @@ class Stats:
             return self._faults[kind]
 
     def snapshot(self) -> dict[str, Any]:
-        """{"total": n, "requests": {route: {status: n}}, "faults": {kind: n}}."""
+        """{"total": n, "requests": {route: {status: n}}, "faults": {kind: n},
+        "peak_routes_in_flight": n}."""
         with self._lock:
             by_route: dict[str, dict[str, int]] = {}
             for (route, status), n in sorted(self._requests.items()):
@@ -55,4 +79,5 @@ class Stats:
                 "total": sum(self._requests.values()),
                 "requests": by_route,
                 "faults": dict(sorted(self._faults.items())),
+                "peak_routes_in_flight": self._peak_routes,
             }

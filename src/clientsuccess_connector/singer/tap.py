@@ -1,20 +1,28 @@
 """The tap: discover a catalog, or read the selected streams as Singer messages.
 
-Streams are read one after the other by the sync engine (`integration/batches.py`): each batch's
-RECORD messages, then a STATE message with the bookmark that covers them. A stream that fails
-leaves its last bookmark standing; the others still run, and the tap then fails (exit 1).
+Streams are read by the sync engine (`integration/batches.py`), several at once (up to
+`max_concurrency`, every request under the connection's one limiter), and their messages are
+written by one thread: a stream's SCHEMA before its records; each batch's RECORD messages, then
+a STATE message whose bookmarks cover every record written so far. Messages of different
+streams interleave, as the Singer spec allows. A stream that fails leaves its last bookmark
+standing; the others still run, and the tap then fails (exit 1).
 """
 
 from __future__ import annotations
 
+import functools
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
 from typing import Any, TextIO
 
+from clientsuccess_connector.connection import Connection
 from clientsuccess_connector.errors import ConnectorError
-from clientsuccess_connector.integration.batches import StreamFailed, StreamRead
+from clientsuccess_connector.integration.batches import Batch, StreamFailed, StreamRead
 from clientsuccess_connector.integration.columns import Columns, sample_columns, widen_columns
 from clientsuccess_connector.integration.plan import StreamPlan, replication_key
+from clientsuccess_connector.read.concurrency import interleave
+from clientsuccess_connector.read.endpoint import Source
 from clientsuccess_connector.singer.catalog import Selection, catalog_entry
 from clientsuccess_connector.singer.messages import MessageWriter
 from clientsuccess_connector.singer.schema import stream_schema, widened
@@ -63,6 +71,39 @@ def to_bookmark(state: Mapping[str, Any]) -> dict[str, Any]:
     return bookmark
 
 
+@dataclass(slots=True)
+class _Started:
+    """A stream's first schema, known before its first batch."""
+
+    name: str
+    schema: dict[str, Any]
+
+
+@dataclass(slots=True)
+class _Landed:
+    name: str
+    batch: Batch
+
+
+@dataclass(slots=True)
+class _Failed:
+    name: str
+    error: StreamFailed
+
+
+_Event = _Started | _Landed | _Failed
+
+
+@dataclass(slots=True)
+class _Output:
+    """What the writing thread keeps of one stream: its schema as last sent, and its columns."""
+
+    source: Source
+    schema: dict[str, Any]
+    excluded: frozenset[str]
+    columns: Columns
+
+
 def run_tap(
     plan: StreamPlan,
     out: TextIO,
@@ -75,37 +116,72 @@ def run_tap(
     bookmarks: dict[str, Any] = dict((state or {}).get("bookmarks") or {})
     names = list(selection) if selection is not None else list(plan.sources)
     failures: list[str] = []
+    outputs: dict[str, _Output] = {}
     with plan.connect() as connection:
         lookups = plan.lookups(connection, names)
         options = SyncOptions(lookups=lookups)
-        for name in names:
+        initial = {name: to_engine_state(bookmarks.get(name)) for name in names}
+
+        def events(name: str) -> Iterator[_Event]:
+            """One stream, read on a worker thread: its schema, then its batches."""
             source = plan.sources[name]
             chosen = selection.get(name) if selection is not None else None
-            key = list(source.primary_key)
             if chosen is not None and chosen.schema.get("properties"):
                 schema = chosen.schema
             else:
-                schema = stream_schema(sample_columns(connection, source, lookups), key)
-            excluded = chosen.excluded if chosen else frozenset()
-            writer.schema(name, schema, key, replication_key(source))
-            columns: Columns = {}
-            read = StreamRead(connection, source, to_engine_state(bookmarks.get(name)), options)
+                columns = sample_columns(connection, source, lookups)
+                schema = stream_schema(columns, list(source.primary_key))
+            yield _Started(name, schema)
             try:
-                for batch in read:
-                    records = [{k: v for k, v in r.items() if k not in excluded}
-                               for r in batch.records]  # fmt: skip
-                    columns = widen_columns(columns, records)
-                    wider = widened(schema, columns, key)
-                    if wider is not None:
-                        schema = wider
-                        writer.schema(name, schema, key, replication_key(source))
-                    writer.records(name, records)
-                    if batch.state is not None:
-                        bookmarks[name] = to_bookmark(batch.state)
-                        writer.state({"bookmarks": bookmarks})
+                for batch in StreamRead(connection, source, initial[name], options):
+                    yield _Landed(name, batch)
             except StreamFailed as exc:
-                _log.error("%s", exc)
-                failures.append(name)
+                yield _Failed(name, exc)
+
+        for event in _read_streams(connection, names, events):
+            if isinstance(event, _Started):
+                chosen = selection.get(event.name) if selection is not None else None
+                excluded = chosen.excluded if chosen else frozenset()
+                source = plan.sources[event.name]
+                outputs[event.name] = _Output(source, event.schema, excluded, {})
+                _send_schema(writer, event.name, outputs[event.name])
+            elif isinstance(event, _Landed):
+                _send_batch(writer, event.name, outputs[event.name], event.batch, bookmarks)
+            else:
+                _log.error("%s", event.error)
+                failures.append(event.name)
     writer.state({"bookmarks": bookmarks})  # the last word, even when no cursor moved
     if failures:
-        raise TapFailed(f"stream(s) {', '.join(failures)} failed; see the errors above")
+        failed = sorted(failures, key=names.index)
+        raise TapFailed(f"stream(s) {', '.join(failed)} failed; see the errors above")
+
+
+def _read_streams(
+    connection: Connection, names: list[str], events: Callable[[str], Iterator[_Event]]
+) -> Iterator[_Event]:
+    """Every stream's events, streams read concurrently (bounded by `max_concurrency`)."""
+    workers = max(1, min(len(names), connection.settings.max_concurrency))
+    producers = [functools.partial(events, name) for name in names]
+    return interleave(producers, workers=workers, buffer=2 * workers)
+
+
+def _send_schema(writer: MessageWriter, name: str, output: _Output) -> None:
+    key = list(output.source.primary_key)
+    writer.schema(name, output.schema, key, replication_key(output.source))
+
+
+def _send_batch(
+    writer: MessageWriter, name: str, output: _Output, batch: Batch, bookmarks: dict[str, Any]
+) -> None:
+    """A batch's RECORD messages (after a wider SCHEMA when they need one), then its STATE."""
+    excluded = output.excluded
+    records = [{k: v for k, v in r.items() if k not in excluded} for r in batch.records]
+    output.columns = widen_columns(output.columns, records)
+    wider = widened(output.schema, output.columns, list(output.source.primary_key))
+    if wider is not None:
+        output.schema = wider
+        _send_schema(writer, name, output)
+    writer.records(name, records)
+    if batch.state is not None:
+        bookmarks[name] = to_bookmark(batch.state)
+        writer.state({"bookmarks": bookmarks})
