@@ -162,3 +162,23 @@ def test_settings_from_a_named_credential(
     duckdb_pipeline.run(clientsuccess_source(credential="sim", streams=["clients"]))
     rows = landed(duckdb_pipeline, ["clients"])
     assert set(rows["clients"]) == {r["id"] for r in simulator.store.records("clients")}
+
+
+def test_streams_run_side_by_side_under_one_limit_and_one_login(
+    simulator: SimulatorHandle, duckdb_pipeline: dlt.Pipeline
+) -> None:
+    """The resources are extracted in parallel over one shared connection: different streams'
+    requests overlap, yet never more than `max_concurrency` are in flight, after one login."""
+    simulator.faults.configure(latency_ms=40)
+    simulator.stats.reset()
+    source = clientsuccess_source(
+        base_url=simulator.api_v1_url, username=simulator.username,
+        password=simulator.password, max_concurrency=2,
+    )  # fmt: skip
+    duckdb_pipeline.run(source)
+    assert simulator.stats.requests("auth") == 1
+    assert simulator.stats.peak_in_flight() <= 2
+    assert simulator.stats.peak_routes_in_flight() >= 2
+    got = landed(duckdb_pipeline)
+    for stream in DEFAULT_STREAMS:
+        assert set(got[stream]) == {r["id"] for r in simulator.store.records(stream)}, stream

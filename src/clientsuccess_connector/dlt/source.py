@@ -65,7 +65,7 @@ def _resource(plan: StreamPlan, source: Source) -> DltResource:
         state = dlt.current.resource_state(source.name)
         key = list(source.primary_key)
         columns: Columns = {}
-        with plan.connect() as connection:
+        with plan.shared_connection() as connection:
             options = SyncOptions(lookups=plan.lookups(connection, [source.name]))
             for batch in StreamRead(connection, source, state.get(STATE_KEY), options):
                 if batch.records:
@@ -85,4 +85,5 @@ def _resource(plan: StreamPlan, source: Source) -> DltResource:
         name=source.name,
         primary_key=list(source.primary_key),
         write_disposition="merge",
+        parallelized=True,  # streams side by side, every request under the shared limiter
     )

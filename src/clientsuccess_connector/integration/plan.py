@@ -3,8 +3,11 @@ the connection settings and the lookups their fan-out needs."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+import contextlib
+import threading
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +23,33 @@ from clientsuccess_connector.streams import select_sources
 from clientsuccess_connector.syncing import require_primary_keys
 
 
+class _SharedConnection:
+    """One connection for everyone reading at the same time: opened by the first reader, closed
+    by the last, so concurrent readers share one limiter (`max_concurrency`) and one login."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._users = 0
+        self._connection: Connection | None = None
+
+    @contextmanager
+    def use(self, settings: ConnectionSettings) -> Iterator[Connection]:
+        with self._lock:
+            if self._connection is None:
+                settings.require_credentials()
+                self._connection = Connection(settings)
+            self._users += 1
+            connection = self._connection
+        try:
+            yield connection
+        finally:
+            with self._lock:
+                self._users -= 1
+                if self._users == 0:
+                    self._connection = None
+                    connection.close()
+
+
 @dataclass(frozen=True)
 class StreamPlan:
     """Resolved sources plus the settings to reach them; `flow` when a flow file named them."""
@@ -27,11 +57,16 @@ class StreamPlan:
     settings: ConnectionSettings
     sources: dict[str, Source]
     flow: Flow | None = None
+    _shared: _SharedConnection = field(default_factory=_SharedConnection, repr=False, compare=False)
 
     def connect(self) -> Connection:
         """A connection with the plan's settings, credentials checked."""
         self.settings.require_credentials()
         return Connection(self.settings)
+
+    def shared_connection(self) -> contextlib.AbstractContextManager[Connection]:
+        """The connection every stream read at the same time shares (see `_SharedConnection`)."""
+        return self._shared.use(self.settings)
 
     def lookups(self, connection: Connection, names: Iterable[str] | None = None
                 ) -> dict[str, LookupTable]:  # fmt: skip

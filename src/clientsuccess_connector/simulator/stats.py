@@ -9,8 +9,8 @@ from typing import Any
 
 class Stats:
     """API requests by route (template name, `auth`, `unknown`) and status; faults by kind; and
-    the most routes that had a request in flight at the same moment (did a client overlap the
-    reads of different endpoints?)."""
+    the most requests, and routes, in flight at one moment (did a client keep its concurrency
+    limit? did it overlap the reads of different endpoints?)."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
@@ -18,12 +18,14 @@ class Stats:
         self._faults: Counter[str] = Counter()
         self._in_flight: Counter[str] = Counter()
         self._peak_routes = 0
+        self._peak_requests = 0
 
     def started(self, route: str) -> None:
         """A request of `route` arrived (its answer is still to come)."""
         with self._lock:
             self._in_flight[route] += 1
             self._peak_routes = max(self._peak_routes, len(self._in_flight))
+            self._peak_requests = max(self._peak_requests, sum(self._in_flight.values()))
 
     def ended(self, route: str) -> None:
         """A request of `route` was answered (or dropped)."""
@@ -36,6 +38,11 @@ class Stats:
         """The most distinct routes that had a request in flight at one moment."""
         with self._lock:
             return self._peak_routes
+
+    def peak_in_flight(self) -> int:
+        """The most API requests in flight at one moment (does a client keep its limit?)."""
+        with self._lock:
+            return self._peak_requests
 
     def record(self, route: str, status: int) -> None:
         with self._lock:
@@ -51,6 +58,7 @@ class Stats:
             self._requests.clear()
             self._faults.clear()
             self._peak_routes = len(self._in_flight)
+            self._peak_requests = sum(self._in_flight.values())
 
     def requests(self, route: str | None = None, status: int | None = None) -> int:
         """How many requests matched `route` and `status` (None = any)."""
@@ -70,7 +78,7 @@ class Stats:
 
     def snapshot(self) -> dict[str, Any]:
         """{"total": n, "requests": {route: {status: n}}, "faults": {kind: n},
-        "peak_routes_in_flight": n}."""
+        "peak_in_flight": n, "peak_routes_in_flight": n}."""
         with self._lock:
             by_route: dict[str, dict[str, int]] = {}
             for (route, status), n in sorted(self._requests.items()):
@@ -79,5 +87,6 @@ class Stats:
                 "total": sum(self._requests.values()),
                 "requests": by_route,
                 "faults": dict(sorted(self._faults.items())),
+                "peak_in_flight": self._peak_requests,
                 "peak_routes_in_flight": self._peak_routes,
             }
