@@ -112,3 +112,19 @@ def test_windowed_sync_under_churn_equals_the_simulator(tmp_path) -> None:
         sim.faults.off()
         run(sim, url)
         assert_equal_to_simulator(sim, url)
+
+
+def test_streams_overlap_but_max_concurrency_holds_for_all_of_them(
+    simulator: SimulatorHandle, tmp_path: Any
+) -> None:
+    """Six streams are read side by side, yet never more than `max_concurrency` requests are in
+    flight at once for the whole run (the interface's promise)."""
+    simulator.faults.configure(latency_ms=30)
+    simulator.stats.reset()
+    sources = {name: resolve(spec) for name, spec in default_sources().items()}
+    url = f"duckdb:///{tmp_path / 'limit.duckdb'}"
+    with connect(simulator, max_concurrency=3) as conn, open_sink(url) as sink:
+        results = sync(conn, sink, sources, SyncOptions())
+    assert all(r.error is None for r in results)
+    assert simulator.stats.peak_in_flight() <= 3
+    assert simulator.stats.peak_routes_in_flight() >= 2

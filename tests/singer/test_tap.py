@@ -144,6 +144,7 @@ def test_streams_are_read_concurrently(simulator: SimulatorHandle, tap_config: P
     simulator.stats.reset()
     parsed = messages(tap("--config", str(tap_config)))
     assert simulator.stats.peak_routes_in_flight() >= 2
+    assert simulator.stats.peak_in_flight() <= 4  # the default max_concurrency, for all streams
     got = records_by_stream(parsed)
     for name in DEFAULT_STREAMS:
         ids = [m["record"]["id"] for m in parsed if m["type"] == "RECORD" and m["stream"] == name]
