@@ -22,15 +22,17 @@ _AUTH_HEADER = re.compile(
 
 _registered_lock = threading.Lock()
 _registered: list[str] = []  # forms of secrets known to the whole process, longest first
+_generation = 0  # changes whenever `_registered` does, so each Redactor knows to merge again
 
 
 def register_secret(secret: str | None) -> None:
     """Mask `secret` in every Redactor from now on (a flow's `${MY_TOKEN}` value, say)."""
     if not secret:
         return
-    global _registered
+    global _registered, _generation
     with _registered_lock:
         _registered = sorted(set(_registered) | secret_forms(secret), key=len, reverse=True)
+        _generation += 1
 
 
 def looks_secret(header: str, marked: Iterable[str] = ()) -> bool:
@@ -61,6 +63,7 @@ class Redactor:
     def __init__(self, secrets: Iterable[str] = ()) -> None:
         self._lock = threading.Lock()
         self._forms: list[str] = []
+        self._merged: tuple[int, list[str]] | None = None  # (generation, own + registered forms)
         for secret in secrets:
             self.add(secret)
 
@@ -71,14 +74,21 @@ class Redactor:
         with self._lock:
             known = set(self._forms) | secret_forms(secret)
             self._forms = sorted(known, key=len, reverse=True)
+            self._merged = None
+
+    def _all_forms(self) -> list[str]:
+        """This redactor's forms and the process-wide ones, longest first (sorted once per
+        change, not once per mask: every log line and error passes through `mask`)."""
+        with self._lock:
+            generation, registered = _generation, _registered
+            if self._merged is None or self._merged[0] != generation:
+                forms = sorted({*self._forms, *registered}, key=len, reverse=True)
+                self._merged = (generation, forms)
+            return self._merged[1]
 
     def mask(self, text: str) -> str:
         """`text` with every known secret, and the password of any URL, replaced by `***`."""
-        with self._lock:
-            forms = self._forms
-        if _registered:
-            forms = sorted({*forms, *_registered}, key=len, reverse=True)
-        for form in forms:
+        for form in self._all_forms():
             if form in text:
                 text = text.replace(form, MASK)
         return mask_url(text)
