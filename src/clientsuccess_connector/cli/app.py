@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib
 import os
 import sys
+from collections.abc import Callable
 from typing import Any
 
 import click
@@ -39,23 +40,39 @@ def _to_root(ctx: click.Context, param: click.Parameter, value: Any) -> None:
         logs.configure(root)
 
 
+# The global options: (flags, settings, help). The root command declares them (`cli -q sync`)
+# and every subcommand accepts a copy after its name (`cli sync -q`); one table keeps the two
+# in step.
+_GLOBAL_OPTIONS: tuple[tuple[list[str], dict[str, Any], str], ...] = (
+    (["--debug"], {"is_flag": True}, "Show full tracebacks instead of one-line errors."),
+    (["--quiet", "-q"], {"is_flag": True}, "Print only results and errors."),
+    (["--verbose", "-v"], {"count": True},
+     "Log more: -v each retry, pause and login; -vv also debug detail."),
+    (["--log-level"], {"type": click.Choice(logs.LEVELS)},
+     "Log level on stderr (overrides -v and --quiet)  [default: warning]."),
+    (["--log-format"], {"type": click.Choice(["text", "json"])},
+     "Format of log lines on stderr.  [default: text]"),
+)  # fmt: skip
+_ROOT_DEFAULTS = {"--log-format": "text"}
+
+
 def _global_options() -> list[click.Parameter]:
-    """--quiet, -v, --log-level, --log-format and --debug, accepted after any command name."""
+    """The global options as a subcommand accepts them: stored on the root when given."""
     return [
-        click.Option(["--quiet", "-q"], is_flag=True, default=None, expose_value=False,
-                     callback=_to_root, help="Print only results and errors."),
-        click.Option(["--verbose", "-v"], count=True, default=None, expose_value=False,
-                     callback=_to_root,
-                     help="Log more: -v each retry, pause and login; -vv also debug detail."),
-        click.Option(["--log-level"], type=click.Choice(logs.LEVELS), default=None,
-                     expose_value=False, callback=_to_root,
-                     help="Log level on stderr (overrides -v and --quiet) [warning]."),
-        click.Option(["--log-format"], type=click.Choice(["text", "json"]), default=None,
-                     expose_value=False, callback=_to_root,
-                     help="Format of log lines on stderr [text]."),
-        click.Option(["--debug"], is_flag=True, default=None, expose_value=False,
-                     callback=_to_root, help="Show full tracebacks instead of one-line errors."),
+        click.Option(flags, default=None, expose_value=False, callback=_to_root, help=text,
+                     **settings)
+        for flags, settings, text in _GLOBAL_OPTIONS
     ]  # fmt: skip
+
+
+def _root_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """The global options as the root command declares them."""
+    for flags, settings, text in reversed(_GLOBAL_OPTIONS):
+        declared: dict[str, Any] = {**settings, "help": text}
+        if flags[0] in _ROOT_DEFAULTS:
+            declared["default"] = _ROOT_DEFAULTS[flags[0]]
+        command = click.option(*flags, **declared)(command)
+    return command
 
 
 # Commands load on first use, so `--help` and every command start without importing the whole
@@ -142,24 +159,7 @@ class ErrorBoundaryGroup(click.Group):
 
 @click.group(cls=ErrorBoundaryGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="clientsuccess-connector")
-@click.option("--debug", is_flag=True, help="Show full tracebacks instead of one-line errors.")
-@click.option("--quiet", "-q", is_flag=True, help="Print only results and errors.")
-@click.option(
-    "--verbose", "-v", count=True, help="Log more: -v each retry, pause and login; -vv debug."
-)
-@click.option(
-    "--log-level",
-    type=click.Choice(logs.LEVELS),
-    default=None,
-    help="Log level on stderr (overrides -v and --quiet)  [default: warning].",
-)
-@click.option(
-    "--log-format",
-    type=click.Choice(["text", "json"]),
-    default="text",
-    show_default=True,
-    help="Format of log lines on stderr.",
-)
+@_root_options
 @click.pass_context
 def cli(
     ctx: click.Context,
