@@ -28,7 +28,9 @@ def test_verbose_shows_each_retry_with_its_reason(simulator: SimulatorHandle) ->
 def test_json_log_lines_carry_the_same_events(simulator: SimulatorHandle) -> None:
     result = run(simulator, "--log-format", "json")
     assert result.exit_code == 0, result.output
-    events = [json.loads(line) for line in result.stderr.splitlines() if line.startswith("{")]
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    events = [json.loads(line) for line in lines]  # every line on stderr is one JSON object
+    assert all(isinstance(e, dict) for e in events)
     retries = [e for e in events if e.get("event") == "log" and "retrying in" in e["message"]]
     assert len(retries) == 2
     assert {e["level"] for e in retries} == {"warning"}
@@ -44,4 +46,23 @@ def test_log_level_error_hides_the_retries(simulator: SimulatorHandle) -> None:
 def test_debug_level_says_why_a_page_series_stopped(simulator: SimulatorHandle) -> None:
     result = run(simulator, "-vv")
     assert result.exit_code == 0, result.output
-    assert "debug: " in result.stderr, result.stderr
+    debug = [line for line in result.stderr.splitlines() if line.startswith("debug: ")]
+    assert any("page series" in line and "stopped after" in line for line in debug), debug
+
+
+def test_json_log_format_keeps_errors_and_notes_machine_readable(
+    simulator: SimulatorHandle,
+) -> None:
+    """Under --log-format json, an error and the CLI's own notes are JSON lines too."""
+    bad = CliRunner().invoke(
+        cli, ["--log-format", "json", "sync", "--destination", "nowhere"], env=simulator.env()
+    )
+    assert bad.exit_code == 2
+    (line,) = [json.loads(text) for text in bad.stderr.splitlines() if text.strip()]
+    assert line["level"] == "error" and "bad destination" in line["message"]
+    routes = CliRunner().invoke(
+        cli, ["check-routes", "--dry-run", "--log-format", "json"], env=simulator.env()
+    )
+    assert routes.exit_code == 0, routes.output
+    notes = [json.loads(text) for text in routes.stderr.splitlines() if text.strip()]
+    assert any("nothing was sent" in n["message"] for n in notes)

@@ -149,7 +149,7 @@ def test_write_summary_as_json_keeps_stdout_parseable(tmp_path: Path) -> None:
 
 
 def test_a_closed_pipe_is_not_reported_as_a_bug() -> None:
-    """`templates | head -1` ends quietly: no 'this is a bug' message."""
+    """`templates | head -1` ends quietly, exit 141 as a SIGPIPE'd tool: no 'this is a bug'."""
     with subprocess.Popen(
         [sys.executable, "-m", "clientsuccess_connector", "templates", "--format", "jsonl"],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE,
@@ -157,4 +157,7 @@ def test_a_closed_pipe_is_not_reported_as_a_bug() -> None:
         assert proc.stdout is not None and proc.stderr is not None
         proc.stdout.close()  # the reader is gone before the first line is written
         err = proc.stderr.read().decode()
+        code = proc.wait(timeout=60)
     assert "this is a bug" not in err and "Traceback" not in err
+    assert err == ""
+    assert code == 141  # what a shell reports for a tool stopped by SIGPIPE (128 + 13)

@@ -134,12 +134,12 @@ class ErrorBoundaryGroup(click.Group):
             if ctx.find_root().params.get("debug"):
                 raise
             hint = ROUTE_HINT if isinstance(exc, ApiError) and exc.status == 404 else ""
-            echo(f"error: {_mask_env_secrets(str(exc))}{hint}", err=True)
+            logs.notice(f"{_mask_env_secrets(str(exc))}{hint}", "error")
             sys.exit(exc.exit_code)
         except (click.ClickException, click.exceptions.Exit, click.Abort):
             raise
         except KeyboardInterrupt:
-            click.echo("interrupted", err=True)
+            logs.notice("interrupted", "warning")
             sys.exit(130)
         except BrokenPipeError:
             # The reader went away (`templates | head`): stop quietly, as a SIGPIPE'd tool does.

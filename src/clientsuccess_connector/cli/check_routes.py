@@ -27,6 +27,7 @@ import orjson
 from clientsuccess_connector.catalog import Param, Template, catalog
 from clientsuccess_connector.cli.app import cli
 from clientsuccess_connector.cli.completion import complete_templates
+from clientsuccess_connector.cli.logs import notice
 from clientsuccess_connector.cli.options import (
     ConnectionOptions,
     credential_option,
@@ -226,7 +227,7 @@ def check_routes(
                     headers=_JSON if probe.empty_body else None,
                 )  # fmt: skip
                 echo(f"# {probe.template.name}\n{text}\n")
-            click.echo(f"{len(probes)} request(s) would be sent; nothing was sent", err=True)
+            notice(f"{len(probes)} request(s) would be sent; nothing was sent")
             return
         checker = RouteChecker(conn)
         verdicts = [checker.check(probe) for probe in probes]
@@ -257,4 +258,4 @@ def _report(verdicts: list[Verdict], fmt: str) -> None:
             f"; not known: {', '.join(bad)} (see `clientsuccess-connector docs templates`, "
             '"When a route is wrong")'
         )
-    echo(summary, err=True)
+    notice(summary)

@@ -10,6 +10,7 @@ import click
 
 from clientsuccess_connector.cli.app import _global_options, cli
 from clientsuccess_connector.cli.completion import complete_credentials
+from clientsuccess_connector.cli.logs import notice
 from clientsuccess_connector.cli.output import emit, format_option, print_table
 from clientsuccess_connector.cli.terminal import cells, echo
 from clientsuccess_connector.connection.settings import DEFAULT_BASE_URL, KEY_HEADERS
@@ -179,4 +180,4 @@ def test(name: str) -> None:
 def remove(name: str) -> None:
     """Forget credential NAME, its secret included."""
     info = CredentialStore().remove(name)
-    echo(f"removed credential {info.name} and its secret", err=True)
+    notice(f"removed credential {info.name} and its secret")

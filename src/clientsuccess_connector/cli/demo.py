@@ -8,6 +8,7 @@ import click
 import duckdb
 
 from clientsuccess_connector.cli.app import cli
+from clientsuccess_connector.cli.logs import notice
 from clientsuccess_connector.cli.options import open_connection
 from clientsuccess_connector.cli.output import cell, print_table
 from clientsuccess_connector.cli.sync import print_summary
@@ -63,7 +64,7 @@ def demo(ctx: click.Context, destination: str, clients: int) -> None:  # fmt: sk
     """
     root: dict[str, Any] = ctx.find_root().params
     with run_simulator(clients=clients, seed=1) as sim:
-        click.echo(f"simulator serving {sim.api_v1_url} ({clients} clients)", err=True)
+        notice(f"simulator serving {sim.api_v1_url} ({clients} clients)")
         settings = ConnectionSettings(base_url=sim.api_v1_url, api_key=sim.api_key)
         sources = {name: resolve(spec) for name, spec in default_sources().items()}
         with open_connection(None, settings=settings) as connection, open_sink(destination) as sink:

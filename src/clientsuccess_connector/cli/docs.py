@@ -13,8 +13,8 @@ from pathlib import Path
 import click
 
 from clientsuccess_connector.cli.app import cli
+from clientsuccess_connector.cli.logs import notice
 from clientsuccess_connector.cli.output import emit, format_option, print_table
-from clientsuccess_connector.cli.terminal import echo
 from clientsuccess_connector.errors import ConfigError
 
 _CHECKOUT_DOCS = Path(__file__).resolve().parents[3] / "docs"
@@ -67,7 +67,7 @@ def docs(topic: str | None, fmt: str) -> None:
             emit(rows, fmt)
             return
         print_table(["topic", "title"], [[r["topic"], r["title"]] for r in rows])
-        echo("read one with: clientsuccess-connector docs TOPIC", err=True)
+        notice("read one with: clientsuccess-connector docs TOPIC")
         return
     name = topic.removesuffix(".md").removeprefix("docs/")
     if name not in pages:

@@ -13,9 +13,10 @@ import sys
 from collections.abc import Mapping
 from typing import Any
 
+import click
 import orjson
 
-from clientsuccess_connector.cli.terminal import safe_text
+from clientsuccess_connector.cli.terminal import echo, safe_text
 
 LOGGER = "clientsuccess_connector"
 LEVELS = ("debug", "info", "warning", "error")
@@ -69,6 +70,26 @@ def configure(params: Mapping[str, Any]) -> None:
     json_lines = params.get("log_format") == "json"
     handler.setFormatter(_JsonFormatter() if json_lines else _TextFormatter())
     logger.setLevel(level_for(params))
+
+
+def log_format() -> str:
+    """The running command's `--log-format`: "text" or "json"."""
+    context = click.get_current_context(silent=True)
+    params = context.find_root().params if context is not None else {}
+    return "json" if params.get("log_format") == "json" else "text"
+
+
+def notice(text: str, level: str = "info", *, event: str = "log") -> None:
+    """A line for the user on stderr, outside the library's log records: plain text (with
+    `level: ` before warnings and errors), or under `--log-format json` one JSON object like
+    every log line, so that stderr stays machine-readable."""
+    if log_format() == "json":
+        line = {"event": event, "level": level, "logger": f"{LOGGER}.cli", "message": text}
+        click.echo(orjson.dumps(line).decode(), err=True)
+    elif level in ("warning", "error"):
+        echo(f"{level}: {text}", err=True)
+    else:
+        echo(text, err=True)
 
 
 def reset() -> None:

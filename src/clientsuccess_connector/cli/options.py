@@ -11,6 +11,7 @@ import click
 import orjson
 
 from clientsuccess_connector.cli.completion import complete_credentials, complete_read_templates
+from clientsuccess_connector.cli.logs import log_format, notice
 from clientsuccess_connector.cli.terminal import echo
 from clientsuccess_connector.connection import Connection, ConnectionSettings
 from clientsuccess_connector.credentials import resolve_settings
@@ -155,9 +156,12 @@ def open_connection(
     if options.credentials_required:
         settings.require_credentials()
     if not settings.verify_tls:
-        click.echo("warning: TLS verification is OFF for this connection", err=True)
+        notice("TLS verification is OFF for this connection", "warning")
 
     def show(text: str) -> None:
-        echo(f"--> {mask_url(text)}\n", err=True)
+        if log_format() == "json":
+            notice(mask_url(text), event="request")
+        else:
+            echo(f"--> {mask_url(text)}\n", err=True)
 
     return Connection(settings, on_request=show if options.show_requests else None)

@@ -12,6 +12,7 @@ import click
 from clientsuccess_connector.catalog import Template, catalog, get_template
 from clientsuccess_connector.cli.app import cli
 from clientsuccess_connector.cli.completion import complete_templates
+from clientsuccess_connector.cli.logs import notice
 from clientsuccess_connector.cli.options import (
     ConnectionOptions,
     build_source,
@@ -227,7 +228,7 @@ def test_command(
                 f"; {len(hidden)} field(s) not shown: {', '.join(safe_text(h) for h in hidden)}"
                 " (see them with --fields all, or --fields a,b to choose)"
             )
-        echo(note, err=True)
+        notice(note)
 
 
 @cli.command()

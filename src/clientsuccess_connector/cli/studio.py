@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from clientsuccess_connector.cli.app import cli
+from clientsuccess_connector.cli.logs import notice
 from clientsuccess_connector.errors import ConfigError
 
 
@@ -60,4 +61,4 @@ def studio_command(flow_file: Path, host: str, port: int, no_browser: bool) -> N
             f"cannot listen on {host}:{port} ({exc.strerror}); pick another --port, or 0 for any"
         ) from None
     except KeyboardInterrupt:
-        click.echo("stopped", err=True)
+        notice("stopped")

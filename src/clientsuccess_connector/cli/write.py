@@ -12,6 +12,7 @@ import orjson
 from clientsuccess_connector.catalog import get_template
 from clientsuccess_connector.cli.app import cli
 from clientsuccess_connector.cli.completion import complete_write_templates
+from clientsuccess_connector.cli.logs import notice
 from clientsuccess_connector.cli.options import (
     ConnectionOptions,
     credential_option,
@@ -201,7 +202,7 @@ class _Reporter:
         self._progress(self.name, rows)
 
     def warning(self, text: str) -> None:
-        echo(f"warning: {_with_flags(text)}", err=True)
+        notice(_with_flags(text), "warning")
 
     def request(self, text: str) -> None:
         echo(text, err=self._requests_to_stderr)
