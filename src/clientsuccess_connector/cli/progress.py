@@ -21,30 +21,9 @@ import orjson
 from rich.progress import BarColumn, Progress, TaskID, TextColumn
 
 from clientsuccess_connector.cli.terminal import echo, plain_console, safe_text
-from clientsuccess_connector.read.progress import ReadProgress
+from clientsuccess_connector.read.progress import ReadProgress, describe_progress
 
 DEFAULT_INTERVAL = 10.0  # seconds between two plain progress lines of one stream
-
-
-def clock_text(seconds: float) -> str:
-    """`H:MM:SS`."""
-    whole = round(seconds)
-    return f"{whole // 3600}:{whole % 3600 // 60:02d}:{whole % 60:02d}"
-
-
-def describe(p: ReadProgress) -> str:
-    """`1,200 of 12,000 records (10%), 400 records/s, 0:00:27 left` (what is known of it)."""
-    parts = [f"{p.done:,} of {p.total:,} {p.unit}" if p.total is not None
-             else f"{p.done:,} {p.unit}"]  # fmt: skip
-    if p.fraction is not None:
-        parts[0] += f" ({p.fraction:.0%})"
-    if p.unit == "requests":
-        parts.append(f"{p.records:,} records")
-    parts.append(f"{p.rate:,.0f} {p.unit}/s")
-    left = p.seconds_left
-    if left is not None and not p.finished:
-        parts.append(f"{clock_text(left)} left")
-    return ", ".join(parts)
 
 
 def progress_event(p: ReadProgress) -> dict[str, Any]:
@@ -125,7 +104,7 @@ class StreamProgress:
                 return
             text = f"{stream}: {total:,} {self._unit}"
             if latest is not None:
-                text += f" ({describe(latest)})"
+                text += f" ({describe_progress(latest)})"
             echo(text, err=True)
 
     def on_read(self, p: ReadProgress) -> None:
@@ -135,7 +114,7 @@ class StreamProgress:
             if self._quiet:
                 return
             if self._bar is not None:
-                self._show(p.stream, p.done, total=p.total, text=describe(p))
+                self._show(p.stream, p.done, total=p.total, text=describe_progress(p))
                 return
             now = self._clock()
             last = self._last_line.setdefault(p.stream, now)
@@ -145,7 +124,7 @@ class StreamProgress:
             if self._json:
                 click.echo(orjson.dumps(progress_event(p)).decode(), err=True)
             else:
-                echo(f"{p.stream}: {describe(p)}", err=True)
+                echo(f"{p.stream}: {describe_progress(p)}", err=True)
 
     def _show(self, stream: str, done: int | None, *, total: int | None, text: str) -> None:
         assert self._bar is not None

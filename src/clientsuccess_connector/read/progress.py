@@ -4,8 +4,9 @@ The reader tells a `PageObserver` what it learns as it reads: the total a search
 announces (`totalElements`), or for a fan-out the number of requests it will send (one per
 lookup value), each page's record count and each finished fan-out request. A
 `ProgressTracker` (one per stream) turns that into `ReadProgress` snapshots for a listener,
-once per page; the library never prints them. The CLI draws them as a bar on a terminal and
-as periodic log lines otherwise.
+once per page; the library never prints them (`describe_progress` words one). The CLI draws
+them as a bar on a terminal and as periodic log lines otherwise; the studio shows them per
+stream while a sync runs.
 """
 
 from __future__ import annotations
@@ -52,6 +53,27 @@ class ReadProgress:
         if self.total is None or self.rate <= 0:
             return None
         return max(0.0, (self.total - self.done) / self.rate)
+
+
+def clock_text(seconds: float) -> str:
+    """`H:MM:SS`."""
+    whole = round(seconds)
+    return f"{whole // 3600}:{whole % 3600 // 60:02d}:{whole % 60:02d}"
+
+
+def describe_progress(p: ReadProgress) -> str:
+    """`1,200 of 12,000 records (10%), 400 records/s, 0:00:27 left` (what is known of it)."""
+    parts = [f"{p.done:,} of {p.total:,} {p.unit}" if p.total is not None
+             else f"{p.done:,} {p.unit}"]  # fmt: skip
+    if p.fraction is not None:
+        parts[0] += f" ({p.fraction:.0%})"
+    if p.unit == "requests":
+        parts.append(f"{p.records:,} records")
+    parts.append(f"{p.rate:,.0f} {p.unit}/s")
+    left = p.seconds_left
+    if left is not None and not p.finished:
+        parts.append(f"{clock_text(left)} left")
+    return ", ".join(parts)
 
 
 ProgressListener = Callable[[ReadProgress], None]

@@ -15,8 +15,18 @@ from datetime import UTC, datetime
 from typing import Any, Literal
 
 from clientsuccess_connector.errors import ConnectorError
+from clientsuccess_connector.read.progress import ReadProgress, describe_progress
 
 Status = Literal["running", "done", "failed"]
+
+
+@dataclass(frozen=True, slots=True)
+class StreamShare:
+    """One stream's progress as the job card shows it: a bar (when the total is known), words."""
+
+    stream: str
+    fraction: float | None
+    text: str
 
 
 @dataclass
@@ -33,12 +43,24 @@ class Job:
     error: str | None = None
     result: Any = None
     traffic: Any = None  # live request counters (ConnectionStats) once the work has them
+    reads: dict[str, ReadProgress] = field(default_factory=dict)  # a sync's, per stream
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def add(self, name: str, amount: int) -> None:
         """Count progress (records per stream, rows done)."""
         with self._lock:
             self.counts[name] = self.counts.get(name, 0) + amount
+
+    def read(self, progress: ReadProgress) -> None:
+        """Keep a stream's latest read progress (called after every page)."""
+        with self._lock:
+            self.reads[progress.stream] = progress
+
+    def stream_progress(self) -> list[StreamShare]:
+        """Each stream's progress so far, in the order the streams started."""
+        with self._lock:
+            reads = list(self.reads.values())
+        return [StreamShare(p.stream, p.fraction, describe_progress(p)) for p in reads]
 
     def watch(self, traffic: Any) -> None:
         """Keep the live counters of the connection the work uses."""

@@ -41,6 +41,7 @@ from clientsuccess_connector.read.fanout import prepare_lookups
 from clientsuccess_connector.read.macros import DEFAULT_DATE_FORMAT, TIME_UNITS
 from clientsuccess_connector.read.pagination import Page
 from clientsuccess_connector.read.partition_state import state_summary
+from clientsuccess_connector.read.progress import ProgressListener
 from clientsuccess_connector.read.reader import Reader
 from clientsuccess_connector.sinks import Column, open_sink
 from clientsuccess_connector.streams import select_sources
@@ -403,11 +404,13 @@ def run_sync(
     streams: Sequence[str],
     progress: SyncProgress,
     watch: Callable[[ConnectionStats], None] | None = None,
+    on_progress: ProgressListener | None = None,
 ) -> list[StreamResult]:
     """Sync `streams` of the flow into its destination, as `sync --flow FILE --stream ...`.
 
     `progress(stream, records)` is told of records as they land; `watch` gets the connection's
-    live counters (requests, retries) once it is open."""
+    live counters (requests, retries) once it is open; `on_progress` each stream's read progress
+    (records of the announced total) after every page."""
     sources = {name: resolve(spec) for name, spec in select_sources(flow, streams).items()}
     with (
         Connection(settings) as connection,
@@ -416,7 +419,8 @@ def run_sync(
         if watch is not None:
             watch(connection.stats)
         lookups = prepare_lookups(flow, connection, sources.values())
-        return sync(connection, sink, sources, SyncOptions(lookups=lookups), progress)
+        options = SyncOptions(lookups=lookups)
+        return sync(connection, sink, sources, options, progress, on_progress=on_progress)
 
 
 @dataclass(slots=True)

@@ -69,7 +69,7 @@ class StudioState:
 
         def work(job: Job) -> list[StreamResult]:
             with self.sink_lock:
-                results = services.run_sync(settings, flow, streams, job.add, job.watch)
+                results = services.run_sync(settings, flow, streams, job.add, job.watch, job.read)
             for result in results:
                 self.last_sync[result.stream] = LastSync(datetime.now().astimezone(), result)
             return results
