@@ -8,6 +8,8 @@ deadline, and one that would wait past it raises `DeadlineExceeded`.
 
 from __future__ import annotations
 
+import functools
+import logging
 import ssl
 import threading
 from collections.abc import Callable, Iterable, Iterator
@@ -19,6 +21,7 @@ import httpcore
 import httpx
 
 _scope = threading.local()
+_log = logging.getLogger(__name__)
 
 
 class DeadlineExceeded(Exception):
@@ -143,3 +146,17 @@ def bind_to_deadlines(transport: httpx.BaseTransport) -> None:
     backend = getattr(pool, "_network_backend", None)
     if isinstance(backend, httpcore.NetworkBackend) and not isinstance(backend, _Backend):
         pool._network_backend = _Backend(backend)  # type: ignore[union-attr]
+    elif isinstance(transport, httpx.HTTPTransport) and not isinstance(backend, _Backend):
+        _unbound_warning()  # httpx/httpcore moved the attributes this hook relies on
+
+
+@functools.cache
+def _unbound_warning() -> None:
+    """Say once that deadlines cannot reach the sockets of this httpx, instead of silently
+    letting a server that trickles its headers hold a request past `request_deadline`."""
+    _log.warning(
+        "httpx %s / httpcore %s keep their sockets where the connector cannot reach them: "
+        "request_deadline still bounds each read, but not a response sent byte by byte; "
+        "please report this with both versions",
+        httpx.__version__, httpcore.__version__,
+    )  # fmt: skip
