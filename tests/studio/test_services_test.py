@@ -24,3 +24,12 @@ def test_test_asks_for_the_first_page_once_and_shows_it_raw() -> None:
     raw = orjson.loads(result.raw)
     assert [c["id"] for c in raw["data"]] == [r["id"] for r in result.records]
     assert result.data_paths, "suggestions come from the same response"
+
+
+def test_sample_cells_show_values_orjson_refuses_exactly() -> None:
+    """An integer beyond 64 bits, or nesting deeper than orjson goes, still shows (exactly)."""
+    assert services.cell({"n": 2**70}) == '{"n":1180591620717411303424}'
+    deep: object = 1
+    for _ in range(300):
+        deep = [deep]
+    assert services.cell(deep) == "[" * 300 + "1" + "]" * 300

@@ -18,10 +18,9 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import Any, TextIO, TypeVar
 
 import click
-import orjson
 
 from clientsuccess_connector.cli.terminal import cells, echo, plain_console, safe_text
-from clientsuccess_connector.sinks.values import dump_deep_json
+from clientsuccess_connector.sinks.values import json_text
 
 FORMATS = ("table", "json", "jsonl", "csv")
 F = TypeVar("F", bound=Callable[..., Any])
@@ -54,16 +53,6 @@ def format_option(help_text: str = "How to print the listing.") -> Callable[[F],
         )(func)  # fmt: skip
 
     return decorate
-
-
-def json_text(value: Any, *, pretty: bool = False) -> str:
-    """`value` as JSON text; API values orjson refuses (nested deeper than 254 levels,
-    integers beyond 64 bits) are written compactly by the slower exact encoder instead."""
-    try:
-        option = orjson.OPT_INDENT_2 if pretty else None
-        return orjson.dumps(value, option=option, default=str).decode()
-    except orjson.JSONEncodeError:
-        return dump_deep_json(value)
 
 
 def emit_json(value: Any) -> None:

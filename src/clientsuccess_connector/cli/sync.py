@@ -18,7 +18,7 @@ from clientsuccess_connector.cli.options import (
     credential_option,
     open_connection,
 )
-from clientsuccess_connector.cli.output import cell, emit, format_option, json_text, print_table
+from clientsuccess_connector.cli.output import cell, emit, format_option, print_table
 from clientsuccess_connector.cli.progress import StreamProgress
 from clientsuccess_connector.cli.terminal import cells, echo
 from clientsuccess_connector.errors import ConfigError
@@ -28,6 +28,7 @@ from clientsuccess_connector.read.chain import plan_lookups
 from clientsuccess_connector.read.endpoint import DELETES_CHOICES, resolve
 from clientsuccess_connector.read.fanout import load_lookups
 from clientsuccess_connector.sinks import open_sink
+from clientsuccess_connector.sinks.values import json_text
 from clientsuccess_connector.streams import select_sources
 from clientsuccess_connector.syncing import DEFAULT_BATCH_SIZE, StreamResult, SyncOptions, sync
 

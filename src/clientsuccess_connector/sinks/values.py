@@ -11,6 +11,8 @@ import json as stdlib_json
 import re
 from typing import Any
 
+import orjson
+
 REPLACEMENT = "\ufffd"
 _BAD_CHARS = re.compile("[\x00\ud800-\udfff]")
 _ESCAPED_NUL = re.compile(r"(?<!\\)((?:\\\\)*)\\u0000")
@@ -58,6 +60,17 @@ def _needs_repair(joined: str, json: bool) -> bool:
 
 class _Literal(str):
     """JSON punctuation on the encoder's stack (told apart from string values)."""
+
+
+def json_text(value: Any, *, pretty: bool = False) -> str:
+    """`value` as JSON text, whatever the API sent: orjson, and for what it refuses (nesting
+    deeper than 254 levels, integers beyond 64 bits, lone surrogates) the exact, compact
+    `dump_deep_json`. Unknown types (datetimes, Decimals) become their `str()`."""
+    try:
+        option = orjson.OPT_INDENT_2 if pretty else None
+        return orjson.dumps(value, option=option, default=str).decode()
+    except orjson.JSONEncodeError:
+        return dump_deep_json(value)
 
 
 def dump_deep_json(value: Any) -> str:

@@ -44,6 +44,7 @@ from clientsuccess_connector.read.partition_state import state_summary
 from clientsuccess_connector.read.progress import ProgressListener
 from clientsuccess_connector.read.reader import Reader
 from clientsuccess_connector.sinks import Column, open_sink
+from clientsuccess_connector.sinks.values import json_text
 from clientsuccess_connector.streams import select_sources
 from clientsuccess_connector.syncing import StreamResult, SyncOptions, sync
 from clientsuccess_connector.write import WriteJob, write_input
@@ -385,12 +386,12 @@ def _pretty(text: str) -> str:
 
 
 def cell(value: Any) -> str:
-    """A value as table text (nested values as compact JSON)."""
+    """A value as table text (nested values as compact JSON, big integers exact)."""
     if value is None:
         return ""
     if isinstance(value, str):
         return value
-    return orjson.dumps(value, default=str).decode()
+    return json_text(value)
 
 
 # -- sync and datasets -------------------------------------------------------------------------
