@@ -119,6 +119,10 @@ def targets(res: dict[str, Any]) -> list[tuple[str, str, str]]:
         if ab:
             rows.append((f"ours / airbyte-cdk >= 8x (contacts, {cost})",
                          f"{_ratio(oc, ab):.1f}x", _verdict(_ratio(oc, ab), 8)))  # fmt: skip
+            raw_contacts = _rps(s, "raw_contacts")
+            if raw_contacts:
+                rows.append((f"same pages: raw loop (read, dropped) / airbyte-cdk (figure only, "
+                             f"{cost})", f"{_ratio(raw_contacts, ab):.1f}x", ""))  # fmt: skip
         share = _ratio(ours, _rps(s, "raw"))
         rows.append((f"ours loading DuckDB / raw loop paged the same way >= 60% ({cost})",
                      f"{100 * share:.0f}%", _verdict(share, 0.6)))  # fmt: skip
@@ -175,6 +179,8 @@ def _throughput(res: dict[str, Any]) -> list[str]:
             rps = ser["median_records_per_second"]
             mine = ours_c if contacts else ours
             vs = "" if key in ("ours", "ours_contacts") else f"{_ratio(mine, rps):.2f}x"
+            if key == "raw_contacts" and _rps(s, "airbyte_contacts"):
+                vs += f" (raw / airbyte-cdk: {_ratio(rps, _rps(s, 'airbyte_contacts')):.2f}x)"
             out.append(
                 f"| {ser['label']} | {'contacts' if contacts else 'client_notes'} | "
                 f"{_n(ser['expected'])} | {ser['median_seconds']:.2f} | **{_n(rps)}** | {vs} | "

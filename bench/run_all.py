@@ -83,6 +83,8 @@ def throughput(args: argparse.Namespace, work: Path, py: dict[str, Path]) -> dic
             if args.airbyte_manifest:
                 tools.insert(4, airbyte(sim, py["airbyte"], args.airbyte_manifest, ["Contacts"],
                                         key="airbyte_contacts"))  # fmt: skip
+                # The ceiling of the airbyte comparison: reading Contacts and dropping them.
+                tools.append(raw(sim, "contacts", key="raw_contacts"))
             warm = [raw(sim, "client_notes"), raw(sim, "contacts")]
             found = alternate(tools, args.runs, work / "throughput", f"throughput {cost}", warm)
             info = sim.info()
