@@ -77,8 +77,11 @@ def test_every_catalogue_template_has_a_handler() -> None:
 def test_asgi_app_works_with_httpx_transport() -> None:
     """The ASGI app can be mounted as an httpx transport (no server)."""
     app = build_app(SimulatorConfig(clients=2))
-    # httpx's sync client cannot drive ASGI; use the async one.
+    # httpx's sync client cannot drive ASGI; use the async one, on a thread of its own: this
+    # thread may already run an event loop (Playwright's sync API, when the studio's browser
+    # tests share the session).
     import asyncio
+    from concurrent.futures import ThreadPoolExecutor
 
     async def go() -> int:
         transport = httpx.ASGITransport(app=app)
@@ -86,7 +89,8 @@ def test_asgi_app_works_with_httpx_transport() -> None:
             r = await client.get("/v2/client/search", headers={"X-API-Key": "sim-api-key"})
             return int(r.json()["totalElements"])
 
-    assert asyncio.run(go()) == 2
+    with ThreadPoolExecutor(1) as pool:
+        assert pool.submit(asyncio.run, go()).result(timeout=60) == 2
 
 
 def test_run_simulator_keyword_overrides() -> None:
