@@ -74,11 +74,18 @@ def cell(value: Any) -> str:
 
 
 def plain_table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
-    """Aligned columns, two spaces apart, with every value whole (no wrapping, no ellipsis)."""
-    widths = [max([len(h), *(len(r[i]) for r in rows)]) for i, h in enumerate(headers)]
+    """Aligned columns, two spaces apart, with every value whole (no wrapping, no ellipsis).
+
+    Widths are terminal cells, not characters: `北京科技` takes eight, as a terminal shows it."""
+    from rich.cells import cell_len  # noqa: PLC0415  (tables only: most commands print none)
+
+    widths = [max([cell_len(h), *(cell_len(r[i]) for r in rows)]) for i, h in enumerate(headers)]
+
+    def padded(value: str, width: int) -> str:
+        return value + " " * (width - cell_len(value))
 
     def line(values: Sequence[str]) -> str:
-        return "  ".join(v.ljust(w) for v, w in zip(values, widths, strict=True)).rstrip()
+        return "  ".join(padded(v, w) for v, w in zip(values, widths, strict=True)).rstrip()
 
     return "\n".join([line(headers), *(line(r) for r in rows)])
 
