@@ -165,10 +165,10 @@ def test_a_closed_pipe_is_not_reported_as_a_bug() -> None:
 
 def test_plain_tables_align_wide_characters_by_terminal_cells() -> None:
     """A CJK name takes two cells per character; the next column still lines up."""
-    from clientsuccess_connector.cli.output import plain_table
-
     from rich.cells import cell_len
 
+    from clientsuccess_connector.cli.output import plain_table
+
     lines = plain_table(["name", "n"], [["北京科技 Group", "1"], ["Wayne", "2"]]).splitlines()
-    columns = [cell_len(line[: line.index(v)]) for line, v in zip(lines, "n12", strict=True)]
+    columns = [cell_len(line[: line.rindex(v)]) for line, v in zip(lines, "n12", strict=True)]
     assert columns == [16, 16, 16]  # "北京科技 Group" is 14 cells wide, then two spaces
