@@ -5,7 +5,7 @@ from __future__ import annotations
 import shlex
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -16,6 +16,7 @@ from clientsuccess_connector.cli.options import (
     ConnectionOptions,
     build_source,
     credential_option,
+    load_flow_option,
     open_connection,
     source_options,
 )
@@ -29,10 +30,12 @@ from clientsuccess_connector.cli.output import (
 from clientsuccess_connector.cli.terminal import cells, echo, safe_text
 from clientsuccess_connector.errors import ConfigError
 from clientsuccess_connector.extract.suggest import Suggestions, suggest_paths
-from clientsuccess_connector.flow import Flow, load_flow
 from clientsuccess_connector.read.endpoint import resolve
 from clientsuccess_connector.read.fanout import prepare_lookups
 from clientsuccess_connector.read.reader import Reader
+
+if TYPE_CHECKING:
+    from clientsuccess_connector.flow import Flow
 
 _TERMINAL_COLUMNS = 8  # simple fields a sample table shows on a terminal
 
@@ -105,7 +108,7 @@ def templates(name: str | None, fmt: str, flow_file: Path | None) -> None:
       clientsuccess-connector templates --format csv > templates.csv
       clientsuccess-connector templates create_contact --flow flow.yaml
     """
-    flow = load_flow(flow_file) if flow_file else None
+    flow = load_flow_option(flow_file)
     if name is None:
         every = [_effective(t, flow) for t in catalog()]
         rows = []
