@@ -61,7 +61,7 @@ def _global_options() -> list[click.Parameter]:
 # Commands load on first use, so `--help` and every command start without importing the whole
 # package (DuckDB, pyarrow, the simulator...). name -> (module, one-line help for `--help`).
 LAZY_COMMANDS: dict[str, tuple[str, str]] = {
-    "templates": ("read", "List every endpoint template, or show one template's fields."),
+    "templates": ("templates", "List every endpoint template, or show one template's fields."),
     "check-routes": ("check_routes", "Ask an instance which template routes it knows (harmless)."),
     "test": ("read", "Fetch a few records from a source and print them, to check the source."),
     "paths": ("read", "Suggest Path to Data and Path to Metadata from a sample response."),

@@ -12,14 +12,13 @@ import orjson
 
 from clientsuccess_connector.cli.completion import complete_credentials, complete_read_templates
 from clientsuccess_connector.cli.terminal import echo
-from clientsuccess_connector.connection import Connection, ConnectionSettings
-from clientsuccess_connector.credentials.resolve import resolve_settings
 from clientsuccess_connector.errors import ConfigError
 from clientsuccess_connector.locations import mask_url
-from clientsuccess_connector.read.endpoint import SourceSpec
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # loaded by the functions using them: `templates` needs none of them
+    from clientsuccess_connector.connection import Connection, ConnectionSettings
     from clientsuccess_connector.flow import Flow
+    from clientsuccess_connector.read.endpoint import SourceSpec
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -93,6 +92,8 @@ def build_source(
     page_size: int | None,
 ) -> tuple[SourceSpec, Flow | None]:
     """The SourceSpec the options describe, and the flow it came from (if any)."""
+    from clientsuccess_connector.read.endpoint import SourceSpec  # noqa: PLC0415
+
     flow = load_flow_option(flow_file)
     values = parse_pairs(params, "-p")
     if flow is not None and name is not None and not url:
@@ -159,6 +160,9 @@ def open_connection(
     """The one place the CLI builds a connection: `settings` (else the flow's, else the
     environment's) with the command's `options` applied, credentials checked, and a warning
     on stderr when TLS certificates are not checked."""
+    from clientsuccess_connector.connection import Connection  # noqa: PLC0415
+    from clientsuccess_connector.credentials.resolve import resolve_settings  # noqa: PLC0415
+
     options = options or ConnectionOptions()
     if settings is None:
         settings = resolve_settings(flow.connection if flow else None, options.credential)
