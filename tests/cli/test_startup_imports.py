@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from collections.abc import Iterable
 from pathlib import Path
 
 from clientsuccess_connector.simulator import SimulatorHandle
@@ -30,13 +31,15 @@ NOT_FOR_A_PLAIN_SYNC = {
 }
 
 
-def loaded_after(code: str, env: dict[str, str] | None = None) -> set[str]:
-    """The watched modules a fresh interpreter holds after running `code`."""
+def loaded_after(
+    code: str, env: dict[str, str] | None = None, watched: Iterable[str] = NOT_FOR_A_PLAIN_SYNC
+) -> set[str]:
+    """The `watched` modules a fresh interpreter holds after running `code`."""
     report = (
         "\nimport sys as _s\n"
-        f"_w = {sorted(NOT_FOR_A_PLAIN_SYNC)!r}\n"
+        f"_w = {sorted(watched)!r}\n"
         "print('loaded:' + ','.join(w for w in _w if any(m == w or m.startswith(w + '.') "
-        "for m in _s.modules)))\n"
+        "for m, v in _s.modules.items() if v is not None)))\n"
     )
     done = subprocess.run(
         [sys.executable, "-c", code + report],
@@ -81,6 +84,19 @@ def test_help_loads_none_of_them() -> None:
         "    assert not exc.code, exc.code\n"
     )
     assert loaded_after(code) == set()
+
+
+def test_templates_loads_neither_the_http_client_nor_a_destination() -> None:
+    """Listing the catalogue needs the catalogue only."""
+    code = (
+        "from clientsuccess_connector.cli import cli\n"
+        "try:\n"
+        "    cli.main(['templates'], prog_name='clientsuccess-connector')\n"
+        "except SystemExit as exc:\n"
+        "    assert not exc.code, exc.code\n"
+    )
+    heavy = ["httpx", "duckdb", "pyarrow", *NOT_FOR_A_PLAIN_SYNC]
+    assert loaded_after(code, watched=heavy) == set()
 
 
 def test_a_flow_file_still_loads_its_schema(tmp_path: Path) -> None:
