@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 import subprocess
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from bench.common import ROOT
@@ -76,10 +76,14 @@ def record_command(
     return done.returncode
 
 
-def import_times(module: str, python: Path, top: int = 15) -> str:
-    """`python -X importtime -c "import MODULE"`: the slowest imports, cumulative ms."""
+def import_times(
+    module: str, python: Path, top: int = 15, env: Mapping[str, str] | None = None
+) -> str:
+    """`python -X importtime -c "import MODULE"`: the slowest imports, cumulative ms.
+
+    env: the environment to run in (e.g. PYTHONPATH naming another checkout's src)."""
     done = subprocess.run([str(python), "-X", "importtime", "-c", f"import {module}"],
-                          capture_output=True, text=True, check=False)  # fmt: skip
+                          capture_output=True, text=True, check=False, env=env)  # fmt: skip
     rows: list[tuple[int, int, str]] = []
     for line in done.stderr.splitlines():
         if not line.startswith("import time:") or "cumulative" in line:

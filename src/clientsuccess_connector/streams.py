@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from clientsuccess_connector.errors import ConfigError
-from clientsuccess_connector.flow import Flow
 from clientsuccess_connector.read.default_streams import default_sources
 from clientsuccess_connector.read.endpoint import SourceSpec
+
+if TYPE_CHECKING:
+    from clientsuccess_connector.flow import Flow
 
 
 def select_sources(flow: Flow | None, streams: Iterable[str] = ()) -> dict[str, SourceSpec]:

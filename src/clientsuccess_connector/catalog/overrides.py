@@ -14,8 +14,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any, cast
 
-import jsonpath
-
 from clientsuccess_connector.catalog.loader import PARAM_TYPES, get_template
 from clientsuccess_connector.catalog.model import Param, ParamLocation, ParamType, Template
 from clientsuccess_connector.errors import ConfigError
@@ -247,6 +245,8 @@ def _bulk(
             raise ConfigError(f"{where}.batch_field: give $ (a JSON array body) or a field name")
         batch = override.batch_field
     if override.results_path is not None:
+        import jsonpath  # noqa: PLC0415 (loaded only to check a flow's results_path)
+
         try:
             jsonpath.compile(override.results_path)
         except jsonpath.JSONPathError as exc:

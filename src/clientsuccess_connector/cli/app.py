@@ -12,7 +12,6 @@ import click
 
 from clientsuccess_connector._version import __version__
 from clientsuccess_connector.cli import logs
-from clientsuccess_connector.cli.terminal import echo
 from clientsuccess_connector.errors import ApiError, ConnectorError
 from clientsuccess_connector.locations import mask_secrets
 
@@ -78,7 +77,7 @@ def _root_options(command: Callable[..., Any]) -> Callable[..., Any]:
 # Commands load on first use, so `--help` and every command start without importing the whole
 # package (DuckDB, pyarrow, the simulator...). name -> (module, one-line help for `--help`).
 LAZY_COMMANDS: dict[str, tuple[str, str]] = {
-    "templates": ("read", "List every endpoint template, or show one template's fields."),
+    "templates": ("templates", "List every endpoint template, or show one template's fields."),
     "check-routes": ("check_routes", "Ask an instance which template routes it knows (harmless)."),
     "test": ("read", "Fetch a few records from a source and print them, to check the source."),
     "paths": ("read", "Suggest Path to Data and Path to Metadata from a sample response."),
@@ -149,10 +148,10 @@ class ErrorBoundaryGroup(click.Group):
             if ctx.find_root().params.get("debug"):
                 raise
             text = _mask_env_secrets(str(exc).splitlines()[0] if str(exc) else "")
-            echo(
-                f"error: unexpected {type(exc).__name__}: {text} (this is a bug; run with "
+            logs.notice(
+                f"unexpected {type(exc).__name__}: {text} (this is a bug; run with "
                 "--debug for the traceback and report it)",
-                err=True,
+                "error",
             )
             sys.exit(1)
 

@@ -18,7 +18,7 @@ import secrets
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 import httpx
@@ -31,14 +31,17 @@ from clientsuccess_connector.cli.logs import notice
 from clientsuccess_connector.cli.options import (
     ConnectionOptions,
     credential_option,
+    load_flow_option,
     open_connection,
 )
 from clientsuccess_connector.cli.output import cell, emit, format_option, print_table
 from clientsuccess_connector.cli.terminal import echo
 from clientsuccess_connector.connection import Connection
 from clientsuccess_connector.errors import ConfigError, TransportError
-from clientsuccess_connector.flow import Flow, load_flow
 from clientsuccess_connector.urls import V1_PREFIX, render_path
+
+if TYPE_CHECKING:
+    from clientsuccess_connector.flow import Flow
 
 _JSON = {"Content-Type": "application/json"}
 _VOLATILE = {"timestamp", "path", "trace", "traceId", "requestId", "instance"}
@@ -216,7 +219,7 @@ def check_routes(
       clientsuccess-connector check-routes --flow flow.yaml
       clientsuccess-connector check-routes --credential sandbox
     """
-    flow = load_flow(flow_file) if flow_file else None
+    flow = load_flow_option(flow_file)
     probes = [probe_for(t) for t in _templates(names, flow)]
     options = ConnectionOptions(credentials_required=not dry_run, credential=credential)
     with open_connection(flow, options) as conn:

@@ -119,11 +119,10 @@ def add(
     secret = _read_secret(kind, username, secret_stdin)
     info = store.add(name, base_url=base_url, auth=cast(AuthKind, kind),
                      api_key_header=api_key_header, username=username, secret=secret)  # fmt: skip
-    echo(f"saved credential {info.name}: {info.base_url}, {_auth_text(info)}, "
-               f"secret in {_location_text(store, info)}", err=True)  # fmt: skip
+    notice(f"saved credential {info.name}: {info.base_url}, {_auth_text(info)}, "
+           f"secret in {_location_text(store, info)}")  # fmt: skip
     if not click.get_current_context().find_root().params.get("quiet"):
-        echo(f"check it with: clientsuccess-connector credentials test {info.name}",
-                   err=True)  # fmt: skip
+        notice(f"check it with: clientsuccess-connector credentials test {info.name}")
 
 
 def _auth_text(info: CredentialInfo) -> str:
@@ -153,8 +152,7 @@ def list_(fmt: str) -> None:
         emit([dataclasses.asdict(i) for i in infos], fmt)
         return
     if not infos:
-        echo(f"no credentials yet in {store.path}; add one with `credentials add NAME`",
-                   err=True)  # fmt: skip
+        notice(f"no credentials yet in {store.path}; add one with `credentials add NAME`")
         return
     rows = [cells(info.name, info.base_url, _auth_text(info), _location_text(store, info))
             for info in infos]  # fmt: skip

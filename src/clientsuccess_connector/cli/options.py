@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 import orjson
@@ -13,12 +13,13 @@ import orjson
 from clientsuccess_connector.cli.completion import complete_credentials, complete_read_templates
 from clientsuccess_connector.cli.logs import log_format, notice
 from clientsuccess_connector.cli.terminal import echo
-from clientsuccess_connector.connection import Connection, ConnectionSettings
-from clientsuccess_connector.credentials import resolve_settings
 from clientsuccess_connector.errors import ConfigError
-from clientsuccess_connector.flow import Flow, load_flow
 from clientsuccess_connector.locations import mask_url
-from clientsuccess_connector.read.endpoint import SourceSpec
+
+if TYPE_CHECKING:  # loaded by the functions using them: `templates` needs none of them
+    from clientsuccess_connector.connection import Connection, ConnectionSettings
+    from clientsuccess_connector.flow import Flow
+    from clientsuccess_connector.read.endpoint import SourceSpec
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -65,6 +66,16 @@ def source_options(func: F) -> F:
     return func
 
 
+def load_flow_option(flow_file: Path | None) -> Flow | None:
+    """The flow `--flow FILE` names, or None; the flow machinery (YAML, the schema library)
+    loads only when a file is given."""
+    if flow_file is None:
+        return None
+    from clientsuccess_connector.flow import load_flow  # noqa: PLC0415
+
+    return load_flow(flow_file)
+
+
 def build_source(
     name: str | None,
     *,
@@ -82,7 +93,9 @@ def build_source(
     page_size: int | None,
 ) -> tuple[SourceSpec, Flow | None]:
     """The SourceSpec the options describe, and the flow it came from (if any)."""
-    flow = load_flow(flow_file) if flow_file else None
+    from clientsuccess_connector.read.endpoint import SourceSpec  # noqa: PLC0415
+
+    flow = load_flow_option(flow_file)
     values = parse_pairs(params, "-p")
     if flow is not None and name is not None and not url:
         spec = flow.source(name)
@@ -148,6 +161,9 @@ def open_connection(
     """The one place the CLI builds a connection: `settings` (else the flow's, else the
     environment's) with the command's `options` applied, credentials checked, and a warning
     on stderr when TLS certificates are not checked."""
+    from clientsuccess_connector.connection import Connection  # noqa: PLC0415
+    from clientsuccess_connector.credentials.resolve import resolve_settings  # noqa: PLC0415
+
     options = options or ConnectionOptions()
     if settings is None:
         settings = resolve_settings(flow.connection if flow else None, options.credential)

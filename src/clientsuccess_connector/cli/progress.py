@@ -14,14 +14,16 @@ import threading
 import time
 from collections.abc import Callable
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 import orjson
-from rich.progress import BarColumn, Progress, TaskID, TextColumn
 
 from clientsuccess_connector.cli.terminal import echo, plain_console, safe_text
 from clientsuccess_connector.read.progress import ReadProgress, describe_progress
+
+if TYPE_CHECKING:
+    from rich.progress import Progress, TaskID
 
 DEFAULT_INTERVAL = 10.0  # seconds between two plain progress lines of one stream
 
@@ -62,6 +64,9 @@ class StreamProgress:
         self._bar: Progress | None = None
         self._tasks: dict[str, TaskID] = {}
         if not quiet and not self._json and sys.stderr.isatty():
+            # rich is loaded only for a terminal
+            from rich.progress import BarColumn, Progress, TextColumn  # noqa: PLC0415
+
             self._bar = Progress(
                 TextColumn("{task.description}", style="bold", markup=False),
                 BarColumn(),

@@ -43,10 +43,10 @@ def studio_command(flow_file: Path, host: str, port: int, no_browser: bool) -> N
     )
 
     if not is_loopback(host):
-        click.echo(
-            f"warning: --host {host} lets other machines reach the studio (anyone with the "
+        notice(
+            f"--host {host} lets other machines reach the studio (anyone with the "
             "token can read and write your ClientSuccess data); prefer 127.0.0.1",
-            err=True,
+            "warning",
         )
 
     def ready(running: RunningStudio) -> None:

@@ -6,7 +6,7 @@ import re
 import sys
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 import orjson
@@ -16,13 +16,13 @@ from clientsuccess_connector.cli.every import run_every
 from clientsuccess_connector.cli.options import (
     ConnectionOptions,
     credential_option,
+    load_flow_option,
     open_connection,
 )
 from clientsuccess_connector.cli.output import cell, emit, format_option, print_table
 from clientsuccess_connector.cli.progress import StreamProgress
 from clientsuccess_connector.cli.terminal import cells, echo
 from clientsuccess_connector.errors import ConfigError
-from clientsuccess_connector.flow import Flow, load_flow
 from clientsuccess_connector.locations import parse_destination
 from clientsuccess_connector.read.chain import plan_lookups
 from clientsuccess_connector.read.endpoint import DELETES_CHOICES, resolve
@@ -31,6 +31,9 @@ from clientsuccess_connector.sinks import open_sink
 from clientsuccess_connector.sinks.values import json_text
 from clientsuccess_connector.streams import select_sources
 from clientsuccess_connector.syncing import DEFAULT_BATCH_SIZE, StreamResult, SyncOptions, sync
+
+if TYPE_CHECKING:
+    from clientsuccess_connector.flow import Flow
 
 DEFAULT_DESTINATION = "duckdb:///clientsuccess.duckdb"
 _DURATION = re.compile(r"^(\d+)\s*(s|m|h|d)$")
@@ -249,7 +252,7 @@ def sync_command(
       clientsuccess-connector sync --format csv > last-run.csv
     """
     root: dict[str, Any] = ctx.find_root().params
-    flow = load_flow(flow_file) if flow_file else None
+    flow = load_flow_option(flow_file)
     target = destination or (flow.destination if flow else None) or DEFAULT_DESTINATION
     interval = parse_duration(every) if every else None
     options: dict[str, Any] = {

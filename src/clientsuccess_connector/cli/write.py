@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 import orjson
@@ -16,6 +16,7 @@ from clientsuccess_connector.cli.logs import notice
 from clientsuccess_connector.cli.options import (
     ConnectionOptions,
     credential_option,
+    load_flow_option,
     open_connection,
     parse_pairs,
 )
@@ -23,8 +24,10 @@ from clientsuccess_connector.cli.output import emit, format_option
 from clientsuccess_connector.cli.progress import StreamProgress
 from clientsuccess_connector.cli.terminal import echo
 from clientsuccess_connector.errors import ConfigError
-from clientsuccess_connector.flow import Flow, load_flow
 from clientsuccess_connector.write import WriteJob, WriteSummary, write_input
+
+if TYPE_CHECKING:
+    from clientsuccess_connector.flow import Flow
 
 # The flag of each WriteJob field a library message may name (as `field`).
 _FLAGS = {
@@ -134,7 +137,7 @@ dry-run requests then going to stderr); exit 1 if any row failed.
       clientsuccess-connector write --url '/v1/clients/{client_id}/to-dos' -i todos.csv \
           --map name=task
     """
-    flow = load_flow(flow_file) if flow_file else None
+    flow = load_flow_option(flow_file)
     connection_options = ConnectionOptions(
         concurrency=concurrency, credentials_required=not dry_run, credential=credential
     )

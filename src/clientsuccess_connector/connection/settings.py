@@ -4,16 +4,15 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import MISSING, dataclass, field, fields, replace
+from dataclasses import MISSING, Field, dataclass, field, fields, replace
 from typing import Any
 
-from clientsuccess_connector.config.connection_model import SettingsModel
-from clientsuccess_connector.config.validation import validate
 from clientsuccess_connector.connection.redaction import looks_secret
 from clientsuccess_connector.errors import ConfigError
 from clientsuccess_connector.urls import origin, origin_parts, parse_http_url
 
 _OWN_CHECKS = frozenset({"send_credentials_to", "secret_headers", "api_key_header"})
+_TEXT_SETTINGS = frozenset({"base_url", "api_key", "username", "password", "auth_url"})
 DEFAULT_BASE_URL = "https://api.clientsuccess.com/api/v1"
 KEY_HEADERS = ("X-API-Key", "Authorization")
 
@@ -157,11 +156,29 @@ def _check_types(settings: ConnectionSettings) -> None:
             raise ConfigError(f"{f.name} must not be empty; leave it out for {f.default!r}")
     # The list settings keep their own message (`_text_list`); the key's own check below.
     checked = {k: v for k, v in given.items() if v is not None and k not in _OWN_CHECKS}
+    if all(_kept_as_is(f, checked[f.name]) for f in fields(settings) if f.name in checked):
+        return  # the model would return every value unchanged: spare loading it
+    # pydantic loads only for values it may convert or refuse (a flow's, a flag's)
+    from clientsuccess_connector.config.connection_model import SettingsModel  # noqa: PLC0415
+    from clientsuccess_connector.config.validation import validate  # noqa: PLC0415
+
     model = validate(SettingsModel, checked, "connection settings")
     for name in model.model_fields_set:
         value = getattr(model, name)
         if value != given[name] or type(value) is not type(given[name]):
             object.__setattr__(settings, name, value)
+
+
+def _kept_as_is(setting: Field[Any], value: object) -> bool:
+    """True when validation certainly returns `value` unchanged: text for a text setting,
+    text headers, or the setting's own default (environment-only settings are all of these)."""
+    if setting.name in _TEXT_SETTINGS:
+        return type(value) is str
+    if setting.name == "headers":
+        return type(value) is dict and all(
+            type(k) is str and type(v) is str for k, v in value.items()
+        )
+    return type(value) is type(setting.default) and value == setting.default
 
 
 def _check_base_url(

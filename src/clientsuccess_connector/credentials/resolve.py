@@ -15,12 +15,14 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from clientsuccess_connector.connection.settings import ConnectionSettings
 from clientsuccess_connector.credentials.model import ENVIRONMENT
-from clientsuccess_connector.credentials.store import CredentialStore
 from clientsuccess_connector.errors import ConfigError
+
+if TYPE_CHECKING:
+    from clientsuccess_connector.credentials.store import CredentialStore
 
 CREDENTIAL_VARIABLE = "CLIENTSUCCESS_CREDENTIAL"
 # What a credential given on the command line decides, whatever the flow file says: the
@@ -54,6 +56,9 @@ def resolve_settings(
     if name is None or name == ENVIRONMENT:
         base = ConnectionSettings.from_env(env)
     else:
+        # the store (and keyring behind it) loads only when a stored credential is named
+        from clientsuccess_connector.credentials.store import CredentialStore  # noqa: PLC0415
+
         base = (store or CredentialStore(env=env)).settings(name)
     return overlay(base, values).with_overrides(**flags)
 

@@ -7,7 +7,6 @@ detected from the first answer of each read (`detect_data_path`).
 
 from __future__ import annotations
 
-import contextlib
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,11 +15,7 @@ from clientsuccess_connector.errors import ConfigError
 from clientsuccess_connector.extract.document import Format
 from clientsuccess_connector.extract.jsonpath import CompiledPath, compile_path
 from clientsuccess_connector.extract.metadata import METADATA_KEY, MetadataPath
-from clientsuccess_connector.extract.suggest import suggest_paths
 from clientsuccess_connector.extract.xpath import CompiledXPath, compile_xpath
-
-with contextlib.suppress(ImportError):  # the [xml] extra: only parsed XML reaches etree
-    from lxml import etree
 
 DataPath = CompiledPath | CompiledXPath
 
@@ -84,6 +79,10 @@ class Extractor:
 def detect_data_path(fmt: Format, document: Any) -> DataPath:
     """The data path of an answer read without one: the envelope's, an array, or the whole."""
     if fmt == "xml":
+        from lxml import etree  # noqa: PLC0415 (the [xml] extra: only parsed XML comes here)
+
+        from clientsuccess_connector.extract.suggest import suggest_paths  # noqa: PLC0415
+
         best = suggest_paths(etree.tostring(document), "application/xml").best
         return compile_xpath(best.path if best is not None else "/*")
     if isinstance(document, list):

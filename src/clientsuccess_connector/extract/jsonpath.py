@@ -12,8 +12,6 @@ from collections.abc import Callable
 from functools import lru_cache
 from typing import Any
 
-import jsonpath
-
 from clientsuccess_connector.errors import ConfigError, DataError
 
 __all__ = ["CompiledPath", "compile_path", "records_from_matches"]
@@ -115,6 +113,8 @@ def compile_path(path: str, *, field: str = "data_path") -> CompiledPath:
     if steps is not None:
         simple_steps = steps
         return CompiledPath(text, lambda doc: _walk(doc, simple_steps), simple=True, field=field)
+    import jsonpath  # noqa: PLC0415 (the general engine loads only for a path that needs it)
+
     try:
         compiled = jsonpath.compile(text)
     except jsonpath.JSONPathError as exc:

@@ -10,17 +10,16 @@ Metadata candidates are scalars outside the best data path (`$.totalElements`, `
 
 from __future__ import annotations
 
-import contextlib
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from clientsuccess_connector.catalog import envelope
 from clientsuccess_connector.extract.document import Format, parse_document
 from clientsuccess_connector.extract.jsonpath import compile_path
 from clientsuccess_connector.extract.xpath import compile_xpath
 
-with contextlib.suppress(ImportError):  # the [xml] extra: only parsed XML reaches etree
+if TYPE_CHECKING:  # the [xml] extra, imported where parsed XML arrives
     from lxml import etree
 
 __all__ = ["PathSuggestion", "Suggestions", "json_key_path", "suggest_paths"]
@@ -229,6 +228,8 @@ def _json_metadata(document: Any, data_path: str | None) -> list[PathSuggestion]
 
 
 def _xml_step(element: etree._Element) -> str:
+    from lxml import etree  # noqa: PLC0415
+
     qname = etree.QName(element)
     if qname.namespace:
         return f"*[local-name()='{qname.localname}']"
@@ -248,6 +249,8 @@ def _record_like(element: etree._Element) -> bool:
 
 
 def _suggest_xml(root: etree._Element) -> Suggestions:
+    from lxml import etree  # noqa: PLC0415
+
     repeated: dict[str, bool] = {}  # path -> nested inside a repeated element
     objects: list[str] = []
     leaves: list[str] = []

@@ -9,13 +9,12 @@ from keys (`{urn:x}item` becomes `item`); comments and processing instructions a
 
 from __future__ import annotations
 
-import contextlib
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from clientsuccess_connector.errors import ConfigError, DataError
 from clientsuccess_connector.extras import missing_extra
 
-with contextlib.suppress(ImportError):  # the [xml] extra; _require_lxml says how to install it
+if TYPE_CHECKING:  # loaded by _require_lxml when XML is first parsed or an XPath compiled
     from lxml import etree
 
 __all__ = ["CompiledXPath", "compile_xpath", "element_value", "parse_xml"]
@@ -32,9 +31,12 @@ _PARSER_OPTIONS: dict[str, Any] = {
 
 
 def _require_lxml() -> None:
-    """XML needs lxml, installed with the [xml] extra: a MissingExtraError names it."""
+    """XML needs lxml, installed with the [xml] extra: a MissingExtraError names it.
+
+    The module's `etree` is bound here, before any element or XPath of lxml can exist."""
+    global etree
     try:
-        import lxml.etree  # noqa: F401, PLC0415  (already loaded when installed)
+        from lxml import etree  # noqa: PLC0415
     except ImportError as exc:
         raise missing_extra("xml", exc) from None
 

@@ -9,11 +9,10 @@ from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from clientsuccess_connector.connection import Connection, ConnectionSettings
-from clientsuccess_connector.credentials import resolve_settings
-from clientsuccess_connector.flow import Flow, load_flow
+from clientsuccess_connector.credentials.resolve import resolve_settings
 from clientsuccess_connector.read.chain import plan_lookups
 from clientsuccess_connector.read.endpoint import Source, resolve
 from clientsuccess_connector.read.fanout import prepare_lookups
@@ -21,6 +20,9 @@ from clientsuccess_connector.read.incremental import supports_incremental
 from clientsuccess_connector.read.lookups import LookupTable
 from clientsuccess_connector.streams import select_sources
 from clientsuccess_connector.syncing import require_primary_keys
+
+if TYPE_CHECKING:
+    from clientsuccess_connector.flow import Flow
 
 
 class _SharedConnection:
@@ -87,7 +89,12 @@ def plan_streams(
     Settings: `connection` (keys of a flow's `connection:` block, `credential` among them;
     None values ignored) over the flow's block, over the named credential or `CLIENTSUCCESS_*`.
     """
-    loaded = load_flow(flow, env) if isinstance(flow, str | Path) else flow
+    if isinstance(flow, str | Path):
+        from clientsuccess_connector.flow import load_flow  # noqa: PLC0415 (only for a file)
+
+        loaded: Flow | None = load_flow(flow, env)
+    else:
+        loaded = flow
     given = {k: v for k, v in (connection or {}).items() if v is not None and v != ""}
     block = {**(loaded.connection if loaded else {}), **given}
     settings = resolve_settings(block, None, env)

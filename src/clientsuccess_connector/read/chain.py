@@ -11,13 +11,16 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from clientsuccess_connector.errors import ConfigError
-from clientsuccess_connector.flow import Flow, LookupSpec
 from clientsuccess_connector.read import macros
 from clientsuccess_connector.read.default_streams import default_sources
 from clientsuccess_connector.read.endpoint import Source, resolve
 from clientsuccess_connector.read.lookups import undeclared_lookup
+
+if TYPE_CHECKING:
+    from clientsuccess_connector.flow import Flow, LookupSpec
 
 __all__ = ["LookupStep", "plan_lookups", "referenced_columns"]
 

@@ -8,14 +8,16 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from clientsuccess_connector.connection import Connection
-from clientsuccess_connector.flow import Flow
 from clientsuccess_connector.read.chain import LookupStep, plan_lookups
 from clientsuccess_connector.read.endpoint import Source
 from clientsuccess_connector.read.lookups import LookupTable
 from clientsuccess_connector.read.reader import Reader
+
+if TYPE_CHECKING:
+    from clientsuccess_connector.flow import Flow
 
 __all__ = ["load_lookups", "prepare_lookups"]
 

@@ -12,10 +12,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from operator import itemgetter
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pyarrow as pa
-import pyarrow.compute as pc
+if TYPE_CHECKING:  # Arrow loads with the first page of keys, not with the module
+    import pyarrow as pa
 
 __all__ = ["KeyTally"]
 
@@ -25,6 +25,8 @@ Record = dict[str, Any]
 def _compact(kind: pa.DataType) -> bool:
     """Key types Arrow counts exactly as Python's set would (floats and bools compare
     across types in Python: 1 == 1.0 == True; those go to the set)."""
+    import pyarrow as pa  # noqa: PLC0415
+
     return bool(pa.types.is_integer(kind) or pa.types.is_string(kind))
 
 
@@ -53,6 +55,9 @@ class KeyTally:
             return len(self._tuples)
         if not self._chunks:
             return 0
+        import pyarrow as pa  # noqa: PLC0415
+        import pyarrow.compute as pc  # noqa: PLC0415
+
         distinct = pc.count_distinct(pa.chunked_array(self._chunks), mode="all")
         return int(distinct.as_py())
 
@@ -67,6 +72,8 @@ class KeyTally:
             values = list(map(itemgetter(name), page))
         except KeyError:
             values = [record.get(name) for record in page]
+        import pyarrow as pa  # noqa: PLC0415
+
         try:
             chunk = pa.array(values)
         except (pa.ArrowException, OverflowError, TypeError, ValueError):

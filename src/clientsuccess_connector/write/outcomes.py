@@ -14,7 +14,6 @@ from urllib.parse import unquote
 
 import httpx
 import orjson
-from jsonpath import findall
 
 from clientsuccess_connector.catalog import Template
 from clientsuccess_connector.catalog.overrides import route_hint
@@ -76,6 +75,8 @@ def _bulk(
     body = _json_or_none(response)
     items: list[Any] = []
     if body is not None and template.results_path:
+        from jsonpath import findall  # noqa: PLC0415 (only bulk answers need the engine)
+
         try:
             items = findall(template.results_path, body)
         except Exception:  # any malformed answer means "unreadable"
