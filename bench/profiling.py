@@ -92,3 +92,30 @@ def import_times(module: str, python: Path, top: int = 15) -> str:
     shown = sorted((r for r in rows if r[1] <= 4), reverse=True)[:top]
     out += [f"  {c / 1000:6.0f} ms  {'  ' * d}{name}" for c, d, name in shown]
     return "\n".join(out) + "\n"
+
+
+STAGES: dict[str, tuple[str, ...]] = {
+    "imports (start-up)": ("<frozen importlib._bootstrap>",),
+    "sink: prepare_batch (dicts -> Arrow)": ("prepare_batch (",),
+    "sink: COPY CSV (copy_csv)": ("copy_csv (",),
+    "sink: database calls": ("_merge (", "_apply_schema (", "_all_new (", "close (clientsuccess"),
+    "HTTP (Connection.request, incl. parse)": ("Connection.request (",),
+    "incremental key tally": ("KeyTally.",),
+}
+"""Stages of a sync, each named by frames that mark it (the first stage matched wins)."""
+
+
+def stage_shares(folded: Path) -> str:
+    """Share of the samples in each stage of `STAGES` (the rest is "other")."""
+    counts: Counter[str] = Counter()
+    samples = 0
+    for line in folded.read_text().splitlines():
+        stack, _, count_text = line.rpartition(" ")
+        if not stack or not count_text.isdigit():
+            continue
+        samples += int(count_text)
+        stage = next((s for s, marks in STAGES.items() if any(m in stack for m in marks)), "other")
+        counts[stage] += int(count_text)
+    lines = ["shares of GIL samples by stage:"]
+    lines += [f"  {100 * counts[s] / max(samples, 1):5.1f}%  {s}" for s in [*STAGES, "other"]]
+    return "\n".join(lines) + "\n"
