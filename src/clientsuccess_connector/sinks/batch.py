@@ -288,23 +288,25 @@ def _convert(raw: list[Any], kind: ColumnType | None) -> tuple[pa.Array, ColumnT
 
 
 def _orjson_column(raw: list[Any]) -> pa.Array | None:
-    """The values as JSON text, encoded by orjson straight into one Arrow buffer (no Python
-    str per value); None when orjson refuses a value (an int beyond 64 bits, a lone surrogate,
-    deep nesting) or a text holds a `\\u0000` escape: `_convert` then takes the exact path.
-    orjson writes valid UTF-8 and escapes NUL, so the bytes are the text as they are."""
+    """The values as JSON text written by orjson, checked for repairs in the Arrow buffer;
+    None when orjson refuses a value (an int beyond 64 bits, a lone surrogate, deep nesting)
+    or a text holds a `\\u0000` escape: `_convert` then takes the exact path. orjson writes
+    valid UTF-8 and escapes NUL, so that escape is the only repair its text can need.
+
+    (Each text is decoded as soon as it is written: keeping orjson's bytes objects alive to
+    build a binary array instead costs ten times more, their buffers being oversized.)"""
     dumps = orjson.dumps
     try:
-        encoded = pa.array([None if v is None else dumps(v) for v in raw], pa.binary())
+        texts = [None if v is None else dumps(v).decode() for v in raw]
     except TypeError:
         return None
-    if not isinstance(encoded, pa.Array):
+    array = pa.array(texts, ARROW_TYPES["json"])
+    if not isinstance(array, pa.Array):
         return None
-    validity, offsets, data = encoded.buffers()
+    data = array.buffers()[2]
     if data is not None and b"\\u0000" in data.to_pybytes():
         return None
-    text = pa.Array.from_buffers(pa.string(), len(encoded), [validity, offsets, data],
-                                 encoded.null_count)  # fmt: skip
-    return text.cast(ARROW_TYPES["json"])
+    return array
 
 
 def _json_texts(raw: list[Any]) -> list[str | None]:
