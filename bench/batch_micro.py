@@ -2,7 +2,7 @@
 
 Usage:
     .venv/bin/python -m bench.batch_micro [--records 5000] [--repeat 15] [--base-url URL]
-        [--postgres-url postgresql://postgres@127.0.0.1:5432/test]
+        [--postgres-url postgresql://postgres@127.0.0.1:5432/test] [--only-prepare]
 
 Fetches `--records` client notes (narrow, flat) and contacts (wide, nested) from a simulator
 (started in its own process unless `--base-url` names one), parses the pages as the reader
@@ -87,13 +87,21 @@ def postgres_sink(url: str) -> Iterator[Any]:
         sink.close()
 
 
-def measure(name: str, records: list[dict[str, Any]], repeat: int, pg_url: str | None) -> None:
+def measure(
+    name: str,
+    records: list[dict[str, Any]],
+    repeat: int,
+    pg_url: str | None,
+    only_prepare: bool = False,
+) -> None:
     print(f"{name}: {len(records)} records, {len(set().union(*records))} keys")
 
     def prepare() -> None:
         prepare_batch(StreamSchema(), records, ["id"], name)
 
     print(f"  prepare         {timed(prepare, repeat)}")
+    if only_prepare:
+        return
     holder: dict[str, Any] = {}
 
     def fresh_duckdb() -> None:
@@ -140,11 +148,12 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=15)
     parser.add_argument("--base-url", help="a running simulator's /api/v1 URL")
     parser.add_argument("--postgres-url")
+    parser.add_argument("--only-prepare", action="store_true", help="time prepare_batch alone")
     args = parser.parse_args()
     with simulator_process(5000) if args.base_url is None else _given(args.base_url) as base_url:
         batches = {name: fetch(base_url, path, args.records) for name, path in PATHS.items()}
     for name, records in batches.items():
-        measure(name, records, args.repeat, args.postgres_url)
+        measure(name, records, args.repeat, args.postgres_url, args.only_prepare)
 
 
 @contextmanager

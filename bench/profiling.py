@@ -116,6 +116,9 @@ def stage_shares(folded: Path) -> str:
         samples += int(count_text)
         stage = next((s for s, marks in STAGES.items() if any(m in stack for m in marks)), "other")
         counts[stage] += int(count_text)
-    lines = ["shares of GIL samples by stage:"]
-    lines += [f"  {100 * counts[s] / max(samples, 1):5.1f}%  {s}" for s in [*STAGES, "other"]]
+    lines = ["shares of GIL samples by stage (and samples):"]
+    lines += [
+        f"  {100 * counts[s] / max(samples, 1):5.1f}%  {counts[s]:6d}  {s}"
+        for s in [*STAGES, "other"]
+    ]
     return "\n".join(lines) + "\n"
