@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 import subprocess
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 
 from bench.common import ROOT
@@ -31,16 +31,20 @@ def _short(frame: str, with_line: bool) -> str:
     return f"{match['func']} ({path}{line})"
 
 
+def _stacks(folded: Path) -> Iterator[tuple[str, int]]:
+    """(stack, samples) of each line of a py-spy raw file."""
+    for line in folded.read_text().splitlines():
+        stack, _, count_text = line.rpartition(" ")
+        if stack and count_text.isdigit():
+            yield stack, int(count_text)
+
+
 def summarise(folded: Path, top: int = 15) -> str:
     """Top functions by self and by total share of the samples in a py-spy raw file."""
     own: Counter[str] = Counter()
     total: Counter[str] = Counter()
     samples = 0
-    for line in folded.read_text().splitlines():
-        stack, _, count_text = line.rpartition(" ")
-        if not stack or not count_text.isdigit():
-            continue
-        count = int(count_text)
+    for stack, count in _stacks(folded):
         samples += count
         frames = stack.split(";")
         own[_short(frames[-1], with_line=True)] += count
@@ -96,3 +100,30 @@ def import_times(
     shown = sorted((r for r in rows if r[1] <= 4), reverse=True)[:top]
     out += [f"  {c / 1000:6.0f} ms  {'  ' * d}{name}" for c, d, name in shown]
     return "\n".join(out) + "\n"
+
+
+STAGES: dict[str, tuple[str, ...]] = {
+    "imports (start-up)": ("<frozen importlib._bootstrap>",),
+    "sink: prepare_batch (dicts -> Arrow)": ("prepare_batch (",),
+    "sink: COPY CSV (copy_csv)": ("copy_csv (",),
+    "sink: database calls": ("_merge (", "_apply_schema (", "_all_new (", "close (clientsuccess"),
+    "HTTP (Connection.request, incl. parse)": ("Connection.request (",),
+    "incremental key tally": ("KeyTally.",),
+}
+"""Stages of a sync, each named by frames that mark it (the first stage matched wins)."""
+
+
+def stage_shares(folded: Path) -> str:
+    """Share of the samples in each stage of `STAGES` (the rest is "other")."""
+    counts: Counter[str] = Counter()
+    samples = 0
+    for stack, count in _stacks(folded):
+        samples += count
+        stage = next((s for s, marks in STAGES.items() if any(m in stack for m in marks)), "other")
+        counts[stage] += count
+    lines = ["shares of GIL samples by stage (and samples):"]
+    lines += [
+        f"  {100 * counts[s] / max(samples, 1):5.1f}%  {counts[s]:6d}  {s}"
+        for s in [*STAGES, "other"]
+    ]
+    return "\n".join(lines) + "\n"

@@ -18,7 +18,12 @@ import pyarrow.compute as pc
 
 from clientsuccess_connector.sinks.base import ColumnType
 from clientsuccess_connector.sinks.stream_schema import ColumnState, StreamSchema
-from clientsuccess_connector.sinks.typing_rules import infer_column
+from clientsuccess_connector.sinks.typing_rules import (
+    infer_column,
+    is_timestamp,
+    timestamp_matches,
+    widen,
+)
 from clientsuccess_connector.sinks.values import dump_deep_json, repair_texts
 
 log = logging.getLogger(__name__)
@@ -86,11 +91,11 @@ def dedupe(
     if not primary_key:
         return list(records), []
     if len(primary_key) == 1:
-        pk = primary_key[0]
-        keys: list[Any] = [r.get(pk) for r in records]
+        keys: list[Any] = column_values(records, primary_key[0])
+        missing = [i for i, k in enumerate(keys) if k is None] if None in keys else []
     else:
         keys = [tuple(r.get(k) for k in primary_key) for r in records]
-    missing = [i for i, k in enumerate(keys) if k is None or (isinstance(k, tuple) and None in k)]
+        missing = [i for i, k in enumerate(keys) if None in k]
     rejects = []
     if missing:
         reason = f"no value for primary key {', '.join(primary_key)}"
@@ -166,8 +171,7 @@ def prepare_batch(
         raw = column_values(rows, key)
         state = new_schema.columns.get(name)
         known = state.type if state else None
-        inferred = infer_column(raw, known)
-        arrow, final, fixed = _convert(raw, inferred)
+        inferred, arrow, final, fixed = _typed_column(raw, known)
         repaired += fixed
         if state is None:
             state = ColumnState(name, final if inferred is not None else None)
@@ -189,6 +193,74 @@ def prepare_batch(
     )
 
 
+def _typed_column(
+    raw: list[Any], known: ColumnType | None
+) -> tuple[ColumnType | None, pa.Array, ColumnType, int]:
+    """The column's inferred type (None: only nulls), its Arrow array, the type it is stored
+    with and how many of its values needed characters replaced."""
+    fast = _arrow_column(raw, known)
+    if fast is not None:
+        return fast
+    inferred = infer_column(raw, known)
+    return (inferred, *_convert(raw, inferred))
+
+
+_ARROW_KINDS: dict[pa.DataType, ColumnType | None] = {
+    pa.int64(): "integer",
+    pa.bool_(): "boolean",
+    pa.string(): "text",
+    pa.null(): None,
+}
+"""Types Arrow infers only from values of exactly one of our kinds: ints (never bools),
+bools, str. A double column may hold bools and ints (ours: text), so it takes the Python
+path, as do nested values (Arrow makes structs; ours is JSON text)."""
+_INFERABLE = (int, bool, str)
+
+
+def _arrow_column(
+    raw: list[Any], known: ColumnType | None
+) -> tuple[ColumnType | None, pa.Array, ColumnType, int] | None:
+    """The column typed and converted by Arrow in one C pass (no Python object per value),
+    when its values are all ints, all bools or all str that need no repair and its type does
+    not widen; None otherwise: then `infer_column` and `_convert` decide, by the same rules."""
+    for first in raw:
+        if first is not None:
+            if not isinstance(first, _INFERABLE):
+                return None
+            break
+    try:
+        array = pa.array(raw)
+    except (pa.ArrowException, OverflowError, TypeError, ValueError):  # mixed, huge, surrogate
+        return None
+    if not isinstance(array, pa.Array) or array.type not in _ARROW_KINDS:
+        return None
+    kind = _ARROW_KINDS[array.type]
+    if kind is None:  # only nulls: the column keeps its type
+        return known, pa.nulls(len(raw), ARROW_TYPES[known or "text"]), known or "text", 0
+    if kind == "text" and known in (None, "timestamp") and _timestamps(array, first):
+        try:
+            converted = pc.cast(array, ARROW_TYPES["timestamp"])
+            kind = "timestamp"
+        except pa.ArrowInvalid:  # e.g. 30 February: the column is text, as `_convert` decides
+            kind = "text"
+    if widen(known, kind) != kind:
+        return None
+    if kind == "text":
+        data = array.buffers()[2]
+        if data is not None and b"\x00" in data.to_pybytes():  # NUL: `repair_texts` replaces it
+            return None
+        converted = array.cast(ARROW_TYPES["text"])
+    elif kind != "timestamp":
+        converted = array
+    return kind, converted, kind, 0
+
+
+def _timestamps(strings: pa.Array, first: str) -> bool:
+    """True if every string of the column is a timestamp string (the rule of
+    `typing_rules.all_timestamps`, on the Arrow array already built)."""
+    return is_timestamp(first) and bool(pc.all(timestamp_matches(strings)).as_py())
+
+
 def _convert(raw: list[Any], kind: ColumnType | None) -> tuple[pa.Array, ColumnType, int]:
     """The column as an Arrow array of type `kind` (None: all nulls, stored as text), and how
     many of its values needed characters replaced. A timestamp string Arrow cannot parse
@@ -199,6 +271,8 @@ def _convert(raw: list[Any], kind: ColumnType | None) -> tuple[pa.Array, ColumnT
         if kind == "timestamp":
             texts = raw if _only(raw, str) else [_timestamp_text(v) for v in raw]
             return pc.cast(pa.array(texts, pa.string()), ARROW_TYPES["timestamp"]), kind, 0
+        if kind == "json" and (encoded := _orjson_column(raw)) is not None:
+            return encoded, kind, 0
         if kind in ("text", "json"):
             if kind == "json":
                 texts = _json_texts(raw)
@@ -211,6 +285,28 @@ def _convert(raw: list[Any], kind: ColumnType | None) -> tuple[pa.Array, ColumnT
         if kind == "text":
             raise
         return _convert(raw, "text")
+
+
+def _orjson_column(raw: list[Any]) -> pa.Array | None:
+    """The values as JSON text written by orjson, checked for repairs in the Arrow buffer;
+    None when orjson refuses a value (an int beyond 64 bits, a lone surrogate, deep nesting)
+    or a text holds a `\\u0000` escape: `_convert` then takes the exact path. orjson writes
+    valid UTF-8 and escapes NUL, so that escape is the only repair its text can need.
+
+    (Each text is decoded as soon as it is written: keeping orjson's bytes objects alive to
+    build a binary array instead costs ten times more, their buffers being oversized.)"""
+    dumps = orjson.dumps
+    try:
+        texts = [None if v is None else dumps(v).decode() for v in raw]
+    except TypeError:
+        return None
+    array = pa.array(texts, ARROW_TYPES["json"])
+    if not isinstance(array, pa.Array):
+        return None
+    data = array.buffers()[2]
+    if data is not None and b"\\u0000" in data.to_pybytes():
+        return None
+    return array
 
 
 def _json_texts(raw: list[Any]) -> list[str | None]:

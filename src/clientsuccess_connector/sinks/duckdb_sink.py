@@ -309,7 +309,8 @@ class DuckDBSink(Sink):
     def read_rejects(self, stream: str) -> list[tuple[str, dict[str, Any]]]:
         with self._lock:
             rows = self._con.execute(
-                f"SELECT reason, record FROM {REJECTS} WHERE stream = ? ORDER BY rejected_at",
+                f"SELECT reason, record FROM {REJECTS} WHERE stream = ? "
+                "ORDER BY rejected_at, rowid",  # ties (one batch): in the order stored
                 [stream],
             ).fetchall()
         return [(reason, load_json(record)) for reason, record in rows]

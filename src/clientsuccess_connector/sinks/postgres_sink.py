@@ -72,6 +72,13 @@ def unreachable(exc: psycopg.Error) -> bool:
     return any(words in text for words in ("the database system is", "too many clients"))
 
 
+def _appendable(batch: PreparedBatch) -> bool:
+    """True when the batch may be COPYed straight into its table: no key, or one column that is
+    not json (composite and json keys always merge)."""
+    key = batch.primary_key
+    return not key or (len(key) == 1 and batch.types[key[0]] != "json")
+
+
 class PostgresSink(Sink):
     """Lands streams in PostgreSQL tables of one schema (`?schema=S`, created if missing)."""
 
@@ -91,6 +98,8 @@ class PostgresSink(Sink):
             ) from None
         self._lock = threading.RLock()
         self._schemas: dict[str, StreamSchema] = {}
+        self._appending: set[str] = set()
+        """Streams whose last batch was COPYed straight into the table (all its keys new)."""
         self._closed = False
         with self._con.transaction():
             self._lock_schema_changes()
@@ -150,21 +159,27 @@ class PostgresSink(Sink):
                         and (prepared.changes or not current)
                     ):
                         # Another sync may have created or changed the table meanwhile: plan
-                        # again from what is stored now, while no one else can change it.
+                        # again from what is stored now, while no one else can change it
+                        # (the plan stands when the stored schema is the one it started from).
                         self._lock_schema_changes()
+                        planned_from = current
                         self._schemas.pop(stream, None)
                         current = self._load_schema(stream)
-                        base = current or StreamSchema(name_bytes=NAME_BYTES, naming=self.naming)
-                        prepared = prepare_batch(base, records, primary_key, stream)
+                        if current != planned_from:
+                            base = current or StreamSchema(
+                                name_bytes=NAME_BYTES, naming=self.naming
+                            )
+                            prepared = prepare_batch(base, records, primary_key, stream)
                     if prepared is not None and (prepared.rows or declare):
                         self._apply_schema(stream, prepared, current is not None)
-                        self._merge(stream, prepared)
+                        self._merge(stream, prepared, created=current is None)
                     if prepared is not None and prepared.rejects:
                         self._store_rejects(stream, prepared)
                     if state is not None:
                         self._store_state(stream, state)
             except psycopg.Error:
                 self._schemas.pop(stream, None)
+                self._appending.discard(stream)
                 raise
             if prepared is None:
                 return 0
@@ -219,29 +234,33 @@ class PostgresSink(Sink):
             table, col, _type(change.new), widen_expression(change.column, change.old, change.new)
         )
 
-    def _merge(self, stream: str, batch: PreparedBatch) -> None:
+    def _merge(self, stream: str, batch: PreparedBatch, created: bool) -> None:
         """COPY the batch straight into the table when none of its keys is stored yet (a
-        first load); otherwise into a temp table, merged with INSERT ... ON CONFLICT."""
+        first load); otherwise into a temp table, merged with INSERT ... ON CONFLICT.
+
+        Whether the keys are new is asked of the table only when the stream's previous batch
+        was not appended: while batches keep being new (a first load), each is COPYed without
+        asking, and the primary key refuses one that is not (it is then merged)."""
         table = self._table(stream)
         now = datetime.now(UTC)
-        if self._all_new(table, batch):
+        appending = created or stream in self._appending
+        self._appending.discard(stream)
+        if _appendable(batch) and (appending or self._all_new(table, batch)):
             try:
-                with self._con.transaction():  # a savepoint: a key stored meanwhile -> merge
+                with self._con.transaction():  # a savepoint: a key stored already -> merge
                     synced = pa.array([now] * batch.rows, ARROW_TYPES["timestamp"])
                     self._copy(table, [*batch.names, SYNCED_AT],
                                batch.to_arrow().append_column(SYNCED_AT, synced))  # fmt: skip
+                self._appending.add(stream)
                 return
             except psycopg.errors.UniqueViolation:
                 pass
         self._merge_staged(table, batch, now)
 
     def _all_new(self, table: sql.Composed, batch: PreparedBatch) -> bool:
-        """True when no row of the table has a key of the batch (one indexed lookup per key);
-        False for composite or json keys, which always merge."""
+        """True when no row of the table has a key of the batch (one indexed lookup per key)."""
         if not batch.primary_key:
             return True
-        if len(batch.primary_key) > 1 or batch.types[batch.primary_key[0]] == "json":
-            return False
         key = batch.primary_key[0]
         # The keys are a literal, not a parameter (see `_merge_staged`).
         found = self._con.execute(
@@ -427,7 +446,7 @@ class PostgresSink(Sink):
         with self._lock, self._con.transaction():
             rows = self._exec(
                 f"SELECT reason, record FROM {{s}}.{REJECTS} WHERE stream = %s "
-                "ORDER BY rejected_at",
+                "ORDER BY rejected_at, ctid",  # ties (one batch): in the order stored
                 [stream],
             ).fetchall()
         return [(reason, load_json(record)) for reason, record in rows]

@@ -81,8 +81,12 @@ def all_timestamps(values: list[Any]) -> bool:
         strings = pa.array(values, pa.string())
     except (pa.ArrowInvalid, pa.ArrowTypeError):  # datetime objects among the strings
         strings = pa.array([v for v in values if type(v) is str], pa.string())
-    matches = pc.match_substring_regex(strings, _TIMESTAMP_ANCHORED)
-    return bool(pc.all(matches).as_py())
+    return bool(pc.all(timestamp_matches(strings)).as_py())
+
+
+def timestamp_matches(strings: pa.Array) -> pa.Array:
+    """Per string, whether it is a timestamp string (`is_timestamp`, vectorised)."""
+    return pc.match_substring_regex(strings, _TIMESTAMP_ANCHORED)
 
 
 def _subclass_type(kind: type) -> ColumnType:
