@@ -165,9 +165,8 @@ def test_a_closed_pipe_is_not_reported_as_a_bug() -> None:
 
 def test_plain_tables_align_wide_characters_by_terminal_cells() -> None:
     """A CJK name takes two cells per character; the next column still lines up."""
-    from rich.cells import cell_len
 
-    from clientsuccess_connector.cli.output import plain_table
+    from clientsuccess_connector.cli.output import cell_len, plain_table
 
     lines = plain_table(["name", "n"], [["北京科技 Group", "1"], ["Wayne", "2"]]).splitlines()
     columns = [cell_len(line[: line.rindex(v)]) for line, v in zip(lines, "n12", strict=True)]

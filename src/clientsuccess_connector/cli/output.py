@@ -14,6 +14,7 @@ from __future__ import annotations
 import csv
 import io
 import sys
+import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, TextIO, TypeVar
 
@@ -73,12 +74,21 @@ def cell(value: Any) -> str:
     return safe_text(text.replace("\r\n", " ").replace("\n", " ").replace("\t", " "))
 
 
+def cell_len(text: str) -> int:
+    """Terminal cells `text` takes: two for wide East Asian characters, none for combining
+    marks, one for the rest."""
+    if text.isascii():
+        return len(text)
+    return sum(
+        0 if unicodedata.combining(ch) else 2 if unicodedata.east_asian_width(ch) in "WF" else 1
+        for ch in text
+    )
+
+
 def plain_table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
     """Aligned columns, two spaces apart, with every value whole (no wrapping, no ellipsis).
 
     Widths are terminal cells, not characters: `北京科技` takes eight, as a terminal shows it."""
-    from rich.cells import cell_len  # noqa: PLC0415  (tables only: most commands print none)
-
     widths = [max([cell_len(h), *(cell_len(r[i]) for r in rows)]) for i, h in enumerate(headers)]
 
     def padded(value: str, width: int) -> str:

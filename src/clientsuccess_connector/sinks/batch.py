@@ -24,7 +24,7 @@ from clientsuccess_connector.sinks.typing_rules import (
     timestamp_matches,
     widen,
 )
-from clientsuccess_connector.sinks.values import dump_deep_json, repair_texts
+from clientsuccess_connector.sinks.values import json_text, repair_texts
 
 log = logging.getLogger(__name__)
 ARROW_TYPES: dict[ColumnType, pa.DataType] = {
@@ -79,7 +79,7 @@ class PreparedBatch:
 
     def reject_rows(self, stream: str) -> list[tuple[str, str, str]]:
         """(stream, reason, record as JSON text) for each reject, storable anywhere."""
-        texts, _ = repair_texts([dump_json(r.record) for r in self.rejects], json=True)
+        texts, _ = repair_texts([json_text(r.record) for r in self.rejects], json=True)
         return [(stream, r.reason, t or "") for r, t in zip(self.rejects, texts, strict=True)]
 
 
@@ -314,7 +314,7 @@ def _json_texts(raw: list[Any]) -> list[str | None]:
     try:
         return [None if v is None else dumps(v).decode() for v in raw]
     except TypeError:  # e.g. an int beyond 64 bits or deep nesting: the slower exact way
-        return [None if v is None else dump_json(v) for v in raw]
+        return [None if v is None else json_text(v) for v in raw]
 
 
 def _only(raw: list[Any], kind: type) -> bool:
@@ -340,7 +340,7 @@ def to_text(value: Any) -> str | None:
     if isinstance(value, datetime):
         return value.isoformat()
     if isinstance(value, (dict, list, tuple)):
-        return dump_json(value)
+        return json_text(value)
     return str(value)
 
 
@@ -353,15 +353,3 @@ def load_json(text: str) -> Any:
     if _LONG_DIGITS.search(text):
         return json.loads(text)
     return orjson.loads(text)
-
-
-def dump_json(value: Any) -> str:
-    """Compact JSON text (orjson; the stdlib for what orjson refuses, e.g. huge ints or
-    lone surrogates; an iterative encoder beyond the stdlib's nesting limit)."""
-    try:
-        return orjson.dumps(value).decode()
-    except TypeError:
-        try:
-            return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str)
-        except RecursionError:
-            return dump_deep_json(value)
