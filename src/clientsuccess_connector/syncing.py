@@ -292,7 +292,7 @@ def _reconcile(
         result.deletes = why_not
     elif read.whole_since is None:
         result.deletes = (
-            "deletes not reconciled: the server gave no count to prove the read complete"
+            "deletes not reconciled: the read was not proven against the server's count"
         )
     elif sink.value_report(source.name)[1]:
         result.deletes = "deletes not reconciled: some records were set aside in _cs_rejects"

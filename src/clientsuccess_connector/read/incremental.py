@@ -25,7 +25,7 @@ from clientsuccess_connector.read.concurrency import prefetch
 from clientsuccess_connector.read.endpoint import Source
 from clientsuccess_connector.read.key_tally import KeyTally
 from clientsuccess_connector.read.keyset_trail import KeysetTrail
-from clientsuccess_connector.read.pagination import Page, ServerMisbehaviour
+from clientsuccess_connector.read.pagination import Page, ServerMisbehaviour, ShiftedPages
 from clientsuccess_connector.read.pagination_config import (
     EnvelopePagination,
     keyset_on,
@@ -121,7 +121,7 @@ class IncrementalRead:
         floor = None if cursor is None else cursor - self.options.overlap
         if floor is not None and cursor is not None:
             try:
-                self._keyset(floor, cursor, self.options.windows)
+                self._keyset_twice(floor, cursor, self.options.windows)
                 return True
             except ServerMisbehaviour as exc:
                 _log.info("%s: %s; reading by page number instead", self.source.name, exc)
@@ -130,7 +130,7 @@ class IncrementalRead:
             counted = self._whole_or_since(floor)
             since = self.started - self.options.overlap
             try:
-                self._keyset(since, since, 1)
+                self._keyset_twice(since, since, 1)
             except ServerMisbehaviour as exc:
                 _log.info("%s: %s; catching up by page number", self.source.name, exc)
                 counted = self._numbered_twice(since) and counted
@@ -145,21 +145,40 @@ class IncrementalRead:
     # -- passes ------------------------------------------------------------------------------
 
     def _whole_or_since(self, floor: datetime | None) -> bool:
-        """Everything after `floor` (or all) by page number, or by keyset when the server gives
-        no count to check page numbers against; True when proven by the server's count."""
+        """Everything after `floor` (or all) by page number; True when the server's count
+        proved it. By keyset instead when the server gives no count to check page numbers
+        against, or when records deleted meanwhile defeated page numbers twice (a deletion
+        moves every later record back a place)."""
         try:
             return self._numbered_twice(floor)
         except Uncounted as exc:
             _log.info("%s: %s; reading by keyset instead", self.source.name, exc)
-            self._keyset(floor, floor, self.options.windows)
-            return False
+            self._keyset_twice(floor, floor, self.options.windows)
+        except IncompleteRead as exc:
+            _log.info("%s: %s; reading by keyset instead", self.source.name, exc)
+            try:
+                self._keyset_twice(floor, floor, self.options.windows)
+            except ServerMisbehaviour as again:
+                raise IncompleteRead(f"{exc}; by keyset: {again}") from again
+        return False
+
+    def _keyset_twice(self, floor: datetime | None, cursor: datetime | None, windows: int) -> None:
+        """A keyset pass, and a second one when churn defeated the first (records created
+        behind its cursor, or moved faster than its pages overlap): the second finds them in
+        place. A server that does not sort, or drops records, is not asked twice."""
+        try:
+            self._keyset(floor, cursor, windows)
+        except (IncompleteRead, ShiftedPages) as exc:
+            _log.info("%s: %s; reading again by keyset", self.source.name, exc)
+            self._keyset(floor, cursor, windows)
 
     def _keyset(self, floor: datetime | None, cursor: datetime | None, windows: int) -> None:
         """Keyset windows from `floor`; each batch commits with the low-water cursor."""
         after = self._after(floor) if floor is not None else {}
         query = {**envelope().ascending_by(self.field), **after}
         trail = KeysetTrail()
-        paging = keyset_on(self.source.pagination, self.field, self.learned, trail)
+        paging = keyset_on(self.source.pagination, self.field, self.learned, trail,
+                           tuple(self.source.primary_key))  # fmt: skip
         source = replace(self.source, pagination=paging)
         unit = self.learned.unit if self.learned.verified else ASSUMED
         planned = plan_windows(self.reader, source, query, self.field, windows, unit, self.stats)

@@ -264,6 +264,11 @@ class ServerMisbehaviour(DataError):
     """The server's answers cannot prove a read complete (unordered pages, lost records)."""
 
 
+class ShiftedPages(ServerMisbehaviour):
+    """More records moved between two pages than they overlap by (heavy churn: reading
+    again may well succeed)."""
+
+
 @dataclass(frozen=True, slots=True)
 class _Step:
     """A keyset step from `newest` at `unit`, asked after the page of `before`."""
@@ -293,6 +298,20 @@ _ORIGIN = "origin"
 _LEVELS = (*UNITS, _ORIGIN)
 
 
+def _overlapping(end: int, size: int) -> tuple[int, int, int]:
+    """(page number, page size, overlap): a page of at most `size` records that starts a few
+    records (preferably three or more) before position `end`. A page starts at a multiple of
+    its size, so the size is chosen to make one fall there: at least half of `size` when that
+    can be had, smaller otherwise. (0 overlap, the plain next page, only when no size fits:
+    never for pages of 12 records or more, rarely for smaller ones.)"""
+    for fewest, least in ((3, size // 2), (1, 0)):
+        for overlap in range(fewest, min(size, end)):
+            for length in range(size, max(overlap, least), -1):
+                if (end - overlap) % length == 0:
+                    return (end - overlap) // length, length, overlap
+    return end // size, size, end % size
+
+
 class KeysetPaginator(NumberedPaginator[KeysetPagination]):
     """Ascending on a timestamp field, each page asks for records after the last one seen.
 
@@ -308,8 +327,9 @@ class KeysetPaginator(NumberedPaginator[KeysetPagination]):
     the server compares more coarsely than assumed. The same step is asked again a unit coarser
     (a *widening*): only when that answer holds a record the finer step should have returned is
     the unit coarsened (`LearnedPrecision`); otherwise the read goes on from the finer step's
-    page. A server dropping records even a day early, or an unordered page, ends the read with
-    `ServerMisbehaviour`.
+    page. A server that does not give back even the records of the page before, or an
+    unordered page, ends the read with `ServerMisbehaviour`; pages asked by number overlap and
+    must share a record (`ShiftedPages` when they do not).
     """
 
     def __init__(self, spec: KeysetPagination) -> None:
@@ -317,6 +337,7 @@ class KeysetPaginator(NumberedPaginator[KeysetPagination]):
         self.learned = spec.precision or LearnedPrecision()
         self._step: _Step | None = None
         self._widening: _Widening | None = None
+        self._overlap: list[dict[str, Any]] | None = None  # the records ending the page before
 
     def remaining(self, request: PageRequest, page: Page) -> list[PageRequest] | None:
         return None  # each request depends on the page before it
@@ -328,6 +349,7 @@ class KeysetPaginator(NumberedPaginator[KeysetPagination]):
 
     def next(self, request: PageRequest, page: Page) -> PageRequest | None:
         self._guard(page)
+        self._check_overlap(page)
         moments = self._moments(page)
         if self._widening is not None:
             return self._judge(request, page, moments)
@@ -342,7 +364,7 @@ class KeysetPaginator(NumberedPaginator[KeysetPagination]):
         self, request: PageRequest, page: Page, moments: list[datetime]
     ) -> PageRequest | None:
         """The request after a page whose checks passed, or None at the end."""
-        if self._ends(page):
+        if self._ends(request, page):
             return None
         if not moments:
             return super().next(request, page)
@@ -353,15 +375,16 @@ class KeysetPaginator(NumberedPaginator[KeysetPagination]):
         if after is None or candidate > after:
             self._step = _Step(unit, newest, request)
             return self._ask(request, candidate)
-        return self._next_number(request)
+        return self._next_number(request, page)
 
-    def _ends(self, page: Page) -> bool:
+    def _ends(self, request: PageRequest, page: Page) -> bool:
         """True when `page` is the last of its filter."""
         if envelope().is_last(page.document):
             self._stop(page, "the page says it is the last")
             return True
-        if page.record_count < self._size():
-            self._stop(page, f"{page.record_count} record(s), fewer than {self._size()}")
+        size = self._request_size(request)
+        if page.record_count < size:
+            self._stop(page, f"{page.record_count} record(s), fewer than {size}")
             return True
         return False
 
@@ -381,7 +404,8 @@ class KeysetPaginator(NumberedPaginator[KeysetPagination]):
         params = {k: v for k, v in w.request.params.items() if k != self.spec.keyset_param}
         if text is not None:
             params[self.spec.keyset_param] = text
-        return replace(w.request, params={**params, self.spec.page_param: 0})
+        params.update({self.spec.page_param: 0, self.spec.size_param: self._size()})
+        return replace(w.request, params=params)
 
     def _judge(
         self, request: PageRequest, page: Page, moments: list[datetime]
@@ -404,13 +428,13 @@ class KeysetPaginator(NumberedPaginator[KeysetPagination]):
             return self._advance(request, page, moments)
         walking = int(request.params.get(self.spec.page_param, 0)) > 0
         if walking or (moments and moments[0] <= w.newest):
-            if (moments and moments[-1] > w.newest) or self._ends(page):
+            if (moments and moments[-1] > w.newest) or self._ends(request, page):
                 self._widening = None
                 _log.debug("records at %s were deleted or changed during the read",
                            format_timestamp(w.newest))  # fmt: skip
                 return self._advance(w.request, w.page, self._moments(w.page))
             # not past `newest` yet: the next page (a position of its own for the loop guard)
-            return self._next_number(request, f"wide:{format_timestamp(w.newest)}:")
+            return self._next_number(request, page, f"wide:{format_timestamp(w.newest)}:")
         index = _LEVELS.index(w.level) + 1
         if index == len(_LEVELS):
             raise self._untrusted(w.newest)
@@ -424,19 +448,54 @@ class KeysetPaginator(NumberedPaginator[KeysetPagination]):
             "trusted"
         )
 
-    def _next_number(self, request: PageRequest, position: str = "") -> PageRequest:
-        """The next page of the same filter (the cursor cannot move past the page's instant)."""
-        number = int(request.params.get(self.spec.page_param, 0)) + 1
+    def _next_number(self, request: PageRequest, page: Page, position: str = "") -> PageRequest:
+        """The next page of the same filter (the cursor cannot move past the page's instant).
+
+        It overlaps the page before by a few records: a record deleted or changed meanwhile
+        shifts every later record one place back, so a page that merely followed on would skip
+        one. The next page must hold one of those records again (`_check_overlap`)."""
+        size = self._request_size(request)
+        end = int(request.params.get(self.spec.page_param, 0)) * size + page.record_count
+        number, size, overlap = _overlapping(end, self._size())
         after = request.params.get(self.spec.keyset_param)
-        self._guard_token(f"{position}{after}#{number}", "keyset page")
+        self._guard_token(f"{position}{after}#{number}x{size}", "keyset page")
         if self.spec.trail is not None:
             self.spec.trail.numbered()
-        return request.with_params(**{self.spec.page_param: number})
+        self._overlap = page.records[-overlap:] if overlap else None
+        return request.with_params(**{self.spec.page_param: number, self.spec.size_param: size})
+
+    def _check_overlap(self, page: Page) -> None:
+        """A page asked by number must hold one of the records that ended the one before:
+        the records after it follow on from what was read (a record deleted or changed
+        meanwhile only moves later ones back, into the overlap)."""
+        overlap, self._overlap = self._overlap, None
+        if overlap is None:
+            return
+        names = self.spec.identity
+        if names:
+            wanted = {tuple(r.get(n) for n in names) for r in overlap}
+            found = any(tuple(r.get(n) for n in names) in wanted for r in page.records)
+        else:
+            found = any(record in page.records for record in overlap)
+        if not found:
+            raise ShiftedPages(
+                f"records shifted between two pages of one {self.spec.keyset_param} filter "
+                "faster than the pages overlap; cannot prove none was skipped"
+            )
+
+    def _request_size(self, request: PageRequest) -> int:
+        return int(request.params.get(self.spec.size_param, self._size()))
 
     def _ask(self, request: PageRequest, after: datetime) -> PageRequest:
         text = format_timestamp(after)
         self._guard_token(f"{text}#0", "keyset position")
-        return request.with_params(**{self.spec.keyset_param: text, self.spec.page_param: 0})
+        return request.with_params(
+            **{
+                self.spec.keyset_param: text,
+                self.spec.page_param: 0,
+                self.spec.size_param: self._size(),
+            }
+        )
 
     def _moments(self, page: Page) -> list[datetime]:
         """The page's instants, which must be ascending."""

@@ -87,6 +87,8 @@ class KeysetPagination(EnvelopePagination):
     precision: LearnedPrecision | None = field(default=None, metadata={"internal": True})
     # The pages asked by number instead of by a step (they need a count to be proven).
     trail: KeysetTrail | None = field(default=None, metadata={"internal": True})
+    # The fields naming a record (its primary key), to find records again across pages.
+    identity: tuple[str, ...] = field(default=(), metadata={"internal": True})
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -171,9 +173,10 @@ def keyset_on(
     field: str,
     precision: LearnedPrecision | None = None,
     trail: KeysetTrail | None = None,
+    identity: tuple[str, ...] = (),
 ) -> KeysetPagination:
     """Keyset paging on `field`, keeping the page size and page cap of `config`."""
     return KeysetPagination(
         keyset_field=field, page_size=page_size_of(config), max_pages=config.max_pages,
-        precision=precision, trail=trail,
+        precision=precision, trail=trail, identity=identity,
     )  # fmt: skip
