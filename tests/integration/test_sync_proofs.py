@@ -3,6 +3,7 @@ without counts, and every request of a stream counted."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from pathlib import Path
 
@@ -15,6 +16,7 @@ from clientsuccess_connector.simulator import SimulatorHandle
 from clientsuccess_connector.simulator.profile import ServerProfile
 from clientsuccess_connector.sinks import open_sink
 from clientsuccess_connector.syncing import StreamResult, SyncOptions, sync
+from tests.integration.helpers import run_cli
 from tests.integration.test_sync_profiles import add_in_one_second
 
 Hook = Callable[[httpx.Request, httpx.Response], None]
@@ -150,6 +152,10 @@ def test_without_counts_pages_by_number_leave_the_stream_unproven(
     assert "totalElements" in result.error
     _, after = stored(url, "pulses")
     assert after.get("cursor") == before.get("cursor")
+    cli = run_cli(simulator, "sync", "--destination", url, "--stream", "pulses", "--json")
+    assert cli.exit_code == 1
+    summary = json.loads(cli.stdout)
+    assert summary["status"] == "error" and summary["failed_streams"] == ["pulses"]
 
 
 def test_probe_and_count_requests_are_counted(simulator: SimulatorHandle, tmp_path: Path) -> None:

@@ -357,7 +357,13 @@ class KeysetPaginator(NumberedPaginator[KeysetPagination]):
         if step is not None:
             if not moments or moments[0] > step.newest:
                 return self._widen(step, request, page)
-            self.learned.confirm(step.unit, step.newest)
+            asked = parse_timestamp(request.params.get(self.spec.keyset_param))
+            if asked is not None and moments[0] < asked:
+                # Records from before the modifiedAfter asked: the server compares at or after
+                # in a coarser unit, so steps in this one only go back to its start each time.
+                self.learned.coarsen(step.unit)
+            else:
+                self.learned.confirm(step.unit, step.newest)
         return self._advance(request, page, moments)
 
     def _advance(
