@@ -290,14 +290,14 @@ def _reconcile(
     mode, why_not = plan
     if mode is None:
         result.deletes = why_not
-    elif not isinstance(read, IncrementalRead) or not read.proved_whole:
+    elif read.whole_since is None:
         result.deletes = (
-            "deletes not reconciled: the server gave no count to prove the read complete"
+            "deletes not reconciled: the read was not proven against the server's count"
         )
     elif sink.value_report(source.name)[1]:
         result.deletes = "deletes not reconciled: some records were set aside in _cs_rejects"
     else:
-        deleted = sink.reconcile(source.name, read.started, mode)
+        deleted = sink.reconcile(source.name, read.whole_since, mode)
         if deleted is None:
             result.deletes = "deletes not reconciled: this destination cannot record them"
         else:

@@ -24,13 +24,15 @@ from clientsuccess_connector.connection import ConnectionStats
 from clientsuccess_connector.read.concurrency import prefetch
 from clientsuccess_connector.read.endpoint import Source
 from clientsuccess_connector.read.key_tally import KeyTally
-from clientsuccess_connector.read.pagination import Page, ServerMisbehaviour
+from clientsuccess_connector.read.keyset_trail import KeysetTrail
+from clientsuccess_connector.read.pagination import Page, ServerMisbehaviour, ShiftedPages
 from clientsuccess_connector.read.pagination_config import (
     EnvelopePagination,
     keyset_on,
     page_size_of,
 )
 from clientsuccess_connector.read.precision import ASSUMED, UNITS, LearnedPrecision, safe_after
+from clientsuccess_connector.read.probe import count_matching
 from clientsuccess_connector.read.progress import PassObserver
 from clientsuccess_connector.read.reader import Reader
 from clientsuccess_connector.read.timestamps import format_timestamp, parse_timestamp
@@ -62,6 +64,13 @@ class _FirstPage:
 
 class IncompleteRead(ServerMisbehaviour):
     """Fewer distinct records were read than the server says match."""
+
+
+class Uncounted(ServerMisbehaviour):
+    """The server gives no count, and the read has no other proof of being complete."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(f"cannot prove the stream complete: {reason}")
 
 
 def supports_incremental(source: Source) -> bool:
@@ -100,6 +109,7 @@ class IncrementalRead:
         self.learned = LearnedPrecision()
         self.started = datetime.now(UTC)
         self.proved_whole = False
+        self._cursor_moved = False  # a keyset batch of this run committed a cursor
         """True once a run read every record (no cursor) and proved it against the count:
         only then may a destination treat the records it did not see as deleted."""
 
@@ -111,32 +121,67 @@ class IncrementalRead:
         floor = None if cursor is None else cursor - self.options.overlap
         if floor is not None and cursor is not None:
             try:
-                self._keyset(floor, cursor, self.options.windows)
+                self._keyset_twice(floor, cursor, self.options.windows)
                 return True
             except ServerMisbehaviour as exc:
                 _log.info("%s: %s; reading by page number instead", self.source.name, exc)
                 self.commit([], state)  # the cursor goes back to where this run started
-        counted = self._numbered_twice(floor)
-        since = self.started - self.options.overlap
         try:
-            self._keyset(since, since, 1)
-        except ServerMisbehaviour as exc:
-            _log.info("%s: %s; catching up by page number", self.source.name, exc)
-            counted = self._numbered_twice(since) and counted
+            counted = self._whole_or_since(floor)
+            since = self.started - self.options.overlap
+            try:
+                self._keyset_twice(since, since, 1)
+            except ServerMisbehaviour as exc:
+                _log.info("%s: %s; catching up by page number", self.source.name, exc)
+                counted = self._numbered_twice(since) and counted
+        except ServerMisbehaviour:
+            if self._cursor_moved:  # by keyset batches: nothing unproven may stay behind it
+                self.commit([], state if state is not None else {})
+            raise
         self.commit([], self._state(self.started))
-        self.proved_whole = floor is None and counted
+        self.whole_since = self.started if floor is None and counted else None
         return floor is not None
 
     # -- passes ------------------------------------------------------------------------------
 
-    def _keyset(self, floor: datetime, cursor: datetime, windows: int) -> None:
+    def _whole_or_since(self, floor: datetime | None) -> bool:
+        """Everything after `floor` (or all) by page number; True when the server's count
+        proved it. By keyset instead when the server gives no count to check page numbers
+        against, or when records deleted meanwhile defeated page numbers twice (a deletion
+        moves every later record back a place)."""
+        try:
+            return self._numbered_twice(floor)
+        except Uncounted as exc:
+            _log.info("%s: %s; reading by keyset instead", self.source.name, exc)
+            self._keyset_twice(floor, floor, self.options.windows)
+        except IncompleteRead as exc:
+            _log.info("%s: %s; reading by keyset instead", self.source.name, exc)
+            try:
+                self._keyset_twice(floor, floor, self.options.windows)
+            except ServerMisbehaviour as again:
+                raise IncompleteRead(f"{exc}; by keyset: {again}") from again
+        return False
+
+    def _keyset_twice(self, floor: datetime | None, cursor: datetime | None, windows: int) -> None:
+        """A keyset pass, and a second one when churn defeated the first (records created
+        behind its cursor, or moved faster than its pages overlap): the second finds them in
+        place. A server that does not sort, or drops records, is not asked twice."""
+        try:
+            self._keyset(floor, cursor, windows)
+        except (IncompleteRead, ShiftedPages) as exc:
+            _log.info("%s: %s; reading again by keyset", self.source.name, exc)
+            self._keyset(floor, cursor, windows)
+
+    def _keyset(self, floor: datetime | None, cursor: datetime | None, windows: int) -> None:
         """Keyset windows from `floor`; each batch commits with the low-water cursor."""
-        query = {**envelope().ascending_by(self.field), **self._after(floor)}
-        source = replace(
-            self.source, pagination=keyset_on(self.source.pagination, self.field, self.learned)
-        )
+        after = self._after(floor) if floor is not None else {}
+        query = {**envelope().ascending_by(self.field), **after}
+        trail = KeysetTrail()
+        paging = keyset_on(self.source.pagination, self.field, self.learned, trail,
+                           tuple(self.source.primary_key))  # fmt: skip
+        source = replace(self.source, pagination=paging)
         unit = self.learned.unit if self.learned.verified else ASSUMED
-        planned = plan_windows(self.reader, source, query, self.field, windows, unit)
+        planned = plan_windows(self.reader, source, query, self.field, windows, unit, self.stats)
         low_water = LowWater(planned, self.field, self.started, cursor)
         fetched = _FirstPage()
         if self.progress is not None:
@@ -151,10 +196,15 @@ class IncrementalRead:
                 batch.extend(page)
                 seen.add(page)
             if len(batch) >= self.options.batch_size:
-                self.commit(batch, self._state(low_water.cursor()))
+                self._commit_with_cursor(batch, low_water.cursor())
                 batch = []
-        self._prove(seen, query, "keyset", fetched)
-        self.commit(batch, self._state(low_water.cursor()))
+        self._prove(seen, query, fetched, trail)
+        self._commit_with_cursor(batch, low_water.cursor())
+
+    def _commit_with_cursor(self, batch: list[Record], cursor: datetime | None) -> None:
+        state = self._state(cursor)
+        self._cursor_moved = self._cursor_moved or state is not None
+        self.commit(batch, state)
 
     def _numbered_twice(self, floor: datetime | None) -> bool:
         """Concurrently by page number; again one page after the other if that missed some.
@@ -184,6 +234,13 @@ class IncrementalRead:
         pages = self.reader.pages(source, query_overrides=query, stats=self.stats,
                                   on_page=fetched, observer=self.progress)  # fmt: skip
         for page in prefetch(pages, depth=self.options.prefetch_pages):
+            if (
+                fetched.first is not None
+                and envelope().total_elements(fetched.first.document) is None
+            ):
+                raise Uncounted(
+                    "the server gives no totalElements to count a read by page number against"
+                )
             batch.extend(page)
             seen.add(page)
             if len(batch) >= self.options.batch_size:
@@ -201,27 +258,33 @@ class IncrementalRead:
 
     # -- proofs ------------------------------------------------------------------------------
 
-    def _prove(self, seen: KeyTally, query: dict[str, Any], how: str, fetched: _FirstPage) -> None:
+    def _prove(
+        self, seen: KeyTally, query: dict[str, Any], fetched: _FirstPage, trail: KeysetTrail
+    ) -> None:
         """Every record the query matches now must have been read (records are never
         un-modified, so each one matching now matched, or was added, while we read).
 
         A pass of one page is a snapshot: when it holds as many records as its own count, it
-        read everything the query matched, and what changed since is after the cursor."""
+        read everything the query matched, and what changed since is after the cursor. A
+        server that gives no count leaves the keyset checks as the proof: every step came back
+        with the records it stepped from, every page was in order, and the last page was short.
+        Pages asked by number within one filter are not checked that way: without a count,
+        such a pass is unproven."""
         if fetched.pages == 1 and fetched.first is not None:
             own = envelope().total_elements(fetched.first.document)
             if own is not None and len(seen) >= own:
                 return
-        total = self._count(query)
+        total = count_matching(self.reader, self.source, query, self.stats)
+        if total is None and trail.numbered_pages:
+            raise Uncounted(
+                f"the server gives no totalElements and {trail.numbered_pages} page(s) had to "
+                "be read by page number within one instant"
+            )
         if total is not None and len(seen) < total:
             raise IncompleteRead(
-                f"read {len(seen)} distinct records by {how} but the server counts {total}"
+                f"read {len(seen)} distinct records by keyset but the server counts {total}; "
+                "cannot prove the stream complete"
             )
-
-    def _count(self, query: dict[str, Any]) -> int | None:
-        """How many records the query matches, from a one-record page."""
-        one = replace(self.source, pagination=EnvelopePagination(page_size=1))
-        page = self.reader.first_page(one, query_overrides=query, stats=self.stats)
-        return envelope().total_elements(page.document)
 
     # -- state -------------------------------------------------------------------------------
 

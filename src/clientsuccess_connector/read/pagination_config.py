@@ -14,6 +14,7 @@ from typing import Any, ClassVar
 
 from clientsuccess_connector.catalog import envelope
 from clientsuccess_connector.errors import ConfigError
+from clientsuccess_connector.read.keyset_trail import KeysetTrail
 from clientsuccess_connector.read.precision import LearnedPrecision
 
 
@@ -84,6 +85,10 @@ class KeysetPagination(EnvelopePagination):
     keyset_param: str = field(default_factory=lambda: envelope().modified_after_param)
     # The server's modifiedAfter unit, learnt while reading and shared by a stream's windows.
     precision: LearnedPrecision | None = field(default=None, metadata={"internal": True})
+    # The pages asked by number instead of by a step (they need a count to be proven).
+    trail: KeysetTrail | None = field(default=None, metadata={"internal": True})
+    # The fields naming a record (its primary key), to find records again across pages.
+    identity: tuple[str, ...] = field(default=(), metadata={"internal": True})
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -164,10 +169,14 @@ def page_size_of(config: PaginatorConfig) -> int | None:
 
 
 def keyset_on(
-    config: PaginatorConfig, field: str, precision: LearnedPrecision | None = None
+    config: PaginatorConfig,
+    field: str,
+    precision: LearnedPrecision | None = None,
+    trail: KeysetTrail | None = None,
+    identity: tuple[str, ...] = (),
 ) -> KeysetPagination:
     """Keyset paging on `field`, keeping the page size and page cap of `config`."""
     return KeysetPagination(
         keyset_field=field, page_size=page_size_of(config), max_pages=config.max_pages,
-        precision=precision,
+        precision=precision, trail=trail, identity=identity,
     )  # fmt: skip

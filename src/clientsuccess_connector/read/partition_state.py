@@ -75,6 +75,8 @@ class PartitionedState:
         cursor = state.get("cursor")
         if isinstance(cursor, str):
             self.cursors[key] = cursor
+        elif "cursor" not in state:  # a read that failed unproven: the value starts over
+            self.cursors.pop(key, None)
         unit = state.get("precision")
         if unit in UNITS and (self.precision is None or _coarser_than(unit, self.precision)):
             self.precision = unit

@@ -14,6 +14,7 @@ import logging
 import threading
 from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from dataclasses import replace
+from datetime import datetime
 from typing import Any
 
 from clientsuccess_connector.connection import ConnectionStats
@@ -39,6 +40,9 @@ def is_partitioned(source: Source) -> bool:
 
 class PartitionedRead:
     """One fan-out stream's incremental read, one partition per lookup value."""
+
+    whole_since: datetime | None = None
+    """Never set: each lookup value is a read of its own, none covers the whole collection."""
 
     def __init__(
         self,

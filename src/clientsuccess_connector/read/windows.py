@@ -15,7 +15,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 from operator import itemgetter
 from typing import Any
@@ -25,8 +25,9 @@ from clientsuccess_connector.connection import ConnectionStats
 from clientsuccess_connector.read.concurrency import interleave
 from clientsuccess_connector.read.endpoint import Source
 from clientsuccess_connector.read.pagination import Page
-from clientsuccess_connector.read.pagination_config import EnvelopePagination, page_size_of
+from clientsuccess_connector.read.pagination_config import page_size_of
 from clientsuccess_connector.read.precision import safe_after
+from clientsuccess_connector.read.probe import record_at
 from clientsuccess_connector.read.progress import PageObserver
 from clientsuccess_connector.read.reader import Reader
 from clientsuccess_connector.read.timestamps import format_timestamp, parse_timestamp
@@ -60,10 +61,12 @@ def plan_windows(
     field: str,
     max_windows: int,
     unit: str = "ms",
+    stats: ConnectionStats | None = None,
 ) -> list[Window]:
     """Cut the stream into at most `max_windows` windows of similar size (one when small).
 
-    `unit` is how coarsely the server compares `modifiedAfter` (read/precision.py)."""
+    `unit` is how coarsely the server compares `modifiedAfter` (read/precision.py); `stats`
+    counts the probe requests."""
     search = envelope()
     after = parse_timestamp(query.get(search.modified_after_param))
     single = [Window(0, after, None)]
@@ -73,8 +76,7 @@ def plan_windows(
 
     def probe(position: int) -> Page:
         """The record at `position` of the sorted stream (a page of one record)."""
-        one = EnvelopePagination(page_size=1, start_page=position)
-        return reader.first_page(replace(source, pagination=one), query_overrides=query)
+        return record_at(reader, source, query, position, stats)
 
     total = search.total_elements(probe(0).document)
     if total is None:

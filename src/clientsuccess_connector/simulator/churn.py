@@ -1,4 +1,4 @@
-"""Churn: while a client pages through a search, existing records change and new ones appear."""
+"""Churn: while a client pages through a search, records change, appear and disappear."""
 
 from __future__ import annotations
 
@@ -9,8 +9,9 @@ from clientsuccess_connector.simulator.store import Store
 _SKIP = {"custom_fields", "employees"}
 
 
-def churn(store: Store, resource: str, modify: int, create: int) -> None:
-    """Touch `modify` random records (new modifiedTime, edited text) and clone `create` new ones."""
+def churn(store: Store, resource: str, modify: int, create: int, delete: int = 0) -> None:
+    """Touch `modify` random records (new modifiedTime, edited text), clone `create` new ones
+    and delete `delete` (never the last record)."""
     if resource in _SKIP:
         return
     with store.lock:
@@ -41,3 +42,6 @@ def churn(store: Store, resource: str, modify: int, create: int) -> None:
                 if time_field in rec:
                     rec[time_field] = now
             store.put(resource, rec)
+        for _ in range(min(delete, len(res.records) - 1)):
+            live = list(res.records)
+            store.delete(resource, live[int(rng.random() * len(live))])

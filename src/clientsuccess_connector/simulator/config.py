@@ -43,6 +43,7 @@ class SimulatorConfig:
     churn_rate: float = 0.0
     churn_modify: int = 3
     churn_create: int = 2
+    churn_delete: int = 0
     fault_seed: int = 0
     # Search filters the simulated server leaves unapplied (a server that ignores a filter
     # answers with every record); e.g. ("externalId", "email").
@@ -66,5 +67,6 @@ class SimulatorConfig:
             churn_rate=self.churn_rate,
             churn_modify=self.churn_modify,
             churn_create=self.churn_create,
+            churn_delete=self.churn_delete,
             seed=self.fault_seed,
         )

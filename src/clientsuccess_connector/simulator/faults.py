@@ -6,7 +6,8 @@ Kinds:
   drop      headers and part of the body, then the connection is closed (AFTER a write acted)
   truncate  a complete HTTP response whose JSON body is cut short (after acting)
   401       the invalid_token answer, as if the session token had just expired
-  churn     on a search page after the first, existing records change and new ones appear
+  churn     on a search page after the first, existing records change, new ones appear and
+            (with `churn_delete`) some are deleted
 Latency (fixed + random spikes) is added to every API request.
 """
 
@@ -39,6 +40,7 @@ class FaultSettings:
     churn_rate: float = 0.0
     churn_modify: int = 3
     churn_create: int = 2
+    churn_delete: int = 0
     routes: list[str] | None = None
     methods: list[str] | None = None
     seed: int = 0
@@ -192,14 +194,15 @@ class FaultController:
                 delay += s.spike_ms
             return delay / 1000.0
 
-    def churn(self, route: str, method: str) -> tuple[int, int] | None:
-        """(records to modify, records to create) when this search page should see churn."""
+    def churn(self, route: str, method: str) -> tuple[int, int, int] | None:
+        """(records to modify, to create, to delete) when this search page should see churn."""
         with self._lock:
             s = self._state.settings
+            plan = s.churn_modify, s.churn_create, s.churn_delete
             if self._take_budget(("churn",), route, method) is not None:
-                return s.churn_modify, s.churn_create
+                return plan
             if s.churn_rate > 0 and self._rng.random() < s.churn_rate:
-                return s.churn_modify, s.churn_create
+                return plan
             return None
 
     def retry_after(self) -> float:
