@@ -17,6 +17,7 @@ from clientsuccess_connector.simulator.config import (
 )
 from clientsuccess_connector.simulator.profile import (
     COMPARES,
+    COUNTS,
     PRECISIONS,
     QUERY_COSTS,
     SORTS,
@@ -68,6 +69,9 @@ from clientsuccess_connector.simulator.server import install_log_filter, listeni
               help="Whether modifiedAfter means strictly after or at or after.")  # fmt: skip
 @click.option("--sort", "sort", default="honoured", show_default=True, type=click.Choice(SORTS),
               help="ignored: every search answers newest first whatever sortBy says.")  # fmt: skip
+@click.option("--counts", default="exact", show_default=True, type=click.Choice(COUNTS),
+              help="missing: search pages carry no totalElements or totalPages; overstated: "
+                   "totalElements is one more than the search returns.")  # fmt: skip
 def simulate(
     host: str,
     port: int,
@@ -88,6 +92,7 @@ def simulate(
     after_precision: str,
     after_compare: str,
     sort: str,
+    counts: str,
 ) -> None:
     """Serve a faithful ClientSuccess API simulator until Ctrl-C.
 
@@ -102,7 +107,7 @@ def simulate(
         clients=clients, seed=seed, host=host, port=port, api_key=api_key, username=username,
         password=password, token_ttl=token_ttl, latency_ms=latency_ms, fault_rate=fault_rate,
         retry_after=retry_after, churn_rate=churn, fault_seed=fault_seed, jitter_ms=jitter_ms,
-        profile=ServerProfile(query_cost, after_precision, after_compare, sort),
+        profile=ServerProfile(query_cost, after_precision, after_compare, sort, counts),
         moved_routes=parse_pairs(moves, "--move-route"),
     )  # fmt: skip
     app = SimulatorApp(config)

@@ -88,4 +88,5 @@ PRESETS: dict[str, ServerProfile] = {
     "day": ServerProfile(after_precision="day"),
     "unsorted": ServerProfile(sort="ignored"),
     "scan": ServerProfile(query_cost="scan", after_precision="second"),
+    "no-counts": ServerProfile(counts="missing"),
 }
