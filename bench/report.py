@@ -403,9 +403,9 @@ def render(res: dict[str, Any]) -> str:
             for r in res.get("reruns", [])
         ),
         "",
-        "To reproduce: `make bench` (everything: 37 minutes in this run); "
-        "`make bench BENCH_ARGS=--quick` (small data, one round, no 1M run: about 8 minutes "
-        "on this machine); "
+        f"To reproduce: `make bench` (everything: "
+        f"{res.get('duration_seconds', 0) / 60:.0f} minutes in this run); "
+        "`make bench BENCH_ARGS=--quick` (small data, one round, no 1M run: a few minutes); "
         "one section: `.venv/bin/python -m bench.run_all --only throughput --cost-models scan "
         "--runs 3` (`--help` lists every flag). The Airbyte comparison needs Airbyte's connector "
         "definition, which is not part of this project: the `manifest.yaml` of connector "
