@@ -43,7 +43,7 @@ def _show_queries(path: str) -> None:
             echo(" ".join(sql.split()))
             cursor = db.execute(sql)
             rows = [[cell(v) for v in row] for row in cursor.fetchall()]
-            print_table(cells(*(d[0] for d in cursor.description)), rows)
+            print_table([d[0] for d in cursor.description], rows)
 
 
 @cli.command()

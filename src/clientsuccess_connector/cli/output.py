@@ -146,8 +146,7 @@ def emit(
     if fmt == "csv":
         write_csv(out, names, ([_csv_value(row.get(name)) for name in names] for row in rows))
         return
-    print_table([safe_text(n) for n in names], [[cell(r.get(n)) for n in names] for r in rows],
-                err=err)  # fmt: skip
+    print_table(names, [[cell(r.get(n)) for n in names] for r in rows], err=err)
 
 
 def field_names(rows: Sequence[Row]) -> list[str]:

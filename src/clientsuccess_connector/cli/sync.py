@@ -21,7 +21,7 @@ from clientsuccess_connector.cli.options import (
 )
 from clientsuccess_connector.cli.output import cell, emit, format_option, print_table
 from clientsuccess_connector.cli.progress import StreamProgress
-from clientsuccess_connector.cli.terminal import cells, echo
+from clientsuccess_connector.cli.terminal import echo
 from clientsuccess_connector.errors import ConfigError
 from clientsuccess_connector.locations import parse_destination
 from clientsuccess_connector.read.chain import plan_lookups
@@ -105,9 +105,9 @@ def print_summary(results: list[StreamResult], *, as_json: bool, fmt: str = "tab
             click.echo(orjson.dumps(line).decode(), err=True)
         return
     body = [
-        cells(r.stream, f"{r.records:,}", f"{r.requests:,}", f"{r.retries:,}", f"{r.seconds:.1f}",
+        [r.stream, f"{r.records:,}", f"{r.requests:,}", f"{r.retries:,}", f"{r.seconds:.1f}",
               f"{r.records_per_second:,.0f}", "incremental" if r.incremental else "full",
-              cell(_status(r)))
+              cell(_status(r))]
         for r in results
     ]  # fmt: skip
     headers = ["stream", "records read", "requests", "retries", "seconds", "records/s", "mode",
