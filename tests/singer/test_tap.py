@@ -299,3 +299,24 @@ def test_bad_files_exit_2_naming_the_problem(
     assert result.exit_code == 2, result.output
     assert message in result.stderr
     assert result.stdout == ""
+
+
+def test_a_stream_whose_sample_fails_fails_alone(
+    simulator: SimulatorHandle, tmp_path: Path
+) -> None:
+    """Products cannot even be sampled: it fails (exit 1, named); every other stream lands
+    whole, and the last STATE bookmarks them."""
+    config = tmp_path / "config.json"
+    config.write_text(json.dumps({"base_url": simulator.api_v1_url,
+                                  "api_key": simulator.api_key, "max_attempts": 1}))  # fmt: skip
+    simulator.faults.next("503", 1000, route="search_products")
+    result = tap("--config", str(config))
+    assert result.exit_code == 1
+    assert "products" in result.stderr
+    parsed = [json.loads(line) for line in result.stdout.splitlines()]
+    got = records_by_stream(parsed)
+    for name in DEFAULT_STREAMS:
+        if name != "products":
+            assert set(got[name]) == {r["id"] for r in simulator.store.records(name)}, name
+    assert parsed[-1]["type"] == "STATE"
+    assert set(parsed[-1]["value"]["bookmarks"]) == set(DEFAULT_STREAMS) - {"products"}

@@ -112,3 +112,29 @@ def test_postgres_batch_whose_keys_another_writer_stored_meanwhile_is_merged(
         assert sink.write_batch("s", [{"id": 2, "v": "new"}, {"id": 3, "v": "mine"}], ["id"]) == 2
         rows = {r["id"]: r["v"] for r in sink.read_rows("s")}
     assert rows == {1: "first", 2: "new", 3: "mine"}
+
+
+@pytest.mark.postgres
+def test_postgres_key_on_a_table_made_without_one_is_never_appended_unmerged(
+    postgres_url: str,
+) -> None:
+    """A stream first landed without a key, then with one: its table has no primary key to
+    refuse a stored key, so no batch may be COPYed blindly (that duplicated rows silently)."""
+    with open_sink(postgres_url) as sink:
+        sink.write_batch("s", [{"id": 1, "v": "a"}], [])
+        with pytest.raises(psycopg.Error):
+            sink.write_batch("s", [{"id": 2, "v": "b"}], ["id"])
+            sink.write_batch("s", [{"id": 2, "v": "c"}], ["id"])
+        ids = [r["id"] for r in sink.read_rows("s")]
+    assert sorted(ids) == sorted(set(ids))
+
+
+@pytest.mark.postgres
+def test_postgres_bad_connection_option_is_a_configuration_error(postgres_url: str) -> None:
+    """A malformed libpq option value is the user's to fix (exit 2), not an outage that
+    `sync --every` would retry for ever."""
+    from clientsuccess_connector.errors import ConfigError, DestinationUnavailable
+
+    with pytest.raises(ConfigError, match="cannot connect") as raised:
+        open_sink(f"{postgres_url}&connect_timeout=abc")
+    assert not isinstance(raised.value, DestinationUnavailable)

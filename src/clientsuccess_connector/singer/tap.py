@@ -77,6 +77,7 @@ class _Started:
 
     name: str
     schema: dict[str, Any]
+    excluded: frozenset[str]
 
 
 @dataclass(slots=True)
@@ -129,9 +130,13 @@ def run_tap(
             if chosen is not None and chosen.schema.get("properties"):
                 schema = chosen.schema
             else:
-                columns = sample_columns(connection, source, lookups)
+                try:  # a stream whose sample fails fails alone; the others read on
+                    columns = sample_columns(connection, source, lookups)
+                except ConnectorError as exc:
+                    yield _Failed(name, StreamFailed(f"stream {name!r}: {exc}"))
+                    return
                 schema = stream_schema(columns, list(source.primary_key))
-            yield _Started(name, schema)
+            yield _Started(name, schema, chosen.excluded if chosen else frozenset())
             try:
                 for batch in StreamRead(connection, source, initial[name], options):
                     yield _Landed(name, batch)
@@ -140,10 +145,8 @@ def run_tap(
 
         for event in _read_streams(connection, names, events):
             if isinstance(event, _Started):
-                chosen = selection.get(event.name) if selection is not None else None
-                excluded = chosen.excluded if chosen else frozenset()
                 source = plan.sources[event.name]
-                outputs[event.name] = _Output(source, event.schema, excluded, {})
+                outputs[event.name] = _Output(source, event.schema, event.excluded, {})
                 _send_schema(writer, event.name, outputs[event.name])
             elif isinstance(event, _Landed):
                 _send_batch(writer, event.name, outputs[event.name], event.batch, bookmarks)

@@ -65,7 +65,10 @@ def widen_expression(column: str, old: ColumnType, new: ColumnType) -> sql.Compo
 
 def unreachable(exc: psycopg.Error) -> bool:
     """True when the server did not answer, or answered that it cannot take connections now
-    (starting up, shutting down, too many clients): an outage, not a wrong URL or password."""
+    (starting up, shutting down, too many clients): an outage, not a wrong URL or password.
+    Only a failure to connect can be one: a malformed connection string is not."""
+    if not isinstance(exc, psycopg.OperationalError):
+        return False
     text = str(exc)
     if "FATAL:" not in text:  # refused, timed out, closed: the server never spoke
         return True
@@ -74,9 +77,12 @@ def unreachable(exc: psycopg.Error) -> bool:
 
 def _appendable(batch: PreparedBatch) -> bool:
     """True when the batch may be COPYed straight into its table: no key, or one column that is
-    not json (composite and json keys always merge)."""
+    not json and that the table holds as its primary key, so that a stored key refuses the COPY
+    (composite and json keys always merge, and so does a key the table was made without)."""
     key = batch.primary_key
-    return not key or (len(key) == 1 and batch.types[key[0]] != "json")
+    if not key:
+        return True
+    return len(key) == 1 and batch.types[key[0]] != "json" and batch.schema.primary_key == key
 
 
 class PostgresSink(Sink):
@@ -248,7 +254,7 @@ class PostgresSink(Sink):
         if _appendable(batch) and (appending or self._all_new(table, batch)):
             try:
                 with self._con.transaction():  # a savepoint: a key stored already -> merge
-                    synced = pa.array([now] * batch.rows, ARROW_TYPES["timestamp"])
+                    synced = pa.repeat(pa.scalar(now, ARROW_TYPES["timestamp"]), batch.rows)
                     self._copy(table, [*batch.names, SYNCED_AT],
                                batch.to_arrow().append_column(SYNCED_AT, synced))  # fmt: skip
                 self._appending.add(stream)
