@@ -372,8 +372,8 @@ class KeysetPaginator(NumberedPaginator[KeysetPagination]):
         """The request after a page whose checks passed, or None at the end."""
         if self._ends(request, page):
             return None
-        if not moments:
-            return super().next(request, page)
+        if not moments:  # no instant to step from: the next page of the same filter
+            return self._next_number(request, page)
         newest = moments[-1]
         after = parse_timestamp(request.params.get(self.spec.keyset_param))
         unit = self.learned.unit
@@ -417,13 +417,19 @@ class KeysetPaginator(NumberedPaginator[KeysetPagination]):
         self, request: PageRequest, page: Page, moments: list[datetime]
     ) -> PageRequest | None:
         """A page of the widened step. A record the finer step should have kept proves the
-        server coarser. Records before `newest` but none it should have kept, up to past
-        `newest` (or the last page), show they were deleted or changed meanwhile: the finer
-        step was right. Nothing before `newest` at all: widen further."""
+        server coarser: one in `newest`'s unit, or one after `newest` but before the first
+        record the finer step returned (it matched that step's filter and existed then, as a
+        record changed meanwhile is stamped after everything already read). Records before
+        `newest` but none it should have kept, up to past `newest` (or the last page), show
+        they were deleted or changed meanwhile: the finer step was right. Nothing before
+        `newest` at all: widen further."""
         w = self._widening
         assert w is not None
         start = floor(w.newest, w.unit)
-        if any(start <= m <= w.newest for m in moments):
+        finer = self._moments(w.page)
+        limit = finer[0] if finer else None
+        if any(start <= m <= w.newest or (limit is not None and w.newest < m < limit)
+               for m in moments):  # fmt: skip
             self._widening = None
             self.learned.coarsen(w.unit)
             if self.learned.exhausted:
