@@ -136,6 +136,20 @@ def test_without_counts_a_checked_keyset_read_is_proven(
     assert state.get("cursor")
 
 
+def test_without_counts_no_request_asks_for_one(simulator: SimulatorHandle, tmp_path: Path) -> None:
+    """A server that gives no count is not asked for one at the end of each pass: a run with
+    nothing new costs what it costs on a server that counts."""
+    costs = {}
+    for counts in ("exact", "missing"):
+        simulator.profile = ServerProfile(counts=counts)
+        url = f"duckdb:///{tmp_path / f'{counts}.duckdb'}"
+        assert sync_one(simulator, url, "products").error is None
+        again = sync_one(simulator, url, "products")
+        assert again.error is None
+        costs[counts] = again.requests
+    assert costs["missing"] == costs["exact"]
+
+
 def test_without_counts_pages_by_number_leave_the_stream_unproven(
     simulator: SimulatorHandle, tmp_path: Path
 ) -> None:

@@ -108,10 +108,11 @@ class IncrementalRead:
         self.commit, self.stats, self.progress = commit, stats, progress
         self.learned = LearnedPrecision()
         self.started = datetime.now(UTC)
-        self.proved_whole = False
+        self.whole_since: datetime | None = None
+        """Set once a run read every record (no cursor) and proved it against the count, to
+        when it started: only then may a destination treat the records it did not see as
+        deleted."""
         self._cursor_moved = False  # a keyset batch of this run committed a cursor
-        """True once a run read every record (no cursor) and proved it against the count:
-        only then may a destination treat the records it did not see as deleted."""
 
     def run(self, state: State | None) -> bool:
         """Read everything since `state`'s cursor; True when it read from a cursor."""
@@ -270,19 +271,22 @@ class IncrementalRead:
         with the records it stepped from, every page was in order, and the last page was short.
         Pages asked by number within one filter are not checked that way: without a count,
         such a pass is unproven."""
-        if fetched.pages == 1 and fetched.first is not None:
-            own = envelope().total_elements(fetched.first.document)
-            if own is not None and len(seen) >= own:
-                return
-        total = count_matching(self.reader, self.source, query, self.stats)
+        read = len(seen)  # a count of distinct keys: taken once
+        own = None if fetched.first is None else envelope().total_elements(fetched.first.document)
+        if fetched.pages == 1 and own is not None and read >= own:
+            return
+        # A pass whose first page carried no count is on a server that gives none: asking
+        # for one would tell nothing.
+        uncounted = fetched.first is not None and own is None
+        total = None if uncounted else count_matching(self.reader, self.source, query, self.stats)
         if total is None and trail.numbered_pages:
             raise Uncounted(
                 f"the server gives no totalElements and {trail.numbered_pages} page(s) had to "
                 "be read by page number within one instant"
             )
-        if total is not None and len(seen) < total:
+        if total is not None and read < total:
             raise IncompleteRead(
-                f"read {len(seen)} distinct records by keyset but the server counts {total}; "
+                f"read {read} distinct records by keyset but the server counts {total}; "
                 "cannot prove the stream complete"
             )
 
