@@ -97,9 +97,18 @@ def plan_windows(
     # Window 0 starts where the run starts; each later one far enough before its boundary
     # that the server's filter keeps every record at or after it, whatever its precision (a
     # server comparing to the second would drop the rest of the boundary's second). Records
-    # before the boundary are read twice, by both windows; the merge on the key keeps one.
-    afters: list[datetime | None] = [after, *(safe_after(b, unit) for b in bounds)]
-    ends: list[datetime | None] = [*bounds, None]
+    # before the boundary are read twice, by both windows; the merge on the key keeps one. A
+    # window that would start no later than the one before it (a coarse unit: the day before
+    # each boundary) would read all of it again, so the two are read as one.
+    afters: list[datetime | None] = [after]
+    ends: list[datetime | None] = []
+    for bound in bounds:
+        start = safe_after(bound, unit)
+        if afters[-1] is not None and start <= afters[-1]:
+            continue
+        ends.append(bound)
+        afters.append(start)
+    ends.append(None)
     return [Window(i, start, end) for i, (start, end) in enumerate(zip(afters, ends, strict=True))]
 
 
