@@ -271,14 +271,11 @@ def _convert(raw: list[Any], kind: ColumnType | None) -> tuple[pa.Array, ColumnT
         if kind == "timestamp":
             texts = raw if _only(raw, str) else [_timestamp_text(v) for v in raw]
             return pc.cast(pa.array(texts, pa.string()), ARROW_TYPES["timestamp"]), kind, 0
-        if kind == "json" and (encoded := _orjson_column(raw)) is not None:
-            return encoded, kind, 0
-        if kind in ("text", "json"):
-            if kind == "json":
-                texts = _json_texts(raw)
-            else:
-                texts = raw if _only(raw, str) else [to_text(v) for v in raw]
-            texts, repaired = repair_texts(texts, json=kind == "json")
+        if kind == "json":
+            return _json_column(raw)
+        if kind == "text":
+            texts = raw if _only(raw, str) else [to_text(v) for v in raw]
+            texts, repaired = repair_texts(texts, json=False)
             return pa.array(texts, ARROW_TYPES[kind]), kind, repaired
         return pa.array(raw, ARROW_TYPES[kind]), kind, 0
     except (OverflowError, pa.ArrowInvalid):  # a bad date, or an int beyond 64 bits: as text
@@ -287,11 +284,11 @@ def _convert(raw: list[Any], kind: ColumnType | None) -> tuple[pa.Array, ColumnT
         return _convert(raw, "text")
 
 
-def _orjson_column(raw: list[Any]) -> pa.Array | None:
-    """The values as JSON text written by orjson, checked for repairs in the Arrow buffer;
-    None when orjson refuses a value (an int beyond 64 bits, a lone surrogate, deep nesting)
-    or a text holds a `\\u0000` escape: `_convert` then takes the exact path. orjson writes
-    valid UTF-8 and escapes NUL, so that escape is the only repair its text can need.
+def _json_column(raw: list[Any]) -> tuple[pa.Array, ColumnType, int]:
+    """The values as JSON text, each written once: by orjson, whose text is valid UTF-8 with
+    NUL escaped, so a `\\u0000` escape (checked in the Arrow buffer) is the only repair it can
+    need; by the exact encoder for what orjson refuses (an int beyond 64 bits, a lone
+    surrogate, deep nesting), whose text is then repaired.
 
     (Each text is decoded as soon as it is written: keeping orjson's bytes objects alive to
     build a binary array instead costs ten times more, their buffers being oversized.)"""
@@ -299,22 +296,14 @@ def _orjson_column(raw: list[Any]) -> pa.Array | None:
     try:
         texts = [None if v is None else dumps(v).decode() for v in raw]
     except TypeError:
-        return None
-    array = pa.array(texts, ARROW_TYPES["json"])
-    if not isinstance(array, pa.Array):
-        return None
-    data = array.buffers()[2]
-    if data is not None and b"\\u0000" in data.to_pybytes():
-        return None
-    return array
-
-
-def _json_texts(raw: list[Any]) -> list[str | None]:
-    dumps = orjson.dumps
-    try:
-        return [None if v is None else dumps(v).decode() for v in raw]
-    except TypeError:  # e.g. an int beyond 64 bits or deep nesting: the slower exact way
-        return [None if v is None else json_text(v) for v in raw]
+        texts = [None if v is None else json_text(v) for v in raw]
+    else:
+        array = pa.array(texts, ARROW_TYPES["json"])
+        data = array.buffers()[2]
+        if data is None or b"\\u0000" not in data.to_pybytes():
+            return array, "json", 0
+    texts, repaired = repair_texts(texts, json=True)
+    return pa.array(texts, ARROW_TYPES["json"]), "json", repaired
 
 
 def _only(raw: list[Any], kind: type) -> bool:
@@ -348,7 +337,7 @@ _LONG_DIGITS = re.compile(r"\d{19}")  # may be beyond 64 bits, which orjson read
 
 
 def load_json(text: str) -> Any:
-    """JSON text stored by `dump_json`, back to values: integers beyond 64 bits come back
+    """JSON text stored by `json_text`, back to values: integers beyond 64 bits come back
     exact (the stdlib parser) where orjson would turn them into floats."""
     if _LONG_DIGITS.search(text):
         return json.loads(text)
