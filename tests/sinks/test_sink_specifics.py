@@ -138,3 +138,20 @@ def test_postgres_bad_connection_option_is_a_configuration_error(postgres_url: s
     with pytest.raises(ConfigError, match="cannot connect") as raised:
         open_sink(f"{postgres_url}&connect_timeout=abc")
     assert not isinstance(raised.value, DestinationUnavailable)
+
+
+@pytest.mark.postgres
+def test_postgres_soft_reconcile_keeps_columns_another_sync_added(postgres_url: str) -> None:
+    """A reconcile that adds _cs_deleted_at works from the stored schema, not from a copy this
+    process loaded before another sync added a column (that column would vanish from it)."""
+    from datetime import UTC, datetime
+
+    with open_sink(postgres_url) as sink, open_sink(postgres_url) as other:
+        sink.write_batch("s", [{"id": 1, "v": "a"}], ["id"])
+        other.write_batch("s", [{"id": 2, "v": "b", "added": 7}], ["id"])
+        sink.reconcile("s", datetime.now(UTC), "soft")
+    with open_sink(postgres_url) as fresh:
+        columns = {c.name for c in fresh.schema("s")}
+        rows = {r["id"]: r for r in fresh.read_rows("s")}
+    assert "added" in columns
+    assert rows[2]["added"] == 7

@@ -342,6 +342,12 @@ class PostgresSink(Sink):
                         query = sql.SQL("DELETE FROM {} WHERE {} < {}").format(table, synced, since)
                     else:
                         if not schema.soft_deletes:
+                            # As in write_batch: no other sync may change the table meanwhile,
+                            # and what it stored before counts.
+                            self._lock_schema_changes()
+                            self._schemas.pop(stream, None)
+                            schema = (self._load_schema(stream) or current).copy()
+                        if not schema.soft_deletes:
                             self._con.execute(
                                 sql.SQL(
                                     "ALTER TABLE {} ADD COLUMN IF NOT EXISTS {} TIMESTAMPTZ"
