@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import threading
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -35,11 +35,10 @@ class _SharedConnection:
         self._connection: Connection | None = None
 
     @contextmanager
-    def use(self, settings: ConnectionSettings) -> Iterator[Connection]:
+    def use(self, connect: Callable[[], Connection]) -> Iterator[Connection]:
         with self._lock:
             if self._connection is None:
-                settings.require_credentials()
-                self._connection = Connection(settings)
+                self._connection = connect()
             self._users += 1
             connection = self._connection
         try:
@@ -68,7 +67,7 @@ class StreamPlan:
 
     def shared_connection(self) -> contextlib.AbstractContextManager[Connection]:
         """The connection every stream read at the same time shares (see `_SharedConnection`)."""
-        return self._shared.use(self.settings)
+        return self._shared.use(self.connect)
 
     def lookups(self, connection: Connection, names: Iterable[str] | None = None
                 ) -> dict[str, LookupTable]:  # fmt: skip

@@ -31,7 +31,7 @@ from clientsuccess_connector.read.pagination_config import (
     keyset_on,
     page_size_of,
 )
-from clientsuccess_connector.read.precision import ASSUMED, UNITS, LearnedPrecision, safe_after
+from clientsuccess_connector.read.precision import UNITS, LearnedPrecision, safe_after
 from clientsuccess_connector.read.probe import count_matching
 from clientsuccess_connector.read.progress import PassObserver
 from clientsuccess_connector.read.reader import Reader
@@ -181,7 +181,7 @@ class IncrementalRead:
         paging = keyset_on(self.source.pagination, self.field, self.learned, trail,
                            tuple(self.source.primary_key))  # fmt: skip
         source = replace(self.source, pagination=paging)
-        unit = self.learned.unit if self.learned.verified else ASSUMED
+        unit = self.learned.safe_unit
         planned = plan_windows(self.reader, source, query, self.field, windows, unit, self.stats)
         low_water = LowWater(planned, self.field, self.started, cursor)
         fetched = _FirstPage()
@@ -294,7 +294,7 @@ class IncrementalRead:
 
     def _after(self, floor: datetime) -> dict[str, Any]:
         """The filter that keeps every record at or after `floor` on this server."""
-        unit = self.learned.unit if self.learned.verified else ASSUMED
+        unit = self.learned.safe_unit
         return {envelope().modified_after_param: format_timestamp(safe_after(floor, unit))}
 
     def _state(self, cursor: datetime | None) -> State | None:

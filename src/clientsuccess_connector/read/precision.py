@@ -56,6 +56,12 @@ class LearnedPrecision:
         self.exhausted = False  # even `day` lost records: the filter cannot be trusted
         self._lock = threading.Lock()
 
+    @property
+    def safe_unit(self) -> str:
+        """The unit a filter from a cursor must allow for: the learnt one once verified,
+        else the coarsest a server is assumed to use."""
+        return self.unit if self.verified else ASSUMED
+
     def coarsen(self, seen: str) -> None:
         """The server dropped records a step at unit `seen` should have kept."""
         with self._lock:

@@ -48,7 +48,7 @@ class StreamSchema:
     name_bytes: int | None = None
     soft_deletes: bool = False
     naming: str = API
-    collisions: list[tuple[str, str]] = field(default_factory=list)
+    collisions: list[tuple[str, str]] = field(default_factory=list, compare=False, repr=False)
     """(key, column) of keys that got a suffixed column since this list was last emptied."""
 
     def copy(self) -> StreamSchema:
