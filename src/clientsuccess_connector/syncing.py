@@ -19,6 +19,7 @@ from typing import Any, Protocol
 from clientsuccess_connector.connection import Connection, ConnectionStats
 from clientsuccess_connector.deletes import delete_plan
 from clientsuccess_connector.errors import ConfigError, ConnectorError
+from clientsuccess_connector.read import macros
 from clientsuccess_connector.read.concurrency import prefetch
 from clientsuccess_connector.read.endpoint import Source
 from clientsuccess_connector.read.incremental import (
@@ -27,7 +28,7 @@ from clientsuccess_connector.read.incremental import (
     ReadOptions,
     supports_incremental,
 )
-from clientsuccess_connector.read.lookups import LookupTable
+from clientsuccess_connector.read.lookups import LookupTable, no_values_note
 from clientsuccess_connector.read.partitioned import PartitionedRead, is_partitioned
 from clientsuccess_connector.read.progress import ProgressListener, ProgressTracker
 from clientsuccess_connector.read.reader import Reader
@@ -55,6 +56,8 @@ class StreamResult:
     cursor: str | None = None  # the stream's stored cursor after the run (incremental streams)
     deleted: int = 0  # rows a full refresh stamped `_cs_deleted_at` (soft) or removed (hard)
     deletes: str = ""  # the mode reconciled with, or why a full refresh did not reconcile
+    capped: int | None = None  # the read stopped at the source's max_records (a choice)
+    notes: list[str] = field(default_factory=list)  # what the summary should say besides ok
 
     @property
     def records_per_second(self) -> float:
@@ -202,6 +205,9 @@ def _sync_stream(
     try:
         if progress.pages is not None:
             progress.pages.begin_pass()
+        if reader.lookup_rows(source) == []:
+            refs = macros.lookup_refs(*source.macro_texts())
+            result.notes.append(no_values_note(reader.lookups, refs))
         if supports_incremental(source):
             read = _sync_incremental(reader, sink, source, options, progress, result, stats)
             if options.full_refresh:
@@ -243,14 +249,18 @@ def _sync_full(
 ) -> None:
     """A stream without a usable incremental field: read everything, merge on the key."""
     batch: list[dict[str, Any]] = []
+    read = 0
     pages = reader.pages(source, stats=stats, observer=progress.pages)
     for page in prefetch(pages, depth=options.prefetch_pages):
         batch.extend(page)
+        read += len(page)
         if len(batch) >= options.batch_size:
             _commit(sink, source, batch, None, result, progress)
             batch = []
     if batch or result.batches == 0:
         _commit(sink, source, batch, None, result, progress)
+    if source.max_records is not None and read >= source.max_records:
+        result.capped = source.max_records
 
 
 def _sync_incremental(

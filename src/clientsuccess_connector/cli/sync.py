@@ -24,13 +24,19 @@ from clientsuccess_connector.cli.progress import StreamProgress
 from clientsuccess_connector.cli.terminal import echo
 from clientsuccess_connector.errors import ConfigError
 from clientsuccess_connector.locations import parse_destination
-from clientsuccess_connector.read.chain import plan_lookups
-from clientsuccess_connector.read.endpoint import DELETES_CHOICES, resolve
+from clientsuccess_connector.read.compile import compile_sources
+from clientsuccess_connector.read.endpoint import DELETES_CHOICES
 from clientsuccess_connector.read.fanout import load_lookups
 from clientsuccess_connector.sinks import open_sink
 from clientsuccess_connector.sinks.values import json_text
 from clientsuccess_connector.streams import select_sources
-from clientsuccess_connector.syncing import DEFAULT_BATCH_SIZE, StreamResult, SyncOptions, sync
+from clientsuccess_connector.syncing import (
+    DEFAULT_BATCH_SIZE,
+    StreamResult,
+    SyncOptions,
+    require_primary_keys,
+    sync,
+)
 
 if TYPE_CHECKING:
     from clientsuccess_connector.flow import Flow
@@ -51,7 +57,9 @@ def parse_duration(text: str) -> float:
 def _status(result: StreamResult) -> str:
     """`ok` or the error, with what was done so that no value stopped the stream."""
     status = "ok" if result.error is None else f"error: {result.error}"
-    notes = []
+    if result.error is None and result.capped is not None:
+        status = f"capped at {result.capped:,} (max_records)"
+    notes = list(result.notes)
     if result.repaired:
         notes.append(f"{result.repaired:,} value(s) with NUL or lone surrogates stored as U+FFFD")
     if result.rejected:
@@ -68,7 +76,9 @@ def _status(result: StreamResult) -> str:
 def stream_summary(result: StreamResult) -> dict[str, Any]:
     """One stream's outcome as JSON-ready values (`sync --json` and `--log-format json`)."""
     return {
-        "stream": result.stream, "status": "ok" if result.error is None else "error",
+        "stream": result.stream,
+        "status": "error" if result.error is not None else "capped" if result.capped else "ok",
+        "capped_at": result.capped, "notes": result.notes,
         "records": result.records, "requests": result.requests, "retries": result.retries,
         "seconds": round(result.seconds, 3),
         "records_per_second": round(result.records_per_second, 1),
@@ -134,13 +144,14 @@ def run_sync(
     jsonl or csv, one row per stream there."""
     started = time.monotonic()
     specs = select_sources(flow, streams)
-    sources = {name: resolve(spec) for name, spec in specs.items()}
-    lookup_plan = plan_lookups(flow, sources.values())  # refuses cycles before any request
+    compiled = compile_sources(flow, specs)  # refuses what a run would, before any request
+    sources = compiled.sources
+    require_primary_keys(sources.values())
     with (
         open_connection(flow, ConnectionOptions(credential=credential)) as connection,
         open_sink(destination, naming=flow.naming if flow else None) as sink,
     ):
-        lookups = load_lookups(lookup_plan, connection)
+        lookups = load_lookups(compiled.lookups, connection)
         options = SyncOptions(
             full_refresh=full_refresh, batch_size=batch_size, lookups=lookups, deletes=deletes
         )

@@ -300,17 +300,16 @@ class Connection:
         if json is not None:
             body = orjson.dumps(json)
             merged.setdefault("Content-Type", "application/json")
-        clean_params = None
-        if params:
-            clean_params = {
-                k: _param_text(v) for k, v in params.items() if v is not None and v != ""
-            }
+        clean_params = {
+            k: _param_text(v) for k, v in (params or {}).items() if v is not None and v != ""
+        }
         target = self.url_for(url)
         try:
             parse_http_url(target, "URL", "check the source's url (or --url)")
-            request = self._client.build_request(
-                method, target, params=clean_params, content=body, headers=merged
-            )
+            # Parameters are added to a query the URL already has, never in place of it (httpx
+            # would replace it): what a caller put in the URL goes out with every request.
+            full = httpx.URL(target).copy_merge_params(clean_params) if clean_params else target
+            request = self._client.build_request(method, full, content=body, headers=merged)
         except httpx.InvalidURL as exc:
             raise ConfigError(
                 f"URL {self.mask(without_userinfo(target))!r} is not valid ({exc}); check the "
@@ -532,7 +531,9 @@ def _cut_short(content: bytes) -> bool:
     return False
 
 
-def _param_text(value: Any) -> str:
+def _param_text(value: Any) -> str | list[str]:
+    if isinstance(value, list | tuple):  # a repeated key: `?status=a&status=b`
+        return [str(_param_text(item)) for item in value]
     if isinstance(value, bool):
         return "true" if value else "false"
     return str(value)

@@ -14,11 +14,13 @@ from clientsuccess_connector.catalog import Template, get_template, settings
 from clientsuccess_connector.catalog.overrides import TemplateOverride, apply_override
 from clientsuccess_connector.errors import ConfigError
 from clientsuccess_connector.extract.extractor import Extractor
+from clientsuccess_connector.read import macros
 from clientsuccess_connector.read.pagination_config import (
     EnvelopePagination,
     PaginatorConfig,
     parse_pagination,
 )
+from clientsuccess_connector.read.request_query import merge_query, paginator_keys, split_query
 
 ResponseFormat = Literal["auto", "json", "xml"]
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
@@ -110,19 +112,46 @@ def parse_headers(value: Mapping[str, str] | str | None, *, where: str) -> dict[
 
 
 def resolve(spec: SourceSpec) -> Source:
-    """Validate a SourceSpec and turn it into a Source."""
+    """Compile a SourceSpec into a Source: the one request plan every command reads through.
+
+    Everything a read would refuse before its first request is refused here (so `validate`,
+    which calls this, refuses it too): the template and its parameters, the pagination, the
+    macros' syntax, the date format and time unit, and a query key given twice.
+    """
     where = f"source {spec.name!r}"
     if spec.template and spec.url:
         raise ConfigError(f"{where}: give either `template` or `url`, not both")
     if spec.template:
-        return _resolve_template(spec, _template_for(spec, where), where)
-    if spec.path:
+        source = _resolve_template(spec, _template_for(spec, where), where)
+    elif spec.path:
         raise ConfigError(
             f"{where}: `path` corrects a template's route; a manual source uses `url`"
         )
-    if spec.url:
-        return _resolve_manual(spec, where)
-    raise ConfigError(f"{where}: give a `template` name or a manual `url`")
+    elif spec.url:
+        source = _resolve_manual(spec, where)
+    else:
+        raise ConfigError(f"{where}: give a `template` name or a manual `url`")
+    _check_compiled(source, where)
+    return source
+
+
+def _check_compiled(source: Source, where: str) -> None:
+    """The checks a read would make before its first request, made now."""
+    try:
+        macros.validate_date_format(source.date_format)
+        macros.normalize_time_unit(source.time_unit)
+        for text in source.macro_texts():
+            macros.parse_macros(text)
+    except ConfigError as exc:
+        raise ConfigError(f"{where}: {exc}") from None
+    owned = sorted(set(paginator_keys(source.pagination)) & set(source.query))
+    if owned:
+        names = ", ".join(repr(name) for name in owned)
+        raise ConfigError(
+            f"{where}: query parameter {names} is set by the pagination "
+            f"({source.pagination.type}) on every page; remove it from `url:`/`params:` "
+            "(use the pagination's start_page or page_size instead)"
+        )
 
 
 def _template_for(spec: SourceSpec, where: str) -> Template:
@@ -173,6 +202,8 @@ def _resolve_template(spec: SourceSpec, template: Template, where: str) -> Sourc
     for param in template.params:
         if param.name in spec.params:
             by_location[param.location][param.name] = spec.params[param.name]
+    route, route_query = split_query(template.path)
+    by_location["query"] = merge_query(route_query, by_location["query"], where)
     default_pagination = "envelope" if template.pagination == "envelope" else "none"
     pagination = _pagination(spec, default_pagination, where)
     if isinstance(pagination, EnvelopePagination) and pagination.page_size is None:
@@ -181,7 +212,7 @@ def _resolve_template(spec: SourceSpec, template: Template, where: str) -> Sourc
     return Source(
         name=spec.name,
         method=template.method,
-        url=template.path,
+        url=route,
         query=by_location["query"],
         path_values=by_location["path"],
         body=by_location["body"] or None,
@@ -207,11 +238,12 @@ def _resolve_manual(spec: SourceSpec, where: str) -> Source:
     if method not in METHODS:
         raise ConfigError(f"{where}: method {spec.method!r} is not one of {', '.join(METHODS)}")
     assert spec.url is not None
+    url, url_query = split_query(spec.url)
     return Source(
         name=spec.name,
         method=method,
-        url=spec.url,
-        query=dict(spec.params),
+        url=url,
+        query=merge_query(url_query, spec.params, where),
         path_values={},
         body=spec.body,
         headers=parse_headers(spec.headers, where=where),

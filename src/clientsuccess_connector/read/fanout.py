@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from clientsuccess_connector.connection import Connection
+from clientsuccess_connector.errors import ConfigError
 from clientsuccess_connector.read.chain import LookupStep, plan_lookups
 from clientsuccess_connector.read.endpoint import Source
 from clientsuccess_connector.read.lookups import LookupTable
@@ -59,7 +60,21 @@ def _read_stream(
     """The referenced columns of every record of a lookup's stream, read with the lookups
     loaded so far (every lookup the stream uses comes earlier in the plan)."""
     assert step.stream is not None
+    rows: list[dict[str, Any]] = []
+    present: set[str] = set()  # the referenced columns some record has
+    keys: set[str] = set()  # every column the records have, for the error
     with Reader(connection, lookups=tables) as reader:
-        rows = [{c: r.get(c) for c in columns} for r in reader.records(step.stream)]
+        for record in reader.records(step.stream):
+            rows.append({c: record.get(c) for c in columns})
+            if len(present) < len(columns):
+                present.update(c for c in columns if c in record)
+                keys.update(record)
+    missing = [c for c in columns if c not in present]
+    if rows and missing:
+        raise ConfigError(
+            f"lookup {step.name!r} (stream {step.stream.name}) has no column "
+            f"{', '.join(repr(m) for m in missing)}: none of its {len(rows):,} record(s) has it; "
+            f"available columns: {', '.join(sorted(keys)) or '(none)'}"
+        )
     _log.info("lookup %s: %d record(s) of stream %s", step.name, len(rows), step.stream.name)
     return rows

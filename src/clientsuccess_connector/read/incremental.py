@@ -74,10 +74,26 @@ class Uncounted(ServerMisbehaviour):
 
 
 def supports_incremental(source: Source) -> bool:
-    """True when the source is a search with an incremental field that filters on modifiedAfter."""
+    """True when the source is a search with an incremental field that filters on modifiedAfter,
+    and leaves that filter and the sort to the read: a source that sets `modifiedAfter`,
+    `sortBy` or `sortDirection` itself, or caps its read (`max_records`, `max_pages`), is read
+    as configured every run and keeps no cursor (a cursor would claim a whole read)."""
     if source.incremental_field is None or not source.search or source.template is None:
         return False
+    if capped(source) or set(source.query) & set(keyset_keys()):
+        return False
     return source.template.param(envelope().modified_after_param) is not None
+
+
+def capped(source: Source) -> bool:
+    """True when the user capped the read: it stops early by choice, so it proves nothing."""
+    return source.max_records is not None or source.pagination.max_pages is not None
+
+
+def keyset_keys() -> tuple[str, ...]:
+    """The query parameters an incremental read sets itself (its filter and its sort)."""
+    names = envelope()
+    return (names.modified_after_param, names.sort_by_param, names.sort_direction_param)
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,6 +9,7 @@ column is missing, null or empty are skipped and counted.
 
 from __future__ import annotations
 
+import difflib
 import itertools
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
@@ -187,10 +188,12 @@ class LookupTable:
 
 def undeclared_lookup(lookup: str, declared: Iterable[str], where: str) -> ConfigError:
     """The error for a macro naming a lookup the flow does not declare."""
-    known = ", ".join(sorted(declared)) or "none"
+    names = sorted(declared)
+    close = difflib.get_close_matches(lookup, names, n=1, cutoff=0.6)
+    hint = f"; did you mean {close[0]!r}?" if close else ""
     return ConfigError(
         f"{where} uses lookup {lookup!r}, which is not declared under `lookups:` "
-        f"(declared: {known})"
+        f"(declared: {', '.join(names) or 'none'}){hint}"
     )
 
 
@@ -215,3 +218,21 @@ def lookup_rows(
             raise undeclared_lookup(lookup, tables, where)
         per_lookup.append([(lookup, row) for row in tables[lookup].distinct_rows(columns)])
     return [dict(combination) for combination in itertools.product(*per_lookup)]
+
+
+def no_values_note(tables: Mapping[str, LookupTable], refs: Iterable[tuple[str, str]]) -> str:
+    """Why a fan-out over `refs` makes no request: which lookup gave no value, and how many of
+    its rows had an empty one (for the summary of a read that legitimately made none)."""
+    by_lookup: dict[str, list[str]] = {}
+    for lookup, column in sorted(refs):
+        by_lookup.setdefault(lookup, []).append(column)
+    reasons = []
+    for lookup, columns in by_lookup.items():
+        table = tables.get(lookup)
+        if table is None or table.distinct_rows(columns):
+            continue
+        reasons.append(
+            f"lookup {lookup!r} has no value of {', '.join(columns)} "
+            f"({table.skipped:,} row(s) with an empty value)"
+        )
+    return "no requests made: " + ("; ".join(reasons) or "the lookups gave no values")

@@ -19,6 +19,7 @@ Values are encoded for where they go (`render(..., where=...)`):
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -77,12 +78,26 @@ def _known_list(known_lookups: Mapping[str, Iterable[str]] | None) -> str:
     return ", ".join(names)
 
 
+_NAMED = re.compile(r"\{\s*([^\W\d]\w*)(.*?)\s*\}")
+
+
+def did_you_mean(text: str, known_lookups: Iterable[str] = ()) -> str:
+    """` (did you mean {now-7}?)` for a near miss of `now` or a declared lookup's name, else ""."""
+    named = _NAMED.fullmatch(text)
+    if named is None:
+        return ""
+    name, rest = named.groups()
+    close = difflib.get_close_matches(name, ["now", *known_lookups], n=1, cutoff=0.6)
+    return f" (did you mean {{{close[0]}{rest}}}?)" if close and close[0] != name else ""
+
+
 def _unknown(
     text: str, reason: str, field: str | None, known: Mapping[str, Iterable[str]] | None
 ) -> ConfigError:
     where = f" in {field}" if field else ""
+    hint = did_you_mean(text, known or ())
     return ConfigError(
-        f"unknown macro {text}{where}{reason}; known macros: {_known_list(known)} "
+        f"unknown macro {text}{where}{reason}{hint}; known macros: {_known_list(known)} "
         "(write {{ and }} for literal braces)"
     )
 
