@@ -7,15 +7,19 @@ Each template gets one harmless request:
   422) before acting, and never stores;
 - a DELETE: `OPTIONS` on its path instead, so nothing is ever deleted.
 
-A 404 is ambiguous (no such route, or no record `0`), so the command first asks for a path
-that cannot exist and remembers what "no such route" looks like on this instance; a 404 that
-looks different came from the route itself.
+A 404 is ambiguous (no such route, or no record `0`). The command asks for a path that cannot
+exist and remembers what "no such route" looks like on this instance: a 404 that looks
+different came from the route itself. A 404 that looks the same (many gateways answer every
+404 alike) is asked again with a real record's id, taken from the first page of the search of
+the same resource (`/contract/search` for `/contract/{contractId}`): only a 404 for a record
+that exists proves the route missing. Each verdict says how sure it is.
 """
 
 from __future__ import annotations
 
 import secrets
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -24,7 +28,7 @@ import click
 import httpx
 import orjson
 
-from clientsuccess_connector.catalog import Param, Template, catalog
+from clientsuccess_connector.catalog import Param, Template, catalog, envelope
 from clientsuccess_connector.cli.app import cli
 from clientsuccess_connector.cli.completion import complete_templates
 from clientsuccess_connector.cli.logs import notice
@@ -80,6 +84,7 @@ class Verdict:
     status: int | None
     verdict: str
     detail: str
+    certainty: str = "sure"  # or "likely": the answer alone cannot settle it
 
     @property
     def known(self) -> bool:
@@ -117,12 +122,37 @@ def _fingerprint(response: httpx.Response) -> tuple[int, str]:
     return response.status_code, text
 
 
+_SAMPLE = 20  # records asked of a search to find one with the values a probe needs
+Judge = Callable[[int | None, str, str], Verdict]
+
+
+def _resource(path: str) -> str:
+    """The first segment of a route (`contract` of `/contract/{contractId}`)."""
+    return path.lstrip("/").split("/", 1)[0]
+
+
+def _real_value(param: Param, record: dict[str, Any]) -> Any:
+    """The value a record gives a probe's parameter: by name, else, for a path parameter, its
+    id (`uuid` for one typed as text, since text ids of this API are UUIDs)."""
+    if param.name in record or param.location != "path":
+        return record.get(param.name)
+    if param.type != "integer" and record.get("uuid"):
+        return record["uuid"]
+    return record.get("id")
+
+
 class RouteChecker:
     """Sends the probes over one connection and judges each answer."""
 
-    def __init__(self, connection: Connection) -> None:
+    def __init__(self, connection: Connection, templates: list[Template] | None = None) -> None:
         self.conn = connection
         self._unknown: dict[bool, tuple[int, str] | None] = {}
+        self._searches = {  # resource -> the search that lists its records
+            _resource(t.path): t
+            for t in (templates or list(catalog().values()))
+            if t.kind == "read" and t.pagination == "envelope" and not t.path_params
+        }
+        self._samples: dict[str, list[dict[str, Any]]] = {}
 
     def _send(self, method: str, path: str, params: dict[str, str], empty: bool) -> httpx.Response:
         return self.conn.request(
@@ -163,9 +193,9 @@ class RouteChecker:
             return verdict(status, "wrong method", f"the path exists, not with {probe.method}")
         if status == 404:
             baseline = self._no_such_route(probe.path.startswith(V1_PREFIX))
-            if baseline is None or baseline[0] != 404 or _fingerprint(response) == baseline:
-                return verdict(status, "missing", "this instance has no such route")
-            return verdict(status, "known", "the route answered: no record with the probe's id")
+            if baseline is not None and baseline[0] == 404 and _fingerprint(response) != baseline:
+                return verdict(status, "known", "the route answered: no record with the probe's id")
+            return self._with_real_record(probe, verdict)
         if status >= 500:
             return verdict(status, "unchecked", "server error; try again later")
         allow = response.headers.get("allow")
@@ -174,6 +204,64 @@ class RouteChecker:
             if probe.template.method not in methods:
                 return verdict(status, "wrong method", f"the path takes {allow}")
         return verdict(status, "known", "")
+
+    def _with_real_record(self, probe: Probe, verdict: Judge) -> Verdict:
+        """A 404 like the one for a path that cannot exist: ask again with a real record's
+        values; a 404 then proves the route missing, anything else proves it known."""
+        real = self._real_probe(probe)
+        if real is None:
+            return Verdict(
+                probe.template.name, probe.describe(), 404, "missing",
+                "the 404 looks like the one for a path that cannot exist; no record was "
+                "found to ask with, so a missing record may be all it means", "likely",
+            )  # fmt: skip
+        search, retry = real
+        try:
+            response = self._send(retry.method, retry.path, retry.params, retry.empty_body)
+        except TransportError as exc:
+            return verdict(None, "unchecked", f"no answer: {exc}")
+        status = response.status_code
+        asked = f"asked again with a record listed by {search}"
+        if status == 404:
+            return Verdict(probe.template.name, retry.describe(), status, "missing",
+                           f"{asked}: still 404, so this instance has no such route")  # fmt: skip
+        if status in (401, 403) or status >= 500:
+            return verdict(status, "unchecked", f"{asked}: HTTP {status}")
+        return Verdict(probe.template.name, retry.describe(), status, "known", asked)
+
+    def _real_probe(self, probe: Probe) -> tuple[str, Probe] | None:
+        """The probe with its dummy values replaced by a real record's (None without one)."""
+        template = probe.template
+        asked = [*template.path_params, *(p for p in template.params
+                                          if p.location == "query" and p.required)]  # fmt: skip
+        if not asked:
+            return None
+        resource = _resource(template.path.removeprefix(V1_PREFIX.rstrip("/")))
+        search = self._searches.get(resource) or self._searches.get(resource.rstrip("s"))
+        records = self._sample(resource, search) if search is not None else []
+        candidates = ({p.name: _real_value(p, record) for p in asked} for record in records)
+        values = next((v for v in candidates if None not in v.values() and "" not in v.values()),
+                      None)  # fmt: skip
+        if search is None or values is None:
+            return None
+        path = render_path(template.path, values)
+        params = {**probe.params, **{p.name: str(values[p.name]) for p in asked
+                                     if p.location == "query"}}  # fmt: skip
+        return search.name, Probe(template, probe.method, path, params)
+
+    def _sample(self, resource: str, search: Template) -> list[dict[str, Any]]:
+        """The first records of `search` (asked once per resource; none when it fails)."""
+        if resource not in self._samples:
+            self._samples[resource] = []
+            try:
+                paging = {envelope().page_param: "0", envelope().size_param: str(_SAMPLE)}
+                response = self._send("GET", search.path, paging, False)
+                data = orjson.loads(response.content).get("data") if response.is_success else None
+            except (TransportError, orjson.JSONDecodeError, AttributeError):
+                data = None
+            if isinstance(data, list):
+                self._samples[resource] = [r for r in data if isinstance(r, dict)]
+        return self._samples[resource]
 
 
 def _templates(names: tuple[str, ...], flow: Flow | None) -> list[Template]:
@@ -209,8 +297,10 @@ def check_routes(
     One harmless request per template (or per TEMPLATE given): a read is a GET with dummy
     required parameters (a search asks for one record); a POST, PUT or PATCH is sent with an
     EMPTY body, which the API refuses before acting; a DELETE is checked with OPTIONS, never
-    sent. A route is "missing" when its 404 looks like the answer for a path that cannot exist.
-    Review the requests first with --dry-run. Exit 1 when a route is not known.
+    sent. A 404 that looks like the answer for a path that cannot exist is asked again with a
+    real record's id from the resource's search: "missing" is then sure; without such a record
+    it is "missing (likely)". Review the requests first with --dry-run (the search and the
+    second request are not shown there). Exit 1 when a route is not known.
 
     \b
     Examples:
@@ -232,7 +322,7 @@ def check_routes(
                 echo(f"# {probe.template.name}\n{text}\n")
             notice(f"{len(probes)} request(s) would be sent; nothing was sent")
             return
-        checker = RouteChecker(conn)
+        checker = RouteChecker(conn, _templates((), flow))
         verdicts = [checker.check(probe) for probe in probes]
     _report(verdicts, fmt)
     if not all(v.known for v in verdicts):
@@ -243,14 +333,14 @@ def _report(verdicts: list[Verdict], fmt: str) -> None:
     if fmt != "table":
         rows: list[dict[str, Any]] = [
             {"template": v.template, "request": v.probe, "status": v.status,
-             "verdict": v.verdict, "detail": v.detail}
+             "verdict": v.verdict, "certainty": v.certainty, "detail": v.detail}
             for v in verdicts
         ]  # fmt: skip
         emit(rows, fmt)
         return
     body = [
-        [v.template, v.probe, f"HTTP {v.status}" if v.status is not None else "-", v.verdict,
-         cell(v.detail)]
+        [v.template, v.probe, f"HTTP {v.status}" if v.status is not None else "-",
+         v.verdict if v.certainty == "sure" else f"{v.verdict} ({v.certainty})", cell(v.detail)]
         for v in verdicts
     ]  # fmt: skip
     print_table(["template", "request", "answer", "route", "detail"], body)

@@ -18,6 +18,7 @@ from clientsuccess_connector.simulator.config import (
 from clientsuccess_connector.simulator.profile import (
     COMPARES,
     COUNTS,
+    NOT_FOUND,
     PRECISIONS,
     QUERY_COSTS,
     SORTS,
@@ -72,6 +73,9 @@ from clientsuccess_connector.simulator.server import install_log_filter, listeni
 @click.option("--counts", default="exact", show_default=True, type=click.Choice(COUNTS),
               help="missing: search pages carry no totalElements or totalPages; overstated: "
                    "totalElements is one more than the search returns.")  # fmt: skip
+@click.option("--not-found", default="detailed", show_default=True, type=click.Choice(NOT_FOUND),
+              help="plain: every 404 has the same body, for an unknown route and an unknown "
+                   "record alike, as many gateways answer.")  # fmt: skip
 def simulate(
     host: str,
     port: int,
@@ -93,6 +97,7 @@ def simulate(
     after_compare: str,
     sort: str,
     counts: str,
+    not_found: str,
 ) -> None:
     """Serve a faithful ClientSuccess API simulator until Ctrl-C.
 
@@ -107,7 +112,7 @@ def simulate(
         clients=clients, seed=seed, host=host, port=port, api_key=api_key, username=username,
         password=password, token_ttl=token_ttl, latency_ms=latency_ms, fault_rate=fault_rate,
         retry_after=retry_after, churn_rate=churn, fault_seed=fault_seed, jitter_ms=jitter_ms,
-        profile=ServerProfile(query_cost, after_precision, after_compare, sort, counts),
+        profile=ServerProfile(query_cost, after_precision, after_compare, sort, counts, not_found),
         moved_routes=parse_pairs(moves, "--move-route"),
     )  # fmt: skip
     app = SimulatorApp(config)

@@ -133,7 +133,8 @@ class SimulatorApp:
                 else f"No route {method} {path}"
             )
             self.stats.record("unknown", status)
-            await self._send(send, json_response(status, error_body(status, text, path)))
+            resp = json_response(status, error_body(status, text, path))
+            await self._send(send, self._plain_404(resp, path))
             return
         await self._api_route(scope, receive, send, match)
 
@@ -219,6 +220,7 @@ class SimulatorApp:
     ) -> None:
         if resp.status >= 400 and resp.content_type != HTML and b'"path":""' in resp.body:
             resp.body = resp.body.replace(b'"path":""', b'"path":"' + path.encode() + b'"', 1)
+        resp = self._plain_404(resp, path)
         self.stats.record(route, resp.status)
         if fault == "truncate":
             self.stats.fault("truncate")
@@ -241,6 +243,12 @@ class SimulatorApp:
             )
             raise SimulatedDrop(f"simulated connection drop on {path}")
         await self._send(send, resp)
+
+    def _plain_404(self, resp: Response, path: str) -> Response:
+        """Under the `not_found: plain` profile, every 404 has one body, whatever was missing."""
+        if resp.status != 404 or self.profile.not_found != "plain":
+            return resp
+        return json_response(404, {"status": 404, "error": "Not Found", "path": path})
 
     @staticmethod
     async def _send(send: Send, resp: Response) -> None:

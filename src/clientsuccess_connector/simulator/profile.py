@@ -11,6 +11,8 @@ plausible servers (docs/simulator.md, "Server profiles"):
   sort             `honoured`, or `ignored` (every search comes newest first)
   counts           `exact`; `missing` (no totalElements or totalPages in a search page); or
                    `overstated` (totalElements one more than the records the search returns)
+  not_found        `detailed` (a 404 says what was not found) or `plain` (every 404 has the same
+                   body, for an unknown route and an unknown record alike, as many gateways do)
 Latency and jitter are the faults' `latency_ms` and `jitter_ms`.
 """
 
@@ -26,12 +28,14 @@ PRECISIONS = {"ms": 1_000, "second": 1_000_000, "day": 86_400_000_000}  # in mic
 COMPARES = ("after", "at_or_after")
 SORTS = ("honoured", "ignored")
 COUNTS = ("exact", "missing", "overstated")
+NOT_FOUND = ("detailed", "plain")
 _CHOICES = {
     "query_cost": QUERY_COSTS,
     "after_precision": tuple(PRECISIONS),
     "after_compare": COMPARES,
     "sort": SORTS,
     "counts": COUNTS,
+    "not_found": NOT_FOUND,
 }
 
 
@@ -44,6 +48,7 @@ class ServerProfile:
     after_compare: str = "after"
     sort: str = "honoured"
     counts: str = "exact"
+    not_found: str = "detailed"
 
     def __post_init__(self) -> None:
         for name, choices in _CHOICES.items():
