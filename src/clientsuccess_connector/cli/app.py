@@ -23,6 +23,24 @@ ROUTE_HINT = (
 )
 
 
+API_ROOTS = ("/api/v1/", "/v2/")
+"""The two roots ClientSuccess serves its API under (legacy v1 routes live at /v1/)."""
+
+
+def not_found_hint(url: str) -> str:
+    """What to say after a 404: a base URL without a known API root, or else a wrong route."""
+    path = url.split("://", 1)[-1].partition("/")[2].partition("?")[0]
+    if any(root in f"/{path}" for root in API_ROOTS) or path.startswith("v1/"):
+        return ROUTE_HINT
+    return (
+        f" (the request went to {url.partition('?')[0]}, whose path has neither /api/v1 nor "
+        "/v2: when every route answers 404 the base URL is wrong; ClientSuccess answers under "
+        "https://api.clientsuccess.com/api/v1 or https://api.clientsuccess.com/v2, so set "
+        "CLIENTSUCCESS_BASE_URL, the flow's connection.base_url or the credential's to one "
+        "of those forms)"
+    )
+
+
 def _mask_env_secrets(text: str) -> str:
     """Mask credentials from the environment, and URL passwords, in a message we did not
     compose ourselves."""
@@ -132,7 +150,9 @@ class ErrorBoundaryGroup(click.Group):
         except ConnectorError as exc:
             if ctx.find_root().params.get("debug"):
                 raise
-            hint = ROUTE_HINT if isinstance(exc, ApiError) and exc.status == 404 else ""
+            hint = (
+                not_found_hint(exc.url) if isinstance(exc, ApiError) and exc.status == 404 else ""
+            )
             logs.notice(f"{_mask_env_secrets(str(exc))}{hint}", "error")
             sys.exit(exc.exit_code)
         except (click.ClickException, click.exceptions.Exit, click.Abort):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import random
+import socket
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -357,6 +358,14 @@ class Connection:
         except LoginUnavailable as exc:
             return Retry(exc, exc.reason, exc.wait)
         except NOT_SENT_ERRORS as exc:
+            unresolved = host_not_found(exc)
+            if unresolved is not None:
+                host = call.request.url.host
+                raise TransportError(
+                    f"host not found: {host!r} does not resolve ({unresolved}); check the host "
+                    "of the base URL (CLIENTSUCCESS_BASE_URL, the flow's connection.base_url or "
+                    "the credential's)"
+                ) from exc
             return Retry(exc, f"could not connect ({type(exc).__name__})")
         except MAYBE_SENT_ERRORS as exc:
             if not call.idempotent:
@@ -529,6 +538,20 @@ def _cut_short(content: bytes) -> bool:
         # orjson counts characters; a cut may also split the last multi-byte character.
         return exc.pos >= len(content.decode("utf-8", errors="ignore").rstrip())
     return False
+
+
+def host_not_found(exc: BaseException) -> str | None:
+    """The resolver's words when `exc` comes from a host name that does not exist (not from a
+    resolver that is briefly unreachable, which is worth a retry), else None."""
+    cause: BaseException | None = exc
+    while cause is not None:
+        if isinstance(cause, socket.gaierror) and cause.errno in _NO_SUCH_HOST:
+            return str(cause.strerror or cause)
+        cause = cause.__cause__ or cause.__context__
+    return None
+
+
+_NO_SUCH_HOST = {socket.EAI_NONAME, getattr(socket, "EAI_NODATA", socket.EAI_NONAME)}
 
 
 def _param_text(value: Any) -> str | list[str]:
