@@ -24,7 +24,7 @@ from clientsuccess_connector.simulator.responses import (
     json_response,
 )
 from clientsuccess_connector.simulator.router import AUTH_PATHS, PREFIXES, Match, Router
-from clientsuccess_connector.simulator.stats import Stats
+from clientsuccess_connector.simulator.stats import Received, Stats
 from clientsuccess_connector.simulator.store import Store
 
 Scope = MutableMapping[str, Any]
@@ -203,7 +203,9 @@ class SimulatorApp:
             await self._finish(send, template.name, denied, None, path)
             return
         qs: bytes = scope.get("query_string", b"")
-        query = dict(parse_qsl(qs.decode("latin-1"), keep_blank_values=True)) if qs else {}
+        pairs = parse_qsl(qs.decode("latin-1"), keep_blank_values=True) if qs else []
+        self.stats.received(Received(method, path, tuple(pairs)))
+        query = dict(pairs)
         body = b"" if method == "GET" else await _read_body(receive)
         req = Request(method, path, template, match.path_params, query, body, headers)
         handler = HANDLERS.get(template.name)

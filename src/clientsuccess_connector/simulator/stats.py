@@ -3,8 +3,18 @@
 from __future__ import annotations
 
 import threading
-from collections import Counter
-from typing import Any
+from collections import Counter, deque
+from typing import Any, NamedTuple
+
+LOG_SIZE = 100_000  # the request log keeps the most recent requests only
+
+
+class Received(NamedTuple):
+    """One API request as the simulator received it: what a test checks a client sent."""
+
+    method: str
+    path: str
+    query: tuple[tuple[str, str], ...]  # every parameter, in order, repeated keys kept
 
 
 class Stats:
@@ -19,6 +29,7 @@ class Stats:
         self._in_flight: Counter[str] = Counter()
         self._peak_routes = 0
         self._peak_requests = 0
+        self._log: deque[Received] = deque(maxlen=LOG_SIZE)
 
     def started(self, route: str) -> None:
         """A request of `route` arrived (its answer is still to come)."""
@@ -44,6 +55,16 @@ class Stats:
         with self._lock:
             return self._peak_requests
 
+    def received(self, request: Received) -> None:
+        """Log one API request (the most recent LOG_SIZE are kept)."""
+        with self._lock:
+            self._log.append(request)
+
+    def request_log(self) -> list[Received]:
+        """The API requests received since the last reset, oldest first."""
+        with self._lock:
+            return list(self._log)
+
     def record(self, route: str, status: int) -> None:
         with self._lock:
             self._requests[(route, status)] += 1
@@ -57,6 +78,7 @@ class Stats:
         with self._lock:
             self._requests.clear()
             self._faults.clear()
+            self._log.clear()
             self._peak_routes = len(self._in_flight)
             self._peak_requests = sum(self._in_flight.values())
 
