@@ -33,6 +33,15 @@ from clientsuccess_connector.read.partitioned import PartitionedRead, is_partiti
 from clientsuccess_connector.read.progress import ProgressListener, ProgressTracker
 from clientsuccess_connector.read.reader import Reader
 from clientsuccess_connector.sinks.base import DeleteMode, Sink, ValueReport
+from clientsuccess_connector.sync.provenance import (
+    KEY as PROVENANCE,
+)
+from clientsuccess_connector.sync.provenance import (
+    ROWS,
+    Provenance,
+    distrust,
+    other_instance,
+)
 
 DEFAULT_BATCH_SIZE = 5000
 Progress = Callable[[str, int], None]
@@ -103,6 +112,15 @@ class Landing(Protocol):
 
 
 @dataclass(frozen=True, slots=True)
+class BoundState:
+    """A stream's stored state as far as it can be trusted, and what the summary should say
+    when it cannot (`read in full: its table 'pulses' is gone`)."""
+
+    state: dict[str, Any] | None
+    note: str | None
+
+
+@dataclass(frozen=True, slots=True)
 class _Report:
     """Where one stream reports: per committed batch, and per page."""
 
@@ -120,11 +138,62 @@ class _LockedSink:
         self._table: Callable[[str], str] = (
             sink.table_name if isinstance(sink, Sink) else lambda stream: stream
         )
+        self.provenance: dict[str, Provenance] = {}
 
     def write(self, stream: str, records: list[dict[str, Any]], pk: tuple[str, ...],
               state: dict[str, Any] | None) -> None:  # fmt: skip
+        provenance = self.provenance.get(stream)
+        if state is not None and provenance is not None:
+            state = {**state, PROVENANCE: provenance.as_state()}
         with self.lock:
             self.sink.write_batch(self._table(stream), records, pk, state)
+
+    def bind(self, stream: str, provenance: Provenance, full_refresh: bool,
+             cursor: bool = True) -> BoundState:  # fmt: skip
+        """The stream's stored state if it may be trusted for `provenance`, else None and
+        why; a ConfigError when its table holds another instance's records (unless a full
+        refresh replaces them). A table that is gone is forgotten, so it is created anew.
+        `cursor` False: the stream keeps no cursor, so only the table and instance matter."""
+        with self.lock:
+            if not isinstance(self.sink, Sink):  # a Singer or dlt landing keeps its own state
+                return BoundState(None if full_refresh else self.sink.get_state(stream), None)
+            self.provenance[stream] = provenance
+            table = self._table(stream)
+            state = self.sink.get_state(table)
+            gone = self.sink.missing(table)
+            if gone is not None:
+                self.sink.forget(table)
+                return BoundState(None, f"read in full: {gone}")
+            rows = self.sink.row_count(table) if table in self.sink.streams() else None
+            other = other_instance(state, provenance)
+            if other is not None and rows:
+                if not full_refresh:
+                    raise ConfigError(
+                        f"table {table!r} holds {rows:,} row(s) read from {other}, and this run "
+                        f"reads {provenance.instance}: sync that instance into another "
+                        "destination (--destination), or replace them with --full-refresh"
+                    )
+                return BoundState(None, f"replacing the rows read from {other}")
+            if full_refresh or not cursor:  # nothing to trust: the stream is read in full
+                return BoundState(None, None)
+            why = distrust(state, provenance, rows)
+            if why is not None:
+                return BoundState(None, f"read in full: {why}")
+            return BoundState(state, None)
+
+    def seal(self, stream: str) -> None:
+        """After a stream's run succeeded: store its provenance and row count with its state,
+        so the next run can tell whether the table is still what this run left."""
+        provenance = self.provenance.get(stream)
+        if provenance is None or not isinstance(self.sink, Sink):
+            return
+        with self.lock:
+            table = self._table(stream)
+            if table not in self.sink.streams():
+                return
+            state = self.sink.get_state(table) or {}
+            rows = self.sink.row_count(table)
+            self.sink.set_state(table, {**state, PROVENANCE: provenance.as_state(), ROWS: rows})
 
     def reconcile(self, stream: str, written_since: datetime, mode: DeleteMode) -> int | None:
         """Rows marked or removed; None when the landing is no destination of ours (a Singer
@@ -133,6 +202,10 @@ class _LockedSink:
             return None
         with self.lock:
             return self.sink.reconcile(self._table(stream), written_since, mode)
+
+    def table(self, stream: str) -> str:
+        """The name of `stream`'s table in this landing."""
+        return self._table(stream)
 
     def state(self, stream: str) -> dict[str, Any] | None:
         with self.lock:
@@ -208,12 +281,22 @@ def _sync_stream(
         if reader.lookup_rows(source) == []:
             refs = macros.lookup_refs(*source.macro_texts())
             result.notes.append(no_values_note(reader.lookups, refs))
-        if supports_incremental(source):
-            read = _sync_incremental(reader, sink, source, options, progress, result, stats)
+        provenance = Provenance.of(
+            reader.connection.settings.base_url, source, sink.table(source.name)
+        )
+        incremental = supports_incremental(source)
+        bound = sink.bind(source.name, provenance, options.full_refresh, incremental)
+        if bound.note is not None:
+            result.notes.append(bound.note)
+        if incremental:
+            read = _sync_incremental(
+                reader, sink, source, options, progress, result, stats, bound.state
+            )
             if options.full_refresh:
                 _reconcile(sink, source, read, plan, result)
         else:
             _sync_full(reader, sink, source, options, progress, result, stats)
+        sink.seal(source.name)
     except ConnectorError as exc:
         result.error = str(exc)
     except Exception as exc:  # e.g. the database refused a batch: fail this stream, not all
@@ -271,10 +354,11 @@ def _sync_incremental(
     progress: _Report,
     result: StreamResult,
     stats: ConnectionStats,
+    state: dict[str, Any] | None,
 ) -> IncrementalRead | PartitionedRead:
-    """An incremental stream, read so that it can prove what it read (read/incremental.py);
-    a fan-out stream with one cursor per lookup value (read/partitioned.py)."""
-    state = None if options.full_refresh else sink.state(source.name)
+    """An incremental stream from its trusted `state`, read so that it can prove what it read
+    (read/incremental.py); a fan-out stream with one cursor per lookup value
+    (read/partitioned.py)."""
     windows = options.windows_per_stream or reader.connection.settings.max_concurrency
     read_options = ReadOptions(options.batch_size, options.overlap, windows, options.prefetch_pages)
 

@@ -101,6 +101,7 @@ LAZY_COMMANDS: dict[str, tuple[str, str]] = {
     "paths": ("read", "Suggest Path to Data and Path to Metadata from a sample response."),
     "sync": ("sync", "Read streams into a database or files, incrementally and resumably."),
     "schema": ("schema", "Show the columns of a stream's table, or every stream."),
+    "state": ("state", "Show each stream's sync state and what produced it, or reset one."),
     "write": ("write", "Write records into ClientSuccess through a write template."),
     "simulate": ("simulate", "Serve a faithful ClientSuccess API simulator until Ctrl-C."),
     "demo": ("demo", "Run the simulator and sync every default stream into DuckDB."),

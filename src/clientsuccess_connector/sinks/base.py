@@ -114,6 +114,18 @@ class Sink(ABC):
     def set_state(self, stream: str, state: Mapping[str, Any]) -> None:
         """Store `state` for `stream` on its own (atomically)."""
 
+    def missing(self, stream: str) -> str | None:
+        """Why the data this destination stored for `stream` is gone (its table dropped, its
+        file moved away), or None: present, or never written."""
+        if self._load_schema(stream) is not None and stream not in self.streams():
+            return f"its table {stream!r} is gone from {self.url}"
+        return None
+
+    @abstractmethod
+    def forget(self, stream: str) -> None:
+        """Drop what this destination remembers of `stream` (its stored schema and state) so
+        that the next batch creates its table anew; rows still there are left alone."""
+
     @abstractmethod
     def schema(self, stream: str) -> list[Column]:
         """Columns of `stream` in order; ConfigError naming the stream if it is unknown."""

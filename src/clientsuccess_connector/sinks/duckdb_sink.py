@@ -260,6 +260,22 @@ class DuckDBSink(Sink):
         with self._lock:
             self._store_state(stream, state)
 
+    def forget(self, stream: str) -> None:
+        check_stream_name(stream)
+        with self._lock, storage_errors(f"destination {self.url}"):
+            self._con.execute("DELETE FROM _cs_schema WHERE stream = ?", [stream])
+            self._con.execute("DELETE FROM _cs_state WHERE stream = ?", [stream])
+            self._schemas.pop(stream, None)
+
+    def missing(self, stream: str) -> str | None:
+        with self._lock:
+            stored = self._con.execute(
+                "SELECT count(*) FROM _cs_schema WHERE stream = ?", [stream]
+            ).fetchone()
+            if stored == (0,) or stream in self._tables():
+                return None
+        return f"its table {stream!r} is gone from {self.url}"
+
     # -- reading -------------------------------------------------------------------------
     def _load_schema(self, stream: str) -> StreamSchema | None:
         cached = self._schemas.get(stream)

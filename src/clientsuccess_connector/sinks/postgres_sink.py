@@ -409,6 +409,22 @@ class PostgresSink(Sink):
             self._store_state(stream, state)
 
     # -- reading -------------------------------------------------------------------------
+    def forget(self, stream: str) -> None:
+        with self._lock, storage_errors(f"destination {self.url}"), self._con.transaction():
+            self._exec("DELETE FROM {s}._cs_schema WHERE stream = %s", [stream])
+            self._exec("DELETE FROM {s}._cs_state WHERE stream = %s", [stream])
+            self._schemas.pop(stream, None)
+            self._appending.discard(stream)
+
+    def missing(self, stream: str) -> str | None:
+        with self._lock, self._con.transaction():
+            stored = self._exec(
+                "SELECT count(*) FROM {s}._cs_schema WHERE stream = %s", [stream]
+            ).fetchone()
+            if stored == (0,) or stream in self._tables():
+                return None
+        return f"its table {stream!r} is gone from {self.url}"
+
     def _load_schema(self, stream: str) -> StreamSchema | None:
         cached = self._schemas.get(stream)
         if cached is not None:

@@ -349,6 +349,23 @@ class FileSink(Sink):
     def set_state(self, stream: str, state: Mapping[str, Any]) -> None:
         self.write_batch(stream, [], [], state)
 
+    def forget(self, stream: str) -> None:
+        with self._lock, storage_errors(f"destination {self.url}"):
+            if self._manifest.entry(stream):
+                self._manifest.put(stream, {})
+            shutil.rmtree(self.dir / PARTS_DIR / stream, ignore_errors=True)
+            self._schemas.pop(stream, None)
+
+    def missing(self, stream: str) -> str | None:
+        with self._lock:
+            entry = self._manifest.entry(stream)
+            files = self._files(stream)
+            if entry.get("file_types") and files.data is None:
+                return f"its file {self._data_path(stream).name} is gone from {self.dir}"
+            if any(not part.exists() for part in files.parts):
+                return f"part files of {stream!r} are gone from {self.dir / PARTS_DIR}"
+        return None
+
     # -- reading -------------------------------------------------------------------------
     def _load_schema(self, stream: str) -> StreamSchema | None:
         cached = self._schemas.get(stream)
