@@ -368,7 +368,10 @@ def _sync_incremental(
 
     how = PartitionedRead if is_partitioned(source) else IncrementalRead
     read = how(reader, source, read_options, commit, stats, progress.pages)
-    result.incremental = read.run(state)
+    try:
+        result.incremental = read.run(state)
+    finally:
+        result.notes.extend(read.notes)
     return read
 
 

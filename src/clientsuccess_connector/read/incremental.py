@@ -35,6 +35,7 @@ from clientsuccess_connector.read.precision import UNITS, LearnedPrecision, safe
 from clientsuccess_connector.read.probe import count_matching
 from clientsuccess_connector.read.progress import PassObserver
 from clientsuccess_connector.read.reader import Reader
+from clientsuccess_connector.read.server_clock import ServerClock
 from clientsuccess_connector.read.timestamps import format_timestamp, parse_timestamp
 from clientsuccess_connector.read.windows import LowWater, plan_windows, read_windows
 
@@ -47,15 +48,19 @@ Commit = Callable[[list[Record], State | None], None]  # records + the state cov
 
 class _FirstPage:
     """Sees every page of a pass; keeps the first (its count proves the pass) and how many
-    there were. Keeping every page would hold a whole stream's documents until the pass ends:
-    twice the peak memory at 100k records, gigabytes at a million."""
+    there were, and tells the server's clock each page's `Date`. Keeping every page would
+    hold a whole stream's documents until the pass ends: twice the peak memory at 100k
+    records, gigabytes at a million."""
 
-    def __init__(self) -> None:
+    def __init__(self, clock: ServerClock | None = None) -> None:
         self.first: Page | None = None
         self.pages = 0
+        self.clock = clock
         self._lock = threading.Lock()  # pages arrive from several threads
 
     def __call__(self, page: Page) -> None:
+        if self.clock is not None:
+            self.clock.observe(page.response.headers.get("date"))
         with self._lock:
             if self.first is None:
                 self.first = page
@@ -124,6 +129,8 @@ class IncrementalRead:
         self.commit, self.stats, self.progress = commit, stats, progress
         self.learned = LearnedPrecision()
         self.started = datetime.now(UTC)
+        self.server_clock = ServerClock()
+        self.notes: list[str] = []  # what the summary should say (a clock far off, ...)
         self.whole_since: datetime | None = None
         """Set once a run read every record (no cursor) and proved it against the count, to
         when it started: only then may a destination treat the records it did not see as
@@ -145,7 +152,7 @@ class IncrementalRead:
                 self.commit([], state)  # the cursor goes back to where this run started
         try:
             counted = self._whole_or_since(floor)
-            since = self.started - self.options.overlap
+            since = self._began() - self.options.overlap
             try:
                 self._keyset_twice(since, since, 1)
             except ServerMisbehaviour as exc:
@@ -155,9 +162,24 @@ class IncrementalRead:
             if self._cursor_moved:  # by keyset batches: nothing unproven may stay behind it
                 self.commit([], state if state is not None else {})
             raise
-        self.commit([], self._state(self.started))
+        self.commit([], self._state(self._began()))
         self.whole_since = self.started if floor is None and counted else None
         return floor is not None
+
+    def _began(self) -> datetime:
+        """When this read began by the server's clock (this machine's without a `Date`): the
+        cursor a complete read leaves, so that a server clock behind ours loses nothing."""
+        began = self.server_clock.earliest
+        if began is None:
+            return self.started
+        skew = self.started - began
+        if abs(skew) > self.options.overlap and not self.notes:
+            way = "behind" if skew > timedelta(0) else "ahead of"
+            self.notes.append(
+                f"the server's clock runs {abs(skew).total_seconds():,.0f} s {way} this "
+                "machine's; the cursor follows the server's"
+            )
+        return began
 
     # -- passes ------------------------------------------------------------------------------
 
@@ -199,8 +221,8 @@ class IncrementalRead:
         source = replace(self.source, pagination=paging)
         unit = self.learned.safe_unit
         planned = plan_windows(self.reader, source, query, self.field, windows, unit, self.stats)
-        low_water = LowWater(planned, self.field, self.started, cursor)
-        fetched = _FirstPage()
+        low_water = LowWater(planned, self.field, self._began(), cursor)
+        fetched = _FirstPage(self.server_clock)
         if self.progress is not None:
             self.progress.begin_pass()
         pages = read_windows(self.reader, source, query, planned, self.field, self.stats,
@@ -245,7 +267,7 @@ class IncrementalRead:
         source = replace(self.source, pagination=paging)
         seen = KeyTally(self.source.primary_key)
         batch: list[Record] = []
-        fetched = _FirstPage()  # page 0 first: it is fetched before the others
+        fetched = _FirstPage(self.server_clock)  # page 0 first: fetched before the others
         if self.progress is not None:
             self.progress.begin_pass()
         pages = self.reader.pages(source, query_overrides=query, stats=self.stats,

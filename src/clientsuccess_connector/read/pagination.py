@@ -127,10 +127,39 @@ Numbered = TypeVar("Numbered", EnvelopePagination, PageNumberPagination, KeysetP
 
 
 class NumberedPaginator(Paginator[Numbered]):
-    """A page number and a size; stop on last/short/empty page or when `totalPages` is reached."""
+    """A page number and a size. The data ends on evidence: a page that says it is the last,
+    the page count the first page gave, an empty page, or a page shorter than the size the
+    server says it used. A page shorter than the size asked is not the end by itself: a
+    server may cap its pages (and then says so in `size`, which later pages ask for)."""
+
+    _capped: int | None = None  # a smaller page size the server said it used
 
     def _size(self) -> int:
-        return self.spec.page_size or 100
+        asked = self.spec.page_size or 100
+        return min(asked, self._capped) if self._capped is not None else asked
+
+    def _echoed_size(self, page: Page) -> int | None:
+        """The page size the answer says it used (the envelope's `size`), if it says; a size
+        smaller than asked becomes the size of every later page."""
+        doc = page.document
+        size = doc.get(envelope().size_key) if isinstance(doc, dict) else None
+        if not isinstance(size, int) or isinstance(size, bool) or size <= 0:
+            return None
+        if size < self._size():
+            _log.debug("the server serves at most %d records a page", size)
+            self._capped = size
+        return size
+
+    def _end_of_data(self, request: PageRequest, page: Page) -> str | None:
+        """Why `page` is the last of its series, or None."""
+        if envelope().is_last(page.document):
+            return "the page says it is the last"
+        if page.record_count == 0:
+            return "an empty page"
+        used = self._echoed_size(page)
+        if used is not None and page.record_count < used:
+            return f"{page.record_count} record(s), fewer than the {used} the server used"
+        return None
 
     def first(self, request: PageRequest) -> PageRequest:
         return request.with_params(
@@ -141,27 +170,29 @@ class NumberedPaginator(Paginator[Numbered]):
         self._guard(page)
         doc = page.document
         current = int(request.params.get(self.spec.page_param, self.spec.start_page))
-        if envelope().is_last(doc):
-            self._stop(page, "the page says it is the last")
-            return None
-        if page.record_count < self._size():
-            self._stop(page, f"{page.record_count} record(s), fewer than {self._size()}")
+        end = self._end_of_data(request, page)
+        if end is not None:
+            self._stop(page, end)
             return None
         total_pages = envelope().total_pages(doc)
         if total_pages is not None and current + 1 - self.spec.start_page >= total_pages:
             self._stop(page, f"all {total_pages} page(s) the first page announced")
             return None
         self._guard_token(str(current + 1), "page number")
-        return request.with_params(**{self.spec.page_param: current + 1})
+        return request.with_params(
+            **{self.spec.page_param: current + 1, self.spec.size_param: self._size()}
+        )
 
     def remaining(self, request: PageRequest, page: Page) -> list[PageRequest] | None:
         doc = page.document
         total = envelope().total_pages(doc)
         if total is None or not getattr(self.spec, "concurrent", True):
             return None
-        if envelope().is_last(doc) or page.record_count < self._size():
+        if self._end_of_data(request, page) is not None:
             self._stop(page, "the first page is the only one")
             return []
+        if self._capped is not None:  # later pages are asked at the server's size: in order
+            return None
         first = int(request.params.get(self.spec.page_param, self.spec.start_page))
         if self.spec.max_pages is not None:
             total = min(total, self.spec.max_pages)
@@ -384,13 +415,14 @@ class KeysetPaginator(NumberedPaginator[KeysetPagination]):
         return self._next_number(request, page)
 
     def _ends(self, request: PageRequest, page: Page) -> bool:
-        """True when `page` is the last of its filter."""
-        if envelope().is_last(page.document):
-            self._stop(page, "the page says it is the last")
-            return True
+        """True when `page` is the last of its filter (a page shorter than the size the
+        server says it used; the size asked when it does not say)."""
+        end = self._end_of_data(request, page)
         size = self._request_size(request)
-        if page.record_count < size:
-            self._stop(page, f"{page.record_count} record(s), fewer than {size}")
+        if end is None and self._echoed_size(page) is None and page.record_count < size:
+            end = f"{page.record_count} record(s), fewer than {size}"
+        if end is not None:
+            self._stop(page, end)
             return True
         return False
 

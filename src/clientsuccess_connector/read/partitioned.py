@@ -57,6 +57,7 @@ class PartitionedRead:
         self.reader, self.source, self.options = reader, source, options
         self.commit, self.stats, self.progress = commit, stats, progress
         self.workers = reader.connection.settings.max_concurrency
+        self.notes: list[str] = []  # what the summary should say (the first value's notes)
         self._lock = threading.Lock()
         self._batch: list[Record] = []
         self._moved = 0  # cursor moves since the last write
@@ -124,6 +125,9 @@ class PartitionedRead:
         with self._lock:
             start = self._state.of(key)
         incremental = part.run(start)
+        with self._lock:
+            if part.notes and not self.notes:
+                self.notes.extend(part.notes)
         if self.progress is not None:
             self.progress.request_done()
         return incremental
