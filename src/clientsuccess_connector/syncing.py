@@ -18,7 +18,7 @@ from typing import Any, Protocol
 
 from clientsuccess_connector.connection import Connection, ConnectionStats
 from clientsuccess_connector.deletes import delete_plan
-from clientsuccess_connector.errors import ConfigError, ConnectorError
+from clientsuccess_connector.errors import ConfigError, ConnectorError, DataError
 from clientsuccess_connector.read import macros
 from clientsuccess_connector.read.concurrency import prefetch
 from clientsuccess_connector.read.endpoint import Source
@@ -44,6 +44,10 @@ from clientsuccess_connector.sync.provenance import (
 )
 
 DEFAULT_BATCH_SIZE = 5000
+DEFAULT_MAX_DELETE_SHARE = 0.5
+"""A full refresh that would mark more than this share of a stream's rows deleted stops: one
+answer listing too few records (an index being rebuilt, a role briefly without access) is not
+proof that they are gone."""
 Progress = Callable[[str, int], None]
 """Told `(stream, records)` after each committed batch."""
 
@@ -86,6 +90,7 @@ class SyncOptions:
     windows_per_stream: int | None = None  # default: the connection's max_concurrency
     lookups: Mapping[str, LookupTable] = field(default_factory=dict)
     deletes: str | None = None  # soft | hard | off for every stream that reconciles (deletes.py)
+    max_delete_share: float = DEFAULT_MAX_DELETE_SHARE  # the most a reconcile may mark deleted
 
 
 class Landing(Protocol):
@@ -109,6 +114,10 @@ class Landing(Protocol):
     def value_report(self, stream: str) -> ValueReport:
         """Values repaired and records rejected in `stream` so far."""
         ...
+
+
+class DeleteGuard(DataError):
+    """A reconcile would mark too large a share of a stream deleted: the stream fails."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -211,6 +220,13 @@ class _LockedSink:
         with self.lock:
             return self.sink.get_state(self._table(stream))
 
+    def stale_rows(self, stream: str, since: datetime) -> tuple[int, int]:
+        """What a reconcile would mark deleted, of how many live rows ((0, 0) off a Sink)."""
+        if not isinstance(self.sink, Sink):
+            return 0, 0
+        with self.lock:
+            return self.sink.stale_rows(self._table(stream), since)
+
     def value_report(self, stream: str) -> tuple[int, int]:
         """(values repaired, records rejected) in `stream` so far."""
         with self.lock:
@@ -293,7 +309,7 @@ def _sync_stream(
                 reader, sink, source, options, progress, result, stats, bound.state
             )
             if options.full_refresh:
-                _reconcile(sink, source, read, plan, result)
+                _reconcile(sink, source, read, plan, result, options.max_delete_share)
         else:
             _sync_full(reader, sink, source, options, progress, result, stats)
         sink.seal(source.name)
@@ -375,12 +391,25 @@ def _sync_incremental(
     return read
 
 
+def _guard_deletes(sink: _LockedSink, stream: str, since: datetime, max_share: float) -> None:
+    """Refuse a reconcile that would mark more than `max_share` of the rows deleted."""
+    stale, live = sink.stale_rows(stream, since)
+    if live and stale > max_share * live:
+        raise DeleteGuard(
+            f"the full read would mark {stale:,} of {live:,} row(s) deleted "
+            f"({stale / live:.0%}), more than --max-delete-share {max_share:.0%} allows; "
+            "nothing was marked: one answer listing too few records is no proof they are "
+            "gone. Compare with `verify`, or run again with a larger --max-delete-share"
+        )
+
+
 def _reconcile(
     sink: _LockedSink,
     source: Source,
     read: IncrementalRead | PartitionedRead,
     plan: tuple[DeleteMode | None, str],
     result: StreamResult,
+    max_share: float = DEFAULT_MAX_DELETE_SHARE,
 ) -> None:
     """After a full refresh: record as deleted the rows the read did not write, but only when
     it proved it read the whole collection and stored every record it read."""
@@ -394,6 +423,7 @@ def _reconcile(
     elif sink.value_report(source.name)[1]:
         result.deletes = "deletes not reconciled: some records were set aside in _cs_rejects"
     else:
+        _guard_deletes(sink, source.name, read.whole_since, max_share)
         deleted = sink.reconcile(source.name, read.whole_since, mode)
         if deleted is None:
             result.deletes = "deletes not reconciled: this destination cannot record them"

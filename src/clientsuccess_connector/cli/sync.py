@@ -32,6 +32,7 @@ from clientsuccess_connector.sinks.values import json_text
 from clientsuccess_connector.streams import select_sources
 from clientsuccess_connector.syncing import (
     DEFAULT_BATCH_SIZE,
+    DEFAULT_MAX_DELETE_SHARE,
     StreamResult,
     SyncOptions,
     require_primary_keys,
@@ -137,6 +138,7 @@ def run_sync(
     credential: str | None = None,
     fmt: str = "table",
     deletes: str | None = None,
+    max_delete_share: float = DEFAULT_MAX_DELETE_SHARE,
 ) -> list[StreamResult]:
     """One sync run over every selected stream; returns the per-stream results.
 
@@ -153,8 +155,9 @@ def run_sync(
     ):
         lookups = load_lookups(compiled.lookups, connection)
         options = SyncOptions(
-            full_refresh=full_refresh, batch_size=batch_size, lookups=lookups, deletes=deletes
-        )
+            full_refresh=full_refresh, batch_size=batch_size, lookups=lookups, deletes=deletes,
+            max_delete_share=max_delete_share,
+        )  # fmt: skip
         with StreamProgress(quiet=quiet, log_format=log_format) as progress:
             results = sync(
                 connection, sink, sources, options, progress, on_progress=progress.on_read
@@ -170,6 +173,21 @@ def run_sync(
         if log_format != "json":
             echo(f"destination: {describe_destination(destination)}", err=True)
     return results
+
+
+def parse_share(text: str) -> float:
+    """`50%` or `0.5` as 0.5; a ConfigError naming the option otherwise."""
+    value = text.strip()
+    try:
+        share = float(value.removesuffix("%")) / (100 if value.endswith("%") else 1)
+    except ValueError:
+        share = -1.0
+    if not 0 <= share <= 1:
+        raise ConfigError(
+            f"--max-delete-share {text!r} is not a share between 0 and 1 (or 0% and 100%); "
+            "e.g. 50% or 0.5"
+        )
+    return share
 
 
 def describe_destination(url: str) -> str:
@@ -211,6 +229,15 @@ def describe_destination(url: str) -> str:
     "their whole collection and prove it are reconciled.",
 )
 @click.option(
+    "--max-delete-share",
+    metavar="SHARE",
+    default="50%",
+    show_default=True,
+    help="A full refresh that would mark or remove more than this share of a stream's rows "
+    "(50%, 0.5; 100% for no limit) marks none and fails the stream instead: one answer listing "
+    "too few records is not proof they were deleted.",
+)
+@click.option(
     "--every",
     metavar="DURATION",
     help="Keep syncing every DURATION (30s, 15m, 2h, 1d) until Ctrl-C or SIGTERM. A failed "
@@ -241,6 +268,7 @@ def sync_command(
     destination: str | None,
     full_refresh: bool,
     deletes: str | None,
+    max_delete_share: str,
     every: str | None,
     batch_size: int,
 ) -> None:  # fmt: skip
@@ -274,6 +302,7 @@ def sync_command(
         "credential": credential,
         "fmt": fmt,
         "deletes": deletes,
+        "max_delete_share": parse_share(max_delete_share),
     }
     if interval is None:
         if any(r.error for r in run_sync(flow, target, streams, **options)):

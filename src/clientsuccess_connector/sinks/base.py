@@ -107,6 +107,11 @@ class Sink(ABC):
         """
 
     @abstractmethod
+    def stale_rows(self, stream: str, written_since: datetime) -> tuple[int, int]:
+        """(rows not marked deleted that were last written before `written_since`, rows not
+        marked deleted): what a reconciliation would mark or remove, out of how many."""
+
+    @abstractmethod
     def get_state(self, stream: str) -> dict[str, Any] | None:
         """The state last stored for `stream`, or None."""
 

@@ -229,6 +229,20 @@ class DuckDBSink(Sink):
             self._schemas[stream] = schema
             return int(row[0]) if row else 0
 
+    def stale_rows(self, stream: str, written_since: datetime) -> tuple[int, int]:
+        check_stream_name(stream)
+        with self._lock, storage_errors(f"destination {self.url}"):
+            current = self._load_schema(stream)
+            if current is None:
+                return 0, 0
+            live = f"{quote(DELETED_AT)} IS NULL" if current.soft_deletes else "true"
+            row = self._con.execute(
+                f"SELECT count(*) FILTER (WHERE {quote(SYNCED_AT)} < $1), count(*) "
+                f"FROM {quote(stream)} WHERE {live}",
+                [written_since],
+            ).fetchone()
+        return (int(row[0]), int(row[1])) if row else (0, 0)
+
     def _store_schema(self, stream: str, schema: StreamSchema) -> None:
         self._con.execute("DELETE FROM _cs_schema WHERE stream = ?", [stream])
         rows = [

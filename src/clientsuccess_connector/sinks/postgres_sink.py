@@ -409,6 +409,25 @@ class PostgresSink(Sink):
             self._store_state(stream, state)
 
     # -- reading -------------------------------------------------------------------------
+    def stale_rows(self, stream: str, written_since: datetime) -> tuple[int, int]:
+        check_stream_name(stream)
+        with self._lock, storage_errors(f"destination {self.url}"):
+            current = self._load_schema(stream)
+            if current is None:
+                return 0, 0
+            live = (
+                sql.SQL("{} IS NULL").format(sql.Identifier(DELETED_AT))
+                if current.soft_deletes
+                else sql.SQL("true")
+            )
+            query = sql.SQL("SELECT count(*) FILTER (WHERE {} < {}), count(*) FROM {} WHERE {}")
+            since = sql.Literal(written_since)
+            with self._con.transaction():
+                row = self._con.execute(
+                    query.format(sql.Identifier(SYNCED_AT), since, self._table(stream), live)
+                ).fetchone()
+        return (int(row[0]), int(row[1])) if row else (0, 0)
+
     def forget(self, stream: str) -> None:
         with self._lock, storage_errors(f"destination {self.url}"), self._con.transaction():
             self._exec("DELETE FROM {s}._cs_schema WHERE stream = %s", [stream])

@@ -340,6 +340,21 @@ class FileSink(Sink):
                 self._compact(stream, lambda rows: f"SELECT * REPLACE ({mark}) FROM ({rows})")
             return count
 
+    def stale_rows(self, stream: str, written_since: datetime) -> tuple[int, int]:
+        check_file_stream_name(stream)
+        with self._lock, storage_errors(f"destination {self.url}"):
+            schema = self._load_schema(stream)
+            if schema is None:
+                return 0, 0
+            live = f"{quote(DELETED_AT)} IS NULL" if schema.soft_deletes else "true"
+            since = f"CAST({sql_literal(written_since.isoformat())} AS TIMESTAMPTZ)"
+            query = merged_query(self._files(stream), schema)
+            row = self._con.execute(
+                f"SELECT count(*) FILTER (WHERE {quote(SYNCED_AT)} < {since}), count(*) "
+                f"FROM ({query}) WHERE {live}"
+            ).fetchone()
+        return (int(row[0]), int(row[1])) if row else (0, 0)
+
     # -- state ---------------------------------------------------------------------------
     def get_state(self, stream: str) -> dict[str, Any] | None:
         with self._lock:
