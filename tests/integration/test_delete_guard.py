@@ -61,8 +61,9 @@ def test_a_few_deletes_are_reconciled_as_before(simulator: SimulatorHandle, tmp_
 
 
 def test_a_share_that_is_not_one_is_refused(simulator: SimulatorHandle, tmp_path: Path) -> None:
+    destination = f"duckdb:///{tmp_path / 'x.duckdb'}"
     result = CliRunner().invoke(
-        cli, ["sync", "--max-delete-share", "150%", "--destination", f"duckdb:///{tmp_path / 'x.duckdb'}"],
+        cli, ["sync", "--max-delete-share", "150%", "--destination", destination],
         env=simulator.env(),
     )  # fmt: skip
     assert result.exit_code == 2 and "--max-delete-share '150%'" in result.output
