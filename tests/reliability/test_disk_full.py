@@ -91,6 +91,21 @@ def test_a_file_destination_on_a_full_disk_says_the_disk_is_full(
             sink.close()
 
 
+def test_parts_a_full_disk_left_unmerged_are_merged_by_the_next_run(small_disk: Path) -> None:
+    """Committed parts a full disk kept out of the output file stayed out until the stream
+    next changed, while runs in between said ok."""
+    url = f"jsonl:///{small_disk}/out"
+    sink = open_sink(url)
+    sink.write_batch("notes", records(50), ["id"])
+    fill(small_disk)
+    with pytest.raises(StorageError, match="disk is full"):
+        sink.close()
+    (small_disk / "filler").unlink()
+    open_sink(url).close()  # a run that found nothing new
+    lines = (small_disk / "out" / "notes.jsonl").read_text().splitlines()
+    assert len(lines) == 50
+
+
 def test_a_results_ledger_on_a_full_disk_is_a_one_line_error(
     small_disk: Path, tmp_path: Path, simulator: SimulatorHandle
 ) -> None:

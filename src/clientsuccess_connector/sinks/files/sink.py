@@ -442,9 +442,12 @@ class FileSink(Sink):
         with self._lock:
             if self._closed:
                 return
+            # Parts an earlier run committed but could not merge (a full disk) are merged now
+            # too: until then the output file lacks rows the state says are stored.
+            pending = {s for s in self._manifest.names() if self._manifest.entry(s).get("parts")}
             try:
                 with storage_errors(f"destination {self.url}"):
-                    self.compact(sorted(self._written))
+                    self.compact(sorted(self._written | pending))
             finally:
                 self._closed = True
                 with contextlib.suppress(duckdb.Error):
