@@ -68,7 +68,26 @@ class _FirstPage:
 
 
 class IncompleteRead(ServerMisbehaviour):
-    """Fewer distinct records were read than the server says match."""
+    """Fewer distinct records were read than the server says match. `rows` counts the records
+    read with a key listed twice counted twice, and `repeated` holds those keys: a server that
+    lists a record twice (a join on its side) counts rows, not records."""
+
+    def __init__(
+        self, message: str, rows: int = 0, repeated: frozenset[Any] = frozenset(),
+        expected: int | None = None,
+    ) -> None:  # fmt: skip
+        super().__init__(message)
+        self.rows, self.repeated, self.expected = rows, repeated, expected
+
+    def listed_twice_alike(self, other: IncompleteRead) -> bool:
+        """True when this pass and `other` both read exactly the count as rows, and the same
+        keys twice: the server lists those records twice, no record was skipped."""
+        return bool(
+            self.repeated
+            and self.repeated == other.repeated
+            and self.expected is not None
+            and self.rows == self.expected == other.rows == other.expected
+        )
 
 
 class Uncounted(ServerMisbehaviour):
@@ -256,7 +275,19 @@ class IncrementalRead:
             return self._numbered(floor, concurrent=True)
         except IncompleteRead as exc:
             _log.info("%s: %s; reading again one page after the other", self.source.name, exc)
+            first = exc
+        try:
             return self._numbered(floor, concurrent=False)
+        except IncompleteRead as second:
+            if not second.listed_twice_alike(first):
+                raise
+            listed = ", ".join(str(key[0] if len(key) == 1 else key)
+                               for key in sorted(second.repeated, key=repr)[:5])  # fmt: skip
+            self.notes.append(
+                f"the server lists {len(second.repeated):,} record(s) twice in every read "
+                f"(e.g. {listed}); its count counts rows, so the read is complete"
+            )
+            return True
 
     def _numbered(self, floor: datetime | None, *, concurrent: bool) -> bool:
         """Every record after `floor` (or all) by page number, in the server's own order;
@@ -291,8 +322,9 @@ class IncrementalRead:
         if expected is not None and len(seen) < expected:
             raise IncompleteRead(
                 f"read {len(seen)} distinct records by page number but the server counts "
-                f"{expected}; cannot prove the stream complete"
-            )
+                f"{expected}; cannot prove the stream complete",
+                seen.rows, seen.repeated(), expected,
+            )  # fmt: skip
         return expected is not None
 
     # -- proofs ------------------------------------------------------------------------------

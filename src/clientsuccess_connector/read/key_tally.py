@@ -10,7 +10,8 @@ keys, mixed or other types, integers beyond 64 bits) falls back to a set of tupl
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections import Counter
+from collections.abc import Iterable, Sequence
 from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
@@ -40,11 +41,14 @@ class KeyTally:
         self._key = tuple(key)
         self._chunks: list[pa.Array] | None = [] if len(self._key) == 1 else None
         self._tuples: set[tuple[Any, ...]] = set()
+        self._twice: set[tuple[Any, ...]] = set()  # keys added again (tuple representation)
+        self.rows = 0  # records added, a key listed twice counted twice
 
     def add(self, page: Sequence[Record]) -> None:
         """Remember the keys of one page's records."""
         if not page:
             return
+        self.rows += len(page)
         if self._chunks is not None:
             self._add_column(page)
         else:
@@ -60,6 +64,20 @@ class KeyTally:
 
         distinct = pc.count_distinct(pa.chunked_array(self._chunks), mode="all")
         return int(distinct.as_py())
+
+    def repeated(self) -> frozenset[tuple[Any, ...]]:
+        """The keys added more than once."""
+        if self._chunks is None:
+            return frozenset(self._twice)
+        if not self._chunks:
+            return frozenset()
+        import pyarrow as pa  # noqa: PLC0415
+        import pyarrow.compute as pc  # noqa: PLC0415
+
+        counts = pc.value_counts(pa.chunked_array(self._chunks))
+        values, times = counts.field("values"), counts.field("counts")
+        twice = pc.filter(values, pc.greater(times, 1))
+        return frozenset((value,) for value in twice.to_pylist())
 
     # -- the two representations ---------------------------------------------------------------
 
@@ -84,19 +102,29 @@ class KeyTally:
             or (self._chunks and chunk.type != self._chunks[0].type)
         ):
             self._to_tuples()
-            self._tuples.update((value,) for value in values)
+            self._add_keys((value,) for value in values)
             return
         self._chunks.append(chunk)
 
     def _to_tuples(self) -> None:
         """Move the Arrow chunks into the set of tuples, for keys Arrow cannot hold as one type."""
         for chunk in self._chunks or ():
-            self._tuples.update((value,) for value in chunk.to_pylist())
+            self._add_keys((value,) for value in chunk.to_pylist())
         self._chunks = None
 
     def _add_tuples(self, page: Sequence[Record]) -> None:
         key = self._key
         try:  # one C-level pass per key column (a generator per record cost 10% of a sync)
-            self._tuples.update(zip(*(map(itemgetter(k), page) for k in key), strict=True))
+            keys = list(zip(*(map(itemgetter(k), page) for k in key), strict=True))
         except KeyError:  # a record without its key: counted as None, like the sink rejects it
-            self._tuples.update(tuple(record.get(k) for k in key) for record in page)
+            keys = [tuple(record.get(k) for k in key) for record in page]
+        self._add_keys(keys)
+
+    def _add_keys(self, keys: Iterable[tuple[Any, ...]]) -> None:
+        """Add keys to the set, noting those added before (set operations, no Python loop)."""
+        listed = list(keys)
+        distinct = set(listed)
+        self._twice.update(self._tuples.intersection(distinct))
+        if len(distinct) < len(listed):
+            self._twice.update(key for key, times in Counter(listed).items() if times > 1)
+        self._tuples.update(distinct)
