@@ -4,6 +4,7 @@ offset and its Date header, a lagging replica, duplicate rows and a transient em
 from __future__ import annotations
 
 import math
+import socket
 import time
 from collections import Counter
 from email.utils import parsedate_to_datetime
@@ -11,8 +12,13 @@ from typing import Any
 
 import httpx
 import pytest
+from click.testing import CliRunner
 
+from clientsuccess_connector.cli import cli
+from clientsuccess_connector.cli import simulate as simulate_cli
 from clientsuccess_connector.simulator import SimulatorHandle
+from clientsuccess_connector.simulator.app import SimulatorApp
+from clientsuccess_connector.simulator.profile import ServerProfile
 from clientsuccess_connector.simulator.timefmt import parse_micros
 
 Page = dict[str, Any]
@@ -217,3 +223,58 @@ def test_the_default_profile_has_every_hostile_setting_off(simulator: SimulatorH
             "visibility_lag", "duplicates", "duplicate_copy")} == {
         "page_cap": "0", "null_stamps": "0", "clock_offset": "0", "visibility_lag": "0",
         "duplicates": "0", "duplicate_copy": "same"}  # fmt: skip
+
+
+def test_a_server_may_echo_the_size_asked_not_the_size_used(
+    simulator: SimulatorHandle, sim_client: httpx.Client
+) -> None:
+    """size_echo asked: a capped page says `size: 50` while holding 7 records; totalPages is
+    still the server's own, counted from 7."""
+    total = simulator.store.count("client_notes")
+    _profile(simulator, page_cap=7, size_echo="asked")
+    body = sim_client.get("/clientNote/search", params={"size": 50}).json()
+    assert (len(body["data"]), body["size"], body["totalPages"]) == (7, 50, math.ceil(total / 7))
+
+
+def test_a_random_lag_spread_shows_changes_out_of_stamp_order(
+    simulator: SimulatorHandle, sim_client: httpx.Client
+) -> None:
+    """lag_spread random: each change waits its own seeded share of the lag. With the server's
+    clock then moved half the lag ahead, some new notes show and some do not, a later-stamped
+    one before an earlier one, and always the same ones for the seed."""
+    cid = simulator.store.records("clients")[0]["id"]
+    _profile(simulator, visibility_lag=3600, lag_spread="random")
+    made = [sim_client.post("/clientNote", json={"clientId": cid, "note": str(n)}).json()
+            for n in range(20)]  # fmt: skip
+    assert not _rows(sim_client, size=100, modifiedAfter=made[0]["createdTime"][:10])
+    _profile(simulator, visibility_lag=3600, lag_spread="random", clock_offset=1800)
+    seen = {r["id"] for r in _rows(sim_client, size=100, modifiedAfter=made[0]["createdTime"][:10])}
+    shown = [n["id"] in seen for n in made]  # in stamp order
+    assert 0 < sum(shown) < len(shown) and shown != sorted(shown, reverse=True)
+    _profile(simulator, visibility_lag=3600, lag_spread="fixed", clock_offset=1800)
+    assert not _rows(sim_client, size=100, modifiedAfter=made[0]["createdTime"][:10])
+    _profile(simulator, visibility_lag=3600, lag_spread="random", clock_offset=1800)
+    again = {
+        r["id"] for r in _rows(sim_client, size=100, modifiedAfter=made[0]["createdTime"][:10])
+    }
+    assert again == seen
+
+
+def test_simulate_flags_set_the_hostile_profile(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`simulate --page-cap 50 --null-stamps 10 ...` starts with exactly that profile."""
+    started: list[ServerProfile] = []
+
+    def serve(app: SimulatorApp, sock: socket.socket) -> None:
+        started.append(app.profile)
+        sock.close()
+
+    monkeypatch.setattr(simulate_cli, "serve", serve)
+    args = ["simulate", "--port", "0", "--clients", "1", "--page-cap", "50", "--size-echo",
+            "asked", "--null-stamps", "10", "--clock-offset", "-300", "--visibility-lag", "60",
+            "--lag-spread", "random", "--duplicates", "5", "--duplicate-copy", "older"]  # fmt: skip
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 0, result.output
+    assert started == [
+        ServerProfile(page_cap=50, size_echo="asked", null_stamps=10, clock_offset=-300,
+                      visibility_lag=60, lag_spread="random", duplicates=5, duplicate_copy="older")
+    ]  # fmt: skip

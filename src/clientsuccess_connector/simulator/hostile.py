@@ -8,7 +8,7 @@ the id, so a run repeats exactly.
 from __future__ import annotations
 
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
 
 from clientsuccess_connector.simulator import datagen
@@ -22,6 +22,8 @@ if TYPE_CHECKING:
 # A stamp before this is the seeded data's: no write through the simulator has touched it.
 SEEDED_BEFORE = fmt_ms(datagen.END_MS + datagen.DAY_MS)
 OLDER_BY_MS = 3_600_000  # the `older` duplicate's modifiedTime is one hour earlier
+# (record id, number of the version, its stamp) -> does the replica show that change yet?
+Shows = Callable[[object, int, str], bool]
 
 
 def shapes_rows(profile: ServerProfile) -> bool:
@@ -59,34 +61,56 @@ def _stamp(rec: Record, field: str) -> str:
     return value if isinstance(value, str) else ""
 
 
-def _as_of(rec: Record, past: list[Record | None] | None, cutoff: str, field: str) -> Record | None:
-    """The newest version stamped at or before `cutoff`; None when the record did not exist.
+def _as_of(
+    rid: object, rec: Record, past: list[Record | None] | None, shows: Shows, field: str
+) -> Record | None:
+    """The newest version the replica shows; None when the record did not exist for it.
 
     Versions older than the tracking are unknown: the oldest known one stands for them."""
-    versions = [rec, *reversed(past or [])]
-    for version in versions:
+    versions = [*(past or []), rec]
+    for number in range(len(versions) - 1, -1, -1):
+        version = versions[number]
         if version is None:
             return None
-        if _stamp(version, field) <= cutoff:
+        if shows(rid, number, _stamp(version, field)):
             return version
-    return versions[-1]
+    return versions[0]
+
+
+def _replica(app: SimulatorApp, resource: str) -> Shows:
+    """Whether a change of a record shows yet: `lag_spread: fixed` waits the whole
+    `visibility_lag`; `random` a share of it picked by (seed, record, version), so changes
+    show out of their stamps' order, as transactions of different lengths commit."""
+    profile, clock = app.profile, app.store.clock
+    lag_ms, now = profile.visibility_lag * 1000, clock.now_ms()
+    settled = fmt_ms(now - lag_ms)  # a change stamped up to here shows whatever its wait
+
+    def shows(rid: object, number: int, stamp: str) -> bool:
+        if stamp <= settled:
+            return True
+        micros = parse_micros(stamp)
+        if profile.lag_spread == "fixed" or micros is None:
+            return False
+        wait = zlib.crc32(f"lag:{app.store.seed}:{resource}:{rid}:{number}".encode())
+        return micros // 1000 + wait % (lag_ms + 1) <= now
+
+    return shows
 
 
 def visible(app: SimulatorApp, res: Resource, field: str) -> Iterator[Record]:
     """Every record as a replica `visibility_lag` seconds behind sees it: a change (create,
     update, delete) stamped T shows from server time T + lag; until then the earlier version."""
-    lag = app.profile.visibility_lag
-    if not lag:
+    if not app.profile.visibility_lag:
         yield from res.records.values()
         return
-    cutoff = fmt_ms(app.store.clock.now_ms() - lag * 1000)
+    shows = _replica(app, res.name)
     for rid, rec in res.records.items():
-        shown = _as_of(rec, res.past.get(rid), cutoff, field)
+        shown = _as_of(rid, rec, res.past.get(rid), shows, field)
         if shown is not None:
             yield shown
     for rid, (when, rec) in res.gone.items():
-        if fmt_ms(when) > cutoff:
-            shown = _as_of(rec, res.past.get(rid), cutoff, field)
+        if not shows(rid, len(res.past.get(rid) or ()) + 1, fmt_ms(when)):
+            shown = _as_of(rid, rec, res.past.get(rid), shows, field)
             if shown is not None:
                 yield shown
 

@@ -13,14 +13,16 @@ plausible servers (docs/simulator.md, "Server profiles"):
                    `overstated` (totalElements one more than the records the search returns)
   not_found        `detailed` (a 404 says what was not found) or `plain` (every 404 has the same
                    body, for an unknown route and an unknown record alike, as many gateways do)
-  duplicate_copy   `same` or `older`: the extra row of a duplicated record (below)
-Hostile servers (integers, 0 = off; simulator/hostile.py):
-  page_cap         at most this many records a page, whatever `size` asks (the envelope's
-                   `size` says the one used)
+Hostile servers (integers are 0 when off; simulator/hostile.py):
+  page_cap         at most this many records a page, whatever `size` asks
+  size_echo        `used`: the envelope's `size` is the page size used; `asked`: the one asked
   null_stamps      percent of seeded records whose cursor field reads null (nulls sort last)
-  clock_offset     seconds the server clock runs ahead (negative: behind) of real time
+  clock_offset     seconds the server clock runs ahead (negative: behind): stamps and `Date`
   visibility_lag   seconds after its stamp a change shows in searches (a lagging replica)
+  lag_spread       `fixed`: every change waits the whole lag; `random`: a share of it, so
+                   changes show out of their stamps' order
   duplicates       percent of records a search lists twice (rows, counted in totalElements)
+  duplicate_copy   `same`: the second row is a copy; `older`: its modifiedTime is an hour older
 Latency and jitter are the faults' `latency_ms` and `jitter_ms`.
 """
 
@@ -38,6 +40,8 @@ SORTS = ("honoured", "ignored")
 COUNTS = ("exact", "missing", "overstated")
 NOT_FOUND = ("detailed", "plain")
 COPIES = ("same", "older")
+SPREADS = ("fixed", "random")
+ECHOES = ("used", "asked")
 # Integer settings: (lowest, highest or None); 0 is always "off".
 RANGES: dict[str, tuple[int | None, int | None]] = {
     "page_cap": (0, None), "null_stamps": (0, 100), "clock_offset": (None, None),
@@ -51,6 +55,8 @@ _CHOICES = {
     "counts": COUNTS,
     "not_found": NOT_FOUND,
     "duplicate_copy": COPIES,
+    "lag_spread": SPREADS,
+    "size_echo": ECHOES,
 }
 
 
@@ -70,6 +76,8 @@ class ServerProfile:
     visibility_lag: int = 0
     duplicates: int = 0
     duplicate_copy: str = "same"
+    lag_spread: str = "fixed"
+    size_echo: str = "used"
 
     def __post_init__(self) -> None:
         for name, choices in _CHOICES.items():

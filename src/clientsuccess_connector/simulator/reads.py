@@ -272,8 +272,8 @@ def search(app: SimulatorApp, req: Request, resource: str) -> Response:
     """An envelope search: filters, sortBy/sortDirection, modifiedAfter, zero-based paging."""
     limits = settings()
     page = int_param(req.query, "page", 0, 0)
-    size = min(int_param(req.query, "size", limits.default_page_size, 1), limits.max_page_size)
-    size = min(size, app.profile.page_cap or size)  # a capped server: the envelope says so
+    asked = min(int_param(req.query, "size", limits.default_page_size, 1), limits.max_page_size)
+    size = min(asked, app.profile.page_cap or asked)  # a capped server
     filters = _filters(app, req)
     res = app.store.resource(resource)
     default_sort = "createdTimestamp" if "createdTimestamp" in res.fields else "createdTime"
@@ -302,7 +302,8 @@ def search(app: SimulatorApp, req: Request, resource: str) -> Response:
     counts = f',"totalPages":{pages},"totalElements":{total + hidden}'
     tail = (
         f'],"first":{"true" if page == 0 else "false"},"last":{"true" if last else "false"},'
-        f'"page":{page},"size":{size}{"" if app.profile.counts == "missing" else counts}}}'
+        f'"page":{page},"size":{asked if app.profile.size_echo == "asked" else size}'
+        f"{'' if app.profile.counts == 'missing' else counts}}}"
     )
     return Response(200, b'{"data":[' + data + tail.encode(), JSON)
 
