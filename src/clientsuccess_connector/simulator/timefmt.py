@@ -21,9 +21,16 @@ def fmt_ms(ms: int) -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(sec)) + f".{milli:03d}Z"
 
 
+_LAST_DATE: tuple[int, bytes] = (-1, b"")
+
+
 def http_date(ms: int) -> bytes:
     """Epoch milliseconds as an HTTP `Date` header value (`Mon, 07 Dec 2026 04:55:00 GMT`)."""
-    return formatdate(ms / 1000, usegmt=True).encode()
+    global _LAST_DATE
+    sec = ms // 1000
+    if _LAST_DATE[0] != sec:  # one formatting per second, as uvicorn does for its own
+        _LAST_DATE = (sec, formatdate(sec, usegmt=True).encode())
+    return _LAST_DATE[1]
 
 
 def fmt_date(ms: int) -> str:
