@@ -17,11 +17,14 @@ from clientsuccess_connector.simulator.config import (
 )
 from clientsuccess_connector.simulator.profile import (
     COMPARES,
+    COPIES,
     COUNTS,
+    ECHOES,
     NOT_FOUND,
     PRECISIONS,
     QUERY_COSTS,
     SORTS,
+    SPREADS,
     ServerProfile,
 )
 from clientsuccess_connector.simulator.server import install_log_filter, listening_socket, serve
@@ -76,6 +79,30 @@ from clientsuccess_connector.simulator.server import install_log_filter, listeni
 @click.option("--not-found", default="detailed", show_default=True, type=click.Choice(NOT_FOUND),
               help="plain: every 404 has the same body, for an unknown route and an unknown "
                    "record alike, as many gateways answer.")  # fmt: skip
+@click.option("--page-cap", default=0, show_default=True, type=click.IntRange(min=0),
+              help="Serve at most this many records a page whatever size asks; the envelope's "
+                   "size and totalPages say the size used (0 = no cap).")  # fmt: skip
+@click.option("--size-echo", default="used", show_default=True, type=click.Choice(ECHOES),
+              help="asked: a search page's size field says the size asked for, not the one "
+                   "the server used.")  # fmt: skip
+@click.option("--null-stamps", default=0, show_default=True, type=click.IntRange(0, 100),
+              help="Percent of seeded records whose cursor field (modifiedTime) is null; "
+                   "searches sort nulls last and modifiedAfter never matches them.")  # fmt: skip
+@click.option("--clock-offset", default=0, show_default=True, type=int,
+              help="Seconds the server clock runs ahead (negative: behind): record stamps "
+                   "and the Date header.")  # fmt: skip
+@click.option("--visibility-lag", default=0, show_default=True, type=click.IntRange(min=0),
+              help="Seconds after its stamp a change shows in searches (a lagging replica; "
+                   "until then the earlier version).")  # fmt: skip
+@click.option("--lag-spread", default="fixed", show_default=True, type=click.Choice(SPREADS),
+              help="random: each change waits a seeded share of the lag, so changes show out "
+                   "of their stamps' order.")  # fmt: skip
+@click.option("--duplicates", default=0, show_default=True, type=click.IntRange(0, 100),
+              help="Percent of records a search lists twice (a join; totalElements counts "
+                   "rows).")  # fmt: skip
+@click.option("--duplicate-copy", default="same", show_default=True, type=click.Choice(COPIES),
+              help="older: a duplicate's second row has a modifiedTime one hour "
+                   "earlier.")  # fmt: skip
 def simulate(
     host: str,
     port: int,
@@ -98,6 +125,14 @@ def simulate(
     sort: str,
     counts: str,
     not_found: str,
+    page_cap: int,
+    null_stamps: int,
+    clock_offset: int,
+    visibility_lag: int,
+    duplicates: int,
+    duplicate_copy: str,
+    size_echo: str,
+    lag_spread: str,
 ) -> None:
     """Serve a faithful ClientSuccess API simulator until Ctrl-C.
 
@@ -112,7 +147,10 @@ def simulate(
         clients=clients, seed=seed, host=host, port=port, api_key=api_key, username=username,
         password=password, token_ttl=token_ttl, latency_ms=latency_ms, fault_rate=fault_rate,
         retry_after=retry_after, churn_rate=churn, fault_seed=fault_seed, jitter_ms=jitter_ms,
-        profile=ServerProfile(query_cost, after_precision, after_compare, sort, counts, not_found),
+        profile=ServerProfile(query_cost, after_precision, after_compare, sort, counts, not_found,
+            page_cap=page_cap, size_echo=size_echo, null_stamps=null_stamps,
+            clock_offset=clock_offset, visibility_lag=visibility_lag, lag_spread=lag_spread,
+            duplicates=duplicates, duplicate_copy=duplicate_copy),
         moved_routes=parse_pairs(moves, "--move-route"),
     )  # fmt: skip
     app = SimulatorApp(config)

@@ -14,6 +14,7 @@ from clientsuccess_connector.simulator.config import SimulatorConfig
 from clientsuccess_connector.simulator.faults import FaultController
 from clientsuccess_connector.simulator.handlers import HANDLERS
 from clientsuccess_connector.simulator.moved import moved_catalog
+from clientsuccess_connector.simulator.profile import ServerProfile
 from clientsuccess_connector.simulator.request import Request
 from clientsuccess_connector.simulator.responses import (
     HTML,
@@ -26,6 +27,7 @@ from clientsuccess_connector.simulator.responses import (
 from clientsuccess_connector.simulator.router import AUTH_PATHS, PREFIXES, Match, Router
 from clientsuccess_connector.simulator.stats import Received, Stats
 from clientsuccess_connector.simulator.store import Store
+from clientsuccess_connector.simulator.timefmt import Clock, http_date
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -46,10 +48,11 @@ async def _read_body(receive: Receive) -> bytes:
             return b"".join(chunks)
 
 
-def _headers(resp: Response, length: int) -> list[tuple[bytes, bytes]]:
+def _headers(resp: Response, length: int, clock: Clock) -> list[tuple[bytes, bytes]]:
     return [
         (b"content-type", resp.content_type),
         (b"content-length", str(length).encode()),
+        (b"date", http_date(clock.now_ms())),  # the server's clock (profile's clock_offset)
         *resp.headers,
     ]
 
@@ -66,6 +69,17 @@ class SimulatorApp:
         self.profile = cfg.profile  # how searches behave; switchable at runtime
         self.stats = Stats()
         self.router = Router(moved_catalog(cfg.moved_routes))
+
+    @property
+    def profile(self) -> ServerProfile:
+        """How the server behaves (profile.py)."""
+        return self._profile
+
+    @profile.setter
+    def profile(self, profile: ServerProfile) -> None:
+        self._profile = profile
+        self.store.clock.set_offset(profile.clock_offset * 1000)
+        self.store.track_versions = profile.visibility_lag > 0
 
     # --- helpers used by handlers and admin ------------------------------------------------------
     def reset(self) -> None:
@@ -237,7 +251,7 @@ class SimulatorApp:
                 {
                     "type": "http.response.start",
                     "status": resp.status,
-                    "headers": _headers(resp, len(body)),
+                    "headers": _headers(resp, len(body), self.store.clock),
                 }
             )
             await send(
@@ -252,13 +266,12 @@ class SimulatorApp:
             return resp
         return json_response(404, {"status": 404, "error": "Not Found", "path": path})
 
-    @staticmethod
-    async def _send(send: Send, resp: Response) -> None:
+    async def _send(self, send: Send, resp: Response) -> None:
         await send(
             {
                 "type": "http.response.start",
                 "status": resp.status,
-                "headers": _headers(resp, len(resp.body)),
+                "headers": _headers(resp, len(resp.body), self.store.clock),
             }
         )
         await send({"type": "http.response.body", "body": resp.body})

@@ -8,6 +8,8 @@ Kinds:
   401       the invalid_token answer, as if the session token had just expired
   churn     on a search page after the first, existing records change, new ones appear and
             (with `churn_delete`) some are deleted
+  empty     a search answers a well-formed empty page (`200`, no data, totalElements 0), as
+            while an index is rebuilt (budget only)
 Latency (fixed + random spikes) is added to every API request.
 """
 
@@ -20,7 +22,7 @@ from typing import Any
 
 from clientsuccess_connector.errors import ConfigError
 
-KINDS = ("429", "503", "drop", "truncate", "401", "churn")
+KINDS = ("429", "503", "drop", "truncate", "401", "churn", "empty")
 _RATE_KINDS = ("429", "503", "drop", "truncate")
 
 
@@ -204,6 +206,11 @@ class FaultController:
             if s.churn_rate > 0 and self._rng.random() < s.churn_rate:
                 return plan
             return None
+
+    def empty(self, route: str, method: str) -> bool:
+        """True when this search should answer an empty page (an `empty` budget matched)."""
+        with self._lock:
+            return self._take_budget(("empty",), route, method) is not None
 
     def retry_after(self) -> float:
         """The Retry-After value in seconds."""

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 import orjson
 
 from clientsuccess_connector.catalog import settings
+from clientsuccess_connector.simulator import hostile
 from clientsuccess_connector.simulator.datagen import employee_ref
 from clientsuccess_connector.simulator.request import Request
 from clientsuccess_connector.simulator.responses import JSON, HttpError, Response, json_response
@@ -117,6 +118,22 @@ def _match(rec: Record, filters: list[tuple[str, str, Any]]) -> bool:
     return True
 
 
+def _select(
+    items: list[Record], filters: list[tuple[str, str, Any]], sort_by: str, desc: bool,
+    after_field: str, after: str | None, id_field: str,
+) -> list[Record]:  # fmt: skip
+    """The records that match, sorted (ties by id, in the same direction)."""
+    if filters:
+        items = [r for r in items if _match(r, filters)]
+    if after is not None:
+        items = [
+            r for r in items if isinstance(r.get(after_field), str)
+            and record_key(r[after_field]) > after
+        ]  # fmt: skip
+    items.sort(key=lambda r: (_value_key(r.get(sort_by)), r[id_field]), reverse=desc)
+    return items
+
+
 def _build_ids(
     filters: list[tuple[str, str, Any]],
     sort_by: str,
@@ -125,20 +142,26 @@ def _build_ids(
     after: str | None,
 ) -> Callable[[Resource], list[Any]]:
     def build(res: Resource) -> list[Any]:
-        recs = res.records
-        items = list(recs.values())
-        if filters:
-            items = [r for r in items if _match(r, filters)]
-        if after is not None:
-            items = [
-                r for r in items if isinstance(r.get(after_field), str)
-                and record_key(r[after_field]) > after
-            ]  # fmt: skip
-        id_field = res.id_field
-        items.sort(key=lambda r: (_value_key(r.get(sort_by)), r[id_field]), reverse=desc)
-        return [r[id_field] for r in items]
+        items = list(res.records.values())
+        selected = _select(items, filters, sort_by, desc, after_field, after, res.id_field)
+        return [r[res.id_field] for r in selected]
 
     return build
+
+
+def _hostile_rows(
+    app: SimulatorApp, resource: str, filters: list[tuple[str, str, Any]], sort_by: str,
+    desc: bool, after_field: str, after: str | None,
+) -> list[Record]:  # fmt: skip
+    """A search's rows on a hostile server (hostile.py): with null stamps, nulls sort last."""
+    rows = hostile.rows(app, resource, after_field)
+    id_field = app.store.resource(resource).id_field
+    rows = _select(rows, filters, sort_by, desc, after_field, after, id_field)
+    if app.profile.null_stamps:
+        rows = [r for r in rows if r.get(sort_by) is not None] + [
+            r for r in rows if r.get(sort_by) is None
+        ]
+    return rows
 
 
 def _after_by_range(
@@ -220,43 +243,67 @@ def _after(app: SimulatorApp, req: Request) -> str | None:
     return micros_key(app.profile.strict_after(micros))
 
 
+def _page(
+    app: SimulatorApp, res: Resource, resource: str, filters: list[tuple[str, str, Any]],
+    order: tuple[str, str], after_field: str, after: str | None, start: int, size: int,
+) -> tuple[int, bytes]:  # fmt: skip
+    """(total, the page's JSON records joined) from the cached indexes (or a scan)."""
+    sort_by, direction = order
+    desc = direction == "desc"
+    default_sort = "createdTimestamp" if "createdTimestamp" in res.fields else "createdTime"
+    plain = after is None and not filters and sort_by == default_sort and desc
+    scan = app.profile.query_cost == "scan"
+    if scan and not plain:  # no index: filter and sort the whole collection every time
+        ids = _Range(_build_ids(filters, sort_by, desc, after_field, after)(res), 0, False)
+    elif after is not None and sort_by == after_field:
+        ids = _after_by_range(app, resource, filters, sort_by, desc, after)
+    else:
+        key = (tuple(filters), sort_by, direction, after_field, after)
+        build = _build_ids(filters, sort_by, desc, after_field, after)
+        ids = _Range(app.store.query(resource, key, build), 0, False)
+    total = len(ids)
+    chunk = ids.page(start, size) if start < total else []
+    if scan:
+        _walk_past(res, ids, start)
+    return total, b",".join([res.body(i) for i in chunk])
+
+
 def search(app: SimulatorApp, req: Request, resource: str) -> Response:
     """An envelope search: filters, sortBy/sortDirection, modifiedAfter, zero-based paging."""
     limits = settings()
     page = int_param(req.query, "page", 0, 0)
-    size = min(int_param(req.query, "size", limits.default_page_size, 1), limits.max_page_size)
+    asked = min(int_param(req.query, "size", limits.default_page_size, 1), limits.max_page_size)
+    size = min(asked, app.profile.page_cap or asked)  # a capped server
     filters = _filters(app, req)
     res = app.store.resource(resource)
     default_sort = "createdTimestamp" if "createdTimestamp" in res.fields else "createdTime"
-    scan = app.profile.query_cost == "scan"
     sort_by, direction = _order(app, req, res, resource, default_sort)
     after = _after(app, req)
     after_field = req.template.incremental_field or "modifiedTime"
     desc = direction == "desc"
     if page >= 1:
         app.maybe_churn(resource, req)
+    empty = app.faults.empty(req.template.name, req.method)  # an index being rebuilt
+    if empty:
+        app.stats.fault("empty")
     with app.store.lock:
-        plain = after is None and not filters and sort_by == default_sort and desc
-        if scan and not plain:  # no index: filter and sort the whole collection every time
-            ids = _Range(_build_ids(filters, sort_by, desc, after_field, after)(res), 0, False)
-        elif after is not None and sort_by == after_field:
-            ids = _after_by_range(app, resource, filters, sort_by, desc, after)
+        if empty or hostile.shapes_rows(app.profile):
+            rows = [] if empty else _hostile_rows(
+                app, resource, filters, sort_by, desc, after_field, after
+            )  # fmt: skip
+            total, start = len(rows), page * size
+            data = b",".join([orjson.dumps(r) for r in rows[start : start + size]])
         else:
-            key = (tuple(filters), sort_by, direction, after_field, after)
-            build = _build_ids(filters, sort_by, desc, after_field, after)
-            ids = _Range(app.store.query(resource, key, build), 0, False)
-        total = len(ids)
-        pages = math.ceil(total / size)
-        start = page * size
-        chunk = ids.page(start, size) if start < total else []
-        if scan:
-            _walk_past(res, ids, start)
-        data = b",".join([res.body(i) for i in chunk])
+            total, data = _page(app, res, resource, filters, (sort_by, direction), after_field,
+                                after, page * size, size)  # fmt: skip
+    pages = math.ceil(total / size)
     last = page >= pages - 1
-    counts = f',"totalPages":{pages},"totalElements":{total + (app.profile.counts == "overstated")}'
+    hidden = app.profile.counts == "overstated" and not empty
+    counts = f',"totalPages":{pages},"totalElements":{total + hidden}'
     tail = (
         f'],"first":{"true" if page == 0 else "false"},"last":{"true" if last else "false"},'
-        f'"page":{page},"size":{size}{"" if app.profile.counts == "missing" else counts}}}'
+        f'"page":{page},"size":{asked if app.profile.size_echo == "asked" else size}'
+        f"{'' if app.profile.counts == 'missing' else counts}}}"
     )
     return Response(200, b'{"data":[' + data + tail.encode(), JSON)
 
@@ -276,10 +323,11 @@ def get_one(app: SimulatorApp, req: Request, resource: str, param: str, numeric:
             raise HttpError(
                 404, f"No {resource[:-1].replace('_', ' ')} with {param} {raw!r}", param
             )
+        shown = hostile.view(app, resource, rec)  # a null stamp shows here too
         detail = _DETAIL.get(resource)
-        if detail is None:
+        if detail is None and shown is rec:
             return Response(200, app.store.resource(resource).body(rec["id"]), JSON)
-        return json_response(200, detail(app, rec))
+        return json_response(200, detail(app, shown) if detail else shown)
 
 
 def _client_detail(app: SimulatorApp, rec: Record) -> Record:

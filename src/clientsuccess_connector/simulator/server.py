@@ -43,7 +43,7 @@ def install_log_filter() -> None:
 def uvicorn_config(
     app: SimulatorApp, host: str, port: int, log_level: str = "warning"
 ) -> uvicorn.Config:
-    """The fast uvicorn settings: httptools, no access log, no lifespan."""
+    """The fast uvicorn settings: httptools, no access log, no lifespan, no own Date header."""
     return uvicorn.Config(
         app,
         host=host,
@@ -53,6 +53,7 @@ def uvicorn_config(
         access_log=False,
         log_level=log_level,
         lifespan="off",
+        date_header=False,  # the app sends its own, from the server profile's clock
         timeout_graceful_shutdown=2,
         timeout_keep_alive=30,
     )

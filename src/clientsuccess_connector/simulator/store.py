@@ -48,6 +48,10 @@ class Resource:
             break
         self.fields: set[str] = set(self.order)
         self.indexes: dict[tuple[str, ...], dict[tuple[Any, ...], Any]] = {}
+        # Earlier versions (None: not yet created) and deletions (server ms, last version),
+        # kept while `Store.track_versions` is on, for a lagging replica (hostile.py).
+        self.past: dict[Any, list[Record | None]] = {}
+        self.gone: dict[Any, tuple[int, Record]] = {}
 
     def find_by(self, fields: tuple[str, ...], key: tuple[Any, ...]) -> Record | None:
         """The record whose `fields` (strings case-folded) equal `key`, through a lazy index.
@@ -101,6 +105,7 @@ class Store:
         self.lock = threading.RLock()
         self.clock = Clock()
         self.rng = random.Random(seed ^ 0x5EED)
+        self.track_versions = False
         self._build()
 
     def _build(self) -> None:
@@ -180,6 +185,9 @@ class Store:
         with self.lock:
             res = self.resources[name]
             rid = rec[res.id_field]
+            if self.track_versions:
+                res.past.setdefault(rid, []).append(res.records.get(rid))
+                res.gone.pop(rid, None)
             res.records[rid] = rec
             if rec.get("uuid") and name in _UUID_RESOURCES:
                 res.by_uuid[rec["uuid"]] = rid
@@ -196,5 +204,7 @@ class Store:
                 return False
             if rec.get("uuid"):
                 res.by_uuid.pop(rec["uuid"], None)
+            if self.track_versions:
+                res.gone[rid] = (self.clock.now_ms(), rec)
             res.changed(rid)
             return True

@@ -7,6 +7,7 @@ import re
 import threading
 import time
 from datetime import UTC, datetime
+from email.utils import formatdate
 
 _TS = re.compile(
     r"^(\d{4})-(\d{2})-(\d{2})"
@@ -18,6 +19,18 @@ def fmt_ms(ms: int) -> str:
     """Epoch milliseconds as `YYYY-MM-DDTHH:MM:SS.sssZ`."""
     sec, milli = divmod(ms, 1000)
     return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(sec)) + f".{milli:03d}Z"
+
+
+_LAST_DATE: tuple[int, bytes] = (-1, b"")
+
+
+def http_date(ms: int) -> bytes:
+    """Epoch milliseconds as an HTTP `Date` header value (`Mon, 07 Dec 2026 04:55:00 GMT`)."""
+    global _LAST_DATE
+    sec = ms // 1000
+    if _LAST_DATE[0] != sec:  # one formatting per second, as uvicorn does for its own
+        _LAST_DATE = (sec, formatdate(sec, usegmt=True).encode())
+    return _LAST_DATE[1]
 
 
 def fmt_date(ms: int) -> str:
@@ -71,22 +84,35 @@ def is_date(text: str) -> bool:
 
 
 class Clock:
-    """Write times: never before `floor_ms`, strictly increasing, close to the wall clock."""
+    """Write times: never before `floor_ms`, strictly increasing, close to the wall clock
+    moved by `offset_ms` (a server clock that runs ahead, or behind when negative)."""
 
     def __init__(self, floor_ms: int = 0) -> None:
-        self._last = floor_ms
+        self._last = self._floor = floor_ms
         self._lock = threading.Lock()
+        self.offset_ms = 0
 
     def raise_floor(self, floor_ms: int) -> None:
         """Make every later tick later than `floor_ms`."""
         with self._lock:
+            self._floor = max(self._floor, floor_ms)
             self._last = max(self._last, floor_ms)
+
+    def set_offset(self, offset_ms: int) -> None:
+        """Run `offset_ms` off the wall clock from now on; the next ticks follow it at once."""
+        with self._lock:
+            if offset_ms != self.offset_ms:
+                self.offset_ms = offset_ms
+                self._last = self._floor
+
+    def now_ms(self) -> int:
+        """The server's time now (wall clock plus offset), in epoch milliseconds."""
+        return time.time_ns() // 1_000_000 + self.offset_ms
 
     def tick_ms(self) -> int:
         """The next write time in epoch milliseconds."""
         with self._lock:
-            now = time.time_ns() // 1_000_000
-            self._last = max(now, self._last + 1)
+            self._last = max(self.now_ms(), self._last + 1)
             return self._last
 
     def tick(self) -> str:
