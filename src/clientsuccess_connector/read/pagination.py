@@ -128,9 +128,9 @@ Numbered = TypeVar("Numbered", EnvelopePagination, PageNumberPagination, KeysetP
 
 class NumberedPaginator(Paginator[Numbered]):
     """A page number and a size. The data ends on evidence: a page that says it is the last,
-    the page count the first page gave, an empty page, or a page shorter than the size the
-    server says it used. A page shorter than the size asked is not the end by itself: a
-    server may cap its pages (and then says so in `size`, which later pages ask for)."""
+    the page count the first page gave, or an empty page. A page shorter than the size asked
+    is not the end by itself: a server may cap its pages (a size it says it used, smaller
+    than asked, is the size later pages ask for)."""
 
     _capped: int | None = None  # a smaller page size the server said it used
 
@@ -151,14 +151,13 @@ class NumberedPaginator(Paginator[Numbered]):
         return size
 
     def _end_of_data(self, request: PageRequest, page: Page) -> str | None:
-        """Why `page` is the last of its series, or None."""
+        """Why `page` is the last of its series, or None. A short page is no evidence: a
+        server may cap its pages and echo the size asked all the same."""
+        self._echoed_size(page)
         if envelope().is_last(page.document):
             return "the page says it is the last"
         if page.record_count == 0:
             return "an empty page"
-        used = self._echoed_size(page)
-        if used is not None and page.record_count < used:
-            return f"{page.record_count} record(s), fewer than the {used} the server used"
         return None
 
     def first(self, request: PageRequest) -> PageRequest:
@@ -415,12 +414,8 @@ class KeysetPaginator(NumberedPaginator[KeysetPagination]):
         return self._next_number(request, page)
 
     def _ends(self, request: PageRequest, page: Page) -> bool:
-        """True when `page` is the last of its filter (a page shorter than the size the
-        server says it used; the size asked when it does not say)."""
+        """True when `page` is the last of its filter."""
         end = self._end_of_data(request, page)
-        size = self._request_size(request)
-        if end is None and self._echoed_size(page) is None and page.record_count < size:
-            end = f"{page.record_count} record(s), fewer than {size}"
         if end is not None:
             self._stop(page, end)
             return True

@@ -1,0 +1,111 @@
+"""`ok` means the destination equals the server, on servers that break what a client may assume:
+one test per finding of the exact-sync issue, each on the simulator's hostile setting for it."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import httpx
+from click.testing import CliRunner
+
+from clientsuccess_connector.cli import cli
+from clientsuccess_connector.simulator import SimulatorHandle
+from clientsuccess_connector.simulator.profile import ServerProfile
+
+
+def sync(
+    sim: SimulatorHandle, database: Path, stream: str, *extra: str
+) -> tuple[int, dict[str, Any]]:
+    result = CliRunner().invoke(
+        cli, ["sync", "--stream", stream, "--destination", f"duckdb:///{database}",
+              "--format", "json", "-q", *extra],
+        env=sim.env(), catch_exceptions=False,
+    )  # fmt: skip
+    [row] = json.loads(result.stdout)["streams"]
+    return result.exit_code, row
+
+
+def stored(database: Path, table: str, field: str = "modifiedTime") -> dict[int, Any]:
+    with duckdb.connect(str(database), read_only=True) as con:
+        rows = con.execute(f'SELECT id, "{field}" FROM {table}').fetchall()
+    return {row[0]: row[1] for row in rows}
+
+
+def server_ids(sim: SimulatorHandle, name: str) -> set[int]:
+    return {record["id"] for record in sim.store.records(name)}
+
+
+def test_a_server_that_caps_its_pages_is_read_whole(
+    simulator: SimulatorHandle, tmp_path: Path
+) -> None:
+    """At most 50 records a page whatever `size` asks: 50 of 1,000 clients stored, `full ok`
+    (and with counts the stream failed on every run)."""
+    for counts in ("missing", "exact"):
+        simulator.profile = ServerProfile(page_cap=7, counts=counts)
+        database = tmp_path / f"{counts}.duckdb"
+        code, row = sync(simulator, database, "contacts")
+        assert code == 0 and row["error"] is None, row
+        assert set(stored(database, "contacts")) == server_ids(simulator, "contacts")
+
+
+def test_a_capped_server_that_echoes_the_size_asked_is_read_until_an_empty_page(
+    simulator: SimulatorHandle, tmp_path: Path
+) -> None:
+    simulator.profile = ServerProfile(page_cap=7, size_echo="asked", counts="missing")
+    database = tmp_path / "d.duckdb"
+    code, row = sync(simulator, database, "contacts")
+    assert code == 0, row
+    assert set(stored(database, "contacts")) == server_ids(simulator, "contacts")
+
+
+def test_a_server_clock_behind_ours_loses_no_change(
+    simulator: SimulatorHandle, tmp_path: Path
+) -> None:
+    """A change the server stamps more than the overlap behind our clock was never read by
+    incremental runs (three runs, still missed)."""
+    simulator.profile = ServerProfile(clock_offset=-3600)
+    database = tmp_path / "d.duckdb"
+    code, first = sync(simulator, database, "contacts")
+    assert code == 0
+    assert any("s behind this machine" in note for note in first["notes"]), first["notes"]
+    contact = simulator.store.records("contacts")[0]
+    headers = {"X-API-Key": simulator.api_key}
+    with httpx.Client(base_url=simulator.api_v1_url, headers=headers) as http:
+        answer = http.patch(f"/contact/{contact['id']}", json={"firstName": "Renamed"})
+        assert answer.status_code == 200, answer.text
+    code, second = sync(simulator, database, "contacts")
+    assert code == 0 and second["incremental"], second
+    with duckdb.connect(str(database), read_only=True) as con:
+        query = 'SELECT "firstName" FROM contacts WHERE id = ?'
+        name = con.execute(query, [contact["id"]]).fetchone()
+    assert name == ("Renamed",)
+
+
+def test_a_record_listed_twice_is_not_a_shortfall(
+    simulator: SimulatorHandle, tmp_path: Path
+) -> None:
+    """One record listed twice failed the stream on every run ("cannot prove complete")."""
+    simulator.profile = ServerProfile(duplicates=10)
+    database = tmp_path / "d.duckdb"
+    for _ in range(2):
+        code, row = sync(simulator, database, "contacts")
+        assert code == 0 and row["error"] is None, row
+    assert set(stored(database, "contacts")) == server_ids(simulator, "contacts")
+
+
+def test_one_empty_answer_during_a_full_refresh_deletes_nothing(
+    simulator: SimulatorHandle, tmp_path: Path
+) -> None:
+    """`200 {"data": [], "totalElements": 0}` once marked all rows deleted (or removed them)."""
+    database = tmp_path / "d.duckdb"
+    sync(simulator, database, "clients")
+    simulator.faults.next("empty", 1, route="search_clients")
+    code, row = sync(simulator, database, "clients", "--full-refresh", "--deletes", "hard")
+    assert code == 1 and "max-delete-share" in row["error"]
+    assert set(stored(database, "clients")) == server_ids(simulator, "clients")
+    code, row = sync(simulator, database, "clients")
+    assert code == 0
+    assert set(stored(database, "clients")) == server_ids(simulator, "clients")
