@@ -190,6 +190,12 @@ class _LockedSink:
                 return BoundState(None, f"read in full: {why}")
             return BoundState(state, None)
 
+    def restore_state(self, stream: str, state: dict[str, Any] | None) -> None:
+        """Put back the state a stream had before this run ({} when it had none)."""
+        if isinstance(self.sink, Sink):
+            with self.lock:
+                self.sink.set_state(self._table(stream), state or {})
+
     def seal(self, stream: str) -> None:
         """After a stream's run succeeded: store its provenance and row count with its state,
         so the next run can tell whether the table is still what this run left."""
@@ -305,11 +311,18 @@ def _sync_stream(
         if bound.note is not None:
             result.notes.append(bound.note)
         if incremental:
+            before = sink.state(source.name)
             read = _sync_incremental(
                 reader, sink, source, options, progress, result, stats, bound.state
             )
             if options.full_refresh:
-                _reconcile(sink, source, read, plan, result, options.max_delete_share)
+                try:
+                    _reconcile(sink, source, read, plan, result, options.max_delete_share)
+                except DeleteGuard:
+                    # The read that would delete so much moved the cursor on the same answers:
+                    # put it back, so the next run reads what this one may have missed.
+                    sink.restore_state(source.name, before)
+                    raise
         else:
             _sync_full(reader, sink, source, options, progress, result, stats)
         sink.seal(source.name)

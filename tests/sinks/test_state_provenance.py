@@ -146,7 +146,9 @@ def test_a_second_instance_is_never_merged_into_the_first(
         refused = sync(other, flow)
         assert refused["error"] is not None and "another destination" in refused["error"]
         assert other.stats.requests() == 0
-        replaced = sync(other, flow, "--full-refresh", "--deletes", "hard")
+        replaced = sync(
+            other, flow, "--full-refresh", "--deletes", "hard", "--max-delete-share", "100%"
+        )  # every row of the first instance goes
         assert replaced["error"] is None
         assert stored_ids(destination) == {r["id"] for r in other.store.records("clients")}
         assert sync(other, flow)["error"] is None

@@ -1,0 +1,192 @@
+"""The generative checker: random hostile servers x churn x user actions, one invariant.
+
+**A run that reports `ok` leaves the destination equal to the server; any other run says which
+stream and why.** Hypothesis draws a server profile from the hostile behaviours the simulator
+plays (coarse or inclusive `modifiedAfter`, ignored sorts, missing counts, capped pages that
+echo the size used or the size asked, a clock ahead or behind, records listed twice), then a
+sequence of steps: creates, updates and deletes on the server, syncs (incremental or full
+refresh, each delete mode), one empty answer during a full refresh, a dropped table. After every
+sync:
+
+- a stream that says `ok` holds every record the server lists, each at the server's version
+  (its `modifiedTime`), and after an `ok` full refresh that reconciled deletes, nothing else;
+- a stream that does not say `ok` names its error.
+
+`make test` replays a fixed-seed slice (`CS_CHECKER_EXAMPLES`, default 8 examples of up to 8
+steps). `make check-long` runs many more; docs/reliability.md records the last long run.
+Behaviours outside the checker (null stamps, replica lag, an older duplicate row) are listed
+there with what the tool does about them.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from tempfile import TemporaryDirectory
+from typing import Any
+
+import duckdb
+import httpx
+from click.testing import CliRunner
+from hypothesis import HealthCheck, Phase, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
+
+from clientsuccess_connector.cli import cli
+from clientsuccess_connector.read.timestamps import format_timestamp, parse_timestamp
+from clientsuccess_connector.simulator import SimulatorConfig, SimulatorHandle, run_simulator
+from clientsuccess_connector.simulator.profile import ServerProfile
+
+STREAM = "contacts"
+EXAMPLES = int(os.environ.get("CS_CHECKER_EXAMPLES", "8"))
+STEPS = int(os.environ.get("CS_CHECKER_STEPS", "8"))
+
+profiles = st.builds(
+    ServerProfile,
+    after_precision=st.sampled_from(["ms", "second", "day"]),
+    after_compare=st.sampled_from(["after", "at_or_after"]),
+    sort=st.sampled_from(["honoured", "ignored"]),
+    counts=st.sampled_from(["exact", "missing"]),
+    page_cap=st.sampled_from([0, 0, 7, 40]),
+    size_echo=st.sampled_from(["used", "asked"]),
+    clock_offset=st.sampled_from([0, 0, -900, 900]),
+    duplicates=st.sampled_from([0, 0, 10]),
+)
+
+
+def _stamp(value: Any) -> str | None:
+    moment = parse_timestamp(value) if not hasattr(value, "tzinfo") else value
+    return None if moment is None else format_timestamp(moment)
+
+
+class SyncChecker(RuleBasedStateMachine):
+    """One simulator, one DuckDB destination, and the steps a user and a server take."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._folder = TemporaryDirectory()
+        self.database = Path(self._folder.name) / "checker.duckdb"
+        self._sim_context: Any = None
+        self.sim: SimulatorHandle | None = None
+        self.last: tuple[int, dict[str, Any], bool] | None = None
+        self.serial = 0
+
+    @initialize(profile=profiles, seed=st.integers(1, 50))
+    def start(self, profile: ServerProfile, seed: int) -> None:
+        self._sim_context = run_simulator(SimulatorConfig(clients=12, seed=seed, profile=profile))
+        self.sim = self._sim_context.__enter__()
+
+    def teardown(self) -> None:
+        if self._sim_context is not None:
+            self._sim_context.__exit__(None, None, None)
+        self._folder.cleanup()
+
+    # -- the server changes -------------------------------------------------------------------
+
+    def _http(self) -> httpx.Client:
+        assert self.sim is not None
+        headers = {"X-API-Key": self.sim.api_key}
+        return httpx.Client(base_url=self.sim.api_v1_url, headers=headers, timeout=10)
+
+    @rule(count=st.integers(1, 4))
+    def create(self, count: int) -> None:
+        assert self.sim is not None
+        client = self.sim.store.records("clients")[0]["id"]
+        with self._http() as http:
+            for _ in range(count):
+                self.serial += 1
+                body = {"clientId": client, "firstName": f"New{self.serial}",
+                        "lastName": "Checker", "email": f"c{self.serial}@example.com"}  # fmt: skip
+                assert http.post("/contact", json=body).status_code in (200, 201)
+
+    @rule(data=st.data())
+    def update(self, data: st.DataObject) -> None:
+        assert self.sim is not None
+        records = self.sim.store.records(STREAM)
+        chosen = data.draw(st.lists(st.sampled_from(records), min_size=1, max_size=4))
+        with self._http() as http:
+            for record in chosen:
+                self.serial += 1
+                answer = http.patch(f"/contact/{record['id']}", json={"title": f"T{self.serial}"})
+                assert answer.status_code in (200, 404)  # deleted meanwhile by another step
+
+    @rule(data=st.data())
+    def delete(self, data: st.DataObject) -> None:
+        assert self.sim is not None
+        records = self.sim.store.records(STREAM)
+        if len(records) > 5:
+            record = data.draw(st.sampled_from(records))
+            self.sim.store.delete(STREAM, record["id"])
+
+    @rule(deletes=st.sampled_from(["soft", "hard", "off"]))
+    def full_refresh_meeting_an_empty_answer(self, deletes: str) -> None:
+        """An index being rebuilt: one search of a full refresh answers a well-formed empty
+        page (an incremental run that meets one only delays a change to the next run)."""
+        assert self.sim is not None
+        self.sim.faults.next("empty", 1, route="search_contacts")
+        self.sync(full_refresh=True, deletes=deletes)
+
+    # -- the user acts ------------------------------------------------------------------------
+
+    @rule()
+    def drop_table(self) -> None:
+        if not self.database.exists():
+            return
+        with duckdb.connect(str(self.database)) as con:
+            con.execute(f"DROP TABLE IF EXISTS {STREAM}")
+
+    @rule(full_refresh=st.booleans(), deletes=st.sampled_from(["soft", "hard", "off"]))
+    def sync(self, full_refresh: bool, deletes: str) -> None:
+        assert self.sim is not None
+        args = ["sync", "--stream", STREAM, "--destination", f"duckdb:///{self.database}",
+                "--format", "json", "-q", "--deletes", deletes]  # fmt: skip
+        if full_refresh:
+            args.append("--full-refresh")
+        result = CliRunner().invoke(cli, args, env=self.sim.env(), catch_exceptions=False)
+        assert result.exit_code in (0, 1), result.output
+        [row] = json.loads(result.stdout)["streams"]
+        self.last = (result.exit_code, row, full_refresh and deletes != "off")
+        self.sim.faults.clear()  # an empty answer the sync did not use up does not linger
+
+    # -- the invariant ------------------------------------------------------------------------
+
+    @invariant()
+    def ok_means_equal(self) -> None:
+        if self.last is None:
+            return
+        code, row, reconciled = self.last
+        self.last = None
+        if row["status"] != "ok":
+            assert code == 1 and row["error"], row  # a failed run says which stream and why
+            return
+        assert code == 0 and row["error"] is None
+        assert self.sim is not None
+        server = {r["id"]: _stamp(r.get("modifiedTime")) for r in self.sim.store.records(STREAM)}
+        stored = self._stored()
+        missing = sorted(set(server) - set(stored))
+        assert not missing, f"ok, but {len(missing)} record(s) missing: {missing[:5]}; {row}"
+        stale = sorted(i for i in server if stored[i] != server[i])
+        assert not stale, f"ok, but {len(stale)} stale: {stale[:5]}; {row}"
+        if reconciled and row["deletes"] in ("soft", "hard"):
+            extra = sorted(set(stored) - set(server))
+            assert not extra, f"ok full refresh, but {len(extra)} deleted kept: {extra[:5]}"
+
+    def _stored(self) -> dict[int, str | None]:
+        with duckdb.connect(str(self.database), read_only=True) as con:
+            columns = {r[0] for r in con.execute(f"DESCRIBE {STREAM}").fetchall()}
+            live = " WHERE _cs_deleted_at IS NULL" if "_cs_deleted_at" in columns else ""
+            stamp = '"modifiedTime"' if "modifiedTime" in columns else "NULL"  # no record yet
+            rows = con.execute(f"SELECT id, {stamp} FROM {STREAM}{live}").fetchall()
+        return {row[0]: _stamp(row[1]) for row in rows}
+
+
+SHRINK = os.environ.get("CS_CHECKER_SHRINK", "1") != "0"  # 0: report the first case found
+SyncChecker.TestCase.settings = settings(
+    max_examples=EXAMPLES,
+    phases=[Phase.explicit, Phase.reuse, Phase.generate, *([Phase.shrink] if SHRINK else [])],
+    stateful_step_count=STEPS,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+)
+test_ok_means_the_destination_equals_the_server = SyncChecker.TestCase
