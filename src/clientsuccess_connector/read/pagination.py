@@ -138,14 +138,15 @@ class NumberedPaginator(Paginator[Numbered]):
         asked = self.spec.page_size or 100
         return min(asked, self._capped) if self._capped is not None else asked
 
-    def _echoed_size(self, page: Page) -> int | None:
+    def _echoed_size(self, request: PageRequest, page: Page) -> int | None:
         """The page size the answer says it used (the envelope's `size`), if it says; a size
-        smaller than asked becomes the size of every later page."""
+        smaller than the request asked becomes the most any later page asks for."""
         doc = page.document
         size = doc.get(envelope().size_key) if isinstance(doc, dict) else None
         if not isinstance(size, int) or isinstance(size, bool) or size <= 0:
             return None
-        if size < self._size():
+        asked = request.params.get(self.spec.size_param)
+        if asked is not None and size < int(asked) and size < self._size():
             _log.debug("the server serves at most %d records a page", size)
             self._capped = size
         return size
@@ -153,7 +154,7 @@ class NumberedPaginator(Paginator[Numbered]):
     def _end_of_data(self, request: PageRequest, page: Page) -> str | None:
         """Why `page` is the last of its series, or None. A short page is no evidence: a
         server may cap its pages and echo the size asked all the same."""
-        self._echoed_size(page)
+        self._echoed_size(request, page)
         if envelope().is_last(page.document):
             return "the page says it is the last"
         if page.record_count == 0:
