@@ -1,8 +1,8 @@
 """Hostile servers: null stamps, a lagging replica and duplicate rows (the profile's integers).
 
 The default profile never comes here: its searches keep the cached, indexed path of reads.py.
-Which records are null-stamped or duplicated depends only on the data seed, the resource and
-the id, so a run repeats exactly.
+Which records are null-stamped or duplicated, and how long a change waits under `lag_spread:
+random`, depend only on the data seed, the resource, the id (and the version): runs repeat.
 """
 
 from __future__ import annotations
