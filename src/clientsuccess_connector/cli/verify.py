@@ -34,10 +34,12 @@ from clientsuccess_connector.verifying import (
 
 DEFAULT_DESTINATION = "duckdb:///clientsuccess.duckdb"
 _HINTS = {
-    "missing": "missing in the destination (the next sync reads them if it covers them; "
-    "`sync --full-refresh` does)",
-    "extra": "no longer on the server (`sync --full-refresh` marks them deleted)",
-    "stale": "older in the destination than on the server (`sync --full-refresh` reads them again)",
+    "missing": "missing in the destination (not synced yet, or skipped: `sync --full-refresh` "
+    "reads them)",
+    "extra": "no longer on the server (deleted there, or no longer selected; `sync "
+    "--full-refresh` marks them deleted where it reconciles deletions)",
+    "stale": "older in the destination than on the server (not synced yet, or skipped: `sync "
+    "--full-refresh` reads them again)",
     "duplicates": "stored more than once",
 }
 
@@ -99,8 +101,14 @@ def print_report(checks: list[StreamCheck], destination: str) -> None:
     if doc["status"] == OK:
         echo(f"ok: every verifiable stream in {where} matches the server")
         return
-    names = [*doc["drifted_streams"], *doc["failed_streams"]]
-    echo(f"{doc['status']}: {', '.join(names)} in {where} differ(s) from the server or failed")
+    parts = []
+    if drifted := doc["drifted_streams"]:
+        parts.append(
+            f"{', '.join(drifted)} differ{'s' if len(drifted) == 1 else ''} from the server"
+        )
+    if failed := doc["failed_streams"]:
+        parts.append(f"{', '.join(failed)} could not be verified")
+    echo(f"{doc['status']}: {'; '.join(parts)} ({where})")
 
 
 @cli.command(name="verify")
