@@ -343,3 +343,42 @@ def test_a_server_capping_its_page_size_without_counts_is_read_to_the_end(
         assert (things["server_ids"], things["server_rows"]) == (30, 31)
         assert things["requests"] == 6  # five pages of at most 7, then the empty page
         assert methods == ["GET"] * 6
+
+
+def test_snake_case_columns_auto_paging_and_a_failing_stream(
+    simulator: SimulatorHandle, tmp_path: Path
+) -> None:
+    """Keys and stamps are found under snake_case column names; a manual source paged `auto`
+    is read to its empty page; a stream whose route fails is `error`, named, and exit 1."""
+    url = f"duckdb:///{tmp_path / 'cs.duckdb'}?naming=snake_case"
+    flow = tmp_path / "flow.yaml"
+    flow.write_text(
+        f"destination: '{url}'\n"
+        "sources:\n"
+        "  clientNotes: {template: search_client_notes}\n"
+        "  manual_contacts: {url: /contact/search, data_path: '$.data[*]', primary_key: [id],\n"
+        "                    incremental_field: modifiedTime}\n"
+    )
+    result = invoke(simulator, "-q", "sync", "--flow", str(flow))
+    assert result.exit_code == 0, result.output
+    code, doc = verify(simulator, url, "--flow", str(flow))
+    assert code == 0, doc
+    streams = by_stream(doc)
+    assert streams["clientNotes"]["server_ids"] == simulator.store.count("client_notes")
+    assert streams["clientNotes"]["destination_newest"] is not None
+    assert streams["manual_contacts"]["server_ids"] == simulator.store.count("contacts")
+    assert streams["manual_contacts"]["destination_newest"] is not None
+    assert streams["manual_contacts"]["requests"] == 3  # 100 (the server's size), 20, none
+
+    broken = tmp_path / "broken.yaml"
+    broken.write_text(
+        "sources:\n"
+        "  clientNotes: {template: search_client_notes}\n"
+        "  broken: {template: search_clients, path: /no/such/route}\n"
+    )
+    code, doc = verify(simulator, url, "--flow", str(broken))
+    assert code == 1
+    assert doc["status"] == "error"
+    assert doc["failed_streams"] == ["broken"]
+    assert "404" in by_stream(doc)["broken"]["reason"]
+    assert by_stream(doc)["clientNotes"]["status"] == "ok"
