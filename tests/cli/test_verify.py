@@ -90,6 +90,7 @@ def test_sync_then_verify_matches_and_drift_is_named(
         assert check["server_ids"] == check["destination_rows"] == simulator.store.count(name)
         assert check["server_newest"] == check["destination_newest"] is not None
         assert check["missing"] == check["extra"] == check["stale"] == 0
+    assert streams["client_notes"]["requests"] == 4  # 296 records: 3 pages, then an empty one
     only_reads(simulator)
     assert tree(tmp_path) == before
 

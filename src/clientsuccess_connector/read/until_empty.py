@@ -6,7 +6,8 @@ page short: the series would end after its first page. `verify` reads a source w
 `until_empty(source.pagination)` instead: the same first request (so the same filters, sort
 and page size), then page numbers or offsets moved on until a page holds no record. Series
 driven by the server (cursor, next URL, Link header) and single requests keep their own rule:
-they end when the server stops pointing further.
+they end when the server stops pointing further. The pages up to a count the first page gives
+are fetched concurrently, as `sync` does; the count never ends the read, the empty page does.
 """
 
 from __future__ import annotations
@@ -56,7 +57,20 @@ class UntilEmptyPaginator(Paginator[UntilEmptyPagination]):
         return self._inner.first(request)
 
     def remaining(self, request: PageRequest, page: Page) -> list[PageRequest] | None:
-        return None  # one page after the other: the end is the first empty one
+        """The pages up to the count a search's first page gives, to fetch concurrently (the
+        reader then goes on one by one until an empty page); None without a count."""
+        if not self._detected:
+            request = self._detect(request, page)
+        inner = self._inner
+        total = envelope().total_pages(page.document)
+        if not isinstance(inner, NumberedPaginator) or total is None or total < 2:
+            return None  # one page after the other: None, as [] would end the series here
+        if page.record_count == 0:
+            return None
+        spec = inner.spec
+        first = int(request.params.get(spec.page_param, spec.start_page))
+        pages = range(first + 1, spec.start_page + total)
+        return [request.with_params(**{spec.page_param: n}) for n in pages] or None
 
     def next(self, request: PageRequest, page: Page) -> PageRequest | None:
         if not self._detected:
