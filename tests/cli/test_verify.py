@@ -279,9 +279,10 @@ def capped_server(records: list[dict[str, Any]], cap: int) -> Iterator[tuple[str
         def do_GET(self) -> None:
             methods.append("GET")
             query = parse_qs(urlsplit(self.path).query)
-            size = min(int(query.get("size", ["100"])[0]), cap)
-            page = int(query.get("page", ["0"])[0])
-            body = orjson.dumps({"data": records[page * size : (page + 1) * size]})
+            size = min(int(query.get("size", query.get("limit", ["100"]))[0]), cap)
+            start = int(query.get("page", ["0"])[0]) * size
+            start = int(query.get("offset", [str(start)])[0])
+            body = orjson.dumps({"data": records[start : start + size]})
             self.send_response(200)
             self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", str(len(body)))
@@ -307,8 +308,9 @@ def capped_server(records: list[dict[str, Any]], cap: int) -> Iterator[tuple[str
         thread.join()
 
 
+@pytest.mark.parametrize("pagination", ["page_number", "offset"])
 def test_a_server_capping_its_page_size_without_counts_is_read_to_the_end(
-    tmp_path: Path,
+    tmp_path: Path, pagination: str
 ) -> None:
     """The server serves 7 records a page whatever `size` asks, and no count: a page-number
     read that stops at a short page would see 7 of 30 records; verify pages on until an empty page
@@ -323,7 +325,7 @@ def test_a_server_capping_its_page_size_without_counts_is_read_to_the_end(
             f"destination: '{url}'\n"
             "sources:\n"
             "  things: {url: /things, data_path: '$.data[*]', primary_key: [id],\n"
-            "           pagination: {type: page_number, page_size: 20}}\n",
+            f"           pagination: {{type: {pagination}, page_size: 20}}}}\n",
             encoding="utf-8",
         )
         flow.chmod(0o600)
