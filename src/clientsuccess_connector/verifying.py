@@ -108,6 +108,9 @@ def verify_stream(
             check.reason = f"no table {table!r} in the destination"
     except ConnectorError as exc:
         check.status, check.reason = ERROR, str(exc)
+    except Exception as exc:  # e.g. the database refused the query: fail this stream, not all
+        first = str(exc).splitlines()[0] if str(exc) else ""
+        check.status, check.reason = ERROR, f"{type(exc).__name__}: {first}"
     finally:
         check.requests = stats.requests
     if check.status == OK and _drifted(check):
