@@ -242,6 +242,10 @@ def test_a_source_without_a_primary_key_is_not_verifiable(
     assert streams["clients"]["status"] == "ok"
     assert streams["raw"]["status"] == "not verifiable"
     assert "no primary key" in streams["raw"]["reason"]
+    assert streams["raw"]["missing"] is None  # not compared, so no count
+    table = invoke(simulator, "verify", "--destination", url, "--flow", str(flow))
+    assert table.exit_code == 0, table.output
+    assert table.stdout.endswith("matches the server (raw not verifiable)\n")
 
 
 def test_a_stream_never_synced_is_all_missing(simulator: SimulatorHandle, tmp_path: Path) -> None:

@@ -28,6 +28,7 @@ from clientsuccess_connector.verifying import (
     DRIFT,
     ERROR,
     OK,
+    UNVERIFIABLE,
     StreamCheck,
     verify,
 )
@@ -45,15 +46,18 @@ _HINTS = {
 
 
 def check_row(check: StreamCheck) -> dict[str, Any]:
-    """One stream's comparison as flat JSON-ready values (every `--format`)."""
+    """One stream's comparison as flat JSON-ready values (every `--format`); the counts of
+    differences are null for a stream that was not compared."""
+    compared = check.destination_rows is not None
+    counts = {kind: getattr(check, kind).count if compared else None
+              for kind in ("missing", "extra", "stale", "duplicates")}  # fmt: skip
     return {
         "stream": check.stream, "status": check.status, "reason": check.reason or None,
         "server_ids": check.server_ids, "server_rows": check.server_rows,
         "destination_rows": check.destination_rows,
         "destination_deleted": check.destination_deleted,
         "server_newest": check.server_newest, "destination_newest": check.destination_newest,
-        "missing": check.missing.count, "extra": check.extra.count,
-        "stale": check.stale.count, "duplicates": check.duplicates.count,
+        **counts,
         "missing_ids": check.missing.ids, "extra_ids": check.extra.ids,
         "stale_ids": check.stale.ids, "duplicate_ids": check.duplicates.ids,
         "requests": check.requests,
@@ -81,11 +85,13 @@ def print_report(checks: list[StreamCheck], destination: str) -> None:
     """A table (one row per stream), each difference's ids, and a closing verdict."""
     headers = ["stream", "server", "destination", "missing", "not on server", "stale",
                "newest on server", "newest in destination", "status"]  # fmt: skip
+    rows = [check_row(c) for c in checks]
     body = [
-        [c.stream, _number(c.server_ids), _number(c.destination_rows), _number(c.missing.count),
-         _number(c.extra.count), _number(c.stale.count), c.server_newest or "",
-         c.destination_newest or "", cell(f"{c.status}: {c.reason}" if c.reason else c.status)]
-        for c in checks
+        [r["stream"], _number(r["server_ids"]), _number(r["destination_rows"]),
+         _number(r["missing"]), _number(r["extra"]), _number(r["stale"]),
+         r["server_newest"] or "", r["destination_newest"] or "",
+         cell(f"{r['status']}: {r['reason']}" if r["reason"] else r["status"])]
+        for r in rows
     ]  # fmt: skip
     print_table(headers, body)
     for c in checks:
@@ -99,7 +105,9 @@ def print_report(checks: list[StreamCheck], destination: str) -> None:
     doc = report(checks, destination)
     where = doc["destination"]
     if doc["status"] == OK:
-        echo(f"ok: every verifiable stream in {where} matches the server")
+        skipped = [c.stream for c in checks if c.status == UNVERIFIABLE]
+        aside = f" ({', '.join(skipped)} not verifiable)" if skipped else ""
+        echo(f"ok: every verifiable stream in {where} matches the server{aside}")
         return
     parts = []
     if drifted := doc["drifted_streams"]:
