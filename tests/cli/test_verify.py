@@ -20,6 +20,7 @@ from psycopg import sql
 
 from clientsuccess_connector.cli import cli
 from clientsuccess_connector.simulator import SimulatorHandle
+from clientsuccess_connector.simulator.profile import PRESETS
 from clientsuccess_connector.sinks import open_sink
 from tests.integration.simulator_changes import DEFAULT_STREAMS
 from tests.sinks.conftest import postgres_url  # noqa: F401  (a fixture used below)
@@ -136,13 +137,18 @@ def test_sync_then_verify_matches_and_drift_is_named(
 def test_a_file_destination_is_verified_and_left_as_it_was(
     simulator: SimulatorHandle, tmp_path: Path
 ) -> None:
-    """JSON lines: a match, then a client deleted on the server; no file is touched."""
+    """JSON lines: a match (also from a server that gives no counts), then a client deleted
+    on the server; no file is touched."""
     folder = tmp_path / "out"
     url = f"jsonl:///{folder}"
     sync(simulator, url, "--stream", "clients", "--stream", "products")
     before = tree(tmp_path)
     code, doc = verify(simulator, url, "--stream", "clients", "--stream", "products")
     assert code == 0, doc
+    simulator.profile = PRESETS["no-counts"]  # pages that say nothing of how many there are
+    code, doc = verify(simulator, url, "--stream", "clients", "--stream", "products")
+    assert code == 0, doc
+    assert by_stream(doc)["clients"]["requests"] == 2  # 30 clients, then an empty page
     gone = simulator.store.records("clients")[0]["id"]
     simulator.store.delete("clients", gone)
     code, doc = verify(simulator, url, "--stream", "clients", "--stream", "products")
