@@ -20,7 +20,7 @@ from psycopg import sql
 
 from clientsuccess_connector.cli import cli
 from clientsuccess_connector.simulator import SimulatorHandle
-from clientsuccess_connector.simulator.profile import PRESETS
+from clientsuccess_connector.simulator.profile import PRESETS, ServerProfile
 from clientsuccess_connector.sinks import open_sink
 from tests.integration.simulator_changes import DEFAULT_STREAMS
 from tests.sinks.conftest import postgres_url  # noqa: F401  (a fixture used below)
@@ -395,3 +395,22 @@ def test_snake_case_columns_auto_paging_and_a_failing_stream(
     assert doc["failed_streams"] == ["broken"]
     assert "404" in by_stream(doc)["broken"]["reason"]
     assert by_stream(doc)["clientNotes"]["status"] == "ok"
+
+
+def test_a_hostile_server_does_not_fool_verify(simulator: SimulatorHandle, tmp_path: Path) -> None:
+    """Synced from the exact server, then verified against one that serves at most 7 records
+    a page while echoing the size asked, gives no count, lists a fifth of the records twice
+    (the copy an hour older) and reads some stamps as null: still an exact match, each id
+    once, compared at its newest stamp."""
+    url = f"duckdb:///{tmp_path / 'cs.duckdb'}"
+    sync(simulator, url, "--stream", "clients", "--stream", "contacts")
+    simulator.profile = ServerProfile(
+        page_cap=7, size_echo="asked", counts="missing", duplicates=20,
+        duplicate_copy="older", null_stamps=10,
+    )  # fmt: skip
+    code, doc = verify(simulator, url, "--stream", "clients", "--stream", "contacts")
+    assert code == 0, doc
+    for name, check in by_stream(doc).items():
+        assert check["server_ids"] == check["destination_rows"] == simulator.store.count(name)
+        assert check["server_rows"] > check["server_ids"]  # the ids listed twice
+        assert check["requests"] > check["server_rows"] // 7
