@@ -252,6 +252,13 @@ def test_a_source_without_a_primary_key_is_not_verifiable(
     table = invoke(simulator, "verify", "--destination", url, "--flow", str(flow))
     assert table.exit_code == 0, table.output
     assert table.stdout.endswith("matches the server (raw not verifiable)\n")
+    lines = invoke(simulator, "verify", "--format", "jsonl", "--destination", url, "--flow",
+                   str(flow)).stdout.splitlines()  # fmt: skip
+    assert [orjson.loads(line)["status"] for line in lines] == ["ok", "not verifiable"]
+    rows = invoke(simulator, "verify", "--format", "csv", "--destination", url, "--flow",
+                  str(flow)).stdout.splitlines()  # fmt: skip
+    assert rows[0].startswith("stream,status,reason,server_ids,server_rows,destination_rows,")
+    assert rows[1].startswith("clients,ok,,30,30,30,0,")
 
 
 def test_a_stream_never_synced_is_all_missing(simulator: SimulatorHandle, tmp_path: Path) -> None:
