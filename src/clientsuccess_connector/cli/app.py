@@ -102,6 +102,7 @@ LAZY_COMMANDS: dict[str, tuple[str, str]] = {
     "sync": ("sync", "Read streams into a database or files, incrementally and resumably."),
     "schema": ("schema", "Show the columns of a stream's table, or every stream."),
     "state": ("state", "Show each stream's sync state and what produced it, or reset one."),
+    "verify": ("verify", "Compare a destination with the server by id; exit 1 on drift."),
     "write": ("write", "Write records into ClientSuccess through a write template."),
     "simulate": ("simulate", "Serve a faithful ClientSuccess API simulator until Ctrl-C."),
     "demo": ("demo", "Run the simulator and sync every default stream into DuckDB."),

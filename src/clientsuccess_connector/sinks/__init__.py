@@ -42,7 +42,9 @@ def open_sink(url: str, *, read_only: bool = False, naming: str | None = None) -
         assert dest.conninfo is not None
         schema = dest.options.get("schema", "public")
         try:
-            return PostgresSink(dest.conninfo, dest.masked, schema, naming=names)
+            return PostgresSink(
+                dest.conninfo, dest.masked, schema, naming=names, read_only=read_only
+            )
         except DestinationUnavailable as exc:  # an outage: `sync --every` retries it
             raise DestinationUnavailable(dest.mask(str(exc))) from None
         except ConfigError as exc:
@@ -51,8 +53,9 @@ def open_sink(url: str, *, read_only: bool = False, naming: str | None = None) -
 
     assert dest.path is not None
     if "memory_limit" in dest.options:
-        return FileSink(dest.path, dest.masked, dest.kind, dest.options["memory_limit"], names)
-    return FileSink(dest.path, dest.masked, dest.kind, naming=names)
+        return FileSink(dest.path, dest.masked, dest.kind, dest.options["memory_limit"], names,
+                        read_only=read_only)  # fmt: skip
+    return FileSink(dest.path, dest.masked, dest.kind, naming=names, read_only=read_only)
 
 
 __all__ = [

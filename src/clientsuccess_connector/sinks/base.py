@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import logging
 from abc import ABC, abstractmethod
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
 from clientsuccess_connector.errors import ConfigError
 from clientsuccess_connector.sinks.naming import API, apply_naming
@@ -28,6 +28,17 @@ DeleteMode = Literal["soft", "hard"]
 """How a reconciliation records a deletion: stamp `_cs_deleted_at`, or remove the row."""
 REJECTS = "_cs_rejects"
 """Table (or `_cs_rejects.jsonl` file) holding the records a destination could not store."""
+KEY_BATCH = 10_000
+"""Rows per batch of `Sink.key_rows`."""
+
+
+class KeyRow(NamedTuple):
+    """One row as `verify` compares it: its primary key, incremental stamp, and whether it is
+    marked deleted (`_cs_deleted_at` set)."""
+
+    key: tuple[Any, ...]
+    stamp: Any
+    deleted: bool
 
 
 @dataclass
@@ -148,6 +159,43 @@ class Sink(ABC):
         """Every row of `stream` (the first `limit` by primary key) as Python values: json
         columns decoded, timestamp columns as timezone-aware UTC datetimes. Meant for tests,
         demos and samples: the rows are loaded in memory."""
+
+    def key_rows(
+        self, stream: str, key: Sequence[str], stamp: str | None = None
+    ) -> Iterator[list[KeyRow]]:
+        """Batches of every row of `stream` as (key, stamp, deleted), read-only and in bounded
+        memory. `key` and `stamp` are record keys (as the API names them); a stamp without a
+        column reads as None. ConfigError when the stream has no table or no key column."""
+        schema = self._require(stream)
+        missing = [k for k in key if k not in schema.keys]
+        if missing or not key:
+            raise ConfigError(
+                f"stream {stream!r} in {self.url} has no column for key field(s) "
+                f"{', '.join(missing) or '(none given)'}; was it synced with another primary key?"
+            )
+        columns = [schema.keys[k] for k in key]
+        stamp_column = schema.keys.get(stamp) if stamp is not None else None
+        if stamp_column is not None:
+            columns.append(stamp_column)
+        if schema.soft_deletes:
+            columns.append(DELETED_AT)
+        width = len(key)
+        for rows in self._scan(stream, columns):
+            yield [
+                KeyRow(
+                    tuple(row[:width]),
+                    row[width] if stamp_column is not None else None,
+                    schema.soft_deletes and row[-1] is not None,
+                )
+                for row in rows
+            ]
+
+    def _scan(self, stream: str, columns: Sequence[str]) -> Iterator[Sequence[Sequence[Any]]]:
+        """Batches of `columns` of every row of `stream` (a sink streams them; this default
+        loads the rows in memory)."""
+        rows = self.read_rows(stream)
+        for start in range(0, len(rows), KEY_BATCH):
+            yield [[row.get(c) for c in columns] for row in rows[start : start + KEY_BATCH]]
 
     @abstractmethod
     def read_rejects(self, stream: str) -> list[tuple[str, dict[str, Any]]]:

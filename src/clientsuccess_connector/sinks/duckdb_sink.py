@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -16,6 +16,7 @@ import orjson
 from clientsuccess_connector.errors import ConfigError, DestinationUnavailable
 from clientsuccess_connector.sinks.base import (
     DELETED_AT,
+    KEY_BATCH,
     REJECTS,
     SYNCED_AT,
     Column,
@@ -363,6 +364,16 @@ class DuckDBSink(Sink):
                     record[name] = load_json(record[name])
             out.append(record)
         return out
+
+    def _scan(self, stream: str, columns: Sequence[str]) -> Iterator[Sequence[Sequence[Any]]]:
+        with self._lock:
+            cursor = self._con.cursor()  # its own result: other calls do not cut it short
+        try:
+            cursor.execute(f"SELECT {', '.join(map(quote, columns))} FROM {quote(stream)}")
+            while rows := cursor.fetchmany(KEY_BATCH):
+                yield rows
+        finally:
+            cursor.close()
 
     def close(self) -> None:
         with self._lock, storage_errors(f"destination {self.url}"):

@@ -5,7 +5,7 @@ DO UPDATE; schema changes and state go in the same transaction."""
 from __future__ import annotations
 
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -16,6 +16,7 @@ from clientsuccess_connector.errors import ConfigError, DestinationUnavailable
 from clientsuccess_connector.extras import missing_extra
 from clientsuccess_connector.sinks.base import (
     DELETED_AT,
+    KEY_BATCH,
     REJECTS,
     SYNCED_AT,
     Column,
@@ -88,7 +89,14 @@ def _appendable(batch: PreparedBatch) -> bool:
 class PostgresSink(Sink):
     """Lands streams in PostgreSQL tables of one schema (`?schema=S`, created if missing)."""
 
-    def __init__(self, conninfo: str, url: str, schema: str = "public", naming: str = API) -> None:
+    def __init__(
+        self,
+        conninfo: str,
+        url: str,
+        schema: str = "public",
+        naming: str = API,
+        read_only: bool = False,
+    ) -> None:
         self.url = url
         self.naming = naming
         self._schema_name = schema
@@ -107,6 +115,9 @@ class PostgresSink(Sink):
         self._appending: set[str] = set()
         """Streams whose last batch was COPYed straight into the table (all its keys new)."""
         self._closed = False
+        if read_only:
+            self._open_read_only()
+            return
         with self._con.transaction():
             self._lock_schema_changes()
             self._exec("CREATE SCHEMA IF NOT EXISTS {s}")
@@ -122,6 +133,23 @@ class PostgresSink(Sink):
             self._exec(
                 f"CREATE TABLE IF NOT EXISTS {{s}}.{REJECTS} (stream TEXT NOT NULL, reason TEXT "
                 "NOT NULL, record TEXT NOT NULL, rejected_at TIMESTAMPTZ NOT NULL)"
+            )
+
+    def _open_read_only(self) -> None:
+        """Look without changing anything: every transaction is read-only, and a schema that
+        holds no synced streams is a ConfigError instead of being created."""
+        self._con.execute("SET default_transaction_read_only = on")
+        found = self._con.execute(
+            "SELECT 1 FROM information_schema.tables WHERE table_schema = %s "
+            "AND table_name = '_cs_schema'",
+            [self._schema_name],
+        ).fetchone()
+        self._con.commit()
+        if found is None:
+            self._con.close()
+            raise ConfigError(
+                f"{self.url} holds no synced streams (no _cs_schema table in schema "
+                f"{self._schema_name!r}); check --destination"
             )
 
     def _lock_schema_changes(self) -> None:
@@ -515,6 +543,16 @@ class PostgresSink(Sink):
             with self._con.transaction():
                 rows = self._con.execute(query).fetchall()
         return [dict(zip(cols, row, strict=True)) for row in rows]
+
+    def _scan(self, stream: str, columns: Sequence[str]) -> Iterator[Sequence[Sequence[Any]]]:
+        query = sql.SQL("SELECT {} FROM {}").format(
+            sql.SQL(", ").join(map(sql.Identifier, columns)), self._table(stream)
+        )
+        # A server-side cursor: the rows come KEY_BATCH at a time, never all at once.
+        with self._lock, self._con.transaction(), self._con.cursor(name="_cs_key_rows") as cur:
+            cur.execute(query)
+            while rows := cur.fetchmany(KEY_BATCH):
+                yield rows
 
     def close(self) -> None:
         with self._lock:

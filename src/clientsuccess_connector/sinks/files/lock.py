@@ -19,12 +19,27 @@ LOCK = "_cs_lock"
 
 
 class DirectoryLock:
-    """Holds the destination's lock; `release` is safe to call twice."""
+    """Holds the destination's lock; `release` is safe to call twice. `shared`: a reader's
+    lock, taken without writing (none when `_cs_lock` does not exist); a sync opening
+    meanwhile is refused as if another sync held it."""
 
-    def __init__(self, directory: Path, url: str) -> None:
-        self._file: IO[str] | None = (directory / LOCK).open("a+", encoding="utf-8")
+    def __init__(self, directory: Path, url: str, *, shared: bool = False) -> None:
+        self._file: IO[str] | None = None
+        if shared:
+            if (directory / LOCK).exists():
+                self._file = (directory / LOCK).open(encoding="utf-8")
+                self._take(fcntl.LOCK_SH, url)
+            return
+        self._file = (directory / LOCK).open("a+", encoding="utf-8")
+        self._take(fcntl.LOCK_EX, url)
+        self._file.truncate(0)
+        self._file.write(f"{os.getpid()}\n")
+        self._file.flush()
+
+    def _take(self, mode: int, url: str) -> None:
+        assert self._file is not None
         try:
-            fcntl.flock(self._file, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            fcntl.flock(self._file, mode | fcntl.LOCK_NB)
         except OSError:
             self._file.close()
             self._file = None
@@ -32,9 +47,6 @@ class DirectoryLock:
                 f"destination {url} is in use by another sync or program; wait for it to "
                 "finish (two syncs into one folder would overwrite each other's files)"
             ) from None
-        self._file.truncate(0)
-        self._file.write(f"{os.getpid()}\n")
-        self._file.flush()
 
     def release(self) -> None:
         """Release the lock (the file stays: removing it could race with the next opener)."""

@@ -20,8 +20,9 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
+import tempfile
 import threading
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -35,6 +36,7 @@ from clientsuccess_connector.errors import ConfigError
 from clientsuccess_connector.sinks.atomic import atomic_write_bytes, commit_file
 from clientsuccess_connector.sinks.base import (
     DELETED_AT,
+    KEY_BATCH,
     REJECTS,
     SYNCED_AT,
     Column,
@@ -81,12 +83,23 @@ class FileSink(Sink):
     """Lands streams as `<stream>.jsonl|csv|parquet` files in a directory."""
 
     def __init__(
-        self, directory: Path, url: str, fmt: str, memory_limit: str = "128MB", naming: str = API
+        self,
+        directory: Path,
+        url: str,
+        fmt: str,
+        memory_limit: str = "128MB",
+        naming: str = API,
+        *,
+        read_only: bool = False,
     ) -> None:
         self.url = url
         self.naming = naming
         self.format = fmt
         self.dir = directory
+        self._read_only = read_only
+        if read_only:
+            self._open_read_only(memory_limit)
+            return
         try:
             self.dir.mkdir(parents=True, exist_ok=True)
             (self.dir / PARTS_DIR).mkdir(exist_ok=True)
@@ -99,7 +112,21 @@ class FileSink(Sink):
             self._dir_lock.release()
             raise
 
-    def _open(self, memory_limit: str) -> None:
+    def _open_read_only(self, memory_limit: str) -> None:
+        """Look without changing a file: no folder made, no recovery, no compaction on close,
+        DuckDB's spill files outside the folder; a shared lock keeps a sync from compacting
+        away the parts being read."""
+        self._dir_lock = DirectoryLock(self.dir, self.url, shared=True)
+        try:
+            self._open(memory_limit, recover=False)
+            spill = f"clientsuccess-read-{os.getpid()}-{id(self)}"
+            self._spill = Path(tempfile.gettempdir()) / spill
+            self._con.execute(f"SET temp_directory = {sql_literal(str(self._spill))}")
+        except BaseException:
+            self._dir_lock.release()
+            raise
+
+    def _open(self, memory_limit: str, *, recover: bool = True) -> None:
         self._manifest = Manifest(self.dir)
         self._schemas: dict[str, StreamSchema] = {}
         self._lock = threading.RLock()
@@ -120,7 +147,8 @@ class FileSink(Sink):
         # otherwise flip it to build on whole rows and run out of memory on a large stream.
         self._con.execute("SET disabled_optimizers = 'build_side_probe_side'")
         self._con.execute(f"SET temp_directory = {sql_literal(str(self.dir / PARTS_DIR / '.tmp'))}")
-        self._recover()
+        if recover:
+            self._recover()
 
     def _recover(self) -> None:
         """Finish a compaction a crash interrupted; delete uncommitted part files and the
@@ -432,6 +460,17 @@ class FileSink(Sink):
             out.append(record)
         return out
 
+    def _scan(self, stream: str, columns: Sequence[str]) -> Iterator[Sequence[Sequence[Any]]]:
+        with self._lock:
+            query = merged_query(self._files(stream), self._require(stream))
+            cursor = self._con.cursor()  # its own result: other calls do not cut it short
+        try:
+            cursor.execute(f"SELECT {', '.join(map(quote, columns))} FROM ({query})")
+            while rows := cursor.fetchmany(KEY_BATCH):
+                yield rows
+        finally:
+            cursor.close()
+
     def compact(self, streams: list[str] | None = None) -> None:
         """Merge pending parts into the streams' files now (default: every stream)."""
         with self._lock:
@@ -441,6 +480,13 @@ class FileSink(Sink):
     def close(self) -> None:
         with self._lock:
             if self._closed:
+                return
+            if self._read_only:
+                self._closed = True
+                with contextlib.suppress(duckdb.Error):
+                    self._con.close()
+                shutil.rmtree(self._spill, ignore_errors=True)
+                self._dir_lock.release()
                 return
             # Parts an earlier run committed but could not merge (a full disk) are merged now
             # too: until then the output file lacks rows the state says are stored.
