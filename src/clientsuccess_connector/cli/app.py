@@ -82,6 +82,7 @@ LAZY_COMMANDS: dict[str, tuple[str, str]] = {
     "test": ("read", "Fetch a few records from a source and print them, to check the source."),
     "paths": ("read", "Suggest Path to Data and Path to Metadata from a sample response."),
     "sync": ("sync", "Read streams into a database or files, incrementally and resumably."),
+    "report": ("report", "Reports over synced data: `report health` lists clients at risk."),
     "schema": ("schema", "Show the columns of a stream's table, or every stream."),
     "write": ("write", "Write records into ClientSuccess through a write template."),
     "simulate": ("simulate", "Serve a faithful ClientSuccess API simulator until Ctrl-C."),
