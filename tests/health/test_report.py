@@ -151,3 +151,24 @@ def test_one_line_errors(tmp_path: Path) -> None:
     assert missing.exit_code == 2 and "sync --stream pulses" in missing.output
     bad = CliRunner().invoke(cli, ["report", "health", "-d", url, "--as-of", "June"])
     assert bad.exit_code == 2 and "YYYY-MM-DD" in bad.output
+
+
+def test_client_history_fills_a_score_change_pulses_cannot(sql_url: str) -> None:
+    """A client whose first Pulse is recent gets its 30-day change from `clients__history`."""
+    with open_sink(sql_url) as sink:
+        sink.write_batch("clients", [{"id": 7, "name": "New Pulse", "status": "ACTIVE"}], ["id"])
+        pulse = {"id": 71, "clientId": 7, "dispositionType": "FAIRLY_SATISFIED",
+                 "currentScore": 50.0, "createdTimestamp": "2025-06-20T10:00:00.000Z"}  # fmt: skip
+        sink.write_batch("pulses", [pulse], ["id"])
+        versions = [
+            {"id": 7, "successScore": 80.0, "_cs_valid_from": "2025-01-01T00:00:00.000Z",
+             "_cs_valid_to": "2025-06-20T10:00:00.000Z"},
+            {"id": 7, "successScore": 50.0, "_cs_valid_from": "2025-06-20T10:00:00.000Z",
+             "_cs_valid_to": None},
+        ]  # fmt: skip
+        sink.write_batch("clients__history", versions, ["id", "_cs_valid_from"])
+    with open_sink(sql_url, read_only=True) as sink:
+        report = health_report(sink, HealthRules(), parse_as_of(AS_OF))
+    row = next(r for r in report.rows if r["client_id"] == 7)
+    assert row["change_30d"] == -30.0 and row["change_90d"] == -30.0
+    assert row["at_risk_rule"] == "score_drop_30d" and "history_30d AS" in report.sql

@@ -127,6 +127,7 @@ def run_sync(
     credential: str | None = None,
     fmt: str = "table",
     deletes: str | None = None,
+    history: bool = False,
 ) -> list[StreamResult]:
     """One sync run over every selected stream; returns the per-stream results.
 
@@ -142,8 +143,9 @@ def run_sync(
     ):
         lookups = load_lookups(lookup_plan, connection)
         options = SyncOptions(
-            full_refresh=full_refresh, batch_size=batch_size, lookups=lookups, deletes=deletes
-        )
+            full_refresh=full_refresh, batch_size=batch_size, lookups=lookups, deletes=deletes,
+            history=history,
+        )  # fmt: skip
         with StreamProgress(quiet=quiet, log_format=log_format) as progress:
             results = sync(
                 connection, sink, sources, options, progress, on_progress=progress.on_read
@@ -200,6 +202,13 @@ def describe_destination(url: str) -> str:
     "their whole collection and prove it are reconciled.",
 )
 @click.option(
+    "--history",
+    is_flag=True,
+    help="Keep every version of each record in <table>__history (valid from/to columns and "
+    "a row hash; the table itself still holds the newest version), for every stream of the "
+    "run [each source's `history: scd2`, else off].",
+)
+@click.option(
     "--every",
     metavar="DURATION",
     help="Keep syncing every DURATION (30s, 15m, 2h, 1d) until Ctrl-C or SIGTERM. A failed "
@@ -230,6 +239,7 @@ def sync_command(
     destination: str | None,
     full_refresh: bool,
     deletes: str | None,
+    history: bool,
     every: str | None,
     batch_size: int,
 ) -> None:  # fmt: skip
@@ -247,6 +257,7 @@ def sync_command(
       clientsuccess-connector sync --destination postgresql://me@localhost/analytics
       clientsuccess-connector sync --flow flow.yaml --every 15m
       clientsuccess-connector sync --full-refresh --deletes hard
+      clientsuccess-connector sync --history --stream clients --stream contracts
       clientsuccess-connector sync --credential sandbox --destination duckdb:///sandbox.duckdb
       clientsuccess-connector sync --json --quiet | jq '.streams[] | {stream, records}'
       clientsuccess-connector sync --format csv > last-run.csv
@@ -263,6 +274,7 @@ def sync_command(
         "credential": credential,
         "fmt": fmt,
         "deletes": deletes,
+        "history": history,
     }
     if interval is None:
         if any(r.error for r in run_sync(flow, target, streams, **options)):

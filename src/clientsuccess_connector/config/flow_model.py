@@ -129,6 +129,11 @@ class SourceModel(Strict):
         "(_cs_deleted_at, the default where the read covers the whole collection), hard "
         "(remove the row) or off.",
     )
+    history: Literal["scd2", "off"] | None = Field(
+        None,
+        description="scd2 keeps every version of each record in <table>__history, with "
+        "_cs_valid_from, _cs_valid_to and _cs_row_hash; off (the default) keeps the newest.",
+    )
 
 
 class AtRiskModel(Strict):

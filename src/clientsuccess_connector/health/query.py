@@ -11,10 +11,9 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from clientsuccess_connector.health.rules import HealthRules
+from clientsuccess_connector.sinks.history import HISTORY_SUFFIX
 from clientsuccess_connector.sinks.naming import apply_naming
 from clientsuccess_connector.sinks.sql import quote
-
-HISTORY_SUFFIX = "__history"
 
 
 @dataclass(frozen=True, slots=True)

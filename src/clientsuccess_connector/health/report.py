@@ -8,9 +8,10 @@ from decimal import Decimal
 from typing import Any, Protocol
 
 from clientsuccess_connector.errors import ConfigError
-from clientsuccess_connector.health.query import HISTORY_SUFFIX, Tables, health_sql
+from clientsuccess_connector.health.query import Tables, health_sql
 from clientsuccess_connector.health.rules import HealthRules
 from clientsuccess_connector.sinks.base import DELETED_AT, Sink
+from clientsuccess_connector.sinks.history import HISTORY_SUFFIX
 from clientsuccess_connector.sinks.naming import API, SNAKE_CASE, apply_naming
 from clientsuccess_connector.sinks.sql import quote
 

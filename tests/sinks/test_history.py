@@ -1,0 +1,98 @@
+"""History mode: two syncs with changes between them leave exactly the versions the server went
+through, in every destination; the table itself still shows the newest version."""
+
+from __future__ import annotations
+
+import itertools
+from collections import defaultdict
+from typing import Any
+
+import pytest
+from tests.integration.helpers import connect
+
+from clientsuccess_connector.errors import ConfigError
+from clientsuccess_connector.read.default_streams import default_sources
+from clientsuccess_connector.read.endpoint import SourceSpec, resolve
+from clientsuccess_connector.simulator import SimulatorHandle, run_simulator
+from clientsuccess_connector.simulator.health import drift
+from clientsuccess_connector.sinks import open_sink
+from clientsuccess_connector.sinks.history import VALID_FROM, VALID_TO, row_hash, wants_history
+from clientsuccess_connector.syncing import SyncOptions, sync
+
+STREAMS = ("clients", "contracts", "contacts")
+
+
+def run(sim: SimulatorHandle, url: str, **options: Any) -> None:
+    specs = default_sources()
+    sources = {name: resolve(specs[name]) for name in STREAMS}
+    with connect(sim) as conn, open_sink(url) as sink:
+        results = sync(conn, sink, sources, SyncOptions(history=True, **options))
+    assert all(r.error is None for r in results), [r.error for r in results]
+
+
+def versions(url: str) -> dict[str, dict[int, list[dict[str, Any]]]]:
+    """Per stream, each record's versions oldest first."""
+    out: dict[str, dict[int, list[dict[str, Any]]]] = {}
+    with open_sink(url) as sink:
+        for stream in STREAMS:
+            by_id: dict[int, list[dict[str, Any]]] = defaultdict(list)
+            for row in sink.read_rows(f"{stream}__history"):
+                by_id[int(row["id"])].append(row)
+            out[stream] = {k: sorted(v, key=lambda r: r[VALID_FROM]) for k, v in by_id.items()}
+    return out
+
+
+def server(sim: SimulatorHandle) -> dict[str, dict[int, str]]:
+    return {s: {r["id"]: row_hash(r) for r in sim.store.records(s)} for s in STREAMS}
+
+
+def test_two_syncs_keep_every_version(destination_url: str) -> None:
+    """Sync, let time pass (scores drift, contracts renew or lapse, contacts change title, a
+    client is deleted), sync again: one version per state each record was in at a sync."""
+    with run_simulator(clients=20, seed=3) as sim:
+        run(sim, destination_url)
+        first = server(sim)
+        changed = drift(sim.store, 0.5)
+        gone = next(iter(sorted(first["clients"])))
+        sim.store.delete("clients", gone)
+        run(sim, destination_url, full_refresh=True)  # a full refresh also finds deletions
+        second = server(sim)
+        latest_clients = sim.store.records("clients")
+        run(sim, destination_url)  # nothing changed: nothing added
+    kept = versions(destination_url)
+    total = 0
+    for stream in STREAMS:
+        expected: dict[int, list[str]] = defaultdict(list)
+        for state in (first, second):
+            for rid, digest in state[stream].items():
+                if not expected[rid] or expected[rid][-1] != digest:
+                    expected[rid].append(digest)
+        got = {rid: [v["_cs_row_hash"] for v in rows] for rid, rows in kept[stream].items()}
+        assert got == dict(expected), stream
+        total += sum(len(v) for v in got.values())
+        for rid, rows in kept[stream].items():
+            for older, newer in itertools.pairwise(rows):
+                assert older[VALID_TO] == newer[VALID_FROM]
+            still_there = rid in second[stream]
+            assert (rows[-1][VALID_TO] is None) == still_there, (stream, rid)
+    assert changed["clients"] >= 5 and changed["contracts"] >= 1
+    records = sum(len(first[s]) for s in STREAMS)
+    new_or_changed = sum(
+        1 for s in STREAMS for rid, h in second[s].items() if first[s].get(rid) != h
+    )
+    assert total == records + new_or_changed
+    with open_sink(destination_url) as sink:  # the table itself: the newest version
+        rows = sink.read_rows("clients")
+    scores = {r["id"]: r["successScore"] for r in rows if r["_cs_deleted_at"] is None}
+    assert scores == {c["id"]: c["successScore"] for c in latest_clients}
+    assert [r["id"] for r in rows if r["_cs_deleted_at"] is not None] == [gone]
+
+
+def test_history_is_chosen_per_source() -> None:
+    """`--history` turns it on for every stream; otherwise a source's `history:` decides."""
+    assert wants_history(None, True, "clients") and wants_history("scd2", False, "clients")
+    assert not wants_history(None, False, "clients") and not wants_history("off", False, "c")
+    with pytest.raises(ConfigError, match="not one of scd2, off"):
+        wants_history("always", False, "clients")
+    spec = SourceSpec(name="clients", template="search_clients", history="scd2")
+    assert resolve(spec).history == "scd2"
