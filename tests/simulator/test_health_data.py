@@ -37,23 +37,20 @@ def test_pulses_trend_and_dispositions_follow_scores() -> None:
 
 
 def test_drift_moves_health_deterministically(simulator: SimulatorHandle) -> None:
-    """`POST /_simulator/drift` changes scores and adds Pulses; contracts renew or lapse; the
-    same seed drifts the same clients."""
+    """`POST /_simulator/drift` moves success scores; contracts renew or lapse; contacts
+    change title; the same seed drifts the same clients."""
     store = simulator.store
     before = {c["id"]: c for c in store.records("clients")}
     pulses = store.count("pulses")
     with httpx.Client(base_url=simulator.base_url) as http:
         changed = http.post("/_simulator/drift", json={"share": 0.5}).json()["changed"]
-    assert changed["clients"] > 10 and changed["pulses"] == changed["clients"]
-    assert changed["contracts"] > 0 and changed["contacts"] > 0
-    assert store.count("pulses") == pulses + changed["pulses"]
+    assert changed["clients"] > 10 and changed["contracts"] > 0 and changed["contacts"] > 0
+    assert store.count("pulses") == pulses
     after = {c["id"]: c for c in store.records("clients")}
     touched = {cid for cid in after if after[cid]["modifiedTime"] != before[cid]["modifiedTime"]}
     assert len(touched) == changed["clients"]
     contracts = store.records("contracts")
-    assert any(k["terminatedDate"] and k["modifiedTime"] > "2026" for k in contracts) or any(
-        k["renews"] and k["createdTime"] > "2026" for k in contracts
-    )
+    assert any(k["renews"] and k["createdTime"] > "2025-07" for k in contracts)
     twin = Store(simulator.store.clients_count, simulator.store.seed)
     drift(twin, 0.5)
     twin_touched = {

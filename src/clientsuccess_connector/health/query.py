@@ -66,7 +66,8 @@ def health_sql(rules: HealthRules, as_of: datetime, naming: str, tables: Tables)
                 f"history_{days}d AS (  -- successScore of the client version valid then\n"
                 f"  SELECT {c('id')} AS client_id, {c('successScore')} AS score FROM {history}\n"
                 f"  WHERE _cs_valid_from <= {at} - INTERVAL '{days} days'\n"
-                f"    AND (_cs_valid_to IS NULL OR _cs_valid_to > {at} - INTERVAL '{days} days')\n)"
+                "    AND (_cs_valid_to IS NULL\n"
+                f"         OR CAST(_cs_valid_to AS TIMESTAMPTZ) > {at} - INTERVAL '{days} days')\n)"
             )
     if tables.notes:
         ctes.append(
@@ -76,11 +77,12 @@ def health_sql(rules: HealthRules, as_of: datetime, naming: str, tables: Tables)
         )
     if tables.contracts:
         ctes.append(
-            "live_contracts AS (  -- contracts running on the report's date, not terminated\n"
+            "live_contracts AS (  -- contracts running on the report's date (not terminated then)\n"
             f"  SELECT {c('tenantClientId')} AS client_id, sum({c('arr')}) AS arr,\n"
             f"         min(CAST({c('termEndDate')} AS DATE)) AS renews\n"
             f"  FROM {c('contracts')}\n"
-            f"  WHERE {c('terminatedDate')} IS NULL\n"
+            f"  WHERE ({c('terminatedDate')} IS NULL\n"
+            f"         OR CAST({c('terminatedDate')} AS DATE) > {day})\n"
             f"    AND CAST({c('termStartDate')} AS DATE) <= {day}\n"
             f"    AND CAST({c('termEndDate')} AS DATE) >= {day}\n"
             "  GROUP BY 1\n)"

@@ -5,8 +5,8 @@ as `datagen` made it): a client's Pulses, in time order, walk from a starting sc
 client's trend; each Pulse's disposition follows its score; the client's `successScore` is its
 newest Pulse's; a renewal is recorded on the contract it renews (`renewedBy`), and contracts of
 terminated clients end on the day the client left. `drift` is time passing between two syncs:
-scores move, dispositions change, contracts renew or lapse, contacts change role, all through
-the store with fresh write times, so an incremental sync sees them.
+success scores move, contracts renew or lapse, contacts change role, all through the store with
+fresh write times, so an incremental sync sees them.
 """
 
 from __future__ import annotations
@@ -94,8 +94,11 @@ def _space(pulses: list[Record], created_ms: int, rng: random.Random) -> None:
 def drift(store: Any, share: float = 0.2) -> dict[str, int]:
     """Move the tenant's health on (about `share` of the clients); returns changes per resource.
 
-    `store` is the simulator's `Store`; every write gets a fresh write time from its clock."""
-    counts = {"clients": 0, "contracts": 0, "contacts": 0, "pulses": 0}
+    `store` is the simulator's `Store`; every write gets a fresh write time from its clock, so
+    an incremental sync reads it. Pulses are not added: they would be dated today, years after
+    the seeded ones, and every other client would look silent since."""
+    counts = {"clients": 0, "contracts": 0, "contacts": 0}
+    clock = store.clock
     with store.lock:
         rng = random.Random(store.seed ^ _DRIFT_SALT ^ store.resource("clients").version)
         clients = store.resource("clients").records
@@ -109,48 +112,34 @@ def drift(store: Any, share: float = 0.2) -> dict[str, int]:
             if rng.random() >= share or clients[cid].get("status") == "TERMINATED":
                 continue
             client = copy.deepcopy(clients[cid])
-            now_ms = store.clock.tick_ms()
+            now_ms = clock.tick_ms()
             before = client.get("successScore")
             start = before if isinstance(before, int | float) else 60.0
             after = min(100.0, max(0.0, start + rng.gauss(-4.0, 12.0)))
             client["successScore"] = round(after, 1)
-            client["modifiedTime"] = store.clock.tick()
+            client["modifiedTime"] = clock.tick()
             store.put("clients", client)
             counts["clients"] += 1
-            _pulse(store, client, start, after)
-            counts["pulses"] += 1
             live = [k for k in contracts_of[cid] if k.get("terminatedDate") is None]
             if live and rng.random() < 0.5:
                 newest = max(live, key=lambda k: k["termEndDate"])
-                counts["contracts"] += _renew_or_lapse(store, newest, after, now_ms)
+                counts["contracts"] += _renew_or_lapse(store, clock, newest, after, now_ms)
             people = sorted(contacts_of[cid], key=lambda p: p["id"])
             if people and rng.random() < 0.5:
                 contact = copy.deepcopy(people[0])
                 contact["title"] = vocab.TITLES[int(rng.random() * len(vocab.TITLES))]
-                contact["modifiedTime"] = store.clock.tick()
+                contact["modifiedTime"] = clock.tick()
                 store.put("contacts", contact)
                 counts["contacts"] += 1
     return counts
 
 
-def _pulse(store: Any, client: Record, previous: float, score: float) -> None:
-    pulse: Record = {
-        "id": store.new_id("pulses"), "uuid": store.new_uuid(), "clientId": client["id"],
-        "tenantId": client.get("tenantId"), "note": "<p>Health check</p>", "nextSteps": None,
-        "subject": "Health check", "createdByEmployeeId": client.get("managedByEmployeeId"),
-        "createdTimestamp": store.clock.tick(), "productId": None,
-        "batchUpdateTimestamp": None, "reasonCodes": [],
-    }  # fmt: skip
-    _set_score(pulse, previous, score)
-    store.put("pulses", pulse)
-
-
-def _renew_or_lapse(store: Any, contract: Record, score: float, now_ms: int) -> int:
+def _renew_or_lapse(store: Any, clock: Any, contract: Record, score: float, now_ms: int) -> int:
     """A healthy client renews its newest contract; an unhealthy one lets it lapse."""
     old = copy.deepcopy(contract)
     if score < 40.0:
         old["terminatedDate"] = old["terminatedEffectiveDate"] = fmt_date(now_ms)
-        old["modifiedTime"] = store.clock.tick()
+        old["modifiedTime"] = clock.tick()
         store.put("contracts", old)
         return 1
     new = copy.deepcopy(contract)
@@ -168,9 +157,9 @@ def _renew_or_lapse(store: Any, contract: Record, score: float, now_ms: int) -> 
          "termEndDate": new["termEndDate"]}
         for item in old.get("items") or []
     ]  # fmt: skip
-    new["createdTime"] = new["modifiedTime"] = store.clock.tick()
+    new["createdTime"] = new["modifiedTime"] = clock.tick()
     store.put("contracts", new)
     old["renewedBy"] = contract_ref(new)
-    old["modifiedTime"] = store.clock.tick()
+    old["modifiedTime"] = clock.tick()
     store.put("contracts", old)
     return 2
