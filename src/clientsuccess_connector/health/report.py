@@ -44,13 +44,14 @@ class HealthReport:
         return [row for row in self.rows if row["at_risk"]]
 
 
-def _naming(sink: Sink) -> str:
+def naming_of(sink: Sink) -> str:
     """The naming the tables were written with: `client_id` or `clientId` in `pulses`."""
-    columns = {c.name for c in sink.schema(_table(sink, "pulses"))}
+    columns = {c.name for c in sink.schema(table_of(sink, "pulses"))}
     return SNAKE_CASE if "client_id" in columns and "clientId" not in columns else API
 
 
-def _table(sink: Sink, stream: str) -> str:
+def table_of(sink: Sink, stream: str) -> str:
+    """The table `stream` landed in (whichever naming), or a ConfigError saying to sync it."""
     for naming in (sink.naming, API, SNAKE_CASE):
         name = apply_naming(naming, stream)
         if name in sink.streams():
@@ -60,6 +61,16 @@ def _table(sink: Sink, stream: str) -> str:
         f"{', '.join(sink.streams()) or 'none'}); sync it first: "
         f"clientsuccess-connector sync --stream {stream}"
     )
+
+
+def queryable(sink: Sink) -> Queryable:
+    """`sink` as a destination that runs SQL, or a ConfigError for a file destination."""
+    if not callable(getattr(sink, "query", None)):
+        raise ConfigError(
+            f"customer health runs SQL, so it reads a DuckDB or PostgreSQL destination, not "
+            f"{sink.url}; sync into duckdb:///FILE.duckdb or postgresql://... first"
+        )
+    return sink  # type: ignore[return-value]
 
 
 def parse_as_of(value: str | None) -> datetime | None:
@@ -83,14 +94,9 @@ def health_report(sink: Sink, rules: HealthRules, as_of: datetime | None = None)
     """The health of every client in `sink` on `as_of` (default: the moment of the newest
     Pulse, so a copy of old data reads as it did then). ConfigError for a file destination
     or a missing `clients`/`pulses` stream."""
-    if not callable(getattr(sink, "query", None)):
-        raise ConfigError(
-            f"report health runs SQL, so it reads a DuckDB or PostgreSQL destination, not "
-            f"{sink.url}; sync into duckdb:///FILE.duckdb or postgresql://... first"
-        )
-    db: Queryable = sink  # type: ignore[assignment]
-    _table(sink, "clients")
-    naming = _naming(sink)
+    db = queryable(sink)
+    table_of(sink, "clients")
+    naming = naming_of(sink)
     streams = set(sink.streams())
     clients = apply_naming(naming, "clients")
     tables = Tables(
