@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import itertools
 from collections import defaultdict
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -16,7 +17,13 @@ from clientsuccess_connector.read.endpoint import SourceSpec, resolve
 from clientsuccess_connector.simulator import SimulatorHandle, run_simulator
 from clientsuccess_connector.simulator.health import drift
 from clientsuccess_connector.sinks import open_sink
-from clientsuccess_connector.sinks.history import VALID_FROM, VALID_TO, row_hash, wants_history
+from clientsuccess_connector.sinks.history import (
+    VALID_FROM,
+    VALID_TO,
+    History,
+    row_hash,
+    wants_history,
+)
 from clientsuccess_connector.syncing import SyncOptions, sync
 
 STREAMS = ("clients", "contracts", "contacts")
@@ -96,3 +103,21 @@ def test_history_is_chosen_per_source() -> None:
         wants_history("always", False, "clients")
     spec = SourceSpec(name="clients", template="search_clients", history="scd2")
     assert resolve(spec).history == "scd2"
+
+
+def test_snake_case_columns_take_the_versions(tmp_path: Path) -> None:
+    """With naming=snake_case a closed version lands in `client_id`, not a new column."""
+
+    url = f"duckdb:///{tmp_path / 's.duckdb'}?naming=snake_case"
+    with open_sink(url) as sink:
+        history = History(sink, "client_notes", ("noteId",))
+        assert history.record([{"noteId": 1, "clientId": 7, "subject": "a"}]) == 1
+        assert history.record([{"noteId": 1, "clientId": 7, "subject": "a"}]) == 0
+    with open_sink(url) as sink:  # a later run: current versions read back from the table
+        history = History(sink, "client_notes", ("noteId",))
+        assert history.record([{"noteId": 1, "clientId": 7, "subject": "b"}]) == 1
+        columns = [c.name for c in sink.schema("client_notes__history")]
+        rows = sink.read_rows("client_notes__history")
+    assert columns[:3] == ["note_id", "client_id", "subject"] and "client_id_2" not in columns
+    assert sorted(r["subject"] for r in rows) == ["a", "b"]
+    assert sum(r["_cs_valid_to"] is None for r in rows) == 1

@@ -23,7 +23,6 @@ import orjson
 
 from clientsuccess_connector.errors import ConfigError
 from clientsuccess_connector.sinks.base import DELETED_AT, SYNCED_AT, Sink
-from clientsuccess_connector.sinks.naming import apply_naming
 
 HISTORY_SUFFIX = "__history"
 VALID_FROM = "_cs_valid_from"
@@ -61,18 +60,31 @@ class History:
         self.table = table
         self.name = table + HISTORY_SUFFIX
         self.primary_key = tuple(primary_key)
-        self._stored_key = tuple(apply_naming(sink.naming, k) for k in primary_key)
         self._current: dict[tuple[Any, ...], dict[str, Any]] | None = None
+
+    def _as_records(self, stream: str) -> list[dict[str, Any]]:
+        """The rows of `stream` keyed as records are (`clientId`, not its `client_id` column,
+        so that written again they land in the same columns), without `_cs_synced_at`; a row
+        marked deleted keeps its `_cs_deleted_at`."""
+        keys = self.sink.record_keys(stream)
+        records = []
+        for row in self.sink.read_rows(stream):
+            row.pop(SYNCED_AT, None)
+            deleted = row.pop(DELETED_AT, None)
+            record = {keys.get(column, column): value for column, value in row.items()}
+            if deleted is not None:
+                record[DELETED_AT] = deleted
+            records.append(record)
+        return records
+
+    def _key(self, record: Mapping[str, Any]) -> tuple[Any, ...]:
+        return tuple(record.get(k) for k in self.primary_key)
 
     def _load(self) -> dict[tuple[Any, ...], dict[str, Any]]:
         if self._current is None:
-            rows = self.sink.read_rows(self.name) if self.name in self.sink.streams() else []
-            self._current = {}
-            for row in rows:
-                if row.get(VALID_TO) is None:
-                    row.pop(SYNCED_AT, None)
-                    row.pop(DELETED_AT, None)
-                    self._current[tuple(row.get(k) for k in self._stored_key)] = row
+            exists = self.name in self.sink.streams()
+            rows = self._as_records(self.name) if exists else []
+            self._current = {self._key(r): r for r in rows if r.get(VALID_TO) is None}
         return self._current
 
     def record(self, records: Sequence[Mapping[str, Any]]) -> int:
@@ -81,7 +93,7 @@ class History:
         current = self._load()
         latest: dict[tuple[Any, ...], Mapping[str, Any]] = {}
         for record in records:
-            latest[tuple(record.get(k) for k in self.primary_key)] = record
+            latest[self._key(record)] = record
         now = datetime.now(UTC)
         rows: list[dict[str, Any]] = []
         opened: dict[tuple[Any, ...], dict[str, Any]] = {}
@@ -104,11 +116,7 @@ class History:
         """After a reconciliation: end the current version of each record whose row is gone
         or marked deleted. Returns the versions closed."""
         current = self._load()
-        live = {
-            tuple(row.get(k) for k in self._stored_key)
-            for row in self.sink.read_rows(self.table)
-            if row.get(DELETED_AT) is None
-        }
+        live = {self._key(r) for r in self._as_records(self.table) if DELETED_AT not in r}
         now = datetime.now(UTC)
         gone = [key for key in current if key not in live]
         if gone:
