@@ -9,8 +9,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from click.testing import CliRunner
 from tests.integration.helpers import connect
 
+from clientsuccess_connector.cli import cli
 from clientsuccess_connector.errors import ConfigError
 from clientsuccess_connector.read.default_streams import default_sources
 from clientsuccess_connector.read.endpoint import SourceSpec, resolve
@@ -121,3 +123,23 @@ def test_snake_case_columns_take_the_versions(tmp_path: Path) -> None:
     assert columns[:3] == ["note_id", "client_id", "subject"] and "client_id_2" not in columns
     assert sorted(r["subject"] for r in rows) == ["a", "b"]
     assert sum(r["_cs_valid_to"] is None for r in rows) == 1
+
+
+def test_hard_deletes_close_the_version_and_the_cli_flag(tmp_path: Path) -> None:
+    """`sync --history` from the command line; a hard delete removes the row and ends its
+    record's current version, which stays in the history."""
+    url = f"duckdb:///{tmp_path / 'h.duckdb'}"
+    with run_simulator(clients=8, seed=4) as sim:
+        args = ["sync", "--history", "--stream", "clients", "--destination", url, "-q"]
+        first = CliRunner().invoke(cli, args, env=sim.env())
+        assert first.exit_code == 0, first.output
+        gone = sorted(r["id"] for r in sim.store.records("clients"))[0]
+        sim.store.delete("clients", gone)
+        again = [*args, "--full-refresh", "--deletes", "hard"]
+        second = CliRunner().invoke(cli, again, env=sim.env())
+        assert second.exit_code == 0, second.output
+    with open_sink(url, read_only=True) as sink:
+        assert gone not in {r["id"] for r in sink.read_rows("clients")}
+        kept = [r for r in sink.read_rows("clients__history") if r["id"] == gone]
+        assert sink.row_count("clients__history") == 8
+    assert len(kept) == 1 and kept[0][VALID_TO] is not None
