@@ -31,6 +31,7 @@ SORTABLE = {
 }  # fmt: skip
 """Columns of the at-risk table, by the key `?sort=` names them with."""
 DESCENDING_FIRST = {"arr_at_stake", "days_since_pulse"}
+"""Columns whose first click sorts the largest first (the most at stake, the longest silent)."""
 
 
 @dataclass
@@ -74,7 +75,9 @@ async def page(request: Request) -> HTMLResponse:
         sort = "arr_at_stake"
     order = request.query_params.get("order") or ("desc" if sort in DESCENDING_FIRST else "asc")
     order = "desc" if order == "desc" else "asc"
-    context: dict[str, Any] = {"sort": sort, "order": order, "columns": SORTABLE}
+    context: dict[str, Any] = {
+        "sort": sort, "order": order, "columns": SORTABLE, "descending_first": DESCENDING_FIRST,
+    }  # fmt: skip
     try:
         flow = state.flow.load()
         destination = state.flow.destination()
