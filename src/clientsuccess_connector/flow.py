@@ -59,6 +59,8 @@ class Flow:
     templates: Mapping[str, TemplateOverride] = field(default_factory=dict)
     naming: str | None = None
     """How sync names new tables and columns (`api` or `snake_case`); None: the default."""
+    health: Mapping[str, Any] = field(default_factory=dict)
+    """The flow's `health:` block (`report health` rules), as written."""
 
     def connection_settings(self, env: Mapping[str, str] | None = None) -> ConnectionSettings:
         """This flow's `connection:` block over its named credential (or the environment)."""
@@ -139,7 +141,8 @@ def parse_flow(raw: Any, *, path: Path | None, env: Mapping[str, str]) -> Flow:
         except ConfigError as exc:
             raise ConfigError(f"{label}: destination: {exc}") from None
     naming = doc.get("naming")
-    return Flow(path, connection, destination, sources, lookups, writes, templates, naming)
+    health = dict(doc.get("health") or {})
+    return Flow(path, connection, destination, sources, lookups, writes, templates, naming, health)
 
 
 def _check_route(

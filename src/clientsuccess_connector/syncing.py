@@ -33,6 +33,7 @@ from clientsuccess_connector.read.partitioned import PartitionedRead, is_partiti
 from clientsuccess_connector.read.progress import ProgressListener, ProgressTracker
 from clientsuccess_connector.read.reader import Reader
 from clientsuccess_connector.sinks.base import DeleteMode, Sink, ValueReport
+from clientsuccess_connector.sinks.history import History, wants_history
 from clientsuccess_connector.sync.provenance import (
     KEY as PROVENANCE,
 )
@@ -91,6 +92,7 @@ class SyncOptions:
     lookups: Mapping[str, LookupTable] = field(default_factory=dict)
     deletes: str | None = None  # soft | hard | off for every stream that reconciles (deletes.py)
     max_delete_share: float = DEFAULT_MAX_DELETE_SHARE  # the most a reconcile may mark deleted
+    history: bool = False  # keep every version of every stream (`sync --history`), as scd2
 
 
 class Landing(Protocol):
@@ -138,9 +140,12 @@ class _Report:
 
 
 class _LockedSink:
-    """Serialises sink calls: streams read concurrently, the destination writes one at a time."""
+    """Serialises sink calls: streams read concurrently, the destination writes one at a time.
 
-    def __init__(self, sink: Landing) -> None:
+    Streams in `history` (by name, with their primary key) also keep every version of their
+    records (sinks/history.py), when the landing is a destination of ours."""
+
+    def __init__(self, sink: Landing, history: Mapping[str, tuple[str, ...]] | None = None) -> None:
         self.sink = sink
         self.lock = threading.Lock()
         # A destination names each stream's table (`naming=snake_case`); other landings keep it.
@@ -148,6 +153,10 @@ class _LockedSink:
             sink.table_name if isinstance(sink, Sink) else lambda stream: stream
         )
         self.provenance: dict[str, Provenance] = {}
+        self._histories: dict[str, History] = {}
+        if isinstance(sink, Sink):
+            for stream, pk in (history or {}).items():
+                self._histories[stream] = History(sink, self._table(stream), pk)
 
     def write(self, stream: str, records: list[dict[str, Any]], pk: tuple[str, ...],
               state: dict[str, Any] | None) -> None:  # fmt: skip
@@ -155,6 +164,9 @@ class _LockedSink:
         if state is not None and provenance is not None:
             state = {**state, PROVENANCE: provenance.as_state()}
         with self.lock:
+            history = self._histories.get(stream)
+            if history is not None and records:
+                history.record(records)  # first: a crash before the batch loses nothing
             self.sink.write_batch(self._table(stream), records, pk, state)
 
     def bind(self, stream: str, provenance: Provenance, full_refresh: bool,
@@ -212,11 +224,15 @@ class _LockedSink:
 
     def reconcile(self, stream: str, written_since: datetime, mode: DeleteMode) -> int | None:
         """Rows marked or removed; None when the landing is no destination of ours (a Singer
-        or dlt stream records no deletions)."""
+        or dlt stream records no deletions). History mode ends the deleted records' versions."""
         if not isinstance(self.sink, Sink):
             return None
         with self.lock:
-            return self.sink.reconcile(self._table(stream), written_since, mode)
+            deleted = self.sink.reconcile(self._table(stream), written_since, mode)
+            history = self._histories.get(stream)
+            if history is not None:
+                history.close_missing()
+            return deleted
 
     def table(self, stream: str) -> str:
         """The name of `stream`'s table in this landing."""
@@ -270,7 +286,12 @@ def sync(
         raise ConfigError("batch size must be at least 1")
     require_primary_keys(sources.values())
     plans = {name: delete_plan(source, options.deletes) for name, source in sources.items()}
-    locked = _LockedSink(sink)
+    history = {
+        name: source.primary_key
+        for name, source in sources.items()
+        if wants_history(source.history, options.history, name)
+    }
+    locked = _LockedSink(sink, history)
     workers = options.stream_concurrency or min(len(sources), connection.settings.max_concurrency)
     with (
         Reader(connection, lookups=options.lookups) as reader,

@@ -100,6 +100,7 @@ LAZY_COMMANDS: dict[str, tuple[str, str]] = {
     "test": ("read", "Fetch a few records from a source and print them, to check the source."),
     "paths": ("read", "Suggest Path to Data and Path to Metadata from a sample response."),
     "sync": ("sync", "Read streams into a database or files, incrementally and resumably."),
+    "report": ("report", "Reports over synced data: `report health` lists clients at risk."),
     "schema": ("schema", "Show the columns of a stream's table, or every stream."),
     "state": ("state", "Show each stream's sync state and what produced it, or reset one."),
     "verify": ("verify", "Compare a destination with the server by id; exit 1 on drift."),

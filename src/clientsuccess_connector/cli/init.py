@@ -25,6 +25,7 @@ destination: duckdb:///clientsuccess.duckdb
 sources:
   clients:
     template: search_clients
+    # history: scd2                     # keep every version in clients__history (docs health)
   pulses:
     template: search_pulses
     # params: {clientId: 42}
@@ -44,6 +45,9 @@ sources:
 
 lookups:
   contracts: {stream: contracts}        # or {file: contracts.csv}
+
+# health:                               # `report health` and the studio's Health screen
+#   at_risk: {score_below: 40, days_without_pulse: 120}   # (docs health: every rule)
 
 # writes:
 #   health:

@@ -139,6 +139,7 @@ def run_sync(
     fmt: str = "table",
     deletes: str | None = None,
     max_delete_share: float = DEFAULT_MAX_DELETE_SHARE,
+    history: bool = False,
 ) -> list[StreamResult]:
     """One sync run over every selected stream; returns the per-stream results.
 
@@ -157,6 +158,7 @@ def run_sync(
         options = SyncOptions(
             full_refresh=full_refresh, batch_size=batch_size, lookups=lookups, deletes=deletes,
             max_delete_share=max_delete_share,
+            history=history,
         )  # fmt: skip
         with StreamProgress(quiet=quiet, log_format=log_format) as progress:
             results = sync(
@@ -238,6 +240,13 @@ def describe_destination(url: str) -> str:
     "too few records is not proof they were deleted.",
 )
 @click.option(
+    "--history",
+    is_flag=True,
+    help="Keep every version of each record in <table>__history (valid from/to columns and "
+    "a row hash; the table itself still holds the newest version), for every stream of the "
+    "run [each source's `history: scd2`, else off].",
+)
+@click.option(
     "--every",
     metavar="DURATION",
     help="Keep syncing every DURATION (30s, 15m, 2h, 1d) until Ctrl-C or SIGTERM. A failed "
@@ -269,6 +278,7 @@ def sync_command(
     full_refresh: bool,
     deletes: str | None,
     max_delete_share: str,
+    history: bool,
     every: str | None,
     batch_size: int,
 ) -> None:  # fmt: skip
@@ -286,6 +296,7 @@ def sync_command(
       clientsuccess-connector sync --destination postgresql://me@localhost/analytics
       clientsuccess-connector sync --flow flow.yaml --every 15m
       clientsuccess-connector sync --full-refresh --deletes hard
+      clientsuccess-connector sync --history --stream clients --stream contracts
       clientsuccess-connector sync --credential sandbox --destination duckdb:///sandbox.duckdb
       clientsuccess-connector sync --json --quiet | jq '.streams[] | {stream, records}'
       clientsuccess-connector sync --format csv > last-run.csv
@@ -303,6 +314,7 @@ def sync_command(
         "fmt": fmt,
         "deletes": deletes,
         "max_delete_share": parse_share(max_delete_share),
+        "history": history,
     }
     if interval is None:
         if any(r.error for r in run_sync(flow, target, streams, **options)):

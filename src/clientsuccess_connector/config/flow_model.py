@@ -129,6 +129,34 @@ class SourceModel(Strict):
         "(_cs_deleted_at, the default where the read covers the whole collection), hard "
         "(remove the row) or off.",
     )
+    history: Literal["scd2", "off"] | None = Field(
+        None,
+        description="scd2 keeps every version of each record in <table>__history, with "
+        "_cs_valid_from, _cs_valid_to and _cs_row_hash; off (the default) keeps the newest.",
+    )
+
+
+class AtRiskModel(Strict):
+    """When `report health` flags a client at risk (docs/health.md); null turns a rule off."""
+
+    dispositions: list[Text] | None = Field(
+        None, description="Latest Pulse dispositions that flag a client.",
+        examples=[["HIGH_RISK", "SEVERE_RISK"]],
+    )  # fmt: skip
+    score_below: float | None = Field(None, description="Latest Pulse score under this.")
+    score_drop_30d: float | None = Field(None, description="Score fell this much in 30 days.")
+    score_drop_90d: float | None = Field(None, description="Score fell this much in 90 days.")
+    days_without_pulse: Count | None = Field(None, description="No Pulse for over N days.")
+    days_without_note: Count | None = Field(None, description="No client note for over N days.")
+    ignore_statuses: list[Text] | None = Field(
+        None, description="Client statuses never flagged.", examples=[["TERMINATED"]]
+    )
+
+
+class HealthModel(Strict):
+    """Settings of `report health` and the studio's Health screen."""
+
+    at_risk: AtRiskModel | None = None
 
 
 class LookupModel(Strict):
@@ -196,6 +224,7 @@ class FlowModel(Strict):
         "default) or client_id rather than clientId (snake_case); ?naming= on the URL wins.",
     )
     sources: dict[str, SourceModel] | None = None
+    health: HealthModel | None = None
     lookups: dict[str, LookupModel] | None = None
     writes: dict[str, WriteModel] | None = None
     templates: dict[str, TemplateModel] | None = None

@@ -53,6 +53,7 @@ class SourceSpec:
     path: str | None = None  # a template's route, corrected for this source alone
     override: TemplateOverride | None = None  # the flow's `templates:` correction of it
     deletes: str | None = None  # soft | hard | off: how a full refresh records deletions
+    history: str | None = None  # scd2 | off: keep every version in <table>__history
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +80,7 @@ class Source:
     template: Template | None = None
     search: bool = False  # a ClientSuccess search: pages and answers in the search envelope
     deletes: str | None = None  # the flow's `deletes:` choice (deletes.py decides what it means)
+    history: str | None = None  # the flow's `history:` (scd2 keeps every version, sinks/history.py)
 
     def macro_texts(self) -> list[str]:
         """Every string that may hold macros, for finding lookup references."""
@@ -230,6 +232,7 @@ def _resolve_template(spec: SourceSpec, template: Template, where: str) -> Sourc
         template=template,
         search=template.pagination == "envelope",
         deletes=spec.deletes,
+        history=spec.history,
     )
 
 
@@ -258,6 +261,7 @@ def _resolve_manual(spec: SourceSpec, where: str) -> Source:
         response_format=spec.response_format,
         extractor=Extractor.compile(spec.name, spec.data_path, spec.metadata_path),
         deletes=spec.deletes,
+        history=spec.history,
     )
 
 

@@ -6,6 +6,8 @@ PUT    /_simulator/faults          change settings: {"rate_503": 0.1, "fault_rat
 DELETE /_simulator/faults          back to the start-up settings, no budgets
 POST   /_simulator/faults/next     {"kind": "drop", "count": 1, "route": ..., "method": ...}
 POST   /_simulator/tokens/expire   expire every session token now
+POST   /_simulator/drift           time passes: scores drift, contracts renew or lapse, contacts
+                                   change role ({"share": 0.2} of the clients); returns counts
 POST   /_simulator/reset           regenerate the seeded data; clear faults, budgets and stats
 GET    /_simulator/stats           {"total", "requests": {route: {status: n}}, "faults": {kind: n}}
 GET    /_simulator/info            clients, seed, record counts, base paths
@@ -21,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 import orjson
 
 from clientsuccess_connector.errors import ConfigError
+from clientsuccess_connector.simulator.health import drift
 from clientsuccess_connector.simulator.profile import ServerProfile
 from clientsuccess_connector.simulator.responses import Response, error_body, json_response
 
@@ -60,6 +63,9 @@ def handle(app: SimulatorApp, method: str, path: str, body: bytes) -> Response:
         if route == "/reset" and method == "POST":
             app.reset()
             return json_response(200, {"reset": True})
+        if route == "/drift" and method == "POST":
+            share = float(payload.get("share", 0.2)) if isinstance(payload, dict) else 0.2
+            return json_response(200, {"changed": drift(app.store, share)})
         if route == "/stats" and method == "GET":
             return json_response(200, app.stats.snapshot())
         if route == "/profile" and method == "PUT":

@@ -197,6 +197,11 @@ class Sink(ABC):
         for start in range(0, len(rows), KEY_BATCH):
             yield [[row.get(c) for c in columns] for row in rows[start : start + KEY_BATCH]]
 
+    def record_keys(self, stream: str) -> dict[str, str]:
+        """column -> the record key it holds, for `stream`'s data columns (`client_id` ->
+        `clientId` with snake_case naming), so rows read back can be written again as records."""
+        return {column: key for key, column in self._require(stream).keys.items()}
+
     @abstractmethod
     def read_rejects(self, stream: str) -> list[tuple[str, dict[str, Any]]]:
         """(reason, record) of each record of `stream` set aside in `_cs_rejects`, oldest first."""

@@ -375,6 +375,12 @@ class DuckDBSink(Sink):
         finally:
             cursor.close()
 
+    def query(self, text: str) -> tuple[list[str], list[tuple[Any, ...]]]:
+        """Run one read-only SQL statement over the stream tables: (column names, rows)."""
+        with self._lock, storage_errors(f"destination {self.url}"):
+            cur = self._con.execute(text)
+            return [d[0] for d in cur.description], cur.fetchall()
+
     def close(self) -> None:
         with self._lock, storage_errors(f"destination {self.url}"):
             if not self._closed:

@@ -554,6 +554,15 @@ class PostgresSink(Sink):
             while rows := cur.fetchmany(KEY_BATCH):
                 yield rows
 
+    def query(self, text: str) -> tuple[list[str], list[tuple[Any, ...]]]:
+        """Run one read-only SQL statement over the stream tables (unqualified names are this
+        destination's schema): (column names, rows)."""
+        with self._lock, self._con.transaction():
+            self._exec("SET LOCAL search_path TO {s}")
+            cur = self._con.execute(text.encode())  # bytes: no placeholders to interpret
+            names = [d.name for d in cur.description or []]
+            return names, cur.fetchall()
+
     def close(self) -> None:
         with self._lock:
             if not self._closed:

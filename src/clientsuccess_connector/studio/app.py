@@ -13,7 +13,7 @@ from starlette.staticfiles import StaticFiles
 
 from clientsuccess_connector.studio import services
 from clientsuccess_connector.studio.jobs import Scheduler
-from clientsuccess_connector.studio.screens import credentials, datasets, flows, write
+from clientsuccess_connector.studio.screens import credentials, datasets, flows, health, write
 from clientsuccess_connector.studio.security import TokenGuard, csrf_token
 from clientsuccess_connector.studio.state import StudioState
 
@@ -44,6 +44,7 @@ def create_app(
         *credentials.routes,
         *flows.routes,
         *datasets.routes,
+        *health.routes,
         *write.routes,
         Mount("/static", StaticFiles(packages=[("clientsuccess_connector.studio", "static")])),
     ]
