@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint types unit bench simulate clean docs
+.PHONY: demo test lint types unit bench simulate clean docs check-long
 
 # (Re)create the virtual environment whenever the project's dependencies change.
 $(STAMP): pyproject.toml
@@ -29,6 +29,16 @@ types: $(STAMP)
 
 unit: $(STAMP)
 	$(BIN)/pytest -q
+
+# make check-long: the generative checker at length (CHECKER_EXAMPLES cases of CHECKER_STEPS steps,
+# seed CHECKER_SEED); `make test` runs a fixed slice of it. docs/reliability.md records the last run.
+CHECKER_EXAMPLES ?= 400
+CHECKER_STEPS ?= 15
+CHECKER_SEED ?= 27
+check-long: $(STAMP)
+	CS_CHECKER_EXAMPLES=$(CHECKER_EXAMPLES) CS_CHECKER_STEPS=$(CHECKER_STEPS) \
+	  $(BIN)/pytest -q -p no:cacheprovider -o timeout=0 --hypothesis-seed=$(CHECKER_SEED) \
+	  --hypothesis-show-statistics tests/property/test_sync_checker.py
 
 simulate: $(STAMP)
 	$(BIN)/clientsuccess-connector simulate --port 8765

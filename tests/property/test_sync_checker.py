@@ -5,8 +5,8 @@ stream and why.** Hypothesis draws a server profile from the hostile behaviours 
 plays (coarse or inclusive `modifiedAfter`, ignored sorts, missing counts, capped pages that
 echo the size used or the size asked, a clock ahead or behind, records listed twice), then a
 sequence of steps: creates, updates and deletes on the server, syncs (incremental or full
-refresh, each delete mode), one empty answer during a full refresh, a dropped table. After every
-sync:
+refresh, each delete mode), syncs killed part way, one empty answer during a full refresh, a
+dropped table. After every completed sync:
 
 - a stream that says `ok` holds every record the server lists, each at the server's version
   (its `modifiedTime`), and after an `ok` full refresh that reconciled deletes, nothing else;
@@ -22,6 +22,9 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
+import sys
+import time
 from pathlib import Path
 from tempfile import TemporaryDirectory
 from typing import Any
@@ -136,13 +139,28 @@ class SyncChecker(RuleBasedStateMachine):
         with duckdb.connect(str(self.database)) as con:
             con.execute(f"DROP TABLE IF EXISTS {STREAM}")
 
+    @rule(full_refresh=st.booleans(), after_ms=st.integers(20, 400))
+    def killed_sync(self, full_refresh: bool, after_ms: int) -> None:
+        """A sync killed (SIGKILL) part way, as a crash or an impatient scheduler does."""
+        assert self.sim is not None
+        self.sim.faults.configure(latency_ms=10)  # long enough a run to kill inside
+        command = [sys.executable, "-m", "clientsuccess_connector", *self._args(full_refresh)]
+        env = {**os.environ, **self.sim.env()}
+        with subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL) as process:  # fmt: skip
+            time.sleep(after_ms / 1000)
+            process.kill()
+        self.sim.faults.configure(latency_ms=0)
+
+    def _args(self, full_refresh: bool, deletes: str = "soft") -> list[str]:
+        args = ["sync", "--stream", STREAM, "--destination", f"duckdb:///{self.database}",
+                "--format", "json", "-q", "--deletes", deletes]  # fmt: skip
+        return [*args, "--full-refresh"] if full_refresh else args
+
     @rule(full_refresh=st.booleans(), deletes=st.sampled_from(["soft", "hard", "off"]))
     def sync(self, full_refresh: bool, deletes: str) -> None:
         assert self.sim is not None
-        args = ["sync", "--stream", STREAM, "--destination", f"duckdb:///{self.database}",
-                "--format", "json", "-q", "--deletes", deletes]  # fmt: skip
-        if full_refresh:
-            args.append("--full-refresh")
+        args = self._args(full_refresh, deletes)
         result = CliRunner().invoke(cli, args, env=self.sim.env(), catch_exceptions=False)
         assert result.exit_code in (0, 1), result.output
         [row] = json.loads(result.stdout)["streams"]
