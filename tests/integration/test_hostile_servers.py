@@ -115,3 +115,16 @@ def test_one_empty_answer_during_a_full_refresh_deletes_nothing(
     code, row = sync(simulator, database, "clients")  # from the cursor before the refresh
     assert code == 0
     assert set(stored(database, "clients")) == every
+
+
+def test_records_without_a_cursor_stamp_are_read(
+    simulator: SimulatorHandle, tmp_path: Path
+) -> None:
+    """Records whose cursor field is null were never read by a no-count keyset pass on a server
+    that sorts nulls last: 280 of 300 stored, `ok`."""
+    simulator.profile = ServerProfile(null_stamps=20, counts="missing")
+    database = tmp_path / "d.duckdb"
+    code, row = sync(simulator, database, "contacts")
+    assert code == 0, row
+    assert any("have no modifiedTime" in note for note in row["notes"]), row["notes"]
+    assert set(stored(database, "contacts")) == server_ids(simulator, "contacts")

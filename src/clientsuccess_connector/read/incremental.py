@@ -218,6 +218,8 @@ class IncrementalRead:
         except Uncounted as exc:
             _log.info("%s: %s; reading by keyset instead", self.source.name, exc)
             self._keyset_twice(floor, floor, self.options.windows)
+            if floor is None:
+                self._without_stamps()
         except IncompleteRead as exc:
             _log.info("%s: %s; reading by keyset instead", self.source.name, exc)
             try:
@@ -225,6 +227,31 @@ class IncrementalRead:
             except ServerMisbehaviour as again:
                 raise IncompleteRead(f"{exc}; by keyset: {again}") from again
         return False
+
+    def _without_stamps(self) -> None:
+        """The records whose cursor field is null: a keyset pass filters on the field, so it
+        never reads them (a server sorts nulls last, where no step reaches). One pass over the
+        unfiltered search, to its last or an empty page, keeps only those. Changing a record
+        stamps it, so these do not move while the pass reads."""
+        size = page_size_of(self.source.pagination) or settings().default_page_size
+        source = replace(self.source, pagination=EnvelopePagination(page_size=size,
+                                                                    concurrent=False))  # fmt: skip
+        batch: list[Record] = []
+        found = 0
+        for page in self.reader.pages(source, stats=self.stats):
+            unstamped = [record for record in page if record.get(self.field) is None]
+            batch.extend(unstamped)
+            found += len(unstamped)
+            if len(batch) >= self.options.batch_size:
+                self.commit(batch, None)
+                batch = []
+        self.commit(batch, None)
+        self._read += found
+        if found:
+            self.notes.append(
+                f"{found:,} record(s) have no {self.field}: read by a pass of their own on "
+                "every full read (incremental runs cannot ask for them)"
+            )
 
     def _keyset_twice(self, floor: datetime | None, cursor: datetime | None, windows: int) -> None:
         """A keyset pass, and a second one when churn defeated the first (records created
