@@ -31,8 +31,14 @@ from clientsuccess_connector.read.pagination_config import (
     keyset_on,
     page_size_of,
 )
-from clientsuccess_connector.read.precision import UNITS, LearnedPrecision, safe_after
-from clientsuccess_connector.read.probe import count_matching
+from clientsuccess_connector.read.precision import (
+    UNITS,
+    LearnedPrecision,
+    coarser,
+    safe_after,
+)
+from clientsuccess_connector.read.precision import floor as floor_to
+from clientsuccess_connector.read.probe import count_matching, record_at
 from clientsuccess_connector.read.progress import PassObserver
 from clientsuccess_connector.read.reader import Reader
 from clientsuccess_connector.read.server_clock import ServerClock
@@ -40,6 +46,9 @@ from clientsuccess_connector.read.timestamps import format_timestamp, parse_time
 from clientsuccess_connector.read.windows import LowWater, plan_windows, read_windows
 
 DEFAULT_OVERLAP = timedelta(minutes=5)
+WINDOWS_FROM = 1000
+"""A run reads in several keyset windows only after one that read this many changes or more:
+planning them costs a probe per window, more than a run with few changes needs in all."""
 _log = logging.getLogger(__name__)
 Record = dict[str, Any]
 State = dict[str, Any]
@@ -156,6 +165,9 @@ class IncrementalRead:
         deleted."""
         self._cursor_moved = False  # a keyset batch of this run committed a cursor
         self._read = 0  # records read by this run's passes
+        self._changes_from = 0  # `_read` when the passes reading changes began
+        self._sample: datetime | None = None  # a stamp read this run, for _learn_precision
+        self._low: datetime | None = None  # the cursor the last keyset batch committed
 
     def run(self, state: State | None) -> bool:
         """Read everything since `state`'s cursor; True when it read from a cursor."""
@@ -164,8 +176,12 @@ class IncrementalRead:
         cursor = parse_timestamp((state or {}).get("cursor"))
         floor = None if cursor is None else cursor - self.options.overlap
         if floor is not None and cursor is not None:
+            # Windows cost a probe each: worth it only after a run that found many changes.
+            few = (state or {}).get("changes", WINDOWS_FROM) < WINDOWS_FROM
             try:
-                self._keyset_twice(floor, cursor, self.options.windows)
+                self._keyset_twice(floor, cursor, 1 if few else self.options.windows)
+                if self._learn_precision():
+                    self.commit([], self._state(cursor if self._low is None else self._low))
                 return True
             except ServerMisbehaviour as exc:
                 _log.info("%s: %s; reading by page number instead", self.source.name, exc)
@@ -178,6 +194,8 @@ class IncrementalRead:
                 _log.info("%s: the whole read found nothing; reading again", self.source.name)
                 counted = self._whole_or_since(floor)
             since = self._began() - self.options.overlap
+            self._learn_precision()  # before the catch-up, which reaches back a unit of it
+            self._changes_from = self._read  # the next run sees what the catch-up found
             try:
                 self._keyset_twice(since, since, 1)
             except ServerMisbehaviour as exc:
@@ -227,6 +245,30 @@ class IncrementalRead:
             except ServerMisbehaviour as again:
                 raise IncompleteRead(f"{exc}; by keyset: {again}") from again
         return False
+
+    def _learn_precision(self) -> bool:
+        """Ask the server which unit it compares `modifiedAfter` in, once per stream: a
+        record read this run (stamped at `t`, off a whole second) must come back from a filter
+        reaching one unit before `t`; the finest unit it comes back from is the server's.
+        Until this is known a cursor reaches back a whole day, and every run reads again
+        everything changed since the day before. True when this run learnt it."""
+        sample = self._sample
+        if self.learned.verified or sample is None:
+            return False
+        ascending = envelope().ascending_by(self.field)
+        for unit in ("ms", "second"):
+            bigger = coarser(unit)
+            if bigger is not None and floor_to(sample, bigger) == sample:
+                return False  # on a whole unit a coarser server answers alike: no proof
+            query = {**ascending, envelope().modified_after_param:
+                                     format_timestamp(safe_after(sample, unit))}  # fmt: skip
+            page = record_at(self.reader, self.source, query, stats=self.stats)
+            first = parse_timestamp(page.records[0].get(self.field)) if page.records else None
+            if first is not None and first <= sample:
+                self.learned = LearnedPrecision(unit, verified=True)
+                return True
+        self.learned = LearnedPrecision("day", verified=True)  # neither finer unit kept it
+        return True
 
     def _without_stamps(self) -> None:
         """The records whose cursor field is null: a keyset pass filters on the field, so it
@@ -287,13 +329,23 @@ class IncrementalRead:
                 batch.extend(page)
                 seen.add(page)
                 self._read += len(page)
+                self._note_sample(page)
             if len(batch) >= self.options.batch_size:
                 self._commit_with_cursor(batch, low_water.cursor())
                 batch = []
         self._prove(seen, query, fetched, trail)
         self._commit_with_cursor(batch, low_water.cursor())
 
+    def _note_sample(self, page: list[Record]) -> None:
+        """Keep a stamp off a whole second from the page (its last record), for the probe."""
+        if self._sample is not None or self.learned.verified:
+            return
+        moment = parse_timestamp(page[-1].get(self.field))
+        if moment is not None and floor_to(moment, "second") != moment:
+            self._sample = moment
+
     def _commit_with_cursor(self, batch: list[Record], cursor: datetime | None) -> None:
+        self._low = cursor if cursor is not None else self._low
         state = self._state(cursor)
         self._cursor_moved = self._cursor_moved or state is not None
         self.commit(batch, state)
@@ -348,6 +400,7 @@ class IncrementalRead:
             batch.extend(page)
             seen.add(page)
             self._read += len(page)
+            self._note_sample(page)
             if len(batch) >= self.options.batch_size:
                 self.commit(batch, None)
                 batch = []
@@ -405,7 +458,8 @@ class IncrementalRead:
     def _state(self, cursor: datetime | None) -> State | None:
         if cursor is None:
             return None
-        state: State = {"cursor_field": self.field, "cursor": format_timestamp(cursor)}
+        state: State = {"cursor_field": self.field, "cursor": format_timestamp(cursor),
+                        "changes": self._read - self._changes_from}  # fmt: skip
         if self.learned.verified:
             state["precision"] = self.learned.unit
         return state
