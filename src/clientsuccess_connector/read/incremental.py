@@ -338,7 +338,7 @@ class IncrementalRead:
 
     def _note_sample(self, page: list[Record]) -> None:
         """Keep a stamp off a whole second from the page (its last record), for the probe."""
-        if self._sample is not None or self.learned.verified:
+        if self._sample is not None or self.learned.verified or not page:
             return
         moment = parse_timestamp(page[-1].get(self.field))
         if moment is not None and floor_to(moment, "second") != moment:

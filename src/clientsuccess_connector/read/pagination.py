@@ -415,8 +415,13 @@ class KeysetPaginator(NumberedPaginator[KeysetPagination]):
         return self._next_number(request, page)
 
     def _ends(self, request: PageRequest, page: Page) -> bool:
-        """True when `page` is the last of its filter."""
+        """True when `page` is the last of its filter. A search page always says whether it
+        is the last; only an answer that says nothing of it (no `last` at all) ends short."""
         end = self._end_of_data(request, page)
+        doc = page.document
+        says = isinstance(doc, dict) and envelope().last_key in doc
+        if end is None and not says and page.record_count < self._request_size(request):
+            end = f"{page.record_count} record(s), fewer than asked, and no `last` to say more"
         if end is not None:
             self._stop(page, end)
             return True

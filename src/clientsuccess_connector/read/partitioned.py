@@ -124,6 +124,10 @@ class PartitionedRead:
                                self.stats, pages)  # fmt: skip
         with self._lock:
             start = self._state.of(key)
+            if start is None and self._state.precision is not None:
+                # A new value is read in full, with the precision the stream has learnt.
+                field, unit = self.source.incremental_field, self._state.precision
+                start = {"cursor_field": field, "precision": unit}
         incremental = part.run(start)
         with self._lock:
             if part.notes and not self.notes:
