@@ -16,6 +16,7 @@ from clientsuccess_connector.simulator.config import (
     SimulatorConfig,
 )
 from clientsuccess_connector.simulator.profile import (
+    BULK_RESULTS,
     COMPARES,
     COUNTS,
     PRECISIONS,
@@ -72,6 +73,10 @@ from clientsuccess_connector.simulator.server import install_log_filter, listeni
 @click.option("--counts", default="exact", show_default=True, type=click.Choice(COUNTS),
               help="missing: search pages carry no totalElements or totalPages; overstated: "
                    "totalElements is one more than the search returns.")  # fmt: skip
+@click.option("--bulk-results", default="zero-based", show_default=True,
+              type=click.Choice(BULK_RESULTS),
+              help="How bulk writes number their per-item results: one-based (the first item "
+                   "is index 1) or shuffled (zero-based, in another order).")  # fmt: skip
 def simulate(
     host: str,
     port: int,
@@ -93,6 +98,7 @@ def simulate(
     after_compare: str,
     sort: str,
     counts: str,
+    bulk_results: str,
 ) -> None:
     """Serve a faithful ClientSuccess API simulator until Ctrl-C.
 
@@ -107,7 +113,8 @@ def simulate(
         clients=clients, seed=seed, host=host, port=port, api_key=api_key, username=username,
         password=password, token_ttl=token_ttl, latency_ms=latency_ms, fault_rate=fault_rate,
         retry_after=retry_after, churn_rate=churn, fault_seed=fault_seed, jitter_ms=jitter_ms,
-        profile=ServerProfile(query_cost, after_precision, after_compare, sort, counts),
+        profile=ServerProfile(query_cost, after_precision, after_compare, sort, counts,
+                              bulk_results),
         moved_routes=parse_pairs(moves, "--move-route"),
     )  # fmt: skip
     app = SimulatorApp(config)

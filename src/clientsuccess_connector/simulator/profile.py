@@ -11,6 +11,9 @@ plausible servers (docs/simulator.md, "Server profiles"):
   sort             `honoured`, or `ignored` (every search comes newest first)
   counts           `exact`; `missing` (no totalElements or totalPages in a search page); or
                    `overstated` (totalElements one more than the records the search returns)
+  bulk_results     how a bulk write numbers its per-item results: `zero-based` (in item order,
+                   as documented), `one-based` (the first item is index 1), or `shuffled`
+                   (zero-based, in another order)
 Latency and jitter are the faults' `latency_ms` and `jitter_ms`.
 """
 
@@ -26,12 +29,14 @@ PRECISIONS = {"ms": 1_000, "second": 1_000_000, "day": 86_400_000_000}  # in mic
 COMPARES = ("after", "at_or_after")
 SORTS = ("honoured", "ignored")
 COUNTS = ("exact", "missing", "overstated")
+BULK_RESULTS = ("zero-based", "one-based", "shuffled")
 _CHOICES = {
     "query_cost": QUERY_COSTS,
     "after_precision": tuple(PRECISIONS),
     "after_compare": COMPARES,
     "sort": SORTS,
     "counts": COUNTS,
+    "bulk_results": BULK_RESULTS,
 }
 
 
@@ -44,6 +49,7 @@ class ServerProfile:
     after_compare: str = "after"
     sort: str = "honoured"
     counts: str = "exact"
+    bulk_results: str = "zero-based"
 
     def __post_init__(self) -> None:
         for name, choices in _CHOICES.items():

@@ -10,23 +10,24 @@ from __future__ import annotations
 
 import itertools
 import re
+import secrets
 import threading
 import time
 from collections.abc import Iterable, Iterator, Mapping
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from clientsuccess_connector.catalog import Template, get_template
 from clientsuccess_connector.catalog.manual import manual_template
 from clientsuccess_connector.catalog.overrides import effective_template
-from clientsuccess_connector.connection import Connection
+from clientsuccess_connector.connection import Connection, ConnectionStats
 from clientsuccess_connector.errors import AuthError, ConfigError, ConnectorError, TransportError
 from clientsuccess_connector.inputs import read_input
 from clientsuccess_connector.write.batching import Batcher, Unit, resolve_batch_size
+from clientsuccess_connector.write.identity import RowIdentity
 from clientsuccess_connector.write.job import WriteJob
-from clientsuccess_connector.write.ledger import Ledger, RowKeys, RowResult
+from clientsuccess_connector.write.ledger import Ledger, RowResult
 from clientsuccess_connector.write.mapping import Prepared, RowError, RowMapper
 from clientsuccess_connector.write.outcomes import row_outcomes
 from clientsuccess_connector.write.recovery import Recovery, TemplateResolver
@@ -57,20 +58,10 @@ def _numbered(rows: Iterable[Any]) -> Iterator[tuple[int, Mapping[str, Any]]]:
             yield index, item
 
 
-def _input_name(spec: str | None) -> str | None:
-    """What a ledger remembers of its input: a file's name, or a database's place and table.
-
-    Never credentials; a query is remembered as `query`, so it may be edited between runs.
-    """
-    if spec is None:
-        return None
-    if spec == "-":
-        return "stdin"
-    if "://" in spec:
-        location, _, rest = spec.partition("?")
-        location = re.sub(r"//[^/@]*@", "//", location)
-        return f"{location}?{rest.split('&')[0] if rest.startswith('table=') else 'query'}"
-    return Path(spec).name
+def _instance(base_url: str) -> str:
+    """The instance a ledger belongs to: its base URL without credentials, query or fragment."""
+    location = base_url.split("#", maxsplit=1)[0].split("?", maxsplit=1)[0].rstrip("/")
+    return re.sub(r"//[^/@]*@", "//", location)
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,15 +107,19 @@ class _Writer:
         self.reporter = reporter
         self.batcher = Batcher(template, mapper, resolve_batch_size(job.batch_size))
         self.workers = connection.settings.max_concurrency
-        owner = {"template": template.name, "input": _input_name(job.input)}
+        instance = _instance(connection.settings.base_url)
+        owner = {"template": template.name, "instance": instance}
         self.ledger = Ledger(job.results, owner, write=not job.dry_run)
-        self.keys = RowKeys()
-        self._row_keys: dict[int, str] = {}  # rows not yet finished -> their ledger key
+        salt = self.ledger.salt or secrets.token_hex(8)  # no ledger: keys last one run
+        self.identity = RowIdentity(template, job.key, salt=salt, instance=instance)
+        self._row_keys: dict[int, tuple[str, str]] = {}  # unfinished rows -> (key, content)
         self.recovery = Recovery(connection, template, job.retry_unknown, self.workers, resolve)
         self.summary = WriteSummary(template.name, dry_run=job.dry_run)
         self.progress = _Progress(reporter)
         self._warned_put = False
         self._requests_lock = threading.Lock()
+        self._units_sent = 0  # units sent a first time; every other write attempt is a re-send
+        self.sent = ConnectionStats()  # every write request sent, re-sends included
 
     # -- the pipeline ----------------------------------------------------------------------
 
@@ -154,6 +149,10 @@ class _Writer:
         finally:
             pool.shutdown(wait=True)
             self.summary.seconds = time.monotonic() - started
+            if not self.job.dry_run:
+                self.summary.requests = self.sent.requests + self.recovery.stats.requests
+                self.summary.resent = self.sent.requests - self._units_sent
+                self.summary.lookups = self.recovery.stats.requests
             self.ledger.close()
             self.recovery.close()
         self._collect(inflight)
@@ -177,14 +176,18 @@ class _Writer:
             except RowError as exc:
                 yield self._final([RowResult(row, "error", error=str(exc))])
                 continue
-            request = {"path": prepared.path_values, "query": prepared.query}
-            key = self.keys.key({**request, "body": prepared.body})
-            self._row_keys[row] = key
-            state, known_id = self.ledger.prior(key)
-            if state == "done":
-                yield self._final([RowResult(row, "skipped", id=known_id)], durable=False)
+            try:
+                key, content = self.identity.identify(row, prepared)
+            except RowError as exc:
+                yield self._final([RowResult(row, "error", error=str(exc))])
                 continue
-            if state == "unknown" and self.recovery.must_settle():
+            self._row_keys[row] = key, content
+            self.identity.fill_generated(prepared, key)
+            prior = self.ledger.prior(key)
+            if prior.state == "done":
+                yield self._final([RowResult(row, "skipped", id=prior.id)], durable=False)
+                continue
+            if prior.state == "unknown" and self.recovery.must_settle():
                 if not self.job.dry_run:
                     yield _Interrupted(row, prepared)
                     continue
@@ -223,7 +226,9 @@ class _Writer:
         if self.job.dry_run:
             return
         for result in results:
-            result.key = self._row_keys.get(result.row)
+            known = self._row_keys.get(result.row)
+            if known is not None:
+                result.key, result.content = known
         self.ledger.write(results, durable=durable)
 
     def _warn_put(self, body: Mapping[str, Any]) -> None:
@@ -253,7 +258,9 @@ class _Writer:
 
     def _send(self, unit: Unit) -> list[RowResult]:
         """Send one unit (in a worker thread) and durably record its rows' outcomes."""
-        if unit.method == "POST":
+        with self._requests_lock:
+            self._units_sent += 1
+        if not self.template.idempotent:
             self._record([RowResult(row, "pending") for row in unit.rows])  # before sending
         try:
             results = self._attempt(unit)
@@ -291,6 +298,7 @@ class _Writer:
         return results
 
     def _attempt(self, unit: Unit) -> list[RowResult]:
+        """Send `unit` once (the Connection re-sends only what cannot have acted)."""
         try:
             response = self.conn.request(
                 unit.method,
@@ -298,15 +306,16 @@ class _Writer:
                 params=unit.query or None,
                 json=unit.body,
                 raise_for_status=False,
+                idempotent=self.template.idempotent,
+                not_acted=self.template.rejected_before_acting,
+                stats=self.sent,
             )
         except TransportError as exc:
-            unknown = unit.method == "POST" and exc.maybe_sent
+            unknown = not self.template.idempotent and exc.maybe_sent
             return [
                 RowResult(row, "error", error=str(exc), outcome_unknown=unknown)
                 for row in unit.rows
             ]
-        with self._requests_lock:
-            self.summary.requests += 1
         return row_outcomes(
             self.template, unit, response, item_mode=self.mapper.item_mode, mask=self.conn.mask
         )

@@ -1,0 +1,114 @@
+"""Writes whose answer lies: a 503 after the server committed, re-sends the summary must count,
+and PATCH treated as the catalogue says (issue 28, item 1)."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+from click.testing import CliRunner
+
+from clientsuccess_connector.catalog.overrides import effective_template, parse_overrides
+from clientsuccess_connector.cli import cli
+from clientsuccess_connector.connection import Connection
+from clientsuccess_connector.simulator import SimulatorHandle
+from clientsuccess_connector.write import WriteJob, write_records
+
+
+def pulse_rows(client_id: int, n: int) -> list[dict[str, Any]]:
+    return [{"clientId": client_id, "note": f"health {i}"} for i in range(n)]
+
+
+def notes_of(simulator: SimulatorHandle, resource: str) -> Counter[str]:
+    return Counter(str(r.get("note")) for r in simulator.store.records(resource))
+
+
+def test_a_503_after_the_commit_leaves_each_pulse_once(
+    simulator: SimulatorHandle, conn: Connection, client_ids: list[int], tmp_path: Path
+) -> None:
+    """10 pulses through a gateway that commits then answers 503: 10 records, not 20."""
+    simulator.faults.next("commit_503", 10, route="create_pulse")
+    results = tmp_path / "r.jsonl"
+    rows = pulse_rows(client_ids[0], 10)
+    summary = write_records(conn, WriteJob("create_pulse", results=results), rows)
+    notes = notes_of(simulator, "pulses")
+    assert [notes[r["note"]] for r in rows] == [1] * 10
+    assert (summary.ok, summary.error) == (10, 0), summary.first_errors
+    # each row's id is the pulse it created, found again by the uuid the writer gave it
+    by_note = {p["note"]: p["id"] for p in simulator.store.records("pulses")}
+    lines = [json.loads(x) for x in results.read_text().splitlines()[1:]]
+    done = {line["row"]: line["id"] for line in lines if line["status"] == "ok"}
+    assert done == {n + 1: by_note[r["note"]] for n, r in enumerate(rows)}
+    # every request sent is counted: 10 creates answered 503, then the look-ups that found them
+    assert summary.requests == 10 + summary.lookups
+    assert summary.lookups >= 10
+    assert f"{summary.lookups} look-up(s)" in summary.line()
+
+
+def test_without_a_natural_key_a_503_after_the_commit_is_reported_not_resent(
+    simulator: SimulatorHandle, conn: Connection, client_ids: list[int], tmp_path: Path
+) -> None:
+    """create_client_note cannot be looked up: "at most once", the row says outcome unknown."""
+    simulator.faults.next("commit_503", 2, route="create_client_note")
+    results = tmp_path / "r.jsonl"
+    rows = pulse_rows(client_ids[0], 5)
+    summary = write_records(conn, WriteJob("create_client_note", results=results), rows)
+    assert (summary.ok, summary.error, summary.requests) == (3, 2, 5)
+    notes = notes_of(simulator, "client_notes")
+    assert [notes[r["note"]] for r in rows] == [1] * 5
+    lines = [json.loads(x) for x in results.read_text().splitlines()[1:]]
+    unknown = [line for line in lines if line.get("outcome") == "unknown"]
+    assert len(unknown) == 2
+    assert all("HTTP 503" in u["error"] and "outcome unknown" in u["error"] for u in unknown)
+
+
+def test_a_status_declared_rejected_before_acting_is_resent(
+    simulator: SimulatorHandle, conn: Connection, client_ids: list[int]
+) -> None:
+    """A flow that knows its 503s come before acting says so; those notes are re-sent."""
+    overrides = parse_overrides(
+        {"create_client_note": {"rejected_before_acting": [429, 503]}}, "flow.yaml: templates"
+    )
+    template = effective_template("create_client_note", overrides)
+    simulator.faults.next("503", 2, route="create_client_note")
+    rows = pulse_rows(client_ids[0], 4)
+    job = WriteJob("create_client_note")
+    summary = write_records(conn, job, rows, template=template)
+    assert (summary.ok, summary.error, summary.requests, summary.resent) == (4, 0, 6, 2)
+    assert "2 re-sent" in summary.line()
+    notes = notes_of(simulator, "client_notes")
+    assert [notes[r["note"]] for r in rows] == [1] * 4
+
+
+def test_429_re_sends_are_counted_in_the_summary(
+    simulator: SimulatorHandle, client_ids: list[int], tmp_path: Path
+) -> None:
+    """Three 429s cost three more requests, and the summary line says so."""
+    simulator.faults.configure(retry_after=0)
+    simulator.faults.next("429", 3, route="create_pulse")
+    path = tmp_path / "pulses.csv"
+    path.write_text("clientId,note\n" + "".join(f"{client_ids[0]},n{i}\n" for i in range(10)))
+    result = CliRunner().invoke(
+        cli, ["write", "create_pulse", "--input", str(path)], env=simulator.env()
+    )
+    assert result.exit_code == 0, result.output
+    assert "10 ok, 0 error, 0 skipped; 13 request(s) (3 re-sent)" in result.stderr
+
+
+def test_patch_is_retried_only_where_the_catalogue_says_it_is_idempotent(
+    simulator: SimulatorHandle, conn: Connection, client_ids: list[int]
+) -> None:
+    """patch_contact is declared idempotent (retried after a 503); a manual PATCH is not."""
+    contact = simulator.store.records("contacts")[0]
+    simulator.faults.next("commit_503", 1, route="patch_contact")
+    rows = [{"contactId": contact["id"], "title": "Chief Health Officer"}]
+    summary = write_records(conn, WriteJob("patch_contact"), rows)
+    assert (summary.ok, summary.resent) == (1, 1)
+
+    simulator.faults.next("commit_503", 1, route="patch_contact")
+    manual = WriteJob(url="/contact/{contactId}", method="PATCH")
+    summary = write_records(conn, manual, [{"contactId": contact["id"], "title": "CHO"}])
+    assert (summary.ok, summary.error, summary.requests) == (0, 1, 1)
+    assert "outcome unknown" in summary.first_errors[0][1]
