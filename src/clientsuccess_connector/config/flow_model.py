@@ -158,6 +158,11 @@ class WriteModel(Strict):
     key: Text | list[Text] | None = Field(
         None, description="Fields that identify a row in the ledger (default: its whole request)."
     )
+    mode: Literal["insert", "update", "upsert"] | None = Field(
+        None,
+        description="With a ledger, send only new rows (insert), changed ones (update), "
+        "or both (upsert).",
+    )
 
 
 class FieldModel(Strict):

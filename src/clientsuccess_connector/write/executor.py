@@ -29,6 +29,7 @@ from clientsuccess_connector.write.identity import RowIdentity
 from clientsuccess_connector.write.job import WriteJob
 from clientsuccess_connector.write.ledger import Ledger, RowResult
 from clientsuccess_connector.write.mapping import Prepared, RowError, RowMapper
+from clientsuccess_connector.write.modes import Modes, key_fields
 from clientsuccess_connector.write.outcomes import row_outcomes
 from clientsuccess_connector.write.recovery import Recovery, TemplateResolver
 from clientsuccess_connector.write.report import LogReporter, WriteReporter
@@ -62,6 +63,14 @@ def _instance(base_url: str) -> str:
     """The instance a ledger belongs to: its base URL without credentials, query or fragment."""
     location = base_url.split("#", maxsplit=1)[0].split("?", maxsplit=1)[0].rstrip("/")
     return re.sub(r"//[^/@]*@", "//", location)
+
+
+@dataclass(frozen=True, slots=True)
+class _Update:
+    """A changed row to send through the update template (`mode: update|upsert`)."""
+
+    unit: Unit
+    ident: Any
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,7 +120,9 @@ class _Writer:
         owner = {"template": template.name, "instance": instance}
         self.ledger = Ledger(job.results, owner, write=not job.dry_run)
         salt = self.ledger.salt or secrets.token_hex(8)  # no ledger: keys last one run
-        self.identity = RowIdentity(template, job.key, salt=salt, instance=instance)
+        self.modes = Modes(template, job.mode, resolve)
+        keyed_by = key_fields(template, job.mode, job.key)
+        self.identity = RowIdentity(template, keyed_by, salt=salt, instance=instance)
         self._row_keys: dict[int, tuple[str, str]] = {}  # unfinished rows -> (key, content)
         self.recovery = Recovery(connection, template, job.retry_unknown, self.workers, resolve)
         self.summary = WriteSummary(template.name, dry_run=job.dry_run)
@@ -133,14 +144,16 @@ class _Writer:
                 if isinstance(item, list):
                     self._count(item)
                     continue
-                if isinstance(item, Unit) and self.job.dry_run:
-                    self._show(item)
+                if isinstance(item, Unit | _Update) and self.job.dry_run:
+                    self._show(item.unit if isinstance(item, _Update) else item)
                     continue
                 while len(inflight) >= limit:
                     done, inflight = wait(inflight, return_when=FIRST_COMPLETED)
                     self._collect(done)
                 if isinstance(item, Unit):
                     inflight.add(pool.submit(self._send, item))
+                elif isinstance(item, _Update):
+                    inflight.add(pool.submit(self._send_update, item))
                 else:
                     inflight.add(pool.submit(self._settle_interrupted, item))
         except BaseException:
@@ -167,7 +180,9 @@ class _Writer:
         self.progress.add(len(results))
         self.summary.count(results)
 
-    def _units(self, rows: Iterable[Any]) -> Iterator[Unit | _Interrupted | list[RowResult]]:
+    def _units(
+        self, rows: Iterable[Any]
+    ) -> Iterator[Unit | _Update | _Interrupted | list[RowResult]]:
         """Units to send and interrupted rows to settle, interleaved with rows decided without
         sending (skipped: already done in the ledger; invalid)."""
         for row, record in _numbered(rows):
@@ -184,8 +199,15 @@ class _Writer:
             self._row_keys[row] = key, content
             self.identity.fill_generated(prepared, key)
             prior = self.ledger.prior(key)
-            if prior.state == "done":
+            decision = self.modes.decide(prior, content)
+            if decision.action == "skip":
                 yield self._final([RowResult(row, "skipped", id=prior.id)], durable=False)
+                continue
+            if decision.action == "error":
+                yield self._final([RowResult(row, "error", error=decision.error)])
+                continue
+            if decision.action == "update":
+                yield _Update(self.modes.update_unit(row, prepared, prior.id), prior.id)
                 continue
             if prior.state == "unknown" and self.recovery.must_settle():
                 if not self.job.dry_run:
@@ -256,18 +278,28 @@ class _Writer:
         self.reporter.request(f"# {rows}\n{text}\n")
         self._count([RowResult(row, "ok") for row in unit.rows])
 
-    def _send(self, unit: Unit) -> list[RowResult]:
+    def _send_update(self, item: _Update) -> list[RowResult]:
+        """Send a changed row through the update template; the record keeps its id."""
+        assert self.modes.update is not None
+        results = self._send(item.unit, self.modes.update)
+        for result in results:
+            result.id = result.id if result.id is not None else item.ident
+        return results
+
+    def _send(self, unit: Unit, template: Template | None = None) -> list[RowResult]:
         """Send one unit (in a worker thread) and durably record its rows' outcomes."""
         with self._requests_lock:
             self._units_sent += 1
-        if not self.template.idempotent:
+        template = template or self.template
+        if not template.idempotent:
             self._record([RowResult(row, "pending") for row in unit.rows])  # before sending
         try:
-            results = self._attempt(unit)
+            results = self._attempt(unit, template)
         except ConnectorError as exc:  # raised before sending: a refused login, bad settings
             self._final([RowResult(row, "error", error=str(exc)) for row in unit.rows])
             raise
-        results = self._settle(unit, results)
+        if template is self.template:
+            results = self._settle(unit, results)
         self._final(results)
         if results and results[0].http_status in (401, 403):
             raise AuthError(
@@ -297,8 +329,9 @@ class _Writer:
             seen |= answers
         return results
 
-    def _attempt(self, unit: Unit) -> list[RowResult]:
+    def _attempt(self, unit: Unit, template: Template | None = None) -> list[RowResult]:
         """Send `unit` once (the Connection re-sends only what cannot have acted)."""
+        template = template or self.template
         try:
             response = self.conn.request(
                 unit.method,
@@ -306,18 +339,18 @@ class _Writer:
                 params=unit.query or None,
                 json=unit.body,
                 raise_for_status=False,
-                idempotent=self.template.idempotent,
-                not_acted=self.template.rejected_before_acting,
+                idempotent=template.idempotent,
+                not_acted=template.rejected_before_acting,
                 stats=self.sent,
             )
         except TransportError as exc:
-            unknown = not self.template.idempotent and exc.maybe_sent
+            unknown = not template.idempotent and exc.maybe_sent
             return [
                 RowResult(row, "error", error=str(exc), outcome_unknown=unknown)
                 for row in unit.rows
             ]
         return row_outcomes(
-            self.template, unit, response, item_mode=self.mapper.item_mode, mask=self.conn.mask
+            template, unit, response, item_mode=self.mapper.item_mode, mask=self.conn.mask
         )
 
 

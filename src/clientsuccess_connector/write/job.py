@@ -45,6 +45,7 @@ class WriteJob:
     path: str | None = field(default=None, metadata=_option("text"))  # (see catalog.overrides)
     url: str | None = field(default=None, metadata=_option("text"))  # a manual endpoint instead
     key: tuple[str, ...] = field(default=(), metadata=_option("names"))  # fields naming a row
+    mode: str | None = field(default=None, metadata=_option("mode"))  # insert | update | upsert
 
     def __post_init__(self) -> None:
         if self.results is not None and not isinstance(self.results, Path):
@@ -117,11 +118,17 @@ def _checked(kind: str, value: Any, where: str, base_dir: Path | None) -> Any:
             raise ConfigError(f"{where} must be a whole number")
         return value
     if kind == "names":
+        if value is None:
+            return ()
         if isinstance(value, str):
             return _names(value)
         if not isinstance(value, list | tuple) or not all(isinstance(v, str) for v in value):
             raise ConfigError(f"{where} must be a field name or a list of them, e.g. [externalId]")
         return tuple(value)
+    if kind == "mode":
+        if value is not None and value not in ("insert", "update", "upsert"):
+            raise ConfigError(f"{where} must be insert, update or upsert, not {value!r}")
+        return value
     if kind == "flag":
         if not isinstance(value, bool):
             raise ConfigError(f"{where} must be true or false")
