@@ -242,6 +242,11 @@ class Ledger:
                 "give this write its own `results` file (or delete that one to start over)"
             )
 
+    @property
+    def written(self) -> int:
+        """How many rows (keys) earlier runs wrote."""
+        return sum(1 for prior in self._states.values() if prior.state == "done")
+
     def prior(self, key: str) -> Prior:
         """What earlier runs recorded for the row with `key`: new, done (+ id), error, unknown."""
         return self._states.get(key, Prior())
