@@ -112,3 +112,21 @@ def test_patch_is_retried_only_where_the_catalogue_says_it_is_idempotent(
     summary = write_records(conn, manual, [{"contactId": contact["id"], "title": "CHO"}])
     assert (summary.ok, summary.error, summary.requests) == (0, 1, 1)
     assert "outcome unknown" in summary.first_errors[0][1]
+
+
+def test_a_pulse_left_unknown_is_found_by_the_next_run_not_sent_again(
+    simulator: SimulatorHandle, conn: Connection, client_ids: list[int], tmp_path: Path
+) -> None:
+    """The uuid a row was sent with is derived again on the re-run, so the look-up finds it."""
+    results = tmp_path / "r.jsonl"
+    rows = pulse_rows(client_ids[0], 4)
+    simulator.faults.next("commit_503", 2, route="create_pulse")
+    simulator.faults.next("503", 1000, route="search_pulses")  # the look-ups cannot tell
+    first = write_records(conn, WriteJob("create_pulse", results=results), rows)
+    assert (first.ok, first.error) == (2, 2)
+    simulator.faults.clear()
+    again = write_records(conn, WriteJob("create_pulse", results=results), rows)
+    assert (again.ok, again.skipped, again.error) == (2, 2, 0)
+    assert again.resent == 0  # found by the look-up, not sent again
+    notes = notes_of(simulator, "pulses")
+    assert [notes[r["note"]] for r in rows] == [1] * 4

@@ -4,7 +4,13 @@ by a key, sending only new and changed rows (item 4)."""
 from __future__ import annotations
 
 import json
+import os
+import signal
+import subprocess
+import sys
+import time
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -170,3 +176,53 @@ def test_every_needs_a_ledger(simulator: SimulatorHandle, tmp_path: Path) -> Non
     result = run(simulator, "create_pulse", "-i", path, "--every", "15m")
     assert result.exit_code == 2
     assert "--every needs --results FILE" in result.stderr
+
+
+def test_write_every_keeps_sending_only_what_changed_until_stopped(
+    simulator: SimulatorHandle, client_ids: list[int], tmp_path: Path
+) -> None:
+    """`write --every 1s --mode upsert` in its own process: a later edit arrives, nothing twice."""
+    header = "clientId,email,title"
+    rows = [(client_ids[2], f"loop{i}@x.io", "CSM") for i in range(5)]
+    source = csv(tmp_path / "people.csv", header, rows)
+    ledger = tmp_path / "people.ledger.jsonl"
+    command = [
+        sys.executable,
+        "-m",
+        "clientsuccess_connector",
+        "write",
+        "create_contact",
+        "-i",
+        str(source),
+        "--mode",
+        "upsert",
+        "--results",
+        str(ledger),
+        "--every",
+        "1s",
+    ]
+    env = {**os.environ, **simulator.env()}
+    proc = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        until(lambda: len(contacts_by_email(simulator).get("loop4@x.io", [])) == 1, proc)
+        edited = csv(tmp_path / "people.next.csv", header, [*rows[:4],
+                     (client_ids[2], "loop4@x.io", "VP")])  # fmt: skip
+        edited.replace(source)  # atomically: a cycle reads the old file or the new one
+        until(lambda: contacts_by_email(simulator)["loop4@x.io"][0]["title"] == "VP", proc)
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        _, errors = proc.communicate(timeout=60)
+    assert proc.returncode == 0, errors
+    assert "1 ok, 0 error, 4 skipped; 1 request(s)" in errors.decode()  # only the edit
+    found = contacts_by_email(simulator)
+    assert [len(found[f"loop{i}@x.io"]) for i in range(5)] == [1] * 5
+
+
+def until(condition: Callable[[], bool], proc: subprocess.Popen[bytes]) -> None:
+    """Wait for `condition` while the writer runs (it must not have stopped)."""
+    for _ in range(1200):
+        if condition():
+            return
+        assert proc.poll() is None, "the writer stopped"
+        time.sleep(0.05)
+    raise AssertionError("the writer made no progress")
