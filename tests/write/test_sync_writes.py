@@ -226,3 +226,24 @@ def until(condition: Callable[[], bool], proc: subprocess.Popen[bytes]) -> None:
         assert proc.poll() is None, "the writer stopped"
         time.sleep(0.05)
     raise AssertionError("the writer made no progress")
+
+
+def test_an_update_that_failed_is_sent_again_as_an_update_not_a_create(
+    simulator: SimulatorHandle, client_ids: list[int], tmp_path: Path
+) -> None:
+    """The record a ledger wrote stays known when its update fails: the next run updates it."""
+    ledger = str(tmp_path / "contacts.ledger.jsonl")
+    header = "clientId,email,title"
+    args = ["--mode", "upsert", "--results", ledger]
+    first = str(csv(tmp_path / "a.csv", header, [(client_ids[0], "up@x.io", "CSM")]))
+    assert run(simulator, "create_contact", "-i", first, *args).exit_code == 0
+    changed = str(csv(tmp_path / "b.csv", header, [(client_ids[0], "up@x.io", "VP")]))
+    simulator.faults.configure(retry_after=0)
+    simulator.faults.next("429", 100, route="patch_contact")
+    failed = run(simulator, "create_contact", "-i", changed, *args)
+    assert failed.exit_code == 1
+    simulator.faults.clear()
+    again = run(simulator, "create_contact", "-i", changed, *args)
+    assert "1 ok, 0 error, 0 skipped; 1 request(s)" in again.stderr
+    found = contacts_by_email(simulator)["up@x.io"]
+    assert [c["title"] for c in found] == ["VP"]

@@ -214,10 +214,10 @@ class Ledger:
             if key is None:
                 continue  # a row that never became a request (it failed mapping)
             content = entry.get("content")
+            earlier = self._states.get(key, Prior())
+            if earlier.state == "done" and status != "ok":
+                continue  # a skip, or an update that failed: the record stays as it was written
             if status in ("ok", "skipped"):
-                earlier = self._states.get(key, Prior())
-                if status == "skipped" and earlier.state == "done":  # keeps the id and content
-                    continue
                 self._states[key] = Prior("done", entry.get("id") or earlier.id, content)
             elif status == "pending" or entry.get("outcome") == "unknown":
                 self._states[key] = Prior("unknown", None, content)
