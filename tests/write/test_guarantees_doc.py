@@ -5,7 +5,10 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from click.testing import CliRunner
+
 from clientsuccess_connector.catalog import catalog
+from clientsuccess_connector.cli import cli
 from clientsuccess_connector.write.guarantees import guarantee
 
 WRITING = Path(__file__).resolve().parents[2] / "docs" / "writing.md"
@@ -37,3 +40,9 @@ def test_one_template_of_each_guarantee() -> None:
     assert guarantee(catalog()["create_client_note"])[0] == "at most once"
     assert guarantee(catalog()["create_pulse"])[0] == "exactly once"
     assert guarantee(catalog()["patch_contact"])[0] == "at least once"
+
+
+def test_templates_name_shows_the_guarantee() -> None:
+    """`templates create_client_note` says it is at most once, and why."""
+    shown = CliRunner().invoke(cli, ["templates", "create_client_note"]).output
+    assert "guarantee: at most once (no natural key to look a record up by" in shown

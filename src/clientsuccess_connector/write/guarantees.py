@@ -29,7 +29,7 @@ def guarantee(template: Template) -> tuple[str, str]:
         keys = " + ".join(template.natural_key)
         why = f"an unknown outcome is looked up with {template.lookup} by {keys}"
         if template.generated_key:
-            why += f" ({template.generated_key} derived from the row when the input has none)"
+            why += f"; {template.generated_key} is derived from the row when the input has none"
         optional = [name for name in template.natural_key if not _required(template, name)]
         if optional and not template.generated_key:
             why += f"; rows without {' or '.join(optional)} are at most once"
