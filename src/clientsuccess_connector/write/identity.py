@@ -49,7 +49,7 @@ class RowIdentity:
         request = {"path": prepared.path_values, "query": prepared.query, "body": prepared.body}
         content = content_hash(request)
         if not self.key_fields:
-            return self._content_keys.key(request), content
+            return self._content_keys.next_of(content), content
         values = {name: _value(prepared, name) for name in self.key_fields}
         missing = [name for name, value in values.items() if value in (None, "")]
         if missing:

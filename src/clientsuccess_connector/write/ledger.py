@@ -113,14 +113,17 @@ class RowKeys:
     """Content keys of rows: equal requests get the same hash, told apart by their count."""
 
     def __init__(self) -> None:
-        self._seen: Counter[bytes] = Counter()
+        self._seen: Counter[str] = Counter()
 
     def key(self, request: Any) -> str:
         """The key of the next row whose mapped request is `request` (JSON-able)."""
-        digest = _digest(request)
+        return self.next_of(content_hash(request))
+
+    def next_of(self, digest: str) -> str:
+        """The key of the next row whose request hashes to `digest` (`content_hash`)."""
         nth = self._seen[digest]
         self._seen[digest] += 1
-        return digest.hex() if nth == 0 else f"{digest.hex()}.{nth}"
+        return digest if nth == 0 else f"{digest}.{nth}"
 
 
 class Ledger:
