@@ -8,12 +8,14 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+import pytest
 from click.testing import CliRunner
 
 from clientsuccess_connector.catalog.overrides import effective_template, parse_overrides
 from clientsuccess_connector.cli import cli
-from clientsuccess_connector.connection import Connection
-from clientsuccess_connector.simulator import SimulatorHandle
+from clientsuccess_connector.connection import Connection, ConnectionSettings
+from clientsuccess_connector.simulator import SimulatorConfig, SimulatorHandle, run_simulator
+from clientsuccess_connector.simulator.profile import ServerProfile
 from clientsuccess_connector.write import WriteJob, write_records
 
 
@@ -130,3 +132,50 @@ def test_a_pulse_left_unknown_is_found_by_the_next_run_not_sent_again(
     assert again.resent == 0  # found by the look-up, not sent again
     notes = notes_of(simulator, "pulses")
     assert [notes[r["note"]] for r in rows] == [1] * 4
+
+
+@pytest.mark.parametrize(
+    ("template", "rows", "bulk_results"),
+    [
+        ("create_contact", 40, "zero-based"),
+        ("create_pulse", 40, "zero-based"),
+        ("create_client", 40, "zero-based"),
+        ("bulk_create_contacts", 120, "zero-based"),
+        ("bulk_create_contacts", 120, "one-based"),
+        ("bulk_create_contacts", 120, "shuffled"),
+    ],
+)
+def test_exactly_once_whatever_the_server_answers(
+    template: str, rows: int, bulk_results: str, tmp_path: Path
+) -> None:
+    """Commits answered 503, dropped answers, 429s and odd bulk numbering together: every row
+    is written once, and every ledger id is its own row's record."""
+    profile = ServerProfile(bulk_results=bulk_results)
+    config = SimulatorConfig(clients=5, seed=2, profile=profile, rate_commit_503=0.2,
+                             rate_drop=0.1, rate_429=0.1, retry_after=0, fault_seed=7)  # fmt: skip
+    with run_simulator(config) as sim:
+        client_ids = sorted(c["id"] for c in sim.store.records("clients"))
+        data = [{"clientId": client_ids[i % 5], "email": f"x{i}@x.io", "note": f"x{i}",
+                 "externalId": f"x{i}", "name": f"X{i}", "status": "ACTIVE", "active": True}
+                for i in range(rows)]  # fmt: skip
+        settings = ConnectionSettings(base_url=sim.api_v1_url, api_key=sim.api_key,
+                                      backoff_base=0.01, backoff_cap=0.05)  # fmt: skip
+        results = tmp_path / "r.jsonl"
+        mapping = {"create_contact": ["clientId", "email"], "bulk_create_contacts": ["clientId",
+                   "email"], "create_pulse": ["clientId", "note"],
+                   "create_client": ["externalId", "name", "status", "active"]}  # fmt: skip
+        rows_in = [{k: r[k] for k in mapping[template]} for r in data]
+        with Connection(settings) as conn:
+            summary = write_records(conn, WriteJob(template, results=results), rows_in)
+        assert (summary.ok, summary.error) == (rows, 0), summary.first_errors
+        resource, field = {"create_pulse": ("pulses", "note"), "create_client": ("clients",
+                           "externalId")}.get(template, ("contacts", "email"))  # fmt: skip
+        by_value: dict[str, list[Any]] = {}
+        for record in sim.store.records(resource):
+            by_value.setdefault(str(record.get(field)), []).append(record["id"])
+        values = [str(r[field]) for r in rows_in]
+        assert [len(by_value[v]) for v in values] == [1] * rows
+        lines = [json.loads(x) for x in results.read_text().splitlines()[1:]]
+        ids = {line["row"]: line["id"] for line in lines if line["status"] == "ok"}
+        assert ids == {n + 1: by_value[v][0] for n, v in enumerate(values)}
+        assert sim.stats.faults() > 0
