@@ -218,7 +218,7 @@ dry-run requests then going to stderr); exit 1 if any row failed.
         why = f"{summary.error} row(s) failed; see {job.results}" if failed else None
         return [StreamResult(job.name, records=summary.ok, requests=summary.requests, error=why)]
 
-    sys.exit(run_every(cycle, interval, [job.name], as_json=log_format == "json"))
+    sys.exit(run_every(cycle, interval, [job.name], as_json=log_format == "json", label="write"))
 
 
 def _interval(every: str | None) -> float | None:
