@@ -89,4 +89,5 @@ def test_an_upsert_batch_with_unusable_results_is_never_mis_assigned(
     real = real_ids(simulator, rows)
     assert all(real[row] == ident for row, ident in ledger_ids(results).items())
     assert all("outcome unknown" in error for _, error in summary.first_errors)
+    assert all("set `results_index_base: 1`" in error for _, error in summary.first_errors)
     assert sorted(emails(simulator)).count("bulk0@x.io") == 1

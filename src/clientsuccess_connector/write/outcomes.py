@@ -122,6 +122,15 @@ def numbered_results(
         if len(results) == count and len(items) == count:
             return dict(enumerate(results)), None
         return {}, f"the bulk answer has {len(items)} result(s) for {count} item(s)"
+    indexes = [item.get("index") for item in with_index]
+    if len(items) == count and sorted(map(str, indexes)) == sorted(
+        str(i) for i in range(base + 1, base + count + 1)
+    ):
+        return {}, (
+            f"the bulk answer numbers its results from {base + 1}, not {base}; if this server "
+            f"always does, set `results_index_base: {base + 1}` for the template in the flow's "
+            "`templates:` block"
+        )
     by_position: dict[int, dict[str, Any]] = {}
     for item in results:
         index = item.get("index")
