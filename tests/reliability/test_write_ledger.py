@@ -60,20 +60,23 @@ def emails(sim: SimulatorHandle) -> Counter[str]:
     return Counter(str(c.get("email")).lower() for c in sim.store.records("contacts"))
 
 
-def test_a_ledger_from_another_input_is_refused(tmp_path: Path) -> None:
-    """Reusing a ledger with another file stops before any request, naming the fix."""
+def test_a_ledger_serves_another_file_but_not_another_template(tmp_path: Path) -> None:
+    """A ledger belongs to a template on an instance, not to a file name (issue 28): another
+    file's new rows are written and its known rows skipped; another template is refused."""
     with simulator(clients=5) as (sim, _):
         ledger = tmp_path / "results.jsonl"
-        first = write_csv(tmp_path / "a.csv", contacts(sim, "a", 5))
-        other = write_csv(tmp_path / "b.csv", contacts(sim, "b", 5))
+        a_rows = contacts(sim, "a", 5)
+        first = write_csv(tmp_path / "a.csv", a_rows)
+        other = write_csv(tmp_path / "b.csv", a_rows + contacts(sim, "b", 5))
         with connect(sim) as conn:
             assert write_input(conn, WriteJob("create_contact", input=str(first),
                                               results=ledger)).ok == 5  # fmt: skip
-            with pytest.raises(ConfigError, match=r"belongs to another write.*own `results` file"):
-                write_input(conn, WriteJob("create_contact", input=str(other), results=ledger))
+            again = write_input(conn, WriteJob("create_contact", input=str(other), results=ledger))
+            assert (again.ok, again.skipped) == (5, 5)
             with pytest.raises(ConfigError, match="belongs to another write"):
                 write_input(conn, WriteJob("upsert_contact", input=str(first), results=ledger))
-        assert not any(e.startswith("b") for e in emails(sim))
+        assert all(n == 1 for n in emails(sim).values())
+        assert sum(e.startswith("b") for e in emails(sim)) == 5
 
 
 def test_rows_inserted_at_the_top_are_written_and_none_twice(tmp_path: Path) -> None:

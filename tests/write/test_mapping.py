@@ -188,7 +188,7 @@ def test_parse_pairs() -> None:
 def test_ledger_states_and_torn_last_line(tmp_path: Path) -> None:
     """A row's last line is its state (looked up by key); a line torn by a kill is dropped."""
     path = tmp_path / "results.jsonl"
-    owner = {"template": "create_contact", "input": "in.csv"}
+    owner = {"template": "create_contact", "instance": "http://x"}
     ledger = Ledger(path, owner)
     ledger.write([RowResult(1, "ok", 201, 11, key="k1"),
                   RowResult(2, "error", 400, error="bad", key="k2")])  # fmt: skip
@@ -198,11 +198,11 @@ def test_ledger_states_and_torn_last_line(tmp_path: Path) -> None:
     with path.open("ab") as handle:
         handle.write(b'{"row": 5, "sta')  # killed mid-write
     again = Ledger(path, owner)
-    assert again.prior("k1") == ("done", 11)
-    assert again.prior("k2") == ("error", None)
-    assert again.prior("k3") == ("unknown", None)
-    assert again.prior("k4") == ("unknown", None)
-    assert again.prior("k5") == ("new", None)
+    assert (again.prior("k1").state, again.prior("k1").id) == ("done", 11)
+    assert (again.prior("k2").state, again.prior("k2").id) == ("error", None)
+    assert (again.prior("k3").state, again.prior("k3").id) == ("unknown", None)
+    assert (again.prior("k4").state, again.prior("k4").id) == ("unknown", None)
+    assert (again.prior("k5").state, again.prior("k5").id) == ("new", None)
     again.close()
     assert path.read_bytes().endswith(b"\n")
 

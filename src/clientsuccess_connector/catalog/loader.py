@@ -41,7 +41,12 @@ def _param(raw: dict[str, Any], required_fields: set[str], where: str) -> Param:
     )
 
 
-def _template(name: str, raw: dict[str, Any], groups: dict[str, list[dict[str, Any]]]) -> Template:
+def _template(
+    name: str,
+    raw: dict[str, Any],
+    groups: dict[str, list[dict[str, Any]]],
+    before_acting: tuple[int, ...],
+) -> Template:
     required_fields = set(raw.get("required", ()))
     params: list[Param] = []
     for entry in raw.get("params", ()):
@@ -66,6 +71,14 @@ def _template(name: str, raw: dict[str, Any], groups: dict[str, list[dict[str, A
         required_fields=tuple(sorted(required_fields)),
         merges=bool(raw.get("merges", False)),
         keyed_body=_keyed_body(raw.get("keyed_body"), name),
+        declared_idempotent=raw.get("idempotent"),
+        rejected_before_acting=frozenset(raw.get("rejected_before_acting", before_acting)),
+        natural_key=tuple(raw.get("natural_key", ())),
+        generated_key=raw.get("generated_key"),
+        lookup=raw.get("lookup"),
+        results_index_base=int(raw.get("results_index_base", 0)),
+        update_template=raw.get("update_template"),
+        update_id=raw.get("update_id"),
     )
 
 
@@ -82,13 +95,16 @@ def catalog() -> dict[str, Template]:
     """Every template by name, in catalogue order."""
     raw = _raw()
     groups = raw["groups"]
-    return {name: _template(name, body, groups) for name, body in raw["templates"].items()}
+    before = settings().rejected_before_acting
+    return {name: _template(name, body, groups, before) for name, body in raw["templates"].items()}
 
 
 @functools.cache
 def settings() -> CatalogSettings:
     """Paging and batching limits shared by every template."""
-    return CatalogSettings(**_raw()["settings"])
+    raw = dict(_raw()["settings"])
+    raw["rejected_before_acting"] = tuple(raw.get("rejected_before_acting", ()))
+    return CatalogSettings(**raw)
 
 
 @functools.cache

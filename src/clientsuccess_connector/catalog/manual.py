@@ -12,6 +12,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from clientsuccess_connector.catalog.loader import settings
 from clientsuccess_connector.catalog.model import Param, ParamType, Template
 from clientsuccess_connector.errors import ConfigError
 
@@ -78,4 +79,5 @@ def manual_template(
         evidence="inferred",
         description=f"{method} {path}, configured by the user",
         params=tuple(params),
+        rejected_before_acting=frozenset(settings().rejected_before_acting),
     )

@@ -10,6 +10,7 @@ ParamType = Literal[
 ]
 ParamLocation = Literal["path", "query", "body"]
 Evidence = Literal["documented", "community", "inferred"]
+IDEMPOTENT_BY_METHOD = frozenset({"GET", "PUT", "DELETE"})  # PATCH only when the catalogue says
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +50,14 @@ class Template:
     required_fields: tuple[str, ...] = field(default=())
     merges: bool = False
     keyed_body: tuple[str, str] | None = None
+    declared_idempotent: bool | None = None  # the catalogue's `idempotent:`; None: by method
+    rejected_before_acting: frozenset[int] = frozenset()
+    natural_key: tuple[str, ...] = ()
+    generated_key: str | None = None
+    lookup: str | None = None
+    results_index_base: int = 0
+    update_template: str | None = None
+    update_id: str | None = None
 
     def param(self, name: str) -> Param | None:
         """The parameter called `name`, or None."""
@@ -72,6 +81,21 @@ class Template:
         """True for a PUT that replaces the record: fields left out are emptied."""
         return self.method == "PUT" and not self.merges
 
+    @property
+    def idempotent(self) -> bool:
+        """True when sending this write twice leaves what sending it once does.
+
+        As the catalogue states it; otherwise GET, PUT and DELETE are, POST and PATCH are not.
+        """
+        if self.declared_idempotent is not None:
+            return self.declared_idempotent
+        return self.method in IDEMPOTENT_BY_METHOD
+
+    @property
+    def resend_is_safe(self) -> bool:
+        """True when a write sent twice cannot make a second record (idempotent, or an upsert)."""
+        return self.idempotent or bool(self.upsert_keys)
+
     def api_body(self, body: dict[str, Any]) -> dict[str, Any]:
         """The body as the API expects it: `{<name field>: <value field>}` for a keyed body."""
         if self.keyed_body is None:
@@ -88,3 +112,4 @@ class CatalogSettings:
     max_page_size: int
     default_batch_size: int
     max_batch_size: int
+    rejected_before_acting: tuple[int, ...] = ()

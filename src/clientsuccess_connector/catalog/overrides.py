@@ -18,7 +18,16 @@ from clientsuccess_connector.catalog.loader import PARAM_TYPES, get_template
 from clientsuccess_connector.catalog.model import Param, ParamLocation, ParamType, Template
 from clientsuccess_connector.errors import ConfigError
 
-OVERRIDE_KEYS = ("method", "path", "rename", "fields", "batch_field", "results_path")
+OVERRIDE_KEYS = (
+    "method",
+    "path",
+    "rename",
+    "fields",
+    "batch_field",
+    "results_path",
+    "results_index_base",
+    "rejected_before_acting",
+)
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 _PLACEHOLDER = re.compile(r"{([^{}]*)}")
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -34,6 +43,8 @@ class TemplateOverride:
     fields: tuple[Param, ...] = ()  # fields the catalogue does not know
     batch_field: str | None = None  # "$" (the body is an array) or the field holding the batch
     results_path: str | None = None  # JSONPath of the per-item results of a bulk answer
+    results_index_base: int | None = None  # the number of a batch's first item in its results
+    rejected_before_acting: tuple[int, ...] | None = None  # statuses proving a write not acted
 
     def then(self, other: TemplateOverride | None) -> TemplateOverride:
         """This override with `other`'s settings on top (an entry's over the `templates:` block)."""
@@ -46,12 +57,16 @@ class TemplateOverride:
             fields=(*self.fields, *other.fields),
             batch_field=other.batch_field or self.batch_field,
             results_path=other.results_path or self.results_path,
+            results_index_base=_first(other.results_index_base, self.results_index_base),
+            rejected_before_acting=_first(
+                other.rejected_before_acting, self.rejected_before_acting
+            ),
         )
 
     @property
     def changes(self) -> list[str]:
         """Names of the settings this override changes, for display."""
-        return [key for key in OVERRIDE_KEYS if getattr(self, key)]
+        return [key for key in OVERRIDE_KEYS if getattr(self, key) not in (None, "", (), {})]
 
 
 def parse_override(raw: Any, where: str) -> TemplateOverride:
@@ -78,7 +93,34 @@ def parse_override(raw: Any, where: str) -> TemplateOverride:
         fields=tuple(_extra_field(str(k), v, f"{where}.fields.{k}") for k, v in extra.items()),
         batch_field=_text(raw, "batch_field", where),
         results_path=_text(raw, "results_path", where),
+        results_index_base=_index_base(raw.get("results_index_base"), where),
+        rejected_before_acting=_statuses(raw.get("rejected_before_acting"), where),
     )
+
+
+def _first(mine: Any, theirs: Any) -> Any:
+    return theirs if mine is None else mine
+
+
+def _index_base(raw: Any, where: str) -> int | None:
+    if raw is None:
+        return None
+    if raw not in (0, 1) or isinstance(raw, bool):
+        raise ConfigError(f"{where}.results_index_base must be 0 or 1 (the first item's index)")
+    return int(raw)
+
+
+def _statuses(raw: Any, where: str) -> tuple[int, ...] | None:
+    if raw is None:
+        return None
+    if not isinstance(raw, list) or not all(
+        isinstance(s, int) and not isinstance(s, bool) and 400 <= s <= 599 for s in raw
+    ):
+        raise ConfigError(
+            f"{where}.rejected_before_acting must be a list of HTTP error statuses, "
+            "e.g. [400, 422, 429]"
+        )
+    return tuple(raw)
 
 
 def parse_overrides(raw: Any, where: str) -> dict[str, TemplateOverride]:
@@ -136,9 +178,18 @@ def apply_override(template: Template, override: TemplateOverride, where: str) -
     batch, results_path = _bulk(template, override, where)
     rename = dict(override.rename)
     keyed = template.keyed_body
+    before = override.rejected_before_acting
     return replace(
         template,
+        results_index_base=_first(override.results_index_base, template.results_index_base),
+        rejected_before_acting=(
+            template.rejected_before_acting if before is None else frozenset(before)
+        ),
+        natural_key=tuple(rename.get(k, k) for k in template.natural_key),
+        generated_key=rename.get(template.generated_key or "", template.generated_key),
         method=method,
+        # what the catalogue says of the method it knows; another method goes by its kind
+        declared_idempotent=template.declared_idempotent if method == template.method else None,
         path=path,
         params=tuple(params),
         batch=batch,

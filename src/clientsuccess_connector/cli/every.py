@@ -1,4 +1,5 @@
-"""`sync --every`: run sync cycles until interrupted, surviving outages with capped backoff.
+"""`sync --every` (and `write --every`): run cycles until interrupted, surviving outages with
+capped backoff.
 
 A cycle fails when a stream fails, the destination cannot be opened now (its lock is held, its
 server does not answer) or the API fails; the failure is reported in one line and the cycle is
@@ -62,9 +63,10 @@ def run_every(
     streams: list[str],
     *,
     as_json: bool,
+    label: str = "sync",
 ) -> int:
     """Run `cycle` every `interval` seconds until interrupted; the exit code to end with
-    (0 when the last completed cycle succeeded)."""
+    (0 when the last completed cycle succeeded). `label` names the work in its messages."""
     failures = 0
     last_ok = False
     with _sigterm_interrupts():
@@ -74,16 +76,16 @@ def run_every(
                 if failure is None:
                     recovered, failures, last_ok, delay = failures, 0, True, interval
                     if recovered:
-                        text = f"sync recovered after {recovered} failed cycle(s)"
+                        text = f"{label} recovered after {recovered} failed cycle(s)"
                         _report({"event": "cycle_recovered", "failed_cycles": recovered}, text,
                                 as_json)  # fmt: skip
                 else:
                     failures, last_ok = failures + 1, False
                     delay = retry_delay(interval, failures)  # state first: a signal may follow
-                    _report_failure(failure, failures, delay, as_json)
+                    _report_failure(failure, failures, delay, as_json, label)
                 time.sleep(delay)
         except KeyboardInterrupt:
-            click.echo("stopped" if last_ok else "stopped; the last sync cycle did not succeed",
+            click.echo("stopped" if last_ok else f"stopped; the last {label} cycle did not succeed",
                        err=True)  # fmt: skip
             return 0 if last_ok else 1
 
@@ -101,7 +103,9 @@ def _attempt(cycle: Callable[[], list[StreamResult]], streams: list[str]) -> Cyc
         return CycleFailure(streams, f"{type(exc).__name__}: {text[0] if text else ''}")
 
 
-def _report_failure(failure: CycleFailure, failures: int, delay: float, as_json: bool) -> None:
+def _report_failure(
+    failure: CycleFailure, failures: int, delay: float, as_json: bool, label: str = "sync"
+) -> None:
     now = datetime.now(UTC)
     at = now + timedelta(seconds=delay)
     line = {
@@ -110,7 +114,7 @@ def _report_failure(failure: CycleFailure, failures: int, delay: float, as_json:
         "next_attempt_at": at.isoformat(),
     }  # fmt: skip
     text = (
-        f"sync failed at {now:%H:%M:%S} UTC ({', '.join(failure.streams)}): {failure.why}; "
+        f"{label} failed at {now:%H:%M:%S} UTC ({', '.join(failure.streams)}): {failure.why}; "
         f"next attempt in {delay:g}s at {at:%H:%M:%S} UTC (failure {failures} in a row)"
     )
     _report(line, text, as_json)

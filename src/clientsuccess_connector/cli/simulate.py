@@ -16,6 +16,7 @@ from clientsuccess_connector.simulator.config import (
     SimulatorConfig,
 )
 from clientsuccess_connector.simulator.profile import (
+    BULK_RESULTS,
     COMPARES,
     COPIES,
     COUNTS,
@@ -103,6 +104,10 @@ from clientsuccess_connector.simulator.server import install_log_filter, listeni
 @click.option("--duplicate-copy", default="same", show_default=True, type=click.Choice(COPIES),
               help="older: a duplicate's second row has a modifiedTime one hour "
                    "earlier.")  # fmt: skip
+@click.option("--bulk-results", default="zero-based", show_default=True,
+              type=click.Choice(BULK_RESULTS),
+              help="How bulk writes number their per-item results: one-based (the first item "
+                   "is index 1) or shuffled (zero-based, in another order).")  # fmt: skip
 def simulate(
     host: str,
     port: int,
@@ -133,6 +138,7 @@ def simulate(
     duplicate_copy: str,
     size_echo: str,
     lag_spread: str,
+    bulk_results: str,
 ) -> None:
     """Serve a faithful ClientSuccess API simulator until Ctrl-C.
 
@@ -150,7 +156,8 @@ def simulate(
         profile=ServerProfile(query_cost, after_precision, after_compare, sort, counts, not_found,
             page_cap=page_cap, size_echo=size_echo, null_stamps=null_stamps,
             clock_offset=clock_offset, visibility_lag=visibility_lag, lag_spread=lag_spread,
-            duplicates=duplicates, duplicate_copy=duplicate_copy),
+            duplicates=duplicates, duplicate_copy=duplicate_copy,
+            bulk_results=bulk_results),
         moved_routes=parse_pairs(moves, "--move-route"),
     )  # fmt: skip
     app = SimulatorApp(config)

@@ -121,6 +121,11 @@ def templates(name: str | None, fmt: str, flow_file: Path | None) -> None:
         )
     if template.batch:
         echo(f"batch: {template.batch}   per-item results: {template.results_path}")
+    if template.kind == "write":
+        from clientsuccess_connector.write.guarantees import guarantee  # noqa: PLC0415
+
+        level, why = guarantee(template)
+        echo(f"guarantee: {level} ({why})")
     fields: list[list[str]] = []
     for p in template.params:
         extra = f" One of: {', '.join(p.enum)}." if p.enum and len(p.enum) <= 8 else ""

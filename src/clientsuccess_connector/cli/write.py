@@ -28,11 +28,13 @@ from clientsuccess_connector.write import WriteJob, WriteSummary, write_input
 
 if TYPE_CHECKING:
     from clientsuccess_connector.flow import Flow
+    from clientsuccess_connector.syncing import StreamResult
 
 # The flag of each WriteJob field a library message may name (as `field`).
 _FLAGS = {
     "map": "--map", "set": "--set", "params": "-p", "batch_size": "--batch-size",
     "results": "--results", "retry_unknown": "--retry-unknown", "input": "--input",
+    "key": "--key", "mode": "--mode",
 }  # fmt: skip
 
 
@@ -86,7 +88,29 @@ _FLAGS = {
     "--results",
     type=click.Path(dir_okay=False, path_type=Path),
     metavar="FILE",
-    help="Results ledger (JSON lines); re-running with it skips rows already ok.",
+    help="Results ledger (JSON lines) of this template on this instance, whatever the input "
+    "file is called; re-running with it skips rows already ok.",
+)
+@click.option(
+    "--key",
+    "keys",
+    multiple=True,
+    metavar="FIELD",
+    help="A field that identifies a row in the ledger (repeatable), e.g. --key externalId; "
+    "by default a row is its whole request.",
+)
+@click.option(
+    "--mode",
+    type=click.Choice(["insert", "update", "upsert"]),
+    help="With --results, send only rows new since the last run (insert), changed ones "
+    "(update, through the update template), or both (upsert); unchanged rows are skipped. "
+    "Keyed by --key or the template's natural key.",
+)
+@click.option(
+    "--every",
+    metavar="DURATION",
+    help="Keep writing every DURATION (30s, 15m, 2h, 1d) until Ctrl-C, e.g. from a database "
+    "query with --mode upsert: each run sends only what changed. Needs --results.",
 )
 @click.option(
     "--retry-unknown",
@@ -117,6 +141,9 @@ def write_command(
     dry_run: bool,
     results: Path | None,
     retry_unknown: bool,
+    keys: tuple[str, ...],
+    mode: str | None,
+    every: str | None,
     concurrency: int | None,
     flow_file: Path | None,
     credential: str | None,
@@ -136,6 +163,8 @@ dry-run requests then going to stderr); exit 1 if any row failed.
       clientsuccess-connector write patch_contact -i changes.jsonl --map contactId=uuid --dry-run
       clientsuccess-connector write --url '/v1/clients/{client_id}/to-dos' -i todos.csv \
           --map name=task
+      clientsuccess-connector write create_contact --mode upsert --results contacts.ledger \
+          -i 'postgresql://db/crm?query=SELECT * FROM contacts' --every 15m
     """
     flow = load_flow_option(flow_file)
     connection_options = ConnectionOptions(
@@ -143,7 +172,6 @@ dry-run requests then going to stderr); exit 1 if any row failed.
     )
     root = ctx.find_root().params
     quiet, log_format = bool(root.get("quiet")), str(root.get("log_format") or "text")
-    progress = StreamProgress(quiet=quiet or dry_run, log_format=log_format, unit="rows done")
     try:
         job = _job(flow, template, input_spec, url, method).merged(
             mapping=parse_pairs(maps, "--map"),
@@ -153,20 +181,62 @@ dry-run requests then going to stderr); exit 1 if any row failed.
             results=results,
             dry_run=dry_run or None,
             retry_unknown=retry_unknown or None,
+            key=keys or None,
+            mode=mode,
         )
-        with open_connection(flow, connection_options) as conn, progress:
-            corrected = flow.write_template(job) if flow is not None and job.template else None
-            reporter = _Reporter(job.name, progress, requests_to_stderr=fmt != "table")
-            resolve = flow.template if flow is not None else get_template
-            summary = write_input(conn, job, reporter, template=corrected, resolve=resolve)
     except ConfigError as exc:
         raise ConfigError(_with_flags(str(exc))) from None
-    if fmt != "table":
-        emit([_summary_row(summary)], fmt, document=_summary_row(summary))
-        if summary.error:
+    interval = _interval(every)
+    if interval is not None and job.results is None:
+        raise ConfigError(
+            "--every needs --results FILE: the ledger is what lets each run send only new "
+            "and changed rows"
+        )
+
+    def once() -> WriteSummary:
+        progress = StreamProgress(quiet=quiet or dry_run, log_format=log_format, unit="rows done")
+        try:
+            with open_connection(flow, connection_options) as conn, progress:
+                corrected = flow.write_template(job) if flow is not None and job.template else None
+                reporter = _Reporter(job.name, progress, requests_to_stderr=fmt != "table")
+                resolve = flow.template if flow is not None else get_template
+                return write_input(conn, job, reporter, template=corrected, resolve=resolve)
+        except ConfigError as exc:
+            raise ConfigError(_with_flags(str(exc))) from None
+
+    if interval is None:
+        if _show(once(), fmt=fmt, quiet=quiet, results=job.results, log_format=log_format):
             sys.exit(1)
         return
-    _report(summary, quiet=quiet, results=job.results, log_format=log_format)
+
+    from clientsuccess_connector.cli.every import run_every  # noqa: PLC0415 (--every only)
+    from clientsuccess_connector.syncing import StreamResult  # noqa: PLC0415
+
+    def cycle() -> list[StreamResult]:
+        summary = once()
+        failed = _show(summary, fmt=fmt, quiet=quiet, results=job.results, log_format=log_format)
+        why = f"{summary.error} row(s) failed; see {job.results}" if failed else None
+        return [StreamResult(job.name, records=summary.ok, requests=summary.requests, error=why)]
+
+    sys.exit(run_every(cycle, interval, [job.name], as_json=log_format == "json", label="write"))
+
+
+def _interval(every: str | None) -> float | None:
+    if every is None:
+        return None
+    from clientsuccess_connector.cli.sync import parse_duration  # noqa: PLC0415 (--every only)
+
+    return parse_duration(every)
+
+
+def _show(
+    summary: WriteSummary, *, fmt: str, quiet: bool, results: Path | None, log_format: str
+) -> bool:
+    """Print the summary as asked; True when a row failed."""
+    if fmt != "table":
+        emit([_summary_row(summary)], fmt, document=_summary_row(summary))
+        return bool(summary.error)
+    return _report(summary, quiet=quiet, results=results, log_format=log_format)
 
 
 def _job(
@@ -223,19 +293,19 @@ def _summary_row(summary: WriteSummary) -> dict[str, Any]:
     return {
         "template": summary.template, "ok": summary.ok, "error": summary.error,
         "skipped": summary.skipped, "requests": summary.requests,
+        "resent": summary.resent, "lookups": summary.lookups,
         "seconds": round(summary.seconds, 3),
         "rows_per_second": round(summary.rows_per_second, 1), "dry_run": summary.dry_run,
         "errors": [{"row": row, "error": text} for row, text in summary.first_errors],
     }  # fmt: skip
 
 
-def _report(summary: WriteSummary, *, quiet: bool, results: Path | None, log_format: str) -> None:
+def _report(summary: WriteSummary, *, quiet: bool, results: Path | None, log_format: str) -> bool:
+    """The summary on stderr; True when a row failed."""
     if log_format == "json":
         line = {"event": "summary", **_summary_row(summary)}
         click.echo(orjson.dumps(line).decode(), err=True)
-        if summary.error:
-            sys.exit(1)
-        return
+        return bool(summary.error)
     if not quiet:
         for row, message in summary.first_errors:
             echo(f"row {row}: {_with_flags(message)}", err=True)
@@ -246,5 +316,4 @@ def _report(summary: WriteSummary, *, quiet: bool, results: Path | None, log_for
     if summary.error and not quiet:
         where = f"; see {results} for each row" if results else "; add --results FILE for details"
         echo(f"{summary.error} row(s) failed{where}", err=True)
-    if summary.error:
-        sys.exit(1)
+    return bool(summary.error)

@@ -183,6 +183,14 @@ class WriteModel(Strict):
     )
     path: Text | None = Field(None, description="Corrects the template's route for this job.")
     url: Text | None = Field(None, description="A manual endpoint instead of a template.")
+    key: Text | list[Text] | None = Field(
+        None, description="Fields that identify a row in the ledger (default: its whole request)."
+    )
+    mode: Literal["insert", "update", "upsert"] | None = Field(
+        None,
+        description="With a ledger, send only new rows (insert), changed ones (update), "
+        "or both (upsert).",
+    )
 
 
 class FieldModel(Strict):
@@ -205,6 +213,8 @@ class TemplateModel(Strict):
     ) = None
     batch_field: Text | None = None
     results_path: Text | None = None
+    results_index_base: Literal[0, 1] | None = None
+    rejected_before_acting: list[Annotated[int, Field(ge=400, le=599)]] | None = None
 
 
 class FlowModel(Strict):

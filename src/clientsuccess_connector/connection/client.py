@@ -36,6 +36,7 @@ from clientsuccess_connector.connection.redaction import MASK, MaskingLogger, Re
 from clientsuccess_connector.connection.retry import (
     IDEMPOTENT_METHODS,
     MAYBE_SENT_ERRORS,
+    NOT_ACTED_STATUSES,
     NOT_SENT_ERRORS,
     Retry,
     RetryPolicy,
@@ -75,6 +76,7 @@ class _Call:
     extra_stats: ConnectionStats | None
     series: SeriesDeadline | None = None  # when the series' deadline comes before the request's
     bad_bodies: set[bytes] = field(default_factory=set)  # digests of bodies that did not parse
+    not_acted: frozenset[int] = NOT_ACTED_STATUSES  # statuses proving a write was not acted on
 
 
 class Connection:
@@ -150,6 +152,7 @@ class Connection:
         validate: Validator | None = None,
         stats: ConnectionStats | None = None,
         series: SeriesDeadline | None = None,
+        not_acted: frozenset[int] | None = None,
     ) -> httpx.Response:
         """Send one logical request, retrying what is safe to retry, and return the response.
 
@@ -160,6 +163,8 @@ class Connection:
         With `raise_for_status=False` an error response is returned instead of raised.
         `stats` also counts this request's attempts and retries (e.g. per stream). `series`
         (from `series_deadline`) ends the request early when its whole series must end first.
+        `not_acted` replaces the statuses (429, 503) that prove a non-idempotent request was
+        refused before the server acted, so that it may be sent again.
         """
         method = method.upper()
         if idempotent is None:
@@ -180,6 +185,8 @@ class Connection:
             stats,
             series,
         )
+        if not_acted is not None:
+            call.not_acted = not_acted
         return retry_loop(
             lambda number: self._attempt(call, number),
             self._policy,
@@ -436,7 +443,7 @@ class Connection:
         self, call: _Call, response: httpx.Response, number: int
     ) -> httpx.Response | Retry:
         status = response.status_code
-        if not status_is_retriable(status, call.idempotent):
+        if not status_is_retriable(status, call.idempotent, call.not_acted):
             if call.raise_for_status:
                 raise self._api_error(call.request, response)
             return response

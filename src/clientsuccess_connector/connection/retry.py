@@ -12,7 +12,9 @@ import httpx
 
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "PATCH", "DELETE"})
 
-# A server that answers 429 or 503 has not acted on the request, so even a POST may be sent again.
+# By default a server that answers 429 or 503 is taken not to have acted, so even a POST may be
+# sent again. Writes pass their template's own list (`rejected_before_acting` in the catalogue):
+# a gateway that times out answers 503 while the application behind it commits.
 NOT_ACTED_STATUSES = frozenset({429, 503})
 RETRIABLE_STATUSES = frozenset({429, 500, 502, 503, 504})
 
@@ -29,11 +31,16 @@ MAYBE_SENT_ERRORS: tuple[type[Exception], ...] = (
 )
 
 
-def status_is_retriable(status: int, idempotent: bool) -> bool:
-    """True when a response with `status` may be retried for this kind of request."""
-    if status in NOT_ACTED_STATUSES:
-        return True
-    return idempotent and status in RETRIABLE_STATUSES
+def status_is_retriable(
+    status: int, idempotent: bool, not_acted: frozenset[int] = NOT_ACTED_STATUSES
+) -> bool:
+    """True when a response with `status` may be retried for this kind of request.
+
+    `not_acted`: statuses that prove a non-idempotent request was refused before acting.
+    """
+    if status not in RETRIABLE_STATUSES:
+        return False
+    return idempotent or status in not_acted
 
 
 def retry_after_seconds(response: httpx.Response) -> float | None:

@@ -159,8 +159,8 @@ class SimulatorApp:
         if delay > 0:
             await asyncio.sleep(delay)
         fault = self.faults.decide(route, method)
-        if fault is None or fault in ("drop", "truncate"):
-            return fault, None
+        if fault is None or fault in ("drop", "truncate", "commit_503"):
+            return fault, None  # faults after the request acted
         self.stats.fault(fault)
         if fault == "429":
             seconds = self.faults.retry_after()
@@ -237,6 +237,9 @@ class SimulatorApp:
         if resp.status >= 400 and resp.content_type != HTML and b'"path":""' in resp.body:
             resp.body = resp.body.replace(b'"path":""', b'"path":"' + path.encode() + b'"', 1)
         resp = self._plain_404(resp, path)
+        if fault == "commit_503":  # the handler has acted; the client hears it did not
+            self.stats.fault("commit_503")
+            resp = Response(503, MAINTENANCE_PAGE, HTML)
         self.stats.record(route, resp.status)
         if fault == "truncate":
             self.stats.fault("truncate")

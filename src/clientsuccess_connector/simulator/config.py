@@ -39,6 +39,7 @@ class SimulatorConfig:
     rate_503: float = 0.0
     rate_drop: float = 0.0
     rate_truncate: float = 0.0
+    rate_commit_503: float = 0.0  # acts, then answers 503 (not part of `fault_rate`)
     retry_after: float = 1
     churn_rate: float = 0.0
     churn_modify: int = 3
@@ -59,6 +60,7 @@ class SimulatorConfig:
             rate_503=self.rate_503 + share,
             rate_drop=self.rate_drop + share,
             rate_truncate=self.rate_truncate + share,
+            rate_commit_503=self.rate_commit_503,
             retry_after=self.retry_after,
             latency_ms=self.latency_ms,
             jitter_ms=self.jitter_ms,

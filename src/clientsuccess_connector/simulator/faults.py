@@ -3,6 +3,8 @@
 Kinds:
   429       Too Many Requests + Retry-After (before the request acts)
   503       HTML "System Maintenance" page (before the request acts)
+  commit_503  the request acts (a write commits), then the HTML 503 page is answered: a gateway
+            that timed out while the application behind it went on
   drop      headers and part of the body, then the connection is closed (AFTER a write acted)
   truncate  a complete HTTP response whose JSON body is cut short (after acting)
   401       the invalid_token answer, as if the session token had just expired
@@ -22,7 +24,7 @@ from typing import Any
 
 from clientsuccess_connector.errors import ConfigError
 
-KINDS = ("429", "503", "drop", "truncate", "401", "churn", "empty")
+KINDS = ("429", "503", "drop", "truncate", "401", "churn", "empty", "commit_503")
 _RATE_KINDS = ("429", "503", "drop", "truncate")
 
 
@@ -34,6 +36,7 @@ class FaultSettings:
     rate_503: float = 0.0
     rate_drop: float = 0.0
     rate_truncate: float = 0.0
+    rate_commit_503: float = 0.0  # not part of `fault_rate`: set on its own
     retry_after: float = 1
     latency_ms: float = 0.0
     spike_rate: float = 0.0
@@ -168,17 +171,19 @@ class FaultController:
         return None
 
     def decide(self, route: str, method: str) -> str | None:
-        """The fault for this request (429, 503, drop, truncate, 401) or None."""
+        """The fault for this request (429, 503, drop, truncate, 401, commit_503) or None."""
         with self._lock:
-            kind = self._take_budget(("429", "503", "drop", "truncate", "401"), route, method)
+            kind = self._take_budget(
+                ("429", "503", "drop", "truncate", "401", "commit_503"), route, method
+            )
             if kind is not None:
                 return kind
             s = self._state.settings
-            total = s.rate_429 + s.rate_503 + s.rate_drop + s.rate_truncate
+            total = s.rate_429 + s.rate_503 + s.rate_drop + s.rate_truncate + s.rate_commit_503
             if total <= 0 or not self._targeted(route, method):
                 return None
             x = self._rng.random()
-            for kind in _RATE_KINDS:
+            for kind in (*_RATE_KINDS, "commit_503"):
                 rate = float(getattr(s, f"rate_{kind}"))
                 if x < rate:
                     return kind

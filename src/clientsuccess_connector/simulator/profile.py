@@ -23,6 +23,9 @@ Hostile servers (integers are 0 when off; simulator/hostile.py):
                    changes show out of their stamps' order
   duplicates       percent of records a search lists twice (rows, counted in totalElements)
   duplicate_copy   `same`: the second row is a copy; `older`: its modifiedTime is an hour older
+  bulk_results     how a bulk write numbers its per-item results: `zero-based` (in item order,
+                   as documented), `one-based` (the first item is index 1), or `shuffled`
+                   (zero-based, in another order)
 Latency and jitter are the faults' `latency_ms` and `jitter_ms`.
 """
 
@@ -47,6 +50,7 @@ RANGES: dict[str, tuple[int | None, int | None]] = {
     "page_cap": (0, None), "null_stamps": (0, 100), "clock_offset": (None, None),
     "visibility_lag": (0, None), "duplicates": (0, 100),
 }  # fmt: skip
+BULK_RESULTS = ("zero-based", "one-based", "shuffled")
 _CHOICES = {
     "query_cost": QUERY_COSTS,
     "after_precision": tuple(PRECISIONS),
@@ -57,6 +61,7 @@ _CHOICES = {
     "duplicate_copy": COPIES,
     "lag_spread": SPREADS,
     "size_echo": ECHOES,
+    "bulk_results": BULK_RESULTS,
 }
 
 
@@ -78,6 +83,7 @@ class ServerProfile:
     duplicate_copy: str = "same"
     lag_spread: str = "fixed"
     size_echo: str = "used"
+    bulk_results: str = "zero-based"
 
     def __post_init__(self) -> None:
         for name, choices in _CHOICES.items():

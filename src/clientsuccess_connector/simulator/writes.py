@@ -7,6 +7,7 @@ seeded data, so incremental reads see it.
 
 from __future__ import annotations
 
+import random
 import re
 from collections.abc import Callable
 from html import unescape
@@ -380,12 +381,23 @@ def _bulk(resource: str, upsert: bool) -> Handler:
                 )
                 result["record"] = rec
             results.append(result)
-        payload: dict[str, Any] = {"results": results, **counts}
+        payload: dict[str, Any] = {"results": _numbered(app, results), **counts}
         if req.template.param("loggingLevel") is not None:
             payload["loggingLevel"] = level
         return json_response(200, payload)
 
     return handle
+
+
+def _numbered(app: SimulatorApp, results: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Bulk results as the server profile numbers and orders them."""
+    if app.profile.bulk_results == "one-based":
+        return [{**result, "index": result["index"] + 1} for result in results]
+    if app.profile.bulk_results == "shuffled":
+        shuffled = list(results)
+        random.Random(len(results)).shuffle(shuffled)
+        return shuffled
+    return results
 
 
 def _contract_items(update: bool) -> Handler:

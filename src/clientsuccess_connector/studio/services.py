@@ -46,6 +46,7 @@ from clientsuccess_connector.read.reader import Reader
 from clientsuccess_connector.sinks import Column, open_sink
 from clientsuccess_connector.sinks.values import json_text
 from clientsuccess_connector.streams import select_sources
+from clientsuccess_connector.studio.ledgers import rows_written
 from clientsuccess_connector.syncing import StreamResult, SyncOptions, sync
 from clientsuccess_connector.write import WriteJob, write_input
 from clientsuccess_connector.write.mapping import ITEM_FIELDS, ITEM_TEMPLATES
@@ -483,6 +484,9 @@ class WriteOutcome:
     previews: list[str]
     errors: list[tuple[int, str]]
     results: list[dict[str, Any]]
+    ledger: Path | None = None  # where the rows written are remembered
+    written_before: int = 0  # rows that ledger remembered before this run
+    lines_from: int = 0  # where this run's lines begin in it (bytes)
 
 
 class _Collect:
@@ -525,6 +529,8 @@ def write_upload(
         results=results, dry_run=dry_run,
     )  # fmt: skip
     flow = flow or Flow(None)
+    written_before = rows_written(results) if results is not None else 0
+    start = results.stat().st_size if results is not None and results.exists() else 0
     with Connection(settings) as connection:
         summary = write_input(
             connection, job, reporter, template=flow.write_template(job), resolve=flow.template
@@ -537,16 +543,22 @@ def write_upload(
         line=summary.line(),
         previews=reporter.warnings + reporter.requests,
         errors=list(summary.first_errors),
-        results=list(read_results(results)) if results is not None else [],
+        results=list(read_results(results, start)) if results and not dry_run else [],
+        ledger=results,
+        written_before=written_before,
+        lines_from=start,
     )
 
 
-def read_results(path: Path) -> Iterator[dict[str, Any]]:
-    """The results ledger's lines (one per row; a row's last line is its state)."""
+def read_results(path: Path, start: int = 0) -> Iterator[dict[str, Any]]:
+    """The results ledger's lines from byte `start` on (this run's), a row's last line each."""
     if not path.exists():
         return
     latest: dict[int, dict[str, Any]] = {}
-    for line in path.read_bytes().splitlines():
+    with path.open("rb") as handle:
+        handle.seek(start)
+        data = handle.read()
+    for line in data.splitlines():
         if line.strip():
             entry = orjson.loads(line)
             if "row" in entry:  # the first line names the ledger, not a row

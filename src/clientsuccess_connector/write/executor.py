@@ -10,24 +10,26 @@ from __future__ import annotations
 
 import itertools
 import re
+import secrets
 import threading
 import time
 from collections.abc import Iterable, Iterator, Mapping
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from clientsuccess_connector.catalog import Template, get_template
 from clientsuccess_connector.catalog.manual import manual_template
 from clientsuccess_connector.catalog.overrides import effective_template
-from clientsuccess_connector.connection import Connection
+from clientsuccess_connector.connection import Connection, ConnectionStats
 from clientsuccess_connector.errors import AuthError, ConfigError, ConnectorError, TransportError
 from clientsuccess_connector.inputs import read_input
 from clientsuccess_connector.write.batching import Batcher, Unit, resolve_batch_size
+from clientsuccess_connector.write.identity import RowIdentity
 from clientsuccess_connector.write.job import WriteJob
-from clientsuccess_connector.write.ledger import Ledger, RowKeys, RowResult
+from clientsuccess_connector.write.ledger import Ledger, RowResult
 from clientsuccess_connector.write.mapping import Prepared, RowError, RowMapper
+from clientsuccess_connector.write.modes import Modes, key_fields
 from clientsuccess_connector.write.outcomes import row_outcomes
 from clientsuccess_connector.write.recovery import Recovery, TemplateResolver
 from clientsuccess_connector.write.report import LogReporter, WriteReporter
@@ -57,20 +59,18 @@ def _numbered(rows: Iterable[Any]) -> Iterator[tuple[int, Mapping[str, Any]]]:
             yield index, item
 
 
-def _input_name(spec: str | None) -> str | None:
-    """What a ledger remembers of its input: a file's name, or a database's place and table.
+def _instance(base_url: str) -> str:
+    """The instance a ledger belongs to: its base URL without credentials, query or fragment."""
+    location = base_url.split("#", maxsplit=1)[0].split("?", maxsplit=1)[0].rstrip("/")
+    return re.sub(r"//[^/@]*@", "//", location)
 
-    Never credentials; a query is remembered as `query`, so it may be edited between runs.
-    """
-    if spec is None:
-        return None
-    if spec == "-":
-        return "stdin"
-    if "://" in spec:
-        location, _, rest = spec.partition("?")
-        location = re.sub(r"//[^/@]*@", "//", location)
-        return f"{location}?{rest.split('&')[0] if rest.startswith('table=') else 'query'}"
-    return Path(spec).name
+
+@dataclass(frozen=True, slots=True)
+class _Update:
+    """A changed row to send through the update template (`mode: update|upsert`)."""
+
+    unit: Unit
+    ident: Any
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,15 +116,21 @@ class _Writer:
         self.reporter = reporter
         self.batcher = Batcher(template, mapper, resolve_batch_size(job.batch_size))
         self.workers = connection.settings.max_concurrency
-        owner = {"template": template.name, "input": _input_name(job.input)}
+        instance = _instance(connection.settings.base_url)
+        owner = {"template": template.name, "instance": instance}
         self.ledger = Ledger(job.results, owner, write=not job.dry_run)
-        self.keys = RowKeys()
-        self._row_keys: dict[int, str] = {}  # rows not yet finished -> their ledger key
+        salt = self.ledger.salt or secrets.token_hex(8)  # no ledger: keys last one run
+        self.modes = Modes(template, job.mode, resolve)
+        keyed_by = key_fields(template, job.mode, job.key)
+        self.identity = RowIdentity(template, keyed_by, salt=salt, instance=instance)
+        self._row_keys: dict[int, tuple[str, str]] = {}  # unfinished rows -> (key, content)
         self.recovery = Recovery(connection, template, job.retry_unknown, self.workers, resolve)
         self.summary = WriteSummary(template.name, dry_run=job.dry_run)
         self.progress = _Progress(reporter)
         self._warned_put = False
         self._requests_lock = threading.Lock()
+        self._units_sent = 0  # units sent a first time; every other write attempt is a re-send
+        self.sent = ConnectionStats()  # every write request sent, re-sends included
 
     # -- the pipeline ----------------------------------------------------------------------
 
@@ -138,14 +144,16 @@ class _Writer:
                 if isinstance(item, list):
                     self._count(item)
                     continue
-                if isinstance(item, Unit) and self.job.dry_run:
-                    self._show(item)
+                if isinstance(item, Unit | _Update) and self.job.dry_run:
+                    self._show(item.unit if isinstance(item, _Update) else item)
                     continue
                 while len(inflight) >= limit:
                     done, inflight = wait(inflight, return_when=FIRST_COMPLETED)
                     self._collect(done)
                 if isinstance(item, Unit):
                     inflight.add(pool.submit(self._send, item))
+                elif isinstance(item, _Update):
+                    inflight.add(pool.submit(self._send_update, item))
                 else:
                     inflight.add(pool.submit(self._settle_interrupted, item))
         except BaseException:
@@ -154,6 +162,10 @@ class _Writer:
         finally:
             pool.shutdown(wait=True)
             self.summary.seconds = time.monotonic() - started
+            if not self.job.dry_run:
+                self.summary.requests = self.sent.requests + self.recovery.stats.requests
+                self.summary.resent = self.sent.requests - self._units_sent
+                self.summary.lookups = self.recovery.stats.requests
             self.ledger.close()
             self.recovery.close()
         self._collect(inflight)
@@ -168,7 +180,9 @@ class _Writer:
         self.progress.add(len(results))
         self.summary.count(results)
 
-    def _units(self, rows: Iterable[Any]) -> Iterator[Unit | _Interrupted | list[RowResult]]:
+    def _units(
+        self, rows: Iterable[Any]
+    ) -> Iterator[Unit | _Update | _Interrupted | list[RowResult]]:
         """Units to send and interrupted rows to settle, interleaved with rows decided without
         sending (skipped: already done in the ledger; invalid)."""
         for row, record in _numbered(rows):
@@ -177,14 +191,25 @@ class _Writer:
             except RowError as exc:
                 yield self._final([RowResult(row, "error", error=str(exc))])
                 continue
-            request = {"path": prepared.path_values, "query": prepared.query}
-            key = self.keys.key({**request, "body": prepared.body})
-            self._row_keys[row] = key
-            state, known_id = self.ledger.prior(key)
-            if state == "done":
-                yield self._final([RowResult(row, "skipped", id=known_id)], durable=False)
+            try:
+                key, content = self.identity.identify(row, prepared)
+            except RowError as exc:
+                yield self._final([RowResult(row, "error", error=str(exc))])
                 continue
-            if state == "unknown" and self.recovery.must_settle():
+            self._row_keys[row] = key, content
+            self.identity.fill_generated(prepared, key)
+            prior = self.ledger.prior(key)
+            decision = self.modes.decide(prior, content)
+            if decision.action == "skip":
+                yield self._final([RowResult(row, "skipped", id=prior.id)], durable=False)
+                continue
+            if decision.action == "error":
+                yield self._final([RowResult(row, "error", error=decision.error)])
+                continue
+            if decision.action == "update":
+                yield _Update(self.modes.update_unit(row, prepared, prior.id), prior.id)
+                continue
+            if prior.state == "unknown" and self.recovery.must_settle():
                 if not self.job.dry_run:
                     yield _Interrupted(row, prepared)
                     continue
@@ -223,7 +248,9 @@ class _Writer:
         if self.job.dry_run:
             return
         for result in results:
-            result.key = self._row_keys.get(result.row)
+            known = self._row_keys.get(result.row)
+            if known is not None:
+                result.key, result.content = known
         self.ledger.write(results, durable=durable)
 
     def _warn_put(self, body: Mapping[str, Any]) -> None:
@@ -251,16 +278,28 @@ class _Writer:
         self.reporter.request(f"# {rows}\n{text}\n")
         self._count([RowResult(row, "ok") for row in unit.rows])
 
-    def _send(self, unit: Unit) -> list[RowResult]:
+    def _send_update(self, item: _Update) -> list[RowResult]:
+        """Send a changed row through the update template; the record keeps its id."""
+        assert self.modes.update is not None
+        results = self._send(item.unit, self.modes.update)
+        for result in results:
+            result.id = result.id if result.id is not None else item.ident
+        return results
+
+    def _send(self, unit: Unit, template: Template | None = None) -> list[RowResult]:
         """Send one unit (in a worker thread) and durably record its rows' outcomes."""
-        if unit.method == "POST":
+        with self._requests_lock:
+            self._units_sent += 1
+        template = template or self.template
+        if not template.idempotent:
             self._record([RowResult(row, "pending") for row in unit.rows])  # before sending
         try:
-            results = self._attempt(unit)
+            results = self._attempt(unit, template)
         except ConnectorError as exc:  # raised before sending: a refused login, bad settings
             self._final([RowResult(row, "error", error=str(exc)) for row in unit.rows])
             raise
-        results = self._settle(unit, results)
+        if template is self.template:
+            results = self._settle(unit, results)
         self._final(results)
         if results and results[0].http_status in (401, 403):
             raise AuthError(
@@ -290,7 +329,9 @@ class _Writer:
             seen |= answers
         return results
 
-    def _attempt(self, unit: Unit) -> list[RowResult]:
+    def _attempt(self, unit: Unit, template: Template | None = None) -> list[RowResult]:
+        """Send `unit` once (the Connection re-sends only what cannot have acted)."""
+        template = template or self.template
         try:
             response = self.conn.request(
                 unit.method,
@@ -298,17 +339,18 @@ class _Writer:
                 params=unit.query or None,
                 json=unit.body,
                 raise_for_status=False,
+                idempotent=template.idempotent,
+                not_acted=template.rejected_before_acting,
+                stats=self.sent,
             )
         except TransportError as exc:
-            unknown = unit.method == "POST" and exc.maybe_sent
+            unknown = not template.idempotent and exc.maybe_sent
             return [
                 RowResult(row, "error", error=str(exc), outcome_unknown=unknown)
                 for row in unit.rows
             ]
-        with self._requests_lock:
-            self.summary.requests += 1
         return row_outcomes(
-            self.template, unit, response, item_mode=self.mapper.item_mode, mask=self.conn.mask
+            template, unit, response, item_mode=self.mapper.item_mode, mask=self.conn.mask
         )
 
 

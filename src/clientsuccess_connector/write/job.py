@@ -44,10 +44,14 @@ class WriteJob:
     method: str | None = field(default=None, metadata=_option("text"))  # corrects the route
     path: str | None = field(default=None, metadata=_option("text"))  # (see catalog.overrides)
     url: str | None = field(default=None, metadata=_option("text"))  # a manual endpoint instead
+    key: tuple[str, ...] = field(default=(), metadata=_option("names"))  # fields naming a row
+    mode: str | None = field(default=None, metadata=_option("mode"))  # insert | update | upsert
 
     def __post_init__(self) -> None:
         if self.results is not None and not isinstance(self.results, Path):
             object.__setattr__(self, "results", Path(self.results))  # a str is fine too
+        if isinstance(self.key, str):
+            object.__setattr__(self, "key", _names(self.key))  # "a, b" is fine too
 
     @classmethod
     def keys(cls) -> tuple[str, ...]:
@@ -113,6 +117,18 @@ def _checked(kind: str, value: Any, where: str, base_dir: Path | None) -> Any:
         if value is not None and (not isinstance(value, int) or isinstance(value, bool)):
             raise ConfigError(f"{where} must be a whole number")
         return value
+    if kind == "names":
+        if value is None:
+            return ()
+        if isinstance(value, str):
+            return _names(value)
+        if not isinstance(value, list | tuple) or not all(isinstance(v, str) for v in value):
+            raise ConfigError(f"{where} must be a field name or a list of them, e.g. [externalId]")
+        return tuple(value)
+    if kind == "mode":
+        if value is not None and value not in ("insert", "update", "upsert"):
+            raise ConfigError(f"{where} must be insert, update or upsert, not {value!r}")
+        return value
     if kind == "flag":
         if not isinstance(value, bool):
             raise ConfigError(f"{where} must be true or false")
@@ -124,6 +140,10 @@ def _checked(kind: str, value: Any, where: str, base_dir: Path | None) -> Any:
     if kind == "location":
         return _relative(str(value), base_dir)
     return str(value)
+
+
+def _names(text: str) -> tuple[str, ...]:
+    return tuple(name.strip() for name in text.split(",") if name.strip())
 
 
 def _relative(value: str, base_dir: Path | None) -> str:

@@ -1,14 +1,17 @@
 """The results ledger: one JSON line per input row, made durable as each row finishes.
 
-The first line names what the ledger belongs to:
-    {"ledger": 1, "template": "create_contact", "input": "contacts.csv"}
+The first line names what the ledger belongs to: a template on an instance (not an input file,
+so one ledger serves every export of the same data, whatever the file is called), and a random
+salt from which rows' generated keys (a pulse's uuid) are derived:
+    {"ledger": 1, "template": "create_contact", "instance": "https://x.io/api/v1", "salt": ".."}
 then one line per row outcome (the user-facing contract):
     {"row": N, "status": "ok"|"error"|"skipped", "http_status": S, "id": ID, "error": "text",
-     "key": "..."}
-`key` identifies the row by its content (a hash of the request it maps to, and how many
-identical rows came before it), so a re-run recognises rows even when the input changed between
-runs (rows inserted, rows fixed, a database returning rows in another order). Two crash-safety
-extensions:
+     "key": "...", "content": "..."}
+`key` identifies the row: by default a hash of the request it maps to (and how many identical
+rows came before it), or a hash of the fields the user names (`key: externalId`); so a re-run
+recognises rows even when the input changed between runs (rows inserted, rows fixed, a database
+returning rows in another order, another file name). `content` is a hash of the request, to
+tell a changed row from an unchanged one. Two crash-safety extensions:
     {"row": N, "status": "pending", "key": ...}  written (and fsync'd) before a POST is sent; a
                                              row whose last line is pending was interrupted
                                              between sending and recording the answer;
@@ -25,6 +28,7 @@ import fcntl
 import hashlib
 import json
 import os
+import secrets
 import threading
 from collections import Counter
 from collections.abc import Iterator
@@ -40,6 +44,17 @@ from clientsuccess_connector.storage import storage_error
 
 Status = Literal["ok", "error", "skipped", "pending"]
 PriorState = Literal["new", "done", "error", "unknown"]
+
+
+@dataclass(frozen=True, slots=True)
+class Prior:
+    """What earlier runs recorded for one row key: its state, id and content hash."""
+
+    state: PriorState = "new"
+    id: Any = None
+    content: str | None = None
+
+
 _VERSION = 1
 _RESUME_HINT = (
     "free some space and run the same write again with this results file: rows recorded as "
@@ -59,6 +74,7 @@ class RowResult:
     outcome_unknown: bool = False
     uuid: str | None = None
     key: str | None = None
+    content: str | None = None  # a hash of the row's mapped request
     unreadable: str | None = None  # an answer that could not be used, to spot it coming again
 
     def line(self) -> bytes:
@@ -75,25 +91,39 @@ class RowResult:
             data["outcome"] = "unknown"
         if self.key is not None:
             data["key"] = self.key
+        if self.content is not None:
+            data["content"] = self.content
         return orjson.dumps(data) + b"\n"
+
+
+def content_hash(value: Any) -> str:
+    """A short, stable hash of a JSON-able value (keys sorted)."""
+    return _digest(value).hex()
+
+
+def _digest(value: Any) -> bytes:
+    try:
+        text = orjson.dumps(value, option=orjson.OPT_SORT_KEYS, default=str)
+    except TypeError:  # e.g. an integer beyond 64 bits, which orjson refuses
+        text = json.dumps(value, sort_keys=True, default=str).encode()
+    return hashlib.sha256(text).digest()[:16]
 
 
 class RowKeys:
     """Content keys of rows: equal requests get the same hash, told apart by their count."""
 
     def __init__(self) -> None:
-        self._seen: Counter[bytes] = Counter()
+        self._seen: Counter[str] = Counter()
 
     def key(self, request: Any) -> str:
         """The key of the next row whose mapped request is `request` (JSON-able)."""
-        try:
-            text = orjson.dumps(request, option=orjson.OPT_SORT_KEYS, default=str)
-        except TypeError:  # e.g. an integer beyond 64 bits, which orjson refuses
-            text = json.dumps(request, sort_keys=True, default=str).encode()
-        digest = hashlib.sha256(text).digest()[:16]
+        return self.next_of(content_hash(request))
+
+    def next_of(self, digest: str) -> str:
+        """The key of the next row whose request hashes to `digest` (`content_hash`)."""
         nth = self._seen[digest]
         self._seen[digest] += 1
-        return digest.hex() if nth == 0 else f"{digest.hex()}.{nth}"
+        return digest if nth == 0 else f"{digest}.{nth}"
 
 
 class Ledger:
@@ -109,7 +139,8 @@ class Ledger:
     ) -> None:
         self.path = path
         self.owner = owner or {}
-        self._states: dict[str, tuple[PriorState, Any]] = {}
+        self._states: dict[str, Prior] = {}
+        self.salt = ""  # from the header: what generated keys are derived from
         self._handle: IO[bytes] | None = None
         self._lock = threading.Lock()
         self._sync_lock = threading.Lock()
@@ -126,7 +157,8 @@ class Ledger:
                 data = path.read_bytes() if path.exists() else b""
             self._load(path, data)
             if write and not data:
-                header = {"ledger": _VERSION, **self.owner}
+                self.salt = secrets.token_hex(8)
+                header = {"ledger": _VERSION, **self.owner, "salt": self.salt}
                 self._append(orjson.dumps(header) + b"\n", durable=True)
         except BaseException:
             self.close()
@@ -184,12 +216,16 @@ class Ledger:
                 ) from None
             if key is None:
                 continue  # a row that never became a request (it failed mapping)
+            content = entry.get("content")
+            earlier = self._states.get(key, Prior())
+            if earlier.state == "done" and status != "ok":
+                continue  # a skip, or an update that failed: the record stays as it was written
             if status in ("ok", "skipped"):
-                self._states[key] = ("done", entry.get("id"))
+                self._states[key] = Prior("done", entry.get("id") or earlier.id, content)
             elif status == "pending" or entry.get("outcome") == "unknown":
-                self._states[key] = ("unknown", None)
+                self._states[key] = Prior("unknown", None, content)
             else:
-                self._states[key] = ("error", None)
+                self._states[key] = Prior("error", None, content)
 
     def _check_owner(self, path: Path, header: Any) -> None:
         if not isinstance(header, dict) or "ledger" not in header:
@@ -198,8 +234,10 @@ class Ledger:
                 "by their number; finish that work with the earlier version, or give a new "
                 "`results` file"
             )
-        theirs = {k: header.get(k) for k in self.owner}
-        if theirs != self.owner:
+        self.salt = str(header.get("salt") or "")
+        # a header without `instance` predates it: it is taken to be this instance's
+        theirs = {k: header.get(k) for k in self.owner if k in header}
+        if theirs != {k: self.owner[k] for k in theirs}:
             was = ", ".join(f"{k} {v!r}" for k, v in theirs.items())
             now = ", ".join(f"{k} {v!r}" for k, v in self.owner.items())
             raise ConfigError(
@@ -207,9 +245,14 @@ class Ledger:
                 "give this write its own `results` file (or delete that one to start over)"
             )
 
-    def prior(self, key: str) -> tuple[PriorState, Any]:
+    @property
+    def written(self) -> int:
+        """How many rows (keys) earlier runs wrote."""
+        return sum(1 for prior in self._states.values() if prior.state == "done")
+
+    def prior(self, key: str) -> Prior:
         """What earlier runs recorded for the row with `key`: new, done (+ id), error, unknown."""
-        return self._states.get(key, ("new", None))
+        return self._states.get(key, Prior())
 
     # -- writing ---------------------------------------------------------------------------
 

@@ -2,7 +2,12 @@
 
 A single-record answer decides its one row; a bulk answer carries one result per item
 (`{"results": [{"index": i, "status": 201, "id": ..., "error": ...}]}`); contract items share
-their request's outcome. A POST answered 500/502/504 may have been carried out: unknown.
+their request's outcome. A non-idempotent write that failed with a status its template does not
+list as `rejected_before_acting` may have been carried out: its outcome is unknown.
+
+Bulk results are trusted only when their indexes number the batch's items exactly once each
+(from the template's `results_index_base`), or, with no index at all, when there is one result
+per item; any other answer leaves every row of the batch unknown, never mis-assigned.
 """
 
 from __future__ import annotations
@@ -20,7 +25,6 @@ from clientsuccess_connector.catalog.overrides import route_hint
 from clientsuccess_connector.write.batching import Unit
 from clientsuccess_connector.write.ledger import RowResult
 
-_MAYBE_ACTED = frozenset({500, 502, 504})  # a POST answered so may have been carried out
 _EXCERPT = 300
 UNREADABLE = "the bulk answer has no result for this item; outcome unknown"
 
@@ -61,7 +65,7 @@ def _failed(
         # Already gone: the goal holds (and a retried DELETE whose first try acted sees 404).
         ident = _plain_id(unit.path.rstrip("/").split("/")[-1])
         return [RowResult(row, "ok", status, id=ident) for row in unit.rows]
-    unknown = unit.method == "POST" and status in _MAYBE_ACTED
+    unknown = not template.idempotent and status not in template.rejected_before_acting
     if unknown:
         message += "; the server may have acted: outcome unknown"
     return [
@@ -81,19 +85,15 @@ def _bulk(
             items = findall(template.results_path, body)
         except Exception:  # any malformed answer means "unreadable"
             items = []
-    by_index: dict[int, dict[str, Any]] = {}
-    for position, item in enumerate(items):
-        if isinstance(item, dict):
-            index = item.get("index", position)
-            if isinstance(index, int):
-                by_index[index] = item
+    by_position, problem = numbered_results(items, len(unit.rows), template.results_index_base)
     results = []
     answer = hashlib.sha256(response.content).hexdigest()
-    for index, row in enumerate(unit.rows):
-        item = by_index.get(index)
+    for position, row in enumerate(unit.rows):
+        item = by_position.get(position)
         if item is None:
+            why = f"{problem}; outcome unknown" if problem else UNREADABLE
             results.append(
-                RowResult(row, "error", response.status_code, error=UNREADABLE,
+                RowResult(row, "error", response.status_code, error=why,
                           outcome_unknown=True, unreadable=answer)
             )  # fmt: skip
             continue
@@ -105,6 +105,47 @@ def _bulk(
         else:
             results.append(RowResult(row, "error", code, error=mask(_item_error(error, code))))
     return results
+
+
+def numbered_results(
+    items: list[Any], count: int, base: int
+) -> tuple[dict[int, dict[str, Any]], str | None]:
+    """The results of a batch of `count` items by position (0..count-1), and what was wrong.
+
+    Either every result carries an integer `index`, and together they are exactly
+    base..base+count-1; or none carries one and there are `count` results, in item order.
+    Anything else gives no result at all (and says why), since any pairing could be wrong.
+    """
+    results = [item for item in items if isinstance(item, dict)]
+    with_index = [item for item in results if "index" in item]
+    if not with_index:
+        if len(results) == count and len(items) == count:
+            return dict(enumerate(results)), None
+        return {}, f"the bulk answer has {len(items)} result(s) for {count} item(s)"
+    indexes = [item.get("index") for item in with_index]
+    if len(items) == count and sorted(map(str, indexes)) == sorted(
+        str(i) for i in range(base + 1, base + count + 1)
+    ):
+        return {}, (
+            f"the bulk answer numbers its results from {base + 1}, not {base}; if this server "
+            f"always does, set `results_index_base: {base + 1}` for the template in the flow's "
+            "`templates:` block"
+        )
+    by_position: dict[int, dict[str, Any]] = {}
+    for item in results:
+        index = item.get("index")
+        if not isinstance(index, int) or isinstance(index, bool):
+            return {}, f"the bulk answer has a result with index {index!r}"
+        position = index - base
+        if not 0 <= position < count or position in by_position:
+            return {}, (
+                f"the bulk answer's result indexes are not {base}..{base + count - 1} once each "
+                f"(index {index} is out of range or repeated)"
+            )
+        by_position[position] = item
+    if len(by_position) != count or len(items) != count:
+        return {}, f"the bulk answer has {len(items)} result(s) for {count} item(s)"
+    return by_position, None
 
 
 def _json_or_none(response: httpx.Response) -> Any:

@@ -1,18 +1,21 @@
 """After a crash or a lost answer: did a create reach ClientSuccess? Ask, where the API lets us.
 
-A POST that was sent but whose answer was never recorded (a `pending` ledger line, or an error
-with `"outcome": "unknown"`) may or may not have created its record. Re-sending blindly could
-create a duplicate, so before re-sending we look the record up by a natural key:
+A non-idempotent write that was sent but whose answer was never recorded (a `pending` ledger
+line, or an error with `"outcome": "unknown"`) may or may not have created its record.
+Re-sending blindly could create a duplicate, so before re-sending we look the record up by the
+natural key the catalogue gives the template (`natural_key`, `lookup`):
 - contacts (`create_contact`, `bulk_create_contacts`): `search_contacts` by clientId + email;
 - clients (`create_client`, `bulk_create_clients`): `search_clients` by externalId, when the row
-  has one.
-Both searches go to the route the flow file corrects them to (`templates:`), if it does.
+  has one;
+- pulses (`create_pulse`): `search_pulses` by clientId, matched on the pulse's uuid (which the
+  writer derives from the row when the input gives none).
+The searches go to the route the flow file corrects them to (`templates:`), if it does.
 A look-up is trusted only when every record of every page matches the filter sent: a server that
 ignored the filter cannot say "not there", so the row stays unknown and is never re-sent. An
 answer that cannot be read is asked for again only while it changes.
-Upsert templates need no look-up (re-sending updates the same record), nor do PUT, PATCH and
-DELETE (idempotent). For everything else the row is reported as an error until the user checks
-ClientSuccess and re-runs with `retry_unknown`.
+Upsert templates need no look-up (re-sending updates the same record), nor do idempotent ones
+(PUT, DELETE, and PATCH where the catalogue says so). For everything else the row is reported
+as an error until the user checks ClientSuccess and re-runs with `retry_unknown`.
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from clientsuccess_connector.catalog import Template, envelope, get_template
-from clientsuccess_connector.connection import Connection
+from clientsuccess_connector.connection import Connection, ConnectionStats
 from clientsuccess_connector.errors import ApiError, DataError, TransportError
 from clientsuccess_connector.write.batching import Unit
 from clientsuccess_connector.write.ledger import RowResult
@@ -45,7 +48,9 @@ class Unverifiable(DataError):
     """A look-up whose answer cannot tell "not there" (filter ignored, answer unreadable)."""
 
 
-def _pages(conn: Connection, template: Template, params: dict[str, Any]) -> Iterator[list[Record]]:
+def _pages(
+    conn: Connection, template: Template, params: dict[str, Any], stats: ConnectionStats
+) -> Iterator[list[Record]]:
     """Every page of a search, read until a short or last page.
 
     An unreadable page is asked for again while the answer changes (a transient fault); the
@@ -56,7 +61,7 @@ def _pages(conn: Connection, template: Template, params: dict[str, Any]) -> Iter
         query = {**params, **search.page_params(page, _PAGE_SIZE)}
         previous: bytes | None = None
         for attempt in range(1, _READ_ATTEMPTS + 1):
-            response = conn.request(template.method, template.path, params=query)
+            response = conn.request(template.method, template.path, params=query, stats=stats)
             try:
                 body = conn.parse_json(response)
                 break
@@ -78,9 +83,10 @@ def _find(
     params: dict[str, Any],
     matches_filter: Callable[[Record], bool],
     is_ours: Callable[[Record], bool],
+    stats: ConnectionStats,
 ) -> Record | None:
     """The record a row created, None when surely absent; Unverifiable when it cannot tell."""
-    for records in _pages(conn, template, params):
+    for records in _pages(conn, template, params, stats):
         for found in records:
             if not matches_filter(found):
                 raise Unverifiable(
@@ -97,7 +103,7 @@ def _same_text(a: Any, b: Any) -> bool:
 
 
 def _find_contact(
-    conn: Connection, record: Mapping[str, Any], resolve: TemplateResolver
+    conn: Connection, record: Mapping[str, Any], search: Template, stats: ConnectionStats
 ) -> Record | None:
     client_id, email = record.get("clientId"), record.get("email")
 
@@ -106,45 +112,52 @@ def _find_contact(
         return same_client and _same_text(found.get("email"), email)
 
     params = {"tenantClientId": client_id, "email": email}
-    return _find(conn, resolve("search_contacts"), params, matches, matches)
+    return _find(conn, search, params, matches, matches, stats)
 
 
 def _find_client(
-    conn: Connection, record: Mapping[str, Any], resolve: TemplateResolver
+    conn: Connection, record: Mapping[str, Any], search: Template, stats: ConnectionStats
 ) -> Record | None:
     external_id = record.get("externalId")
     return _find(
-        conn, resolve("search_clients"), {"externalId": external_id},
+        conn, search, {"externalId": external_id},
         lambda found: _same_text(found.get("externalId"), external_id),
-        lambda found: found.get("externalId") == external_id,
+        lambda found: found.get("externalId") == external_id, stats,
     )  # fmt: skip
 
 
-# The answer of a look-up: the existing record, or None when there is none.
-Finder = Callable[[Connection, Mapping[str, Any], "TemplateResolver"], "Record | None"]
+def _find_pulse(
+    conn: Connection, record: Mapping[str, Any], search: Template, stats: ConnectionStats
+) -> Record | None:
+    client_id, uuid = record.get("clientId"), record.get("uuid")
+    return _find(
+        conn, search, {"clientId": client_id},
+        lambda found: found.get("clientId") == client_id,
+        lambda found: found.get("uuid") == uuid, stats,
+    )  # fmt: skip
 
 
-def _client_finder(record: Mapping[str, Any]) -> Finder | None:
-    return _find_client if record.get("externalId") not in (None, "") else None
-
-
-_FINDERS: dict[str, Callable[[Mapping[str, Any]], Finder | None]] = {
-    "create_contact": lambda record: _find_contact,
-    "bulk_create_contacts": lambda record: _find_contact,
-    "create_client": _client_finder,
-    "bulk_create_clients": _client_finder,
+# How each look-up template finds the record a row made (None when there is none).
+Finder = Callable[[Connection, Mapping[str, Any], Template, ConnectionStats], "Record | None"]
+_FINDERS: dict[str, Finder] = {
+    "search_contacts": _find_contact,
+    "search_clients": _find_client,
+    "search_pulses": _find_pulse,
 }
 
 
 def resend_is_safe(template: Template) -> bool:
     """True when sending a request twice cannot create a second record."""
-    return template.method != "POST" or bool(template.upsert_keys)
+    return template.resend_is_safe
 
 
 def finder_for(template: Template, record: Mapping[str, Any]) -> Finder | None:
-    """How to look up the record this row would create, or None when the API offers no way."""
-    choose = _FINDERS.get(template.name)
-    return choose(record) if choose is not None else None
+    """How to look up the record this row would create, or None when the API offers no way:
+    the template has no natural key and look-up, or the row leaves part of the key empty."""
+    finder = _FINDERS.get(template.lookup or "")
+    if finder is None or any(record.get(f) in (None, "") for f in template.natural_key):
+        return None
+    return finder
 
 
 class Recovery:
@@ -166,11 +179,16 @@ class Recovery:
         self.template = template
         self.retry_unknown = retry_unknown
         self.resolve = resolve
+        self.stats = ConnectionStats()  # every look-up request sent
         self._pool = ThreadPoolExecutor(max(1, workers), thread_name_prefix="cs-lookup")
 
     def close(self) -> None:
         """Stop the look-up threads."""
         self._pool.shutdown(wait=True)
+
+    def _search(self) -> Template:
+        assert self.template.lookup is not None  # a finder exists only for templates with one
+        return self.resolve(self.template.lookup)
 
     def must_settle(self) -> bool:
         """True when a row an earlier run may have sent cannot simply be sent again."""
@@ -188,7 +206,7 @@ class Recovery:
         if finder is None:
             return RowResult(row, "error", error=UNKNOWN_MESSAGE, outcome_unknown=True)
         try:
-            found = finder(self.conn, body, self.resolve)
+            found = finder(self.conn, body, self._search(), self.stats)
         except _LOOKUP_FAILED as exc:
             message = f"outcome unknown after a crash and the look-up failed ({exc})"
             return RowResult(row, "error", error=message, outcome_unknown=True)
@@ -226,7 +244,7 @@ class Recovery:
         if finder is None:
             return result, False  # stays unknown: the API offers no way to tell
         try:
-            found = finder(self.conn, record, self.resolve)
+            found = finder(self.conn, record, self._search(), self.stats)
         except Unverifiable as exc:
             message = f"outcome unknown: {exc}"
             return RowResult(result.row, "error", result.http_status, error=message,

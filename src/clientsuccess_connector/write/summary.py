@@ -17,7 +17,9 @@ class WriteSummary:
     ok: int = 0
     error: int = 0
     skipped: int = 0
-    requests: int = 0
+    requests: int = 0  # every request sent: writes, their re-sends and look-ups
+    resent: int = 0  # write requests sent again (refused before acting, or settled as absent)
+    lookups: int = 0  # searches that settled unknown outcomes
     seconds: float = 0.0
     dry_run: bool = False
     first_errors: list[tuple[int, str]] = field(default_factory=list)  # up to 20, for display
@@ -49,8 +51,11 @@ class WriteSummary:
                 f"{self.template}: dry run: {self.ok} row(s) would be sent in {self.requests} "
                 f"request(s), {self.error} error, {self.skipped} skipped; nothing was sent"
             )
+        extra = [f"{n} {what}" for n, what in ((self.resent, "re-sent"),
+                 (self.lookups, "look-up(s)")) if n]  # fmt: skip
+        detail = f" ({', '.join(extra)})" if extra else ""
         return (
             f"{self.template}: {self.ok} ok, {self.error} error, {self.skipped} skipped; "
-            f"{self.requests} request(s) in {self.seconds:.2f} s "
+            f"{self.requests} request(s){detail} in {self.seconds:.2f} s "
             f"({self.rows_per_second:.0f} rows/s)"
         )

@@ -8,10 +8,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+import orjson
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData, UploadFile
 from starlette.requests import Request
-from starlette.responses import FileResponse, HTMLResponse, Response
+from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route
 
 from clientsuccess_connector.connection import ConnectionSettings
@@ -19,6 +20,7 @@ from clientsuccess_connector.errors import ConfigError, ConnectorError
 from clientsuccess_connector.flow import Flow
 from clientsuccess_connector.studio import services
 from clientsuccess_connector.studio.jobs import Job
+from clientsuccess_connector.studio.ledgers import rows_written, studio_ledger
 from clientsuccess_connector.studio.screens.common import problem, studio, text
 from clientsuccess_connector.studio.state import UPLOAD_LIMIT, StudioState
 
@@ -48,6 +50,7 @@ async def upload(request: Request) -> HTMLResponse:
         return problem(request, _TOO_BIG + "; use `write --input FILE` for big files")
     async with request.form(max_files=1, max_fields=20) as form:
         name = text(form, "template")
+        credential = text(form, "credential") or None
         file = form.get("file")
         if not isinstance(file, UploadFile) or not file.filename:
             return problem(request, "Input file: choose a .csv, .jsonl or .json file first")
@@ -60,9 +63,11 @@ async def upload(request: Request) -> HTMLResponse:
         target = state.uploads / f"{upload_id}{suffix}"
         if not await _save(file, target):
             return problem(request, _TOO_BIG)
+    ledger = studio_ledger(state.credentials.store.config_dir, name, credential)
     try:
         fields = services.write_fields(name)
         columns, rows = await run_in_threadpool(services.input_columns, target)
+        written = await run_in_threadpool(rows_written, ledger)
     except ConnectorError as exc:
         return problem(request, str(exc))
     return state.render(
@@ -74,6 +79,9 @@ async def upload(request: Request) -> HTMLResponse:
         fields=fields,
         columns=columns,
         rows=rows,
+        ledger=ledger,
+        written=written,
+        credential=credential or "environment",
     )
 
 
@@ -125,17 +133,17 @@ class _Planned:
     mapping: dict[str, str]
     constants: dict[str, str]
     flow: Flow
+    ledger: Path  # what this template wrote with this credential, across uploads and restarts
 
     def run(
         self,
         *,
         dry_run: bool,
-        results: Path | None = None,
         progress: Callable[[int], None] | None = None,
     ) -> services.WriteOutcome:
         return services.write_upload(
             self.settings, self.template, self.upload, self.mapping, self.constants,
-            dry_run=dry_run, results=results, progress=progress, flow=self.flow,
+            dry_run=dry_run, results=self.ledger, progress=progress, flow=self.flow,
         )  # fmt: skip
 
 
@@ -156,7 +164,8 @@ def _planned(state: StudioState, form: FormData, *, dry_run: bool) -> _Planned:
             raise
         settings = services.offline_settings()
     template = text(form, "template")
-    return _Planned(settings, upload, template, _mapping(form), _constants(form), flow)
+    ledger = studio_ledger(state.credentials.store.config_dir, template, credential)
+    return _Planned(settings, upload, template, _mapping(form), _constants(form), flow, ledger)
 
 
 async def preview(request: Request) -> HTMLResponse:
@@ -181,10 +190,9 @@ async def run(request: Request) -> HTMLResponse:
         planned = _planned(state, form, dry_run=False)
     except ConnectorError as exc:
         return problem(request, str(exc))
-    results = planned.upload.with_suffix(".results.jsonl")
 
     def work(job: Job) -> services.WriteOutcome:
-        return planned.run(dry_run=False, results=results, progress=lambda n: job.add("rows", n))
+        return planned.run(dry_run=False, progress=lambda n: job.add("rows", n))
 
     job, _ = state.jobs.start(f"write:{planned.upload.name}", f"Write {planned.template}", work)
     return state.render(request, "_job.html", job=job)
@@ -196,10 +204,11 @@ async def download(request: Request) -> Response:
     outcome = found.result if found is not None else None
     if not isinstance(outcome, services.WriteOutcome) or found is None:
         return problem(request, "no results for this job")
-    upload_name = found.key.removeprefix("write:")
-    results = (state.uploads / upload_name).with_suffix(".results.jsonl")
-    return FileResponse(
-        results, media_type="application/x-ndjson", filename=f"write-results-{found.id}.jsonl"
+    lines = b"".join(orjson.dumps(line) + b"\n" for line in outcome.results)
+    return Response(
+        lines,
+        media_type="application/x-ndjson",
+        headers={"Content-Disposition": f'attachment; filename="write-results-{found.id}.jsonl"'},
     )
 
 
