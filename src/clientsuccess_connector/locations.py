@@ -48,6 +48,8 @@ INPUT_OPTIONS = ("table", "order_by", "query")
 _SCHEME_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+.-")
 _USER_END = re.compile(r"[\s:/?#@]")
 _PASSWORD_END = re.compile(r"[\s?]")
+# The password of one URL (anchored at its start, so matched once: linear).
+_URL_PASSWORD = re.compile(r"(?P<head>[A-Za-z][A-Za-z0-9+.\-]*://[^\s:/?#@]*):(?P<pw>[^\s?]*)@")
 # libpq parameters that hold a secret, when written in the query (`?password=...`).
 _SECRET_PARAM = re.compile(
     r"(?P<head>[?&](?:ssl)?password=|[?&]oauth_client_secret=|[?&]scram_(?:client|server)_key=)"
@@ -295,7 +297,7 @@ def _refuse_foreign(pairs: list[str], masked: str, role: str, ours: tuple[str, .
 
 
 def _raw_password(url: str) -> str | None:
-    match = _USERINFO.search(url)
+    match = _URL_PASSWORD.match(url)
     return match["pw"] if match and match["pw"] else None
 
 

@@ -44,7 +44,7 @@ def test_the_scanner_masks_what_the_old_pattern_masked(text: str) -> None:
 
 
 def _expected(text: str) -> str:
-    from clientsuccess_connector.locations import _SECRET_PARAM  # noqa: PLC0415
+    from clientsuccess_connector.locations import _SECRET_PARAM
 
     return _SECRET_PARAM.sub(lambda m: m["head"] + "***", _old_mask(text))
 
