@@ -38,6 +38,7 @@ DESTINATION_OPTIONS: Mapping[str, tuple[str, ...]] = {
     "duckdb": ("memory_limit", "naming"),
     "postgresql": ("schema", "naming"),
     **dict.fromkeys(FILE_FORMATS, ("memory_limit", "naming")),
+    "csv": ("memory_limit", "naming", "formulas"),
 }
 # `query=` comes last: the SQL runs to the end of the URL. `order_by=` goes with `table=`.
 INPUT_OPTIONS = ("table", "order_by", "query")
