@@ -17,6 +17,15 @@ _OWN_CHECKS = frozenset(
 _TEXT_SETTINGS = frozenset({"base_url", "api_key", "username", "password", "auth_url"})
 DEFAULT_BASE_URL = "https://api.clientsuccess.com/api/v1"
 KEY_HEADERS = ("X-API-Key", "Authorization")
+# The settings the environment gives, by the variable that gives each.
+ENV_VARIABLES = {
+    "base_url": "CLIENTSUCCESS_BASE_URL",
+    "api_key": "CLIENTSUCCESS_API_KEY",
+    "api_key_header": "CLIENTSUCCESS_API_KEY_HEADER",
+    "username": "CLIENTSUCCESS_USERNAME",
+    "password": "CLIENTSUCCESS_PASSWORD",
+    "auth_url": "CLIENTSUCCESS_AUTH_URL",
+}
 ENV_KEY_SOURCE = "CLIENTSUCCESS_API_KEY"
 ENV_LOGIN_SOURCE = "CLIENTSUCCESS_USERNAME and CLIENTSUCCESS_PASSWORD"
 
@@ -115,11 +124,11 @@ class ConnectionSettings:
     @property
     def secret_named(self) -> str:
         """The secret as messages name it, with where it came from: "the API key from
-        credential 'prod'"; no source known: "the API key or login"."""
+        credential 'prod'"; with no source known, every place it may come from."""
+        if self.secret_source is None:  # settings built by hand: name every place
+            return "the API key or login (CLIENTSUCCESS_API_KEY / _USERNAME / _PASSWORD)"
         what = "the login" if self.uses_token else "the API key"
-        if self.api_key is None and self.username is None:
-            what = "the API key or login"
-        return f"{what} from {self.secret_source}" if self.secret_source else what
+        return f"{what} from {self.secret_source}"
 
     def require_credentials(self) -> None:
         """Raise a ConfigError when neither an API key nor a login is configured."""

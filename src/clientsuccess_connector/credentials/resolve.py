@@ -20,7 +20,7 @@ from collections.abc import Mapping
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
-from clientsuccess_connector.connection.settings import ConnectionSettings
+from clientsuccess_connector.connection.settings import ENV_VARIABLES, ConnectionSettings
 from clientsuccess_connector.credentials.binding import (
     Binding,
     check_binding,
@@ -58,6 +58,23 @@ def resolve_settings(
     pointed at another origin than the one it was given for is a ConfigError.
     Credentials are not required here: callers that send requests call `require_credentials`.
     """
+    settings, _ = resolve_with_sources(
+        flow_connection, credential, env, store=store, flow_label=flow_label, **flags
+    )
+    return settings
+
+
+def resolve_with_sources(
+    flow_connection: Mapping[str, Any] | None = None,
+    credential: str | None = None,
+    env: Mapping[str, str] | None = None,
+    *,
+    store: CredentialStore | None = None,
+    flow_label: str | None = None,
+    **flags: Any,
+) -> tuple[ConnectionSettings, dict[str, str]]:
+    """`resolve_settings`, and where each setting that is not a default came from
+    (`{"base_url": "credential 'prod'", "max_concurrency": "flow.yaml", ...}`)."""
     env = os.environ if env is None else env
     label = flow_label or "the flow file"
     values = dict(flow_connection or {})
@@ -66,12 +83,15 @@ def resolve_settings(
         raise ConfigError("connection.credential must be a credential name, e.g. prod")
     if credential:
         values = {k: v for k, v in values.items() if k not in _IDENTITY}
-    values.update({k: v for k, v in flags.items() if v is not None})
+    given = {k: v for k, v in flags.items() if v is not None}
+    sources = dict.fromkeys(values, label) | dict.fromkeys(given, "command line")
+    values.update(given)
     name = credential or flow_credential or env.get(CREDENTIAL_VARIABLE) or None
     binding: Binding | None
     if name is None or name == ENVIRONMENT:
         base = ConnectionSettings.from_env(env)
         binding = environment_binding(base)
+        below = {k: v for k, v in ENV_VARIABLES.items() if env.get(v)}
     else:
         # the store (and keyring behind it) loads only when a stored credential is named
         from clientsuccess_connector.credentials.store import CredentialStore  # noqa: PLC0415
@@ -80,6 +100,11 @@ def resolve_settings(
         shown = _named(name, credential, flow_credential, label)
         binding = credential_binding(name, base.base_url, shown)
         base = replace(base, secret_source=shown)
+        below = dict.fromkeys(
+            ("base_url", "username", "password") if base.uses_token
+            else ("base_url", "api_key", "api_key_header"),
+            shown,
+        )  # fmt: skip
     settings = overlay(base, values)
     if _own_secret(settings, values):
         source = _flow_source(settings, values, env, label)
@@ -88,7 +113,8 @@ def resolve_settings(
             check_no_downgrade(settings, binding, label)
     elif binding is not None:
         check_binding(settings, binding, label)
-    return settings
+    kept = {k: v for k, v in below.items() if getattr(settings, k) is not None}
+    return settings, kept | sources
 
 
 def overlay(base: ConnectionSettings, values: Mapping[str, Any]) -> ConnectionSettings:
