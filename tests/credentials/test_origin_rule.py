@@ -235,3 +235,16 @@ def test_a_piped_secret_without_secret_stdin_is_read_without_a_warning(
     assert "GetPassWarning" not in done.stderr and "--secret-stdin" in done.stderr
     assert KEY not in done.stdout + done.stderr
     assert CredentialStore().settings("ci").api_key == KEY
+
+
+def test_a_refused_write_names_its_credential(
+    sims: tuple[SimulatorHandle, SimulatorHandle], config_dir: Path, tmp_path: Path
+) -> None:
+    """A write refused with 401 says which credential's key to check."""
+    home, _ = sims
+    add("stale", home.api_v1_url, secret="sk-wrong-key-00000000")
+    rows = tmp_path / "pulses.jsonl"
+    rows.write_text('{"clientId": 1, "note": "x"}\n', "utf-8")
+    result = invoke(["write", "create_pulse", "-i", str(rows), "--credential", "stale"])
+    assert result.exit_code == 1, result.output
+    assert "credential 'stale'" in result.output and "sk-wrong-key" not in result.output
