@@ -18,6 +18,7 @@ from click.testing import CliRunner, Result
 from clientsuccess_connector.cli import cli
 from clientsuccess_connector.credentials import CredentialStore, resolve_settings
 from clientsuccess_connector.errors import ConfigError
+from clientsuccess_connector.integration.plan import plan_streams
 from clientsuccess_connector.simulator import SimulatorConfig, SimulatorHandle, run_simulator
 
 KEY = "sk-origin-rule-5b1d9e70"
@@ -248,3 +249,13 @@ def test_a_refused_write_names_its_credential(
     result = invoke(["write", "create_pulse", "-i", str(rows), "--credential", "stale"])
     assert result.exit_code == 1, result.output
     assert "credential 'stale'" in result.output and "sk-wrong-key" not in result.output
+
+
+def test_dlt_and_singer_settings_keep_to_the_origin_too(config_dir: Path) -> None:
+    """The dlt source's and Singer tap's `connection` settings go through the same rule."""
+    CredentialStore().add("prod", base_url=STORED_URL, secret=KEY)
+    with pytest.raises(ConfigError, match="credential 'prod'"):
+        plan_streams({"credential": "prod", "base_url": "https://evil.example/api/v1"})
+    with pytest.raises(ConfigError, match="CLIENTSUCCESS_API_KEY"):
+        plan_streams({"base_url": "https://evil.example/api/v1"},
+                     env={"CLIENTSUCCESS_API_KEY": KEY})  # fmt: skip
