@@ -64,7 +64,8 @@ class Flow:
 
     def connection_settings(self, env: Mapping[str, str] | None = None) -> ConnectionSettings:
         """This flow's `connection:` block over its named credential (or the environment)."""
-        return resolve_settings(self.connection, None, env)
+        label = str(self.path) if self.path else None
+        return resolve_settings(self.connection, None, env, flow_label=label)
 
     def source(self, name: str) -> SourceSpec:
         """The source called `name`, or a ConfigError listing the sources."""

@@ -109,6 +109,7 @@ LAZY_COMMANDS: dict[str, tuple[str, str]] = {
     "demo": ("demo", "Run the simulator and sync every default stream into DuckDB."),
     "init": ("init", "Write a commented starter flow file (default: flow.yaml)."),
     "validate": ("validate", "Check a flow file without sending anything, or print its schema."),
+    "config": ("config", "Print each connection setting a run would use, and its source."),
     "docs": ("docs", "Print a page of the documentation, or list the pages."),
     "credentials": ("credentials", "Store, list, test and remove named credentials."),
     "studio": ("studio", "Serve the studio: the product doc's screens in a local web page."),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import sys
+from pathlib import Path
 from typing import cast
 
 import click
@@ -24,6 +25,7 @@ from clientsuccess_connector.credentials import (
 from clientsuccess_connector.credentials.secrets import SECRETS_FILE
 from clientsuccess_connector.credentials.store import validate_new
 from clientsuccess_connector.errors import ConfigError
+from clientsuccess_connector.urls import origin
 
 
 class _Group(click.Group):
@@ -54,6 +56,10 @@ def credentials() -> None:
 def _read_secret(auth: str, username: str | None, from_stdin: bool) -> str:
     """The secret from stdin (`--secret-stdin`) or a hidden prompt; never echoed."""
     what = f"password for {username}" if auth == "token" else "API key"
+    if not from_stdin and _no_terminal():
+        # getpass would read the pipe anyway, after Python's raw GetPassWarning: say it plainly
+        notice("no terminal to ask on: reading the secret from stdin (say so with --secret-stdin)")
+        from_stdin = True
     if from_stdin:
         secret = sys.stdin.readline().rstrip("\r\n")
     else:
@@ -63,6 +69,19 @@ def _read_secret(auth: str, username: str | None, from_stdin: bool) -> str:
         source = "stdin" if from_stdin else "the prompt"
         raise ConfigError(f"no {what} on {source}; give the secret to store")
     return secret
+
+
+def _no_terminal() -> bool:
+    """True when a hidden prompt is impossible: stdin is the process's own, not a terminal,
+    and there is no controlling terminal either (a pipe in CI, a scheduler)."""
+    own = sys.__stdin__
+    if own is None or sys.stdin is not own or own.isatty():
+        return False
+    try:
+        with Path("/dev/tty").open("rb"):
+            return False
+    except OSError:
+        return True
 
 
 @credentials.command("add")
@@ -171,6 +190,33 @@ def test(name: str) -> None:
     echo(check.message)
     if not check.ok:
         sys.exit(1)
+
+
+@credentials.command("rebind")
+@click.argument("name", shell_complete=complete_credentials)
+@click.option("--base-url", required=True, help="The base URL the secret goes to from now on.")
+@click.option("--yes", is_flag=True, help="Do not ask (for scripts that mean it).")
+def rebind(name: str, base_url: str, yes: bool) -> None:
+    """Point credential NAME at another base URL, keeping its secret; asks first.
+
+    A stored secret is sent only to the origin it was stored for: a flow file or variable
+    pointing it elsewhere is refused. This is how to move it on purpose. Never from https to
+    plain http.
+
+    \b
+    Example:
+      clientsuccess-connector credentials rebind prod --base-url https://eu.example.com/api/v1
+    """
+    store = CredentialStore()
+    info = store.get(name)
+    old, new = origin(info.base_url), origin(base_url)
+    if not yes and old != new:
+        question = f"Send the secret of credential {name} (stored for {old}) to {new} from now on?"
+        if not click.confirm(question, default=False, err=True):
+            notice(f"credential {name} unchanged: its secret still goes only to {old}")
+            sys.exit(1)
+    info = store.rebind(name, base_url)
+    notice(f"credential {info.name} now goes to {info.base_url}")
 
 
 @credentials.command("remove")

@@ -166,7 +166,9 @@ def open_connection(
 
     options = options or ConnectionOptions()
     if settings is None:
-        settings = resolve_settings(flow.connection if flow else None, options.credential)
+        label = str(flow.path) if flow and flow.path else None
+        connection = flow.connection if flow else None
+        settings = resolve_settings(connection, options.credential, flow_label=label)
     if options.concurrency is not None:
         settings = settings.with_overrides(max_concurrency=options.concurrency)
     if options.credentials_required:

@@ -5,8 +5,9 @@ A table on a terminal is drawn by rich and wraps long values; off a terminal (a 
 it is plain aligned text with every value whole, so `templates | grep` finds names that can be
 pasted back. JSON is one indented document, JSON lines one object per row, CSV a header and one
 line per row (nested values as JSON). Every table header and cell is printed plainly (markup
-off, control characters escaped, see `terminal`); JSON, JSON lines and CSV carry the values
-exactly.
+off, control characters escaped, see `terminal`); JSON and JSON lines carry the values
+exactly, CSV too except that text a spreadsheet would run as a formula gets a leading `'`
+(`--csv-formulas raw` writes it as it is; see sinks/formulas.py).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from typing import Any, TextIO, TypeVar
 import click
 
 from clientsuccess_connector.cli.terminal import cells, echo, plain_console, safe_text
+from clientsuccess_connector.sinks.formulas import FORMULA_MODES, neutralise
 from clientsuccess_connector.sinks.values import json_text
 
 FORMATS = ("table", "json", "jsonl", "csv")
@@ -43,7 +45,17 @@ def format_option(help_text: str = "How to print the listing.") -> Callable[[F],
             raise click.UsageError("--json means --format json; give only one of them")
         return "json" if ctx.meta.get("output.json") else (value or "table")
 
+    def _formulas(ctx: click.Context, param: click.Parameter, value: str | None) -> None:
+        if value is not None:
+            ctx.meta["output.csv_formulas"] = value
+
     def decorate(func: F) -> F:
+        func = click.option(
+            "--csv-formulas", type=click.Choice(FORMULA_MODES), default=None,
+            expose_value=False, callback=_formulas,
+            help="--format csv: escape (a value starting with = + - @ is written as text, "
+            "so a spreadsheet cannot run it) or raw.  [default: escape]",
+        )(func)  # fmt: skip
         func = click.option(
             "--json", "json_alias", is_flag=True, is_eager=True, expose_value=False,
             callback=_json_alias, help="Same as --format json.",
@@ -144,7 +156,10 @@ def emit(
         return
     names = list(columns) if columns is not None else field_names(rows)
     if fmt == "csv":
-        write_csv(out, names, ([_csv_value(row.get(name)) for name in names] for row in rows))
+        ctx = click.get_current_context(silent=True)
+        raw = ctx is not None and ctx.meta.get("output.csv_formulas") == "raw"
+        values = ([_csv_value(row.get(name), raw) for name in names] for row in rows)
+        write_csv(out, [_csv_value(name, raw) for name in names], values)
         return
     print_table(names, [[cell(r.get(n)) for n in names] for r in rows], err=err)
 
@@ -171,7 +186,10 @@ def write_csv(out: TextIO, header: Sequence[str], rows: Iterable[Sequence[Any]])
         buffer.truncate()
 
 
-def _csv_value(value: Any) -> Any:
+def _csv_value(value: Any, raw: bool = False) -> Any:
+    """A CSV cell: nested values as JSON, text neutralised against formulas unless `raw`."""
     if isinstance(value, dict | list):
-        return json_text(value)
+        value = json_text(value)
+    if isinstance(value, str):
+        return value if raw else neutralise(value)
     return "" if value is None else value

@@ -94,6 +94,11 @@ class ConnectionFields(Strict):
     request_deadline: Positive | None = Field(
         None, description="Seconds one request may take in all.", examples=[300]
     )
+    attempt_deadline: Positive | None = Field(
+        None,
+        description="Seconds one attempt (one send and its whole answer) may take.",
+        examples=[60],
+    )
     series_deadline: Positive | None = Field(
         None,
         description="Seconds one page series (all the pages of one read) may take in all.",

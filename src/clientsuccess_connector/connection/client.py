@@ -9,6 +9,7 @@ import socket
 import threading
 import time
 from collections.abc import Callable, Mapping
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any
@@ -40,6 +41,7 @@ from clientsuccess_connector.connection.retry import (
     NOT_SENT_ERRORS,
     Retry,
     RetryPolicy,
+    bounded_wait,
     retry_after_seconds,
     retry_loop,
     status_is_retriable,
@@ -75,6 +77,7 @@ class _Call:
     deadline: float
     extra_stats: ConnectionStats | None
     series: SeriesDeadline | None = None  # when the series' deadline comes before the request's
+    attempt_at: float = 0.0  # when the attempt under way must end (`attempt_deadline`)
     bad_bodies: set[bytes] = field(default_factory=set)  # digests of bodies that did not parse
     not_acted: frozenset[int] = NOT_ACTED_STATUSES  # statuses proving a write was not acted on
 
@@ -390,22 +393,28 @@ class Connection:
 
     def _send_once(self, call: _Call) -> httpx.Response:
         """One send inside a limiter slot, its body read within the size and time limits."""
-        remaining = call.deadline - self._clock()
-        if remaining <= 0:
+        if call.deadline - self._clock() <= 0:
             raise self._deadline_passed(call, sent=False)
-        timeout = min(self.settings.timeout, remaining)
-        call.request.extensions["timeout"] = httpx.Timeout(
-            timeout, connect=min(10.0, timeout)
-        ).as_dict()
-        with self._limiter.slot(), deadline_scope(call.deadline, self._clock):
+        call.attempt_at = call.deadline  # the limiter's wait counts against the request only
+        with ExitStack() as slot:
             try:
-                response = self._client.send(call.request, auth=call.auth, stream=True)
-                self._read_body(response, call.deadline)
-            except httpx.HTTPError:
-                self.stats.record(None, 0)
-                raise
+                slot.enter_context(self._limiter.slot(call.deadline))
             except DeadlineExceeded:
-                raise self._deadline_passed(call, sent=True) from None
+                raise self._deadline_passed(call, sent=False) from None
+            call.attempt_at = min(call.deadline, self._clock() + self.settings.attempt_deadline)
+            timeout = max(0.001, min(self.settings.timeout, call.attempt_at - self._clock()))
+            call.request.extensions["timeout"] = httpx.Timeout(
+                timeout, connect=min(10.0, timeout)
+            ).as_dict()
+            with deadline_scope(call.attempt_at, self._clock):
+                try:
+                    response = self._client.send(call.request, auth=call.auth, stream=True)
+                    self._read_body(response, call.attempt_at)
+                except httpx.HTTPError:
+                    self.stats.record(None, 0)
+                    raise
+                except DeadlineExceeded:
+                    raise self._deadline_passed(call, sent=True) from None
         return response
 
     def _read_body(self, response: httpx.Response, deadline: float) -> None:
@@ -447,7 +456,14 @@ class Connection:
             if call.raise_for_status:
                 raise self._api_error(call.request, response)
             return response
-        wait = retry_after_seconds(response)
+        asked = retry_after_seconds(response)
+        wait = None
+        if asked is not None:
+            wait = bounded_wait(asked, self.settings.backoff_base, self._policy.max_seconds)
+            if wait is None:  # beyond the bound: this request fails now, nothing pauses
+                if call.raise_for_status:
+                    raise self._api_error(call.request, response, asked=asked)
+                return response
         if status == 429:
             pause = wait if wait is not None else self._backoff(number)
             self._log.warning("HTTP 429 from %s: pausing every request for %.1f s",
@@ -489,14 +505,22 @@ class Connection:
             raise LoginUnavailable(f"login at {url} failed ({type(exc).__name__})") from None
         return response
 
-    def _api_error(self, request: httpx.Request, response: httpx.Response) -> ApiError:
+    def _api_error(
+        self, request: httpx.Request, response: httpx.Response, *, asked: float | None = None
+    ) -> ApiError:
         excerpt = self._redactor.excerpt(response.text, _BODY_EXCERPT)
         url = self._safe_url(request)
         status = response.status_code
         kind = AuthError if status in (401, 403) else ApiError
         hint = ""
         if status in (401, 403):
-            hint = "; check the API key or login (CLIENTSUCCESS_API_KEY / _USERNAME / _PASSWORD)"
+            hint = f"; check {self.settings.secret_named}"
+        if asked is not None:
+            hint = (
+                f"; it asked to wait {asked:.0f} s (Retry-After), more than max_retry_seconds "
+                f"({self._policy.max_seconds:g} s): try again later, or raise connection: "
+                "max_retry_seconds"
+            )
         return kind(
             f"{request.method} {url} answered HTTP {status}{hint}: {excerpt}",
             status=status,
@@ -513,6 +537,14 @@ class Connection:
 
     def _deadline_passed(self, call: _Call, *, sent: bool) -> TransportError:
         request, series = call.request, call.series
+        if sent and call.attempt_at < call.deadline:
+            return TransportError(
+                f"{request.method} {self._safe_url(request)}: no complete answer within "
+                f"attempt_deadline ({self.settings.attempt_deadline:g} s); the server is stuck "
+                "or sends its answer too slowly; try again later, or raise connection: "
+                "attempt_deadline",
+                maybe_sent=sent,
+            )
         if series is not None:
             return TransportError(
                 f"{series.subject}: reading its pages took longer than series_deadline "

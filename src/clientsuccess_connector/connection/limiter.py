@@ -7,6 +7,8 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
+from clientsuccess_connector.connection.deadline import DeadlineExceeded
+
 
 class Limiter:
     """Bounds concurrency and rate for every request of a connection.
@@ -36,7 +38,7 @@ class Limiter:
         with self._lock:
             self._resume_at = max(self._resume_at, self._clock() + seconds)
 
-    def _wait_turn(self) -> None:
+    def _wait_turn(self, deadline: float | None) -> None:
         while True:
             with self._lock:
                 now = self._clock()
@@ -44,12 +46,22 @@ class Limiter:
                 if start <= now:
                     self._next_start = now + self._interval
                     return
+                if deadline is not None and start > deadline:
+                    raise DeadlineExceeded  # waiting would outlast the request: say so now
                 delay = start - now
             self._sleep(delay)
 
     @contextmanager
-    def slot(self) -> Iterator[None]:
-        """Wait for a free slot, any pause and the rate limit; hold the slot while inside."""
-        with self._slots:
-            self._wait_turn()
+    def slot(self, deadline: float | None = None) -> Iterator[None]:
+        """Wait for a free slot, any pause and the rate limit; hold the slot while inside.
+
+        With a `deadline` (in `clock()` seconds) no wait goes past it: DeadlineExceeded instead.
+        """
+        timeout = None if deadline is None else max(0.0, deadline - self._clock())
+        if not self._slots.acquire(timeout=timeout):
+            raise DeadlineExceeded
+        try:
+            self._wait_turn(deadline)
             yield
+        finally:
+            self._slots.release()

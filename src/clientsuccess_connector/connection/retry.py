@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import email.utils
+import math
 import random
 import time
 from collections.abc import Callable
@@ -44,20 +45,33 @@ def status_is_retriable(
 
 
 def retry_after_seconds(response: httpx.Response) -> float | None:
-    """Seconds asked for by a Retry-After header (delta seconds or HTTP date), if any."""
+    """Seconds asked for by a Retry-After header (delta seconds or HTTP date), if any.
+
+    None when there is none, it cannot be read, or it asks for no wait (0, negative, a date
+    past): the normal backoff applies then. It may be `inf` (`inf`, `1e999`, a far date): the
+    caller bounds it (`bounded_wait`)."""
     value = response.headers.get("Retry-After")
     if value is None:
         return None
     value = value.strip()
     try:
-        return max(0.0, float(value))
+        seconds = float(value)
     except ValueError:
-        pass
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
+        try:
+            when = email.utils.parsedate_to_datetime(value)
+            seconds = float(when.timestamp()) - time.time()
+        except (TypeError, ValueError, OverflowError, IndexError):
+            return None
+    if math.isnan(seconds) or seconds <= 0:
         return None
-    return max(0.0, float(when.timestamp()) - time.time())
+    return seconds
+
+
+def bounded_wait(asked: float, least: float, most: float) -> float | None:
+    """A server's wait clamped up to `least`; None when it is beyond `most` (give up now)."""
+    if not asked <= most:  # inf included
+        return None
+    return max(asked, least)
 
 
 def backoff_delay(attempt: int, base: float, cap: float, rng: random.Random) -> float:

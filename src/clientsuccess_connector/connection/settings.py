@@ -11,10 +11,23 @@ from clientsuccess_connector.connection.redaction import looks_secret
 from clientsuccess_connector.errors import ConfigError
 from clientsuccess_connector.urls import origin, origin_parts, parse_http_url
 
-_OWN_CHECKS = frozenset({"send_credentials_to", "secret_headers", "api_key_header"})
+_OWN_CHECKS = frozenset(
+    {"send_credentials_to", "secret_headers", "api_key_header", "secret_source"}
+)
 _TEXT_SETTINGS = frozenset({"base_url", "api_key", "username", "password", "auth_url"})
 DEFAULT_BASE_URL = "https://api.clientsuccess.com/api/v1"
 KEY_HEADERS = ("X-API-Key", "Authorization")
+# The settings the environment gives, by the variable that gives each.
+ENV_VARIABLES = {
+    "base_url": "CLIENTSUCCESS_BASE_URL",
+    "api_key": "CLIENTSUCCESS_API_KEY",
+    "api_key_header": "CLIENTSUCCESS_API_KEY_HEADER",
+    "username": "CLIENTSUCCESS_USERNAME",
+    "password": "CLIENTSUCCESS_PASSWORD",
+    "auth_url": "CLIENTSUCCESS_AUTH_URL",
+}
+ENV_KEY_SOURCE = "CLIENTSUCCESS_API_KEY"
+ENV_LOGIN_SOURCE = "CLIENTSUCCESS_USERNAME and CLIENTSUCCESS_PASSWORD"
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,7 +53,11 @@ class ConnectionSettings:
     secret_headers: tuple[str, ...] = ()
     max_response_mb: float = 256.0
     request_deadline: float = 300.0
+    attempt_deadline: float = 60.0
     series_deadline: float = 6 * 3600.0
+    secret_source: str | None = None
+    """Where the key or password came from, for messages: "credential 'prod'",
+    "CLIENTSUCCESS_API_KEY", "flow.yaml (connection: api_key)". Never the secret itself."""
 
     def __post_init__(self) -> None:
         _check_types(self)
@@ -48,7 +65,7 @@ class ConnectionSettings:
         if self.auth_url is not None:
             _check_base_url(self.auth_url, "auth_url", "set CLIENTSUCCESS_AUTH_URL")
         if self.api_key is not None:
-            object.__setattr__(self, "api_key", _clean_api_key(self.api_key))
+            object.__setattr__(self, "api_key", _clean_api_key(self.api_key, self.secret_source))
         for name in ("username", "password"):
             if not isinstance(getattr(self, name), str | None):
                 raise ConfigError(f'{name} must be text; quote it in the flow file ({name}: "...")')
@@ -60,6 +77,8 @@ class ConnectionSettings:
             raise ConfigError("max_response_mb must be positive (megabytes per response)")
         if self.request_deadline <= 0:
             raise ConfigError("request_deadline must be positive (seconds per request)")
+        if self.attempt_deadline <= 0:
+            raise ConfigError("attempt_deadline must be positive (seconds per attempt)")
         if self.series_deadline <= 0:
             raise ConfigError("series_deadline must be positive (seconds per read of a source)")
         if self.max_concurrency < 1:
@@ -102,6 +121,15 @@ class ConnectionSettings:
         headers = [v for k, v in self.headers.items() if looks_secret(k, self.secret_headers)]
         return tuple(s for s in (self.api_key, self.password, *headers) if s)
 
+    @property
+    def secret_named(self) -> str:
+        """The secret as messages name it, with where it came from: "the API key from
+        credential 'prod'"; with no source known, every place it may come from."""
+        if self.secret_source is None:  # settings built by hand: name every place
+            return "the API key or login (CLIENTSUCCESS_API_KEY / _USERNAME / _PASSWORD)"
+        what = "the login" if self.uses_token else "the API key"
+        return f"{what} from {self.secret_source}"
+
     def require_credentials(self) -> None:
         """Raise a ConfigError when neither an API key nor a login is configured."""
         if self.api_key is None and (self.username is None or self.password is None):
@@ -134,6 +162,7 @@ class ConnectionSettings:
             username=env.get("CLIENTSUCCESS_USERNAME") or None,
             password=env.get("CLIENTSUCCESS_PASSWORD") or None,
             auth_url=env.get("CLIENTSUCCESS_AUTH_URL") or None,
+            secret_source=_env_secret_source(env),
         )
         return base.with_overrides(**overrides)
 
@@ -146,6 +175,15 @@ class ConnectionSettings:
         from clientsuccess_connector.credentials import CredentialStore  # noqa: PLC0415
 
         return CredentialStore(config_dir).settings(name, **overrides)
+
+
+def _env_secret_source(env: Mapping[str, str]) -> str | None:
+    """Which variables hold the environment's secret, for messages (None: none does)."""
+    if env.get("CLIENTSUCCESS_API_KEY"):
+        return ENV_KEY_SOURCE
+    if env.get("CLIENTSUCCESS_USERNAME") or env.get("CLIENTSUCCESS_PASSWORD"):
+        return ENV_LOGIN_SOURCE
+    return None
 
 
 def _check_types(settings: ConnectionSettings) -> None:
@@ -195,15 +233,15 @@ def _check_base_url(
         )
 
 
-def _clean_api_key(key: str) -> str:
+def _clean_api_key(key: str, source: str | None) -> str:
     """The key without surrounding whitespace (a CRLF key file), or a ConfigError if unsendable."""
     if not isinstance(key, str):
         raise ConfigError('api_key must be text; quote it in the flow file (api_key: "...")')
     key = key.strip()
     if not (key.isascii() and key.isprintable()):
         raise ConfigError(
-            "api_key (CLIENTSUCCESS_API_KEY) holds non-ASCII or control characters, which an HTTP "
-            "header cannot carry; copy the key again from ClientSuccess"
+            f"api_key ({source or 'CLIENTSUCCESS_API_KEY'}) holds non-ASCII or control "
+            "characters, which an HTTP header cannot carry; copy the key again from ClientSuccess"
         )
     return key
 

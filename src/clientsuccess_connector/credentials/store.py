@@ -29,6 +29,7 @@ from clientsuccess_connector.credentials.model import (
 )
 from clientsuccess_connector.credentials.secrets import preferred_location, secret_backend
 from clientsuccess_connector.errors import ConfigError
+from clientsuccess_connector.urls import origin
 
 logger = logging.getLogger(__name__)
 
@@ -116,6 +117,31 @@ class CredentialStore:
         logger.info("stored credential %s (secret in the %s)", name, location)
         return _info(name, entries[name])
 
+    def rebind(self, name: str, base_url: str) -> CredentialInfo:
+        """Send credential `name`'s secret to `base_url` from now on (the secret is kept).
+
+        Never from https to plain http: a secret given for https is typed again for http."""
+        info = self.get(name)
+        if name == ENVIRONMENT:
+            raise ConfigError(
+                "'environment' comes from the CLIENTSUCCESS_* variables; set "
+                "CLIENTSUCCESS_BASE_URL instead"
+            )
+        entry = _entry(name, base_url, info.auth, info.api_key_header or "X-API-Key",
+                       info.username)  # fmt: skip
+        if info.base_url.startswith("https:") and not base_url.startswith("https:"):
+            raise ConfigError(
+                f"credential {name} was stored for https; its secret never goes to plain http "
+                f"({origin(base_url)}): use the https URL, or store a new credential for it "
+                "with `clientsuccess-connector credentials add`"
+            )
+        with changing(self.config_dir):
+            entries = self._read()
+            entries[name] = {**entries[name], "base_url": entry["base_url"]}
+            self._write(entries)
+        logger.info("credential %s now goes to %s", name, origin(base_url))
+        return _info(name, entries[name])
+
     def remove(self, name: str) -> CredentialInfo:
         """Forget a credential and delete its secret."""
         info = self.get(name)
@@ -146,7 +172,10 @@ class CredentialStore:
             values: dict[str, Any] = {"username": info.username, "password": secret}
         else:
             values = {"api_key": secret, "api_key_header": info.api_key_header}
-        return ConnectionSettings(base_url=info.base_url, **values).with_overrides(**overrides)
+        source = f"credential {name!r}"
+        return ConnectionSettings(
+            base_url=info.base_url, secret_source=source, **values
+        ).with_overrides(**overrides)
 
     # -- the file ------------------------------------------------------------------------
 

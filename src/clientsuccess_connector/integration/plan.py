@@ -96,7 +96,8 @@ def plan_streams(
         loaded = flow
     given = {k: v for k, v in (connection or {}).items() if v is not None and v != ""}
     block = {**(loaded.connection if loaded else {}), **given}
-    settings = resolve_settings(block, None, env)
+    label = str(loaded.path) if loaded and loaded.path else "the connection settings"
+    settings = resolve_settings(block, None, env, flow_label=label)
     specs = select_sources(loaded, streams)
     sources = {name: resolve(spec) for name, spec in specs.items()}
     require_primary_keys(sources.values())  # before any request: merges need a key

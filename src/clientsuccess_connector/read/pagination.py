@@ -20,6 +20,7 @@ import httpx
 
 from clientsuccess_connector.catalog import envelope
 from clientsuccess_connector.errors import ConfigError, DataError, PaginationLoopError
+from clientsuccess_connector.read.loop_guard import LoopGuard
 from clientsuccess_connector.read.pagination_config import (
     AutoPagination,
     CursorPagination,
@@ -80,7 +81,7 @@ class Paginator(Generic[Config]):
     def __init__(self, spec: Config) -> None:
         self.spec = spec
         self.pages = 0
-        self._seen_tokens: set[str] = set()
+        self._seen_tokens = LoopGuard()
         self._last_content: bytes | None = None
 
     def first(self, request: PageRequest) -> PageRequest:
@@ -115,12 +116,11 @@ class Paginator(Generic[Config]):
         self._last_content = content
 
     def _guard_token(self, token: str, what: str) -> None:
-        if token in self._seen_tokens:
+        if self._seen_tokens.seen_before(token):
             raise PaginationLoopError(
                 f"the API returned the same {what} twice ({token[:80]!r}); stopping instead "
                 "of looping forever"
             )
-        self._seen_tokens.add(token)
 
 
 Numbered = TypeVar("Numbered", EnvelopePagination, PageNumberPagination, KeysetPagination)

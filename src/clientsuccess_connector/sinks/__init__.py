@@ -52,10 +52,8 @@ def open_sink(url: str, *, read_only: bool = False, naming: str | None = None) -
     from clientsuccess_connector.sinks.files import FileSink  # noqa: PLC0415 (load only the driver needed)
 
     assert dest.path is not None
-    if "memory_limit" in dest.options:
-        return FileSink(dest.path, dest.masked, dest.kind, dest.options["memory_limit"], names,
-                        read_only=read_only)  # fmt: skip
-    return FileSink(dest.path, dest.masked, dest.kind, naming=names, read_only=read_only)
+    extra = {k: dest.options[k] for k in ("memory_limit", "formulas") if k in dest.options}
+    return FileSink(dest.path, dest.masked, dest.kind, naming=names, read_only=read_only, **extra)
 
 
 __all__ = [

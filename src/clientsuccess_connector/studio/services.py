@@ -307,7 +307,8 @@ def connection_settings(
 ) -> ConnectionSettings:
     """Settings as the CLI's `--credential NAME --flow FILE` would have them, secrets required."""
     connection = flow.connection if flow is not None else None
-    settings = resolve_settings(connection, credential, store=credentials.store)
+    label = str(flow.path) if flow is not None and flow.path else None
+    settings = resolve_settings(connection, credential, store=credentials.store, flow_label=label)
     settings.require_credentials()
     return settings
 

@@ -304,7 +304,8 @@ class _Writer:
         if results and results[0].http_status in (401, 403):
             raise AuthError(
                 f"ClientSuccess rejected the credentials (HTTP {results[0].http_status}); "
-                "check the API key or the login, then re-run with the same `results` file",
+                f"check {self.conn.settings.secret_named}, then re-run with the same "
+                "`results` file",
                 status=results[0].http_status or 401,
                 url=self.conn.url_for(unit.path),
             )

@@ -11,6 +11,7 @@ import orjson
 import pyarrow.parquet as pq
 
 from clientsuccess_connector.sinks.base import ColumnType
+from clientsuccess_connector.sinks.formulas import neutralise_sql, restore_sql
 from clientsuccess_connector.sinks.sql import (
     DUCKDB_ISO_FORMAT,
     DUCKDB_TYPES,
@@ -38,6 +39,7 @@ class StreamFiles:
     data: Path | None
     parts: list[Path]
     file_types: Mapping[str, ColumnType] = field(default_factory=dict)
+    raw_formulas: bool = False  # CSV: text written as it is, not neutralised (formulas.py)
 
 
 def merged_query(files: StreamFiles, schema: StreamSchema, winners: str | None = None) -> str:
@@ -90,7 +92,9 @@ def _union(files: StreamFiles, columns: list[tuple[str, ColumnType]]) -> str | N
     sources: list[str] = []
     if files.data is not None:
         reader = _read_data(files.fmt, files.data, files.file_types)
-        sources.append(_select(reader, columns, files.file_types, 0, from_text=files.fmt == "csv"))
+        from_csv = files.fmt == "csv"
+        restoring = from_csv and not files.raw_formulas
+        sources.append(_select(reader, columns, files.file_types, 0, from_csv, restoring))
     # Parts with the same column types are read by one scan (the part number, from the file
     # name, orders them); a schema change starts a new group.
     groups: dict[bytes, list[Path]] = {}
@@ -105,9 +109,12 @@ def _union(files: StreamFiles, columns: list[tuple[str, ColumnType]]) -> str | N
     return " UNION ALL ".join(sources) if sources else None
 
 
-def copy_statement(fmt: str, schema: StreamSchema, query: str, target: Path) -> str:
+def copy_statement(
+    fmt: str, schema: StreamSchema, query: str, target: Path, raw_formulas: bool = False
+) -> str:
     """A COPY writing the rows of `query` to `target` as `fmt` (json as text where the format
-    has no nested values, timestamps as ISO-8601 text in JSON lines and CSV).
+    has no nested values, timestamps as ISO-8601 text in JSON lines and CSV; in CSV, text a
+    spreadsheet would run as a formula neutralised unless `raw_formulas`).
 
     DuckDB's JSON and CSV writers run out of a small memory budget when fed straight from a
     JSON reader and a join; the sink therefore stages the merged rows as Parquet first
@@ -115,8 +122,12 @@ def copy_statement(fmt: str, schema: StreamSchema, query: str, target: Path) -> 
     outs = []
     for c in schema.to_columns():
         col = quote(c.name)
+        escape = fmt == "csv" and not raw_formulas and c.type in ("text", "json")
         if c.type == "json" and fmt in ("parquet", "csv"):
-            outs.append(f"CAST({col} AS VARCHAR) AS {col}")
+            text = f"CAST({col} AS VARCHAR)"
+            outs.append(f"{neutralise_sql(text) if escape else text} AS {col}")
+        elif escape:
+            outs.append(f"{neutralise_sql(col)} AS {col}")
         elif c.type == "timestamp" and fmt != "parquet":
             outs.append(f"strftime({col}, '{DUCKDB_ISO_FORMAT}') AS {col}")
         else:
@@ -157,9 +168,11 @@ def _select(
     source_types: Mapping[str, ColumnType],
     seq: int | str,
     from_text: bool = False,
+    restoring: bool = False,
 ) -> str:
     """One source (the merged file or a part) converted to the current column types.
-    `from_text`: the reader yields every column as text (CSV) in `source_types`' format."""
+    `from_text`: the reader yields every column as text (CSV) in `source_types`' format;
+    `restoring`: its text was neutralised against formulas, and is restored."""
     exprs = []
     for name, target in columns:
         col = quote(name)
@@ -167,6 +180,8 @@ def _select(
         if src is None:
             exprs.append(f"CAST(NULL AS {DUCKDB_TYPES[target]}) AS {col}")
             continue
+        if restoring and src in ("text", "json"):
+            col = restore_sql(col)
         if (from_text and src != "text") or src == "json":
             col = f"CAST({col} AS {DUCKDB_TYPES[src]})"
         expr = col if src == target else duckdb_widen(col, src, target)

@@ -56,6 +56,7 @@ from clientsuccess_connector.sinks.files.merge import (
     staging_statement,
     winners_statement,
 )
+from clientsuccess_connector.sinks.formulas import check_mode
 from clientsuccess_connector.sinks.naming import API
 from clientsuccess_connector.sinks.sql import check_stream_name, quote, sql_literal
 from clientsuccess_connector.sinks.stream_schema import StreamSchema
@@ -89,10 +90,12 @@ class FileSink(Sink):
         fmt: str,
         memory_limit: str = "128MB",
         naming: str = API,
+        formulas: str = "escape",
         *,
         read_only: bool = False,
     ) -> None:
         self.url = url
+        self.raw_formulas = check_mode(formulas, url) == "raw"
         self.naming = naming
         self.format = fmt
         self.dir = directory
@@ -286,6 +289,7 @@ class FileSink(Sink):
             data=data if file_types and data.exists() else None,
             parts=[folder / f"{n:08d}.parquet" for n in entry.get("parts", [])],
             file_types=file_types,
+            raw_formulas=self.raw_formulas,
         )
 
     def _compact(self, stream: str, rewrite: Callable[[str], str] | None = None) -> None:
@@ -310,7 +314,7 @@ class FileSink(Sink):
             query = merged_query(files, schema, winners)
             self._con.execute(staging_statement(rewrite(query) if rewrite else query, staging))
             merged = f"SELECT * FROM read_parquet({sql_literal(str(staging))})"
-            self._con.execute(copy_statement(self.format, schema, merged, tmp))
+            self._con.execute(copy_statement(self.format, schema, merged, tmp, self.raw_formulas))
         except BaseException:
             tmp.unlink(missing_ok=True)  # a half-written file would hold on to a full disk
             raise
