@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 from clientsuccess_connector.connection import Connection, ConnectionStats
 from clientsuccess_connector.deletes import delete_plan
@@ -99,6 +99,16 @@ class Landing(Protocol):
         ...
 
 
+@runtime_checkable
+class Reconciling(Protocol):
+    """A landing that is told when a full refresh proved it read a whole collection (a Singer
+    tap or a dlt resource, which record deletions their own way)."""
+
+    def reconcile(self, stream: str, written_since: datetime, mode: DeleteMode) -> int:
+        """Record deletions of what the read since `written_since` did not land; rows marked."""
+        ...
+
+
 @dataclass(frozen=True, slots=True)
 class _Report:
     """Where one stream reports: per committed batch, and per page."""
@@ -124,9 +134,8 @@ class _LockedSink:
             self.sink.write_batch(self._table(stream), records, pk, state)
 
     def reconcile(self, stream: str, written_since: datetime, mode: DeleteMode) -> int | None:
-        """Rows marked or removed; None when the landing is no destination of ours (a Singer
-        or dlt stream records no deletions)."""
-        if not isinstance(self.sink, Sink):
+        """Rows marked or removed; None when the landing cannot record deletions."""
+        if not isinstance(self.sink, Sink | Reconciling):
             return None
         with self.lock:
             return self.sink.reconcile(self._table(stream), written_since, mode)
@@ -198,7 +207,7 @@ def _sync_stream(
 ) -> StreamResult:
     result = StreamResult(source.name)
     started = time.monotonic()
-    stats = ConnectionStats()
+    stats = ConnectionStats(label=source.name)
     try:
         if progress.pages is not None:
             progress.pages.begin_pass()
