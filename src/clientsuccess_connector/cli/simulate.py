@@ -23,7 +23,6 @@ from clientsuccess_connector.simulator.profile import (
     SORTS,
     ServerProfile,
 )
-from clientsuccess_connector.simulator.server import install_log_filter, listening_socket, serve
 
 
 @cli.command()
@@ -110,6 +109,13 @@ def simulate(
         profile=ServerProfile(query_cost, after_precision, after_compare, sort, counts),
         moved_routes=parse_pairs(moves, "--move-route"),
     )  # fmt: skip
+    # the server needs the [simulator] extra; imported here so that --help works without it
+    from clientsuccess_connector.simulator.server import (  # noqa: PLC0415
+        install_log_filter,
+        listening_socket,
+        serve,
+    )
+
     app = SimulatorApp(config)
     try:
         sock = listening_socket(host, port)
