@@ -6,11 +6,12 @@ missing or unknown parameter, bad path, bad pagination), so a mistake costs no A
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from clientsuccess_connector.catalog import Template, get_template, settings
+from clientsuccess_connector.catalog import Param, Template, get_template, settings
 from clientsuccess_connector.catalog.overrides import TemplateOverride, apply_override
 from clientsuccess_connector.errors import ConfigError
 from clientsuccess_connector.extract.extractor import Extractor
@@ -150,6 +151,26 @@ def _pagination(spec: SourceSpec, default: str, where: str) -> PaginatorConfig:
     return pagination.with_defaults(**overrides)
 
 
+_PATTERNS = {
+    "integer": (re.compile(r"[+-]?\d+"), "an integer", "42"),
+    "number": (re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?"), "a number", "4.5"),
+    "boolean": (re.compile(r"(?i)true|false"), "true or false", "true"),
+}
+
+
+def check_param_type(param: Param, value: Any, where: str) -> None:
+    """A ConfigError naming the parameter when a value given as text cannot be of its declared
+    type (`-p clientId=abc`), before any request; macros (`{now}`, `{contracts.id}`) pass."""
+    if not isinstance(value, str) or "{" in value or param.type not in _PATTERNS:
+        return
+    pattern, kind, example = _PATTERNS[param.type]
+    if not pattern.fullmatch(value.strip()):
+        raise ConfigError(
+            f"{where}: parameter {param.name!r} must be {kind}, not {value!r}; "
+            f"give e.g. -p {param.name}={example}"
+        )
+
+
 def _resolve_template(spec: SourceSpec, template: Template, where: str) -> Source:
     if template.kind != "read":
         raise ConfigError(
@@ -169,6 +190,9 @@ def _resolve_template(spec: SourceSpec, template: Template, where: str) -> Sourc
                 f"{where}: template {template.name!r} needs parameter {param.name!r} "
                 f"({param.description}); give it with -p {param.name}=VALUE"
             )
+    for param in template.params:
+        if param.name in spec.params:
+            check_param_type(param, spec.params[param.name], where)
     by_location: dict[str, dict[str, Any]] = {"path": {}, "query": {}, "body": {}}
     for param in template.params:
         if param.name in spec.params:
