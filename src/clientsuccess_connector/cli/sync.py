@@ -94,8 +94,8 @@ def run_summary(results: list[StreamResult], destination: str, seconds: float) -
 def print_summary(results: list[StreamResult], *, as_json: bool, fmt: str = "table") -> None:
     """One row per stream: records, requests, retries, seconds, records/s.
 
-    `fmt` jsonl or csv prints the rows on stdout; a table goes to stderr (as JSON log events
-    under `as_json`, i.e. --log-format json)."""
+    `fmt` jsonl or csv prints the rows on stdout, and so does a table (so `sync > run.txt`
+    keeps it); under `as_json` (--log-format json) the rows are JSON log events on stderr."""
     if fmt != "table":
         emit([stream_summary(r) for r in results], fmt)
         return
@@ -112,7 +112,7 @@ def print_summary(results: list[StreamResult], *, as_json: bool, fmt: str = "tab
     ]  # fmt: skip
     headers = ["stream", "records read", "requests", "retries", "seconds", "records/s", "mode",
                "status"]  # fmt: skip
-    print_table(headers, body, err=True)
+    print_table(headers, body, err=False)
 
 
 def run_sync(
@@ -130,7 +130,7 @@ def run_sync(
 ) -> list[StreamResult]:
     """One sync run over every selected stream; returns the per-stream results.
 
-    With `fmt` json the summary is one JSON document on stdout (and no table on stderr);
+    With `fmt` json the summary is one JSON document on stdout (instead of the table);
     jsonl or csv, one row per stream there."""
     started = time.monotonic()
     specs = select_sources(flow, streams)
@@ -214,7 +214,7 @@ def describe_destination(url: str) -> str:
     help="Records per committed batch (each batch is one transaction with its state).",
 )
 @format_option(
-    "How to print the summary: a table on stderr; json: the run as one JSON document on "
+    "How to print the summary: a table on stdout; json: the run as one JSON document on "
     "stdout (one line per run with --every): status, destination, and per stream records, "
     "status, repaired and rejected counts, cursor, error and seconds; jsonl or csv: one row "
     "per stream on stdout. Exit codes stay 0, 1 (a stream failed) and 2."
