@@ -182,3 +182,11 @@ def test_json_array_big_elements_bom_and_nan(tmp_path: Path) -> None:
     path.write_text('[{"a": 1}, {"a": NaN}]')
     rows = list(read_input(str(path)))
     assert rows[0] == (1, {"a": 1}) and rows[1][0] == 2 and rows[1][1]["a"] != rows[1][1]["a"]
+
+
+def test_csv_accepts_fields_over_128_kb(tmp_path: Path) -> None:
+    """A long transcript (1 MB in one quoted cell) is a value, not a quoting error."""
+    path = tmp_path / "in.csv"
+    transcript = "word, " * (1 << 18)
+    path.write_text(f'clientId,note\n42,"{transcript}"\n', encoding="utf-8")
+    assert list(read_input(str(path))) == [(1, {"clientId": "42", "note": transcript})]
