@@ -8,14 +8,16 @@ it read a whole collection then reconciles deletions (deletes.py).
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol, runtime_checkable
 
+from clientsuccess_connector.cadence import skip_reason
 from clientsuccess_connector.connection import Connection, ConnectionStats
 from clientsuccess_connector.deletes import delete_plan
 from clientsuccess_connector.errors import ConfigError, ConnectorError
@@ -33,6 +35,7 @@ from clientsuccess_connector.read.progress import ProgressListener, ProgressTrac
 from clientsuccess_connector.read.reader import Reader
 from clientsuccess_connector.sinks.base import DeleteMode, Sink, ValueReport
 
+_log = logging.getLogger(__name__)
 DEFAULT_BATCH_SIZE = 5000
 Progress = Callable[[str, int], None]
 """Told `(stream, records)` after each committed batch."""
@@ -55,6 +58,7 @@ class StreamResult:
     cursor: str | None = None  # the stream's stored cursor after the run (incremental streams)
     deleted: int = 0  # rows a full refresh stamped `_cs_deleted_at` (soft) or removed (hard)
     deletes: str = ""  # the mode reconciled with, or why a full refresh did not reconcile
+    skipped: str = ""  # why the stream was not read this run (its cadence, cadence.py)
 
     @property
     def records_per_second(self) -> float:
@@ -187,14 +191,31 @@ def sync(
         Reader(connection, lookups=options.lookups) as reader,
         ThreadPoolExecutor(max(1, workers), thread_name_prefix="cs-stream") as pool,
     ):
-        futures = []
+        futures: list[Future[StreamResult] | StreamResult] = []
         for name, source in sources.items():
+            skipped = _skipped(locked, source, options)
+            if skipped is not None:
+                futures.append(skipped)
+                continue
             tracker = ProgressTracker(source.name, on_progress) if on_progress else None
             report = _Report(progress, tracker)
             futures.append(
                 pool.submit(_sync_stream, reader, locked, source, options, plans[name], report)
             )
-        return [f.result() for f in futures]
+        return [f if isinstance(f, StreamResult) else f.result() for f in futures]
+
+
+def _skipped(sink: _LockedSink, source: Source, options: SyncOptions) -> StreamResult | None:
+    """The result of a stream this run skips for its cadence (`every:`), or None: read it."""
+    if source.every is None or options.full_refresh:
+        return None
+    state = sink.state(source.name)
+    reason = skip_reason(source.every, state, datetime.now(UTC))
+    if reason is None:
+        return None
+    _log.info("stream %s %s", source.name, reason)
+    cursor = (state or {}).get("cursor")
+    return StreamResult(source.name, skipped=reason, cursor=str(cursor) if cursor else None)
 
 
 def _sync_stream(

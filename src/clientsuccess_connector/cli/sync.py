@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import sys
 import time
 from pathlib import Path
@@ -11,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 import click
 import orjson
 
+from clientsuccess_connector.cadence import parse_duration as parse_cadence
 from clientsuccess_connector.cli.app import cli
 from clientsuccess_connector.cli.every import run_every
 from clientsuccess_connector.cli.options import (
@@ -22,7 +22,6 @@ from clientsuccess_connector.cli.options import (
 from clientsuccess_connector.cli.output import cell, emit, format_option, print_table
 from clientsuccess_connector.cli.progress import StreamProgress
 from clientsuccess_connector.cli.terminal import echo
-from clientsuccess_connector.errors import ConfigError
 from clientsuccess_connector.locations import parse_destination
 from clientsuccess_connector.read.chain import plan_lookups
 from clientsuccess_connector.read.endpoint import DELETES_CHOICES, resolve
@@ -36,20 +35,17 @@ if TYPE_CHECKING:
     from clientsuccess_connector.flow import Flow
 
 DEFAULT_DESTINATION = "duckdb:///clientsuccess.duckdb"
-_DURATION = re.compile(r"^(\d+)\s*(s|m|h|d)$")
-_UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
 
 def parse_duration(text: str) -> float:
     """`30s`, `15m`, `2h`, `1d` as seconds."""
-    match = _DURATION.match(text.strip().lower())
-    if not match or int(match.group(1)) == 0:
-        raise ConfigError(f"--every {text!r} is not a duration; use e.g. 30s, 15m, 2h or 1d")
-    return int(match.group(1)) * _UNIT_SECONDS[match.group(2)]
+    return parse_cadence(text, "--every").total_seconds()
 
 
 def _status(result: StreamResult) -> str:
     """`ok` or the error, with what was done so that no value stopped the stream."""
+    if result.skipped:
+        return result.skipped
     status = "ok" if result.error is None else f"error: {result.error}"
     notes = []
     if result.repaired:
@@ -68,7 +64,9 @@ def _status(result: StreamResult) -> str:
 def stream_summary(result: StreamResult) -> dict[str, Any]:
     """One stream's outcome as JSON-ready values (`sync --json` and `--log-format json`)."""
     return {
-        "stream": result.stream, "status": "ok" if result.error is None else "error",
+        "stream": result.stream,
+        "status": "skipped" if result.skipped else "ok" if result.error is None else "error",
+        "skipped": result.skipped or None,
         "records": result.records, "requests": result.requests, "retries": result.retries,
         "seconds": round(result.seconds, 3),
         "records_per_second": round(result.records_per_second, 1),

@@ -129,6 +129,12 @@ class SourceModel(Strict):
         "(_cs_deleted_at, the default where the read covers the whole collection), hard "
         "(remove the row) or off.",
     )
+    every: Text | None = Field(
+        None,
+        description="Cadence: a run skips this stream (and says so) while its data is newer "
+        "than this: 30m, 6h, 1d. `sync --full-refresh` reads it anyway.",
+        examples=["1d"],
+    )
 
 
 class LookupModel(Strict):

@@ -9,8 +9,10 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any, Literal
 
+from clientsuccess_connector.cadence import parse_duration
 from clientsuccess_connector.catalog import Param, Template, get_template, settings
 from clientsuccess_connector.catalog.overrides import TemplateOverride, apply_override
 from clientsuccess_connector.errors import ConfigError
@@ -52,6 +54,7 @@ class SourceSpec:
     path: str | None = None  # a template's route, corrected for this source alone
     override: TemplateOverride | None = None  # the flow's `templates:` correction of it
     deletes: str | None = None  # soft | hard | off: how a full refresh records deletions
+    every: str | None = None  # cadence (`every: 1d`): runs skip the stream while it is fresher
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,6 +81,7 @@ class Source:
     template: Template | None = None
     search: bool = False  # a ClientSuccess search: pages and answers in the search envelope
     deletes: str | None = None  # the flow's `deletes:` choice (deletes.py decides what it means)
+    every: timedelta | None = None  # the source's cadence (cadence.py)
 
     def macro_texts(self) -> list[str]:
         """Every string that may hold macros, for finding lookup references."""
@@ -223,6 +227,7 @@ def _resolve_template(spec: SourceSpec, template: Template, where: str) -> Sourc
         template=template,
         search=template.pagination == "envelope",
         deletes=spec.deletes,
+        every=parse_duration(spec.every, f"{where}: every") if spec.every else None,
     )
 
 
@@ -250,6 +255,7 @@ def _resolve_manual(spec: SourceSpec, where: str) -> Source:
         response_format=spec.response_format,
         extractor=Extractor.compile(spec.name, spec.data_path, spec.metadata_path),
         deletes=spec.deletes,
+        every=parse_duration(spec.every, f"{where}: every") if spec.every else None,
     )
 
 
