@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import secrets
+import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -57,8 +58,12 @@ async def upload(request: Request) -> HTMLResponse:
             kind = suffix or "no extension"
             return problem(request, f"Input file: {kind} is not supported; {_KINDS}")
         upload_id = secrets.token_hex(8)
-        target = state.uploads / f"{upload_id}{suffix}"
+        # kept under its own name, so the results ledger and its download name the user's file
+        folder = state.uploads / upload_id / "input"
+        folder.mkdir(parents=True)
+        target = folder / _safe_name(filename)
         if not await _save(file, target):
+            shutil.rmtree(folder.parent, ignore_errors=True)
             return problem(request, _TOO_BIG)
     try:
         fields = services.write_fields(name)
@@ -92,11 +97,22 @@ async def _save(file: UploadFile, target: Path) -> bool:
     return True
 
 
+def _safe_name(filename: str) -> str:
+    """The uploaded file's own name, reduced to letters, digits, `.`, `-` and `_`."""
+    name = re.sub(r"[^A-Za-z0-9._-]", "_", Path(filename).name).lstrip(".")
+    return name or "upload"
+
+
 def _uploaded(state: StudioState, form: FormData) -> Path | None:
     upload_id = text(form, "upload_id")
     if not _UPLOAD_ID.match(upload_id):
         return None
-    return next(iter(state.uploads.glob(f"{upload_id}.*")), None)
+    return next(iter((state.uploads / upload_id / "input").glob("*")), None)
+
+
+def _results_of(upload: Path) -> Path:
+    """The results ledger of an upload: `<its name>.results.jsonl`, beside its folder."""
+    return upload.parent.parent / f"{upload.stem}.results.jsonl"
 
 
 def _mapping(form: FormData) -> dict[str, str]:
@@ -181,12 +197,13 @@ async def run(request: Request) -> HTMLResponse:
         planned = _planned(state, form, dry_run=False)
     except ConnectorError as exc:
         return problem(request, str(exc))
-    results = planned.upload.with_suffix(".results.jsonl")
+    results = _results_of(planned.upload)
 
     def work(job: Job) -> services.WriteOutcome:
         return planned.run(dry_run=False, results=results, progress=lambda n: job.add("rows", n))
 
-    job, _ = state.jobs.start(f"write:{planned.upload.name}", f"Write {planned.template}", work)
+    key = f"write:{planned.upload.relative_to(state.uploads)}"
+    job, _ = state.jobs.start(key, f"Write {planned.template}", work)
     return state.render(request, "_job.html", job=job)
 
 
@@ -196,11 +213,8 @@ async def download(request: Request) -> Response:
     outcome = found.result if found is not None else None
     if not isinstance(outcome, services.WriteOutcome) or found is None:
         return problem(request, "no results for this job")
-    upload_name = found.key.removeprefix("write:")
-    results = (state.uploads / upload_name).with_suffix(".results.jsonl")
-    return FileResponse(
-        results, media_type="application/x-ndjson", filename=f"write-results-{found.id}.jsonl"
-    )
+    results = _results_of(state.uploads / found.key.removeprefix("write:"))
+    return FileResponse(results, media_type="application/x-ndjson", filename=results.name)
 
 
 routes = [
