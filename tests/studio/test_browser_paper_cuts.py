@@ -8,8 +8,10 @@ import json
 import re
 from pathlib import Path
 
+from click.testing import CliRunner
 from playwright.sync_api import Page, Response, expect
 
+from clientsuccess_connector.cli import cli
 from tests.studio.conftest import Studio, shot
 from tests.studio.helpers import add_credential
 
@@ -110,3 +112,31 @@ def test_long_write_errors_wrap_and_the_ledger_names_the_upload(page: Page, stud
     assert download.value.suggested_filename == "renewal_pulses.results.jsonl"
     header = json.loads(Path(download.value.path()).read_text(encoding="utf-8").splitlines()[0])
     assert header["input"] == "renewal_pulses.csv"
+
+
+def test_the_advanced_tab_creates_an_incremental_source(page: Page, studio: Studio) -> None:
+    """An Incremental field on a hand-configured search saves a source that later syncs read
+    incrementally; on an endpoint that is no search it is refused with the fix."""
+    add_credential(page, studio)
+    page.get_by_role("button", name="New data flow").click()
+    page.get_by_label("Credential", exact=True).select_option("sim")
+    page.get_by_role("tab", name="Advanced").click()
+    page.get_by_label("Set API URL", exact=True).fill("/client/search?modifiedAfter={now-7}")
+    page.get_by_label("Incremental field", exact=True).fill("modifiedTime")
+    page.get_by_label("Source name", exact=True).fill("recent_clients")
+    page.get_by_role("button", name="Create").click()
+    expect(
+        page.get_by_role("status", name="Sync recent_clients").get_by_text("done")
+    ).to_be_visible()
+    saved = (studio.folder / "flow.yaml").read_text(encoding="utf-8")
+    assert "template: search_clients" in saved and "incremental_field: modifiedTime" in saved
+    assert "modifiedAfter" not in saved
+    again = CliRunner().invoke(cli, ["sync", "--flow", str(studio.folder / "flow.yaml"),
+                                     "--stream", "recent_clients", "--format", "json"])  # fmt: skip
+    assert again.exit_code == 0, again.output
+    assert json.loads(again.stdout)["streams"][0]["incremental"] is True
+
+    page.get_by_label("Set API URL", exact=True).fill("/customfield/client")
+    page.get_by_label("Source name", exact=True).fill("fields")
+    page.get_by_role("button", name="Create").click()
+    expect(page.get_by_text("only a search endpoint such as /clientNote/search")).to_be_visible()
