@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -34,3 +35,18 @@ def test_every_command_has_help_and_docs() -> None:
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     for page in sorted((ROOT / "docs").glob("*.md")):
         assert f"docs/{page.name}" in readme, f"README does not link docs/{page.name}"
+
+
+def test_the_template_count_in_the_docs_is_the_catalogues() -> None:
+    """Every "N templates" the docs state is the number `templates` lists."""
+    from clientsuccess_connector.catalog import catalog
+
+    pages = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+    stated = [
+        (page.name, int(match.group(1)))
+        for page in pages
+        for match in re.finditer(r"\ball (\d+) templates\b", page.read_text(encoding="utf-8"))
+    ]
+    assert stated, "no page states how many templates there are"
+    for page, count in stated:
+        assert count == len(catalog()), f"{page} says {count} templates; there are {len(catalog())}"

@@ -40,6 +40,13 @@ def test_all_lists_every_public_name() -> None:
     assert set(_LAZY) | imported == set(clientsuccess_connector.__all__)
 
 
+def test_dir_lists_the_lazily_loaded_names() -> None:
+    """`dir()` (what IDEs and the REPL complete from) shows every public name before first use."""
+    listed = dir(clientsuccess_connector)
+    assert set(clientsuccess_connector.__all__) <= set(listed)
+    assert "Landing" in clientsuccess_connector.__all__
+
+
 def test_unknown_name_is_an_attribute_error() -> None:
     """A typo gets Python's usual AttributeError, naming the missing attribute."""
     try:

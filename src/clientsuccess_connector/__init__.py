@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     from clientsuccess_connector.read.reader import Reader
     from clientsuccess_connector.simulator import SimulatorConfig, SimulatorHandle, run_simulator
     from clientsuccess_connector.sinks import Sink, open_sink
-    from clientsuccess_connector.syncing import StreamResult, SyncOptions, sync
+    from clientsuccess_connector.syncing import Landing, StreamResult, SyncOptions, sync
     from clientsuccess_connector.write import (
         WriteJob,
         WriteReporter,
@@ -56,6 +56,7 @@ _LAZY = {
     "Sink": "clientsuccess_connector.sinks",
     "open_sink": "clientsuccess_connector.sinks",
     "ReadProgress": "clientsuccess_connector.read.progress",
+    "Landing": "clientsuccess_connector.syncing",
     "StreamResult": "clientsuccess_connector.syncing",
     "SyncOptions": "clientsuccess_connector.syncing",
     "sync": "clientsuccess_connector.syncing",
@@ -77,6 +78,11 @@ def __getattr__(name: str) -> Any:
     return value
 
 
+def __dir__() -> list[str]:
+    """Every public name, the lazily loaded ones included (for IDEs and `dir()`)."""
+    return sorted({*globals(), *__all__})
+
+
 __all__ = [
     "ApiError",
     "AuthError",
@@ -87,6 +93,7 @@ __all__ = [
     "DataError",
     "DestinationUnavailable",
     "Flow",
+    "Landing",
     "PaginationLoopError",
     "Param",
     "ReadProgress",

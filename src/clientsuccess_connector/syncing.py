@@ -8,14 +8,16 @@ it read a whole collection then reconciles deletions (deletes.py).
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
-from typing import Any, Protocol
+from datetime import UTC, datetime, timedelta
+from typing import Any, Protocol, runtime_checkable
 
+from clientsuccess_connector.cadence import skip_reason
 from clientsuccess_connector.connection import Connection, ConnectionStats
 from clientsuccess_connector.deletes import delete_plan
 from clientsuccess_connector.errors import ConfigError, ConnectorError, DataError
@@ -44,6 +46,7 @@ from clientsuccess_connector.sync.provenance import (
     other_instance,
 )
 
+_log = logging.getLogger(__name__)
 DEFAULT_BATCH_SIZE = 5000
 DEFAULT_MAX_DELETE_SHARE = 0.5
 """A full refresh that would mark more than this share of a stream's rows deleted stops: one
@@ -72,6 +75,7 @@ class StreamResult:
     deletes: str = ""  # the mode reconciled with, or why a full refresh did not reconcile
     capped: int | None = None  # the read stopped at the source's max_records (a choice)
     notes: list[str] = field(default_factory=list)  # what the summary should say besides ok
+    skipped: str = ""  # why the stream was not read this run (its cadence, cadence.py)
 
     @property
     def records_per_second(self) -> float:
@@ -129,6 +133,16 @@ class BoundState:
 
     state: dict[str, Any] | None
     note: str | None
+
+
+@runtime_checkable
+class Reconciling(Protocol):
+    """A landing that is told when a full refresh proved it read a whole collection (a Singer
+    tap or a dlt resource, which record deletions their own way)."""
+
+    def reconcile(self, stream: str, written_since: datetime, mode: DeleteMode) -> int:
+        """Record deletions of what the read since `written_since` did not land; rows marked."""
+        ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -223,9 +237,9 @@ class _LockedSink:
             self.sink.set_state(table, {**state, PROVENANCE: provenance.as_state(), ROWS: rows})
 
     def reconcile(self, stream: str, written_since: datetime, mode: DeleteMode) -> int | None:
-        """Rows marked or removed; None when the landing is no destination of ours (a Singer
-        or dlt stream records no deletions). History mode ends the deleted records' versions."""
-        if not isinstance(self.sink, Sink):
+        """Rows marked or removed; None when the landing cannot record deletions. History mode
+        ends the deleted records' versions."""
+        if not isinstance(self.sink, Sink | Reconciling):
             return None
         with self.lock:
             deleted = self.sink.reconcile(self._table(stream), written_since, mode)
@@ -297,14 +311,31 @@ def sync(
         Reader(connection, lookups=options.lookups) as reader,
         ThreadPoolExecutor(max(1, workers), thread_name_prefix="cs-stream") as pool,
     ):
-        futures = []
+        futures: list[Future[StreamResult] | StreamResult] = []
         for name, source in sources.items():
+            skipped = _skipped(locked, source, options)
+            if skipped is not None:
+                futures.append(skipped)
+                continue
             tracker = ProgressTracker(source.name, on_progress) if on_progress else None
             report = _Report(progress, tracker)
             futures.append(
                 pool.submit(_sync_stream, reader, locked, source, options, plans[name], report)
             )
-        return [f.result() for f in futures]
+        return [f if isinstance(f, StreamResult) else f.result() for f in futures]
+
+
+def _skipped(sink: _LockedSink, source: Source, options: SyncOptions) -> StreamResult | None:
+    """The result of a stream this run skips for its cadence (`every:`), or None: read it."""
+    if source.every is None or options.full_refresh:
+        return None
+    state = sink.state(source.name)
+    reason = skip_reason(source.every, state, datetime.now(UTC))
+    if reason is None:
+        return None
+    _log.info("stream %s %s", source.name, reason)
+    cursor = (state or {}).get("cursor")
+    return StreamResult(source.name, skipped=reason, cursor=str(cursor) if cursor else None)
 
 
 def _sync_stream(
@@ -317,7 +348,7 @@ def _sync_stream(
 ) -> StreamResult:
     result = StreamResult(source.name)
     started = time.monotonic()
-    stats = ConnectionStats()
+    stats = ConnectionStats(label=source.name)
     try:
         if progress.pages is not None:
             progress.pages.begin_pass()

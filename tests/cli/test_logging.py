@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 from click.testing import CliRunner, Result
 
@@ -35,6 +36,25 @@ def test_json_log_lines_carry_the_same_events(simulator: SimulatorHandle) -> Non
     assert len(retries) == 2
     assert {e["level"] for e in retries} == {"warning"}
     assert all(e["logger"].startswith("clientsuccess_connector") for e in retries)
+    first = retries[0]  # and the retry's facts as fields, not only inside the message
+    assert first["action"] == "retry" and first["status"] == 503 and first["attempt"] == 2
+    assert isinstance(first["wait"], float) and "/product/search" in first["url"]
+    assert first["method"] == "GET" and "stream" in first
+
+
+def test_json_retry_events_name_the_stream_in_a_sync(simulator: SimulatorHandle, tmp_path: Path
+                                                     ) -> None:  # fmt: skip
+    """A sync's retry events say which stream retried."""
+    simulator.faults.next("503", 1, route="search_products")
+    destination = f"jsonl:///{tmp_path / 'out'}"
+    result = CliRunner().invoke(
+        cli, ["--log-format", "json", "sync", "--stream", "products", "--destination",
+              destination], env=simulator.env(),
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    events = [json.loads(line) for line in result.stderr.splitlines() if line.startswith("{")]
+    retries = [e for e in events if e.get("action") == "retry"]
+    assert retries and retries[0]["stream"] == "products" and retries[0]["status"] == 503
 
 
 def test_log_level_error_hides_the_retries(simulator: SimulatorHandle) -> None:

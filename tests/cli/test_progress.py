@@ -84,3 +84,17 @@ def test_a_stream_that_commits_rarely_still_logs_now_and_then(
     lines = capsys.readouterr().err.splitlines()
     assert len(lines) == 3, lines
     assert lines[0].startswith("notes: 1,000 of 10,000 records (10%), 100 records/s, 0:01:30 left")
+
+
+def test_an_empty_final_batch_does_not_repeat_the_line(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Off a terminal, a batch with no records (the cursor committed alone) prints nothing new;
+    a stream with no records at all still gets its one line."""
+    with StreamProgress() as progress:
+        progress("clients", 30)
+        progress("clients", 0)
+        progress("products", 0)
+        progress("products", 0)
+    lines = capsys.readouterr().err.splitlines()
+    assert lines == ["clients: 30 records committed", "products: 0 records committed"]

@@ -15,7 +15,11 @@ ENV = {"CLIENTSUCCESS_BASE_URL": "http://127.0.0.1:9/api/v1", "CLIENTSUCCESS_API
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["test", "search_pulse"], "unknown template 'search_pulse'"),
+        (["test", "search_pulse"], "unknown template 'search_pulse'; did you mean 'search_pulses'"),
+        (
+            ["test", "search_pulses", "-p", "clientId=abc"],
+            "'clientId' must be an integer, not 'abc'",
+        ),
         (["test", "search_contract_notes"], "needs parameter 'contractId'"),
         (["test", "search_pulses", "-p", "clientid=4"], "unknown parameter(s) clientid"),
         (["test", "create_pulse"], "writes data"),

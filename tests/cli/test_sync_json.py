@@ -82,3 +82,15 @@ def test_bad_usage_exits_2_with_nothing_on_stdout(simulator: SimulatorHandle) ->
     assert result.exit_code == 2
     assert result.stdout == ""
     assert "unknown stream(s) nope" in result.stderr
+
+
+def test_the_summary_table_goes_to_stdout(simulator: SimulatorHandle, tmp_path: Path) -> None:
+    """`sync > run.txt` keeps the summary table; progress lines stay on stderr."""
+    result = CliRunner().invoke(
+        cli, ["sync", "--stream", "products", "--destination", f"jsonl:///{tmp_path / 'o'}"],
+        env=simulator.env(),
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "records read" in result.stdout and "products" in result.stdout
+    assert "records read" not in result.stderr
+    assert "records committed" in result.stderr

@@ -39,6 +39,15 @@ MESSAGE_SCHEMAS: dict[str, dict[str, Any]] = {
         },
         "additionalProperties": False,
     },
+    "ACTIVATE_VERSION": {
+        "type": "object",
+        "required": ["type", "stream", "version"],
+        "properties": {
+            "type": {"const": "ACTIVATE_VERSION"}, "stream": {"type": "string", "minLength": 1},
+            "version": {"type": "integer"},
+        },
+        "additionalProperties": False,
+    },
     "STATE": {
         "type": "object",
         "required": ["type", "value"],

@@ -167,3 +167,26 @@ def test_duckdb_tables_are_read_in_a_stable_order(
     with caplog.at_level("WARNING", logger="clientsuccess_connector"):
         emails(f"duckdb:///{path}?query=SELECT * FROM plain ORDER BY n")
     assert caplog.text == ""
+
+
+def test_json_array_big_elements_bom_and_nan(tmp_path: Path) -> None:
+    """An element spanning many chunks reads whole; a BOM is skipped; NaN, which only the
+    standard library accepts, still reads (through the line-counting scanner)."""
+    path = tmp_path / "in.json"
+    big = "t" * (3 << 20)
+    path.write_text(json.dumps([{"id": 1, "transcript": big}, {"id": 2, "score": 1.5}]))
+    assert list(read_input(str(path))) == [(1, {"id": 1, "transcript": big}),
+                                           (2, {"id": 2, "score": 1.5})]  # fmt: skip
+    path.write_bytes(b'\xef\xbb\xbf \n[{"a": 1}]')
+    assert list(read_input(str(path))) == [(1, {"a": 1})]
+    path.write_text('[{"a": 1}, {"a": NaN}]')
+    rows = list(read_input(str(path)))
+    assert rows[0] == (1, {"a": 1}) and rows[1][0] == 2 and rows[1][1]["a"] != rows[1][1]["a"]
+
+
+def test_csv_accepts_fields_over_128_kb(tmp_path: Path) -> None:
+    """A long transcript (1 MB in one quoted cell) is a value, not a quoting error."""
+    path = tmp_path / "in.csv"
+    transcript = "word, " * (1 << 18)
+    path.write_text(f'clientId,note\n42,"{transcript}"\n', encoding="utf-8")
+    assert list(read_input(str(path))) == [(1, {"clientId": "42", "note": transcript})]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import functools
 from typing import Any, cast
 
@@ -117,6 +118,12 @@ def get_template(name: str) -> Template:
     """The template called `name`, or a ConfigError listing the known ones."""
     templates = catalog()
     if name not in templates:
+        close = difflib.get_close_matches(name, templates, n=3, cutoff=0.8)
+        if close:
+            raise ConfigError(
+                f"unknown template {name!r}; did you mean {' or '.join(map(repr, close))}? "
+                "(`templates` lists them all)"
+            )
         known = ", ".join(sorted(templates))
         raise ConfigError(f"unknown template {name!r}; known templates: {known}")
     return templates[name]

@@ -19,7 +19,6 @@ from clientsuccess_connector.health import HealthRules, health_report
 from clientsuccess_connector.locations import parse_destination
 from clientsuccess_connector.read.default_streams import default_sources
 from clientsuccess_connector.read.endpoint import resolve
-from clientsuccess_connector.simulator import run_simulator
 from clientsuccess_connector.simulator.health import drift
 from clientsuccess_connector.sinks import Sink, open_sink
 from clientsuccess_connector.syncing import StreamResult, sync
@@ -89,6 +88,8 @@ def demo(ctx: click.Context, destination: str, clients: int) -> None:  # fmt: sk
     credentials or network needed.
     """
     root: dict[str, Any] = ctx.find_root().params
+    from clientsuccess_connector.simulator.server import run_simulator  # noqa: PLC0415 (extra)
+
     with run_simulator(clients=clients, seed=1) as sim:
         notice(f"simulator serving {sim.api_v1_url} ({clients} clients)")
         settings = ConnectionSettings(base_url=sim.api_v1_url, api_key=sim.api_key)

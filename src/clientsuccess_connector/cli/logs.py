@@ -35,6 +35,9 @@ class _JsonFormatter(logging.Formatter):
             "logger": record.name,
             "message": record.getMessage(),
         }
+        fields = getattr(record, "fields", None)  # structured detail (a retry's status, wait...)
+        if isinstance(fields, dict):
+            line.update(fields)
         return orjson.dumps(line).decode()
 
 

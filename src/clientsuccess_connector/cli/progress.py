@@ -61,6 +61,7 @@ class StreamProgress:
         self._totals: dict[str, int] = {}
         self._latest: dict[str, ReadProgress] = {}
         self._last_line: dict[str, float] = {}
+        self._shown: dict[str, int] = {}  # the total of each stream's last line
         self._bar: Progress | None = None
         self._tasks: dict[str, TaskID] = {}
         if not quiet and not self._json and sys.stderr.isatty():
@@ -99,6 +100,9 @@ class StreamProgress:
                 if latest is None:  # a write: rows done, no per-page progress
                     self._show(stream, None, total=None, text=f"{total:,} {self._unit}")
                 return
+            if records == 0 and self._shown.get(stream) == total:
+                return  # an empty batch (a cursor committed alone) would repeat the last line
+            self._shown[stream] = total
             self._last_line[stream] = self._clock()
             if self._json:
                 line: dict[str, Any] = {"event": "batch", "stream": stream,

@@ -28,7 +28,6 @@ from clientsuccess_connector.simulator.profile import (
     SPREADS,
     ServerProfile,
 )
-from clientsuccess_connector.simulator.server import install_log_filter, listening_socket, serve
 
 
 @cli.command()
@@ -160,6 +159,13 @@ def simulate(
             bulk_results=bulk_results),
         moved_routes=parse_pairs(moves, "--move-route"),
     )  # fmt: skip
+    # the server needs the [simulator] extra; imported here so that --help works without it
+    from clientsuccess_connector.simulator.server import (  # noqa: PLC0415
+        install_log_filter,
+        listening_socket,
+        serve,
+    )
+
     app = SimulatorApp(config)
     try:
         sock = listening_socket(host, port)

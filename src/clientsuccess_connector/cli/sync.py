@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import sys
 import time
 from pathlib import Path
@@ -11,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 import click
 import orjson
 
+from clientsuccess_connector.cadence import parse_duration as parse_cadence
 from clientsuccess_connector.cli.app import cli
 from clientsuccess_connector.cli.every import run_every
 from clientsuccess_connector.cli.options import (
@@ -43,20 +43,17 @@ if TYPE_CHECKING:
     from clientsuccess_connector.flow import Flow
 
 DEFAULT_DESTINATION = "duckdb:///clientsuccess.duckdb"
-_DURATION = re.compile(r"^(\d+)\s*(s|m|h|d)$")
-_UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
 
 def parse_duration(text: str) -> float:
     """`30s`, `15m`, `2h`, `1d` as seconds."""
-    match = _DURATION.match(text.strip().lower())
-    if not match or int(match.group(1)) == 0:
-        raise ConfigError(f"--every {text!r} is not a duration; use e.g. 30s, 15m, 2h or 1d")
-    return int(match.group(1)) * _UNIT_SECONDS[match.group(2)]
+    return parse_cadence(text, "--every").total_seconds()
 
 
 def _status(result: StreamResult) -> str:
     """`ok` or the error, with what was done so that no value stopped the stream."""
+    if result.skipped:
+        return result.skipped
     status = "ok" if result.error is None else f"error: {result.error}"
     if result.error is None and result.capped is not None:
         status = f"capped at {result.capped:,} (max_records)"
@@ -78,8 +75,9 @@ def stream_summary(result: StreamResult) -> dict[str, Any]:
     """One stream's outcome as JSON-ready values (`sync --json` and `--log-format json`)."""
     return {
         "stream": result.stream,
-        "status": "error" if result.error is not None else "capped" if result.capped else "ok",
-        "capped_at": result.capped, "notes": result.notes,
+        "status": "error" if result.error is not None else "skipped" if result.skipped
+        else "capped" if result.capped else "ok",
+        "capped_at": result.capped, "notes": result.notes, "skipped": result.skipped or None,
         "records": result.records, "requests": result.requests, "retries": result.retries,
         "seconds": round(result.seconds, 3),
         "records_per_second": round(result.records_per_second, 1),
@@ -105,8 +103,8 @@ def run_summary(results: list[StreamResult], destination: str, seconds: float) -
 def print_summary(results: list[StreamResult], *, as_json: bool, fmt: str = "table") -> None:
     """One row per stream: records, requests, retries, seconds, records/s.
 
-    `fmt` jsonl or csv prints the rows on stdout; a table goes to stderr (as JSON log events
-    under `as_json`, i.e. --log-format json)."""
+    `fmt` jsonl or csv prints the rows on stdout, and so does a table (so `sync > run.txt`
+    keeps it); under `as_json` (--log-format json) the rows are JSON log events on stderr."""
     if fmt != "table":
         emit([stream_summary(r) for r in results], fmt)
         return
@@ -123,7 +121,7 @@ def print_summary(results: list[StreamResult], *, as_json: bool, fmt: str = "tab
     ]  # fmt: skip
     headers = ["stream", "records read", "requests", "retries", "seconds", "records/s", "mode",
                "status"]  # fmt: skip
-    print_table(headers, body, err=True)
+    print_table(headers, body, err=False)
 
 
 def run_sync(
@@ -143,7 +141,7 @@ def run_sync(
 ) -> list[StreamResult]:
     """One sync run over every selected stream; returns the per-stream results.
 
-    With `fmt` json the summary is one JSON document on stdout (and no table on stderr);
+    With `fmt` json the summary is one JSON document on stdout (instead of the table);
     jsonl or csv, one row per stream there."""
     started = time.monotonic()
     specs = select_sources(flow, streams)
@@ -261,7 +259,7 @@ def describe_destination(url: str) -> str:
     help="Records per committed batch (each batch is one transaction with its state).",
 )
 @format_option(
-    "How to print the summary: a table on stderr; json: the run as one JSON document on "
+    "How to print the summary: a table on stdout; json: the run as one JSON document on "
     "stdout (one line per run with --every): status, destination, and per stream records, "
     "status, repaired and rejected counts, cursor, error and seconds; jsonl or csv: one row "
     "per stream on stdout. Exit codes stay 0, 1 (a stream failed) and 2."

@@ -135,6 +135,13 @@ class SourceModel(Strict):
         "_cs_valid_from, _cs_valid_to and _cs_row_hash; off (the default) keeps the newest.",
     )
 
+    every: Text | None = Field(
+        None,
+        description="Cadence: a run skips this stream (and says so) while its data is newer "
+        "than this: 30m, 6h, 1d. `sync --full-refresh` reads it anyway.",
+        examples=["1d"],
+    )
+
 
 class AtRiskModel(Strict):
     """When `report health` flags a client at risk (docs/health.md); null turns a rule off."""

@@ -109,6 +109,9 @@ class Connection:
         self._rng = random.Random(seed)
         self._rng_lock = threading.Lock()
         self._on_request = on_request
+        self.on_timing: Callable[[httpx.Request, int | None, float], None] | None = None
+        """Told (request, status or None, seconds) after each attempt: the Singer tap's
+        `http_request_duration` metric."""
         self._limiter = Limiter(
             settings.max_concurrency, settings.requests_per_second, clock=clock, sleep=sleep
         )
@@ -407,15 +410,23 @@ class Connection:
                 timeout, connect=min(10.0, timeout)
             ).as_dict()
             with deadline_scope(call.attempt_at, self._clock):
+                started = self._clock()
                 try:
                     response = self._client.send(call.request, auth=call.auth, stream=True)
                     self._read_body(response, call.attempt_at)
                 except httpx.HTTPError:
                     self.stats.record(None, 0)
+                    self._timed(call.request, None, started)
                     raise
                 except DeadlineExceeded:
+                    self._timed(call.request, None, started)
                     raise self._deadline_passed(call, sent=True) from None
+        self._timed(call.request, response.status_code, started)
         return response
+
+    def _timed(self, request: httpx.Request, status: int | None, started: float) -> None:
+        if self.on_timing is not None:
+            self.on_timing(request, status, self._clock() - started)
 
     def _read_body(self, response: httpx.Response, deadline: float) -> None:
         received = read_within_limits(
@@ -482,10 +493,17 @@ class Connection:
         self.stats.record_retry()
         if call.extra_stats is not None:
             call.extra_stats.record_retry()
+        url = self._safe_url(call.request)
+        status = retry.failure.status if isinstance(retry.failure, ApiError) else None
+        stream = call.extra_stats.label if call.extra_stats is not None else None
+        fields = {"action": "retry", "status": status, "attempt": number + 1,
+                  "max_attempts": self.settings.max_attempts, "wait": round(delay, 3),
+                  "url": url, "method": call.request.method, "reason": retry.reason,
+                  "stream": stream or None}  # fmt: skip
         self._log.warning(
             "%s %s: %s; retrying in %.1f s (attempt %d of %d)",
-            call.request.method, self._safe_url(call.request), retry.reason, delay,
-            number + 1, self.settings.max_attempts,
+            call.request.method, url, retry.reason, delay,
+            number + 1, self.settings.max_attempts, extra={"fields": fields},
         )  # fmt: skip
 
     def _backoff(self, attempt: int) -> float:

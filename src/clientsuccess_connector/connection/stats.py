@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 class ConnectionStats:
     """Thread-safe counters of one connection's traffic."""
 
+    label: str = ""  # what the counts are of (a stream's name), for log events
     requests: int = 0
     retries: int = 0
     bytes_received: int = 0

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
-from clientsuccess_connector.integration.columns import Columns
 from clientsuccess_connector.sinks.base import ColumnType
 
 _DLT_TYPES: dict[ColumnType, str] = {
@@ -18,7 +17,9 @@ _DLT_TYPES: dict[ColumnType, str] = {
 }
 
 
-def column_hints(columns: Columns, key: Sequence[str]) -> dict[str, dict[str, Any]]:
+def column_hints(
+    columns: Mapping[str, ColumnType | None], key: Sequence[str]
+) -> dict[str, dict[str, Any]]:
     """dlt's `columns` hint: a data type per typed column, key columns not nullable."""
     return {
         name: {"name": name, "data_type": _DLT_TYPES[kind], "nullable": name not in key}

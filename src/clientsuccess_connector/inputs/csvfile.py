@@ -10,9 +10,15 @@ from typing import Any
 from clientsuccess_connector.errors import ConfigError
 from clientsuccess_connector.inputs.utf8 import not_utf8
 
+FIELD_LIMIT = 1 << 28
+"""Largest field accepted (256 MB). Python's default, 128 KB, refused a long transcript and
+blamed its quoting; a field this large is more likely an unclosed quote."""
+
 
 def read_csv(path: Path, *, delimiter: str = ",") -> Iterator[tuple[int, dict[str, Any]]]:
     """Yield `(row_number, record)` per data row; ragged rows and bad encoding are ConfigErrors."""
+    if csv.field_size_limit() < FIELD_LIMIT:  # the limit is the csv module's, process-wide
+        csv.field_size_limit(FIELD_LIMIT)
     with path.open(encoding="utf-8-sig", newline="") as handle:
         reader = csv.reader(handle, delimiter=delimiter)
         try:

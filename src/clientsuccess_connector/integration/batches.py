@@ -13,12 +13,13 @@ import queue
 import threading
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any
+from datetime import datetime
+from typing import Any, cast
 
 from clientsuccess_connector.connection import Connection
 from clientsuccess_connector.errors import ConnectorError
 from clientsuccess_connector.read.endpoint import Source
-from clientsuccess_connector.sinks.base import ValueReport
+from clientsuccess_connector.sinks.base import DeleteMode, ValueReport
 from clientsuccess_connector.syncing import StreamResult, SyncOptions, sync
 
 Record = dict[str, Any]
@@ -77,6 +78,11 @@ class _HandOff:
     def get_state(self, stream: str) -> State | None:
         return self.state
 
+    def reconcile(self, stream: str, written_since: datetime, mode: DeleteMode) -> int:
+        """The read proved it handed over the whole collection: the consumer records the
+        deletions (`StreamRead.proven`); nothing is marked here."""
+        return 0
+
     def value_report(self, stream: str) -> ValueReport:
         return ValueReport()
 
@@ -92,6 +98,9 @@ class StreamRead:
 
     Iterating raises `StreamFailed` at the end when the read failed; the batches (and states)
     handed over before the failure are sound, so a consumer that landed them keeps them.
+
+    A read from no state is a full refresh: once it is done, `proven` says whether it proved it
+    handed over the whole collection, so that every key it did not hand over is deleted.
     """
 
     def __init__(
@@ -102,9 +111,19 @@ class StreamRead:
         options: SyncOptions | None = None,
     ) -> None:
         self.connection, self.source = connection, source
-        self.options = replace(options or SyncOptions(), stream_concurrency=1)
+        options = options or SyncOptions()
+        full = options.full_refresh or state is None
+        self.options = replace(options, stream_concurrency=1, full_refresh=full)
         self.initial_state = state
         self.result: StreamResult | None = None
+
+    @property
+    def proven(self) -> DeleteMode | None:
+        """How deletions are to be recorded after this read (`soft` or `hard`), or None when
+        they are not: an incremental read, an unproven one, or a source that never
+        reconciles (`deletes.py`; `result.deletes` says why)."""
+        mode = self.result.deletes if self.result is not None else ""
+        return cast(DeleteMode, mode) if mode in ("soft", "hard") else None
 
     def __iter__(self) -> Iterator[Batch]:
         handoff = _HandOff(self.initial_state)

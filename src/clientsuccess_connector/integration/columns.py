@@ -27,6 +27,18 @@ def widen_columns(columns: Mapping[str, ColumnType | None], records: Iterable[Ma
     return {name: infer_column(vals, columns.get(name)) for name, vals in values.items()}
 
 
+def sample_records(
+    connection: Connection,
+    source: Source,
+    lookups: Mapping[str, LookupTable] | None = None,
+    *,
+    records: int = 200,
+) -> list[dict[str, Any]]:
+    """The first `records` records of `source` (one page or a few)."""
+    with Reader(connection, lookups=lookups) as reader:
+        return list(reader.records(source, limit=records))
+
+
 def sample_columns(
     connection: Connection,
     source: Source,
@@ -35,6 +47,4 @@ def sample_columns(
     records: int = 200,
 ) -> Columns:
     """The column types of the first `records` records of `source` (one page or a few)."""
-    with Reader(connection, lookups=lookups) as reader:
-        sample = list(reader.records(source, limit=records))
-    return widen_columns({}, sample)
+    return widen_columns({}, sample_records(connection, source, lookups, records=records))

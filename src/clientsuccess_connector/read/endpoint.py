@@ -6,11 +6,14 @@ missing or unknown parameter, bad path, bad pagination), so a mistake costs no A
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any, Literal
 
-from clientsuccess_connector.catalog import Template, get_template, settings
+from clientsuccess_connector.cadence import parse_duration
+from clientsuccess_connector.catalog import Param, Template, get_template, settings
 from clientsuccess_connector.catalog.overrides import TemplateOverride, apply_override
 from clientsuccess_connector.errors import ConfigError
 from clientsuccess_connector.extract.extractor import Extractor
@@ -54,6 +57,7 @@ class SourceSpec:
     override: TemplateOverride | None = None  # the flow's `templates:` correction of it
     deletes: str | None = None  # soft | hard | off: how a full refresh records deletions
     history: str | None = None  # scd2 | off: keep every version in <table>__history
+    every: str | None = None  # cadence (`every: 1d`): runs skip the stream while it is fresher
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,6 +85,7 @@ class Source:
     search: bool = False  # a ClientSuccess search: pages and answers in the search envelope
     deletes: str | None = None  # the flow's `deletes:` choice (deletes.py decides what it means)
     history: str | None = None  # the flow's `history:` (scd2 keeps every version, sinks/history.py)
+    every: timedelta | None = None  # the source's cadence (cadence.py)
 
     def macro_texts(self) -> list[str]:
         """Every string that may hold macros, for finding lookup references."""
@@ -181,6 +186,26 @@ def _pagination(spec: SourceSpec, default: str, where: str) -> PaginatorConfig:
     return pagination.with_defaults(**overrides)
 
 
+_PATTERNS = {
+    "integer": (re.compile(r"[+-]?\d+"), "an integer", "42"),
+    "number": (re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?"), "a number", "4.5"),
+    "boolean": (re.compile(r"(?i)true|false"), "true or false", "true"),
+}
+
+
+def check_param_type(param: Param, value: Any, where: str) -> None:
+    """A ConfigError naming the parameter when a value given as text cannot be of its declared
+    type (`-p clientId=abc`), before any request; macros (`{now}`, `{contracts.id}`) pass."""
+    if not isinstance(value, str) or "{" in value or param.type not in _PATTERNS:
+        return
+    pattern, kind, example = _PATTERNS[param.type]
+    if not pattern.fullmatch(value.strip()):
+        raise ConfigError(
+            f"{where}: parameter {param.name!r} must be {kind}, not {value!r}; "
+            f"give e.g. -p {param.name}={example}"
+        )
+
+
 def _resolve_template(spec: SourceSpec, template: Template, where: str) -> Source:
     if template.kind != "read":
         raise ConfigError(
@@ -200,6 +225,9 @@ def _resolve_template(spec: SourceSpec, template: Template, where: str) -> Sourc
                 f"{where}: template {template.name!r} needs parameter {param.name!r} "
                 f"({param.description}); give it with -p {param.name}=VALUE"
             )
+    for param in template.params:
+        if param.name in spec.params:
+            check_param_type(param, spec.params[param.name], where)
     by_location: dict[str, dict[str, Any]] = {"path": {}, "query": {}, "body": {}}
     for param in template.params:
         if param.name in spec.params:
@@ -233,6 +261,7 @@ def _resolve_template(spec: SourceSpec, template: Template, where: str) -> Sourc
         search=template.pagination == "envelope",
         deletes=spec.deletes,
         history=spec.history,
+        every=parse_duration(spec.every, f"{where}: every") if spec.every else None,
     )
 
 
@@ -262,6 +291,7 @@ def _resolve_manual(spec: SourceSpec, where: str) -> Source:
         extractor=Extractor.compile(spec.name, spec.data_path, spec.metadata_path),
         deletes=spec.deletes,
         history=spec.history,
+        every=parse_duration(spec.every, f"{where}: every") if spec.every else None,
     )
 
 

@@ -10,6 +10,8 @@
 `build_app(config)` returns the ASGI app for httpx.ASGITransport.
 """
 
+from typing import TYPE_CHECKING, Any
+
 from clientsuccess_connector.simulator.app import SimulatedDrop, SimulatorApp
 from clientsuccess_connector.simulator.config import (
     DEFAULT_API_KEY,
@@ -18,9 +20,23 @@ from clientsuccess_connector.simulator.config import (
     SimulatorConfig,
 )
 from clientsuccess_connector.simulator.faults import FaultController, FaultSettings
-from clientsuccess_connector.simulator.server import SimulatorHandle, run_simulator
 from clientsuccess_connector.simulator.stats import Stats
 from clientsuccess_connector.simulator.store import Store
+
+if TYPE_CHECKING:
+    from clientsuccess_connector.simulator.server import SimulatorHandle, run_simulator
+
+_SERVER_NAMES = ("SimulatorHandle", "run_simulator")
+
+
+def __getattr__(name: str) -> Any:
+    """The server (which needs the [simulator] extra's uvicorn) loads on first use, so the
+    simulator's model, and `simulate --help`, work without it."""
+    if name in _SERVER_NAMES:
+        from clientsuccess_connector.simulator import server  # noqa: PLC0415
+
+        return getattr(server, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def build_app(config: SimulatorConfig | None = None) -> SimulatorApp:

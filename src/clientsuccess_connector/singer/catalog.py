@@ -8,19 +8,21 @@ with `selected`, `table-key-properties`, `valid-replication-keys` and
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from clientsuccess_connector.errors import ConfigError
-from clientsuccess_connector.integration.columns import Columns
+from clientsuccess_connector.integration.columns import widen_columns
+from clientsuccess_connector.integration.fields import declared_columns
 from clientsuccess_connector.integration.plan import replication_key
 from clientsuccess_connector.read.endpoint import Source
 from clientsuccess_connector.singer.schema import stream_schema
 
 
-def catalog_entry(source: Source, columns: Columns) -> dict[str, Any]:
-    """The catalog entry of one stream, selected by default."""
+def catalog_entry(source: Source, records: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """The catalog entry of one stream, selected by default, its schema from `records`."""
+    columns = widen_columns({}, records)
     key = list(source.primary_key)
     replication = replication_key(source)
     method = "INCREMENTAL" if replication else "FULL_TABLE"
@@ -38,7 +40,7 @@ def catalog_entry(source: Source, columns: Columns) -> dict[str, Any]:
     entry: dict[str, Any] = {
         "tap_stream_id": source.name,
         "stream": source.name,
-        "schema": stream_schema(columns, key),
+        "schema": stream_schema(columns, key, records, declared_columns(source)),
         "key_properties": key,
         "replication_method": method,
         "metadata": [{"breadcrumb": [], "metadata": top}, *fields],

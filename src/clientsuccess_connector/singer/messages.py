@@ -1,5 +1,5 @@
-"""Singer messages (SCHEMA, RECORD, STATE), one JSON object per line, flushed as they go so a
-target can commit what it has whenever a STATE arrives."""
+"""Singer messages (SCHEMA, RECORD, STATE, ACTIVATE_VERSION), one JSON object per line,
+flushed as they go so a target can commit what it has whenever a STATE arrives."""
 
 from __future__ import annotations
 
@@ -39,13 +39,21 @@ class MessageWriter:
         self.out.write(_line(message))
         self.out.flush()
 
-    def records(self, stream: str, records: Iterable[dict[str, Any]]) -> None:
-        """One RECORD message per record, stamped with when it was extracted."""
+    def records(self, stream: str, records: Iterable[dict[str, Any]],
+                version: int | None = None) -> None:  # fmt: skip
+        """One RECORD message per record, stamped with when it was extracted (and with the
+        table version, when the stream has one)."""
         extracted = format_timestamp(datetime.now(UTC))
         write = self.out.write
+        extra = {"version": version} if version is not None else {}
         for record in records:
             write(_line({"type": "RECORD", "stream": stream, "record": record,
-                         "time_extracted": extracted}))  # fmt: skip
+                         "time_extracted": extracted, **extra}))  # fmt: skip
+        self.out.flush()
+
+    def activate_version(self, stream: str, version: int) -> None:
+        """ACTIVATE_VERSION: rows of `stream` with an older version are no longer there."""
+        self.out.write(_line({"type": "ACTIVATE_VERSION", "stream": stream, "version": version}))
         self.out.flush()
 
     def state(self, value: dict[str, Any]) -> None:

@@ -368,7 +368,9 @@ def test_source(settings: ConnectionSettings, spec: SourceSpec, flow: Flow) -> T
         columns=_columns(records),
         raw=_pretty(raw),
         requests=requests,
-        data_paths=[Suggestion(s.path, s.records, s.description) for s in suggestions.data],
+        data_paths=[  # a path that yields no record is no suggestion
+            Suggestion(s.path, s.records, s.description) for s in suggestions.data if s.records
+        ],
         metadata_paths=[Suggestion(s.path, s.records, s.description) for s in suggestions.metadata],
     )
 

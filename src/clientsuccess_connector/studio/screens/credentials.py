@@ -33,9 +33,11 @@ async def add(request: Request) -> HTMLResponse:
     except ConfigError as exc:
         return problem(request, str(exc))
     state.credential = text(form, "name")
-    return state.render(
+    response = state.render(
         request, "_credential_rows.html", rows=state.credentials.rows(), added=text(form, "name")
     )
+    response.headers["HX-Trigger"] = "credential-saved"  # studio.js clears the secret fields
+    return response
 
 
 async def check(request: Request) -> HTMLResponse:

@@ -12,6 +12,7 @@ from starlette.routing import Route
 
 from clientsuccess_connector.errors import ConnectorError
 from clientsuccess_connector.studio import services
+from clientsuccess_connector.studio.incremental import incremental_entry
 from clientsuccess_connector.studio.screens.common import problem, studio, text
 
 _DATE_MACROS = ("{now}", "{now-1}", "{now+1}")
@@ -78,6 +79,9 @@ def _entry(form: FormData) -> tuple[str, dict[str, Any], list[str]]:
                 "primary_key": primary_key,
             }
         )
+        incremental = text(form, "incremental_field")
+        if incremental:
+            entry = incremental_entry(entry, incremental)
         return name, entry, lookups
     params = {
         key.removeprefix("param__"): str(value).strip()
@@ -90,10 +94,10 @@ def _entry(form: FormData) -> tuple[str, dict[str, Any], list[str]]:
 async def test(request: Request) -> HTMLResponse:
     state = studio(request)
     form = await request.form()
-    name, entry, lookups = _entry(form)
     credential = text(form, "credential") or None
     state.credential = credential
     try:
+        name, entry, lookups = _entry(form)
         spec = services.spec_from_entry(name, entry)
         flow = state.flow.with_lookups(lookups)
         settings = services.connection_settings(state.credentials, credential, flow)
@@ -106,9 +110,9 @@ async def test(request: Request) -> HTMLResponse:
 async def create(request: Request) -> HTMLResponse:
     state = studio(request)
     form = await request.form()
-    name, entry, lookups = _entry(form)
     state.credential = text(form, "credential") or None
     try:
+        name, entry, lookups = _entry(form)
         state.flow.add_source(name, entry, lookups, state.credential)
         job, _ = state.start_sync([name])
     except ConnectorError as exc:

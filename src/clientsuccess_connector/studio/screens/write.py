@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import secrets
+import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -60,8 +61,12 @@ async def upload(request: Request) -> HTMLResponse:
             kind = suffix or "no extension"
             return problem(request, f"Input file: {kind} is not supported; {_KINDS}")
         upload_id = secrets.token_hex(8)
-        target = state.uploads / f"{upload_id}{suffix}"
+        # kept under its own name, so the results ledger and its download name the user's file
+        folder = state.uploads / upload_id / "input"
+        folder.mkdir(parents=True)
+        target = folder / _safe_name(filename)
         if not await _save(file, target):
+            shutil.rmtree(folder.parent, ignore_errors=True)
             return problem(request, _TOO_BIG)
     ledger = studio_ledger(state.credentials.store.config_dir, name, credential)
     try:
@@ -100,11 +105,22 @@ async def _save(file: UploadFile, target: Path) -> bool:
     return True
 
 
+def _safe_name(filename: str) -> str:
+    """The uploaded file's own name, reduced to letters, digits, `.`, `-` and `_`."""
+    name = re.sub(r"[^A-Za-z0-9._-]", "_", Path(filename).name).lstrip(".")
+    return name or "upload"
+
+
 def _uploaded(state: StudioState, form: FormData) -> Path | None:
     upload_id = text(form, "upload_id")
     if not _UPLOAD_ID.match(upload_id):
         return None
-    return next(iter(state.uploads.glob(f"{upload_id}.*")), None)
+    return next(iter((state.uploads / upload_id / "input").glob("*")), None)
+
+
+def _results_name(upload: Path) -> str:
+    """The download name of an upload's results: `<its name>.results.jsonl`."""
+    return f"{upload.stem}.results.jsonl"
 
 
 def _mapping(form: FormData) -> dict[str, str]:
@@ -194,7 +210,8 @@ async def run(request: Request) -> HTMLResponse:
     def work(job: Job) -> services.WriteOutcome:
         return planned.run(dry_run=False, progress=lambda n: job.add("rows", n))
 
-    job, _ = state.jobs.start(f"write:{planned.upload.name}", f"Write {planned.template}", work)
+    key = f"write:{planned.upload.relative_to(state.uploads)}"
+    job, _ = state.jobs.start(key, f"Write {planned.template}", work)
     return state.render(request, "_job.html", job=job)
 
 
@@ -205,10 +222,11 @@ async def download(request: Request) -> Response:
     if not isinstance(outcome, services.WriteOutcome) or found is None:
         return problem(request, "no results for this job")
     lines = b"".join(orjson.dumps(line) + b"\n" for line in outcome.results)
+    name = _results_name(Path(found.key.removeprefix("write:")))
     return Response(
         lines,
         media_type="application/x-ndjson",
-        headers={"Content-Disposition": f'attachment; filename="write-results-{found.id}.jsonl"'},
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
     )
 
 

@@ -102,6 +102,14 @@ document.addEventListener("click", (event) => {
   }
 });
 
+// A saved credential leaves no secret in the form (the server sends HX-Trigger: credential-saved).
+document.addEventListener("credential-saved", () => {
+  for (const id of ["f-name", "f-api-key", "f-password"]) {
+    const input = document.getElementById(id);
+    if (input) input.value = "";
+  }
+});
+
 document.addEventListener("DOMContentLoaded", () => {
   const auth = document.getElementById("auth");
   if (auth) { auth.addEventListener("change", () => showAuthFields(auth)); showAuthFields(auth); }
