@@ -81,7 +81,8 @@ def flow_text(source: dict[str, Any], base_url: str, destination: str) -> str:
     url_query = "&".join(f"{k}={v}" for k, v in source["query"].items() if k in source["in_url"])
     params = {k: v for k, v in source["query"].items() if k not in source["in_url"]}
     lines = [
-        "connection:", f"  base_url: {base_url}", f"destination: '{destination}'", "sources:",
+        "connection:", f"  base_url: {base_url}", "  api_key: ${CLIENTSUCCESS_API_KEY}",
+        f"destination: '{destination}'", "sources:",
         "  s:", f"    url: '{url}{'?' + url_query if url_query else ''}'",
         "    primary_key: [id]",
     ]  # fmt: skip

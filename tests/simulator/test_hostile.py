@@ -15,8 +15,8 @@ import pytest
 from click.testing import CliRunner
 
 from clientsuccess_connector.cli import cli
-from clientsuccess_connector.cli import simulate as simulate_cli
 from clientsuccess_connector.simulator import SimulatorHandle
+from clientsuccess_connector.simulator import server as server_module
 from clientsuccess_connector.simulator.app import SimulatorApp
 from clientsuccess_connector.simulator.profile import ServerProfile
 from clientsuccess_connector.simulator.timefmt import parse_micros
@@ -268,7 +268,7 @@ def test_simulate_flags_set_the_hostile_profile(monkeypatch: pytest.MonkeyPatch)
         started.append(app.profile)
         sock.close()
 
-    monkeypatch.setattr(simulate_cli, "serve", serve)
+    monkeypatch.setattr(server_module, "serve", serve)  # `simulate` imports it when it runs
     args = ["simulate", "--port", "0", "--clients", "1", "--page-cap", "50", "--size-echo",
             "asked", "--null-stamps", "10", "--clock-offset", "-300", "--visibility-lag", "60",
             "--lag-spread", "random", "--duplicates", "5", "--duplicate-copy", "older"]  # fmt: skip
