@@ -188,3 +188,25 @@ def test_an_option_the_pagination_type_does_not_take_is_a_config_error(
     """A pagination option foreign to its type fails before any request, naming valid ones."""
     with pytest.raises(ConfigError, match=message):
         resolve(SourceSpec("manual", url="/items", pagination=pagination))  # type: ignore[arg-type]
+
+
+def test_a_short_page_ends_only_an_answer_that_says_nothing_more() -> None:
+    """A search envelope that caps its pages at 7 and echoes the size asked is read to its
+    `last` page; a plain array API ends on its short page without asking past it."""
+
+    def capped(request: httpx.Request) -> httpx.Response:
+        page, asked = int(request.url.params["page"]), int(request.url.params["size"])
+        chunk = ITEMS[page * 7 : page * 7 + 7]
+        last = page * 7 + 7 >= len(ITEMS)
+        return httpx.Response(200, json={"data": chunk, "last": last, "size": asked})
+
+    records, urls = read(capped, pagination={"type": "page_number"}, page_size=10,
+                         data_path="$.data[*]")  # fmt: skip
+    assert [r["id"] for r in records] == [i["id"] for i in ITEMS]
+
+    def plain(request: httpx.Request) -> httpx.Response:
+        page, size = int(request.url.params["page"]), int(request.url.params["size"])
+        return httpx.Response(200, json=ITEMS[page * size : page * size + size])
+
+    records, urls = read(plain, pagination={"type": "page_number"}, page_size=10)
+    assert len(records) == len(ITEMS) and len(urls) == 3  # pages of 10, 10 and 3

@@ -152,13 +152,21 @@ class NumberedPaginator(Paginator[Numbered]):
         return size
 
     def _end_of_data(self, request: PageRequest, page: Page) -> str | None:
-        """Why `page` is the last of its series, or None. A short page is no evidence: a
-        server may cap its pages and echo the size asked all the same."""
+        """Why `page` is the last of its series, or None. A short page is no evidence when
+        the answer can say more (a `last` flag or a page count): a server may cap its pages
+        and echo the size asked all the same. Only an answer that says nothing of either (a
+        plain API, not a search envelope) ends on a page shorter than asked."""
         self._echoed_size(request, page)
-        if envelope().is_last(page.document):
+        doc = page.document
+        if envelope().is_last(doc):
             return "the page says it is the last"
         if page.record_count == 0:
             return "an empty page"
+        names = envelope()
+        says = isinstance(doc, dict) and (names.last_key in doc or names.total_pages_key in doc)
+        asked = int(request.params.get(self.spec.size_param, self._size()))
+        if not says and page.record_count < asked:
+            return f"{page.record_count} record(s), fewer than asked, and no `last` to say more"
         return None
 
     def first(self, request: PageRequest) -> PageRequest:
@@ -415,13 +423,8 @@ class KeysetPaginator(NumberedPaginator[KeysetPagination]):
         return self._next_number(request, page)
 
     def _ends(self, request: PageRequest, page: Page) -> bool:
-        """True when `page` is the last of its filter. A search page always says whether it
-        is the last; only an answer that says nothing of it (no `last` at all) ends short."""
+        """True when `page` is the last of its filter."""
         end = self._end_of_data(request, page)
-        doc = page.document
-        says = isinstance(doc, dict) and envelope().last_key in doc
-        if end is None and not says and page.record_count < self._request_size(request):
-            end = f"{page.record_count} record(s), fewer than asked, and no `last` to say more"
         if end is not None:
             self._stop(page, end)
             return True
