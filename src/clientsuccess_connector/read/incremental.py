@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
@@ -41,11 +42,19 @@ from clientsuccess_connector.read.precision import floor as floor_to
 from clientsuccess_connector.read.probe import count_matching, record_at
 from clientsuccess_connector.read.progress import PassObserver
 from clientsuccess_connector.read.reader import Reader
+from clientsuccess_connector.read.resume import KEY as RESUME
+from clientsuccess_connector.read.resume import Checkpoint
 from clientsuccess_connector.read.server_clock import ServerClock
 from clientsuccess_connector.read.timestamps import format_timestamp, parse_timestamp
 from clientsuccess_connector.read.windows import LowWater, plan_windows, read_windows
 
 DEFAULT_OVERLAP = timedelta(minutes=5)
+CHECKPOINT_SECONDS = 1.0
+"""A whole read commits what it has read at least this often, whatever the batch size, so a
+run killed part way loses little: the next one resumes at the last commit (resume.py)."""
+UNSTAMPED = "unstamped"
+"""A state key: `pending` while a whole read by keyset has moved the cursor but not yet read
+the records without a stamp, which no keyset pass reaches."""
 WINDOWS_FROM = 1000
 """A run reads in several keyset windows only after one that read this many changes or more:
 planning them costs a probe per window, more than a run with few changes needs in all."""
@@ -168,6 +177,10 @@ class IncrementalRead:
         self._changes_from = 0  # `_read` when the passes reading changes began
         self._sample: datetime | None = None  # a stamp read this run, for _learn_precision
         self._low: datetime | None = None  # the cursor the last keyset batch committed
+        self._resume: Checkpoint | None = None  # where an interrupted first read stopped
+        self._began_before: datetime | None = None  # when the read this one resumes began
+        self._skew_noted = False
+        self._unstamped_pending = False  # a whole keyset read's cursor moved; nulls not read yet
 
     def run(self, state: State | None) -> bool:
         """Read everything since `state`'s cursor; True when it read from a cursor."""
@@ -175,11 +188,18 @@ class IncrementalRead:
         self.learned = LearnedPrecision(known, verified=True) if known in UNITS else self.learned
         cursor = parse_timestamp((state or {}).get("cursor"))
         floor = None if cursor is None else cursor - self.options.overlap
+        if cursor is None:
+            self._resume = Checkpoint.of(state, self._page_size())
+        self._unstamped_pending = (state or {}).get(UNSTAMPED) == "pending"
         if floor is not None and cursor is not None:
             # Windows cost a probe each: worth it only after a run that found many changes.
             few = (state or {}).get("changes", WINDOWS_FROM) < WINDOWS_FROM
             try:
                 self._keyset_twice(floor, cursor, 1 if few else self.options.windows)
+                if self._unstamped_pending:  # the last pass of a whole read a kill stopped
+                    self._without_stamps()
+                    self._unstamped_pending = False
+                    self.commit([], self._state(cursor if self._low is None else self._low))
                 if self._learn_precision():
                     self.commit([], self._state(cursor if self._low is None else self._low))
                 return True
@@ -206,7 +226,8 @@ class IncrementalRead:
                 self.commit([], state if state is not None else {})
             raise
         self.commit([], self._state(self._began()))
-        self.whole_since = self.started if floor is None and counted else None
+        resumed = self._began_before is not None  # the destination may hold records since gone
+        self.whole_since = self.started if floor is None and counted and not resumed else None
         return floor is not None
 
     def _began(self) -> datetime:
@@ -214,14 +235,16 @@ class IncrementalRead:
         cursor a complete read leaves, so that a server clock behind ours loses nothing."""
         began = self.server_clock.earliest
         if began is None:
-            return self.started
-        skew = self.started - began
-        if abs(skew) > self.options.overlap and not self.notes:
+            began = self.started
+        elif abs(skew := self.started - began) > self.options.overlap and not self._skew_noted:
+            self._skew_noted = True
             way = "behind" if skew > timedelta(0) else "ahead of"
             self.notes.append(
                 f"the server's clock runs {abs(skew).total_seconds():,.0f} s {way} this "
                 "machine's; the cursor follows the server's"
             )
+        if self._began_before is not None:  # a resumed read began when the first run did
+            began = min(began, self._began_before)
         return began
 
     # -- passes ------------------------------------------------------------------------------
@@ -235,9 +258,11 @@ class IncrementalRead:
             return self._numbered_twice(floor)
         except Uncounted as exc:
             _log.info("%s: %s; reading by keyset instead", self.source.name, exc)
+            self._unstamped_pending |= floor is None  # until their pass below has run
             self._keyset_twice(floor, floor, self.options.windows)
             if floor is None:
                 self._without_stamps()
+                self._unstamped_pending = False
         except IncompleteRead as exc:
             _log.info("%s: %s; reading by keyset instead", self.source.name, exc)
             try:
@@ -356,7 +381,24 @@ class IncrementalRead:
 
         Records added while pages are fetched out of order can shift a record from a page not
         yet fetched onto one already fetched; read in order, a shift only repeats a record.
+        A whole read that an interrupted run checkpointed resumes at its last committed page
+        (read/resume.py); when its place cannot be found there, it starts over.
         """
+        resume, self._resume = self._resume, None
+        if resume is not None and floor is None:
+            try:
+                counted = self._numbered(floor, concurrent=True, resume=resume)
+            except IncompleteRead as exc:
+                _log.info("%s: %s; reading from the first page", self.source.name, exc)
+                self.notes.append(f"could not resume the interrupted full read ({exc}): "
+                                  "read from the first page")  # fmt: skip
+            else:
+                self._began_before = resume.began
+                self.notes.append(
+                    f"resumed the full read at page {resume.page:,}, where an interrupted "
+                    "run left it"
+                )
+                return counted
         try:
             return self._numbered(floor, concurrent=True)
         except IncompleteRead as exc:
@@ -375,15 +417,27 @@ class IncrementalRead:
             )
             return True
 
-    def _numbered(self, floor: datetime | None, *, concurrent: bool) -> bool:
+    def _page_size(self) -> int:
+        """The page size a read by page number asks for."""
+        return page_size_of(self.source.pagination) or settings().default_page_size
+
+    def _numbered(
+        self, floor: datetime | None, *, concurrent: bool, resume: Checkpoint | None = None
+    ) -> bool:
         """Every record after `floor` (or all) by page number, in the server's own order;
-        True when the server's count proved it complete."""
+        True when the server's count proved it complete. A whole read (no `floor`) commits
+        each batch with a checkpoint; `resume` begins at a checkpoint's last committed page."""
         query = self._after(floor) if floor is not None else {}
-        size = page_size_of(self.source.pagination) or settings().default_page_size
-        paging = EnvelopePagination(page_size=size, concurrent=concurrent)
+        size = self._page_size()
+        first = envelope().first_page
+        number = first if resume is None else resume.page - 1  # the page the next one is
+        paging = EnvelopePagination(page_size=size, concurrent=concurrent,
+                                    from_page=number - first)  # fmt: skip
         source = replace(self.source, pagination=paging)
         seen = KeyTally(self.source.primary_key)
         batch: list[Record] = []
+        rows = 0 if resume is None else resume.before  # records on the pages before `number`
+        committed = time.monotonic()  # when the last batch committed
         fetched = _FirstPage(self.server_clock)  # page 0 first: fetched before the others
         if self.progress is not None:
             self.progress.begin_pass()
@@ -397,23 +451,50 @@ class IncrementalRead:
                 raise Uncounted(
                     "the server gives no totalElements to count a read by page number against"
                 )
+            if resume is not None and number == resume.page - 1:
+                self._find_place(resume, page)
             batch.extend(page)
             seen.add(page)
+            rows += len(page)
+            number += 1
             self._read += len(page)
             self._note_sample(page)
-            if len(batch) >= self.options.batch_size:
-                self.commit(batch, None)
-                batch = []
+            due = floor is None and time.monotonic() - committed >= CHECKPOINT_SECONDS
+            if len(batch) >= self.options.batch_size or (due and batch):
+                self.commit(batch, self._checkpoint(floor, number, size, rows, page))
+                batch, committed = [], time.monotonic()
         self.commit(batch, None)
         # What the query matched when the pass began: the count on its first page.
         expected = envelope().total_elements(fetched.first.document) if fetched.first else None
-        if expected is not None and len(seen) < expected:
+        read = len(seen) + (0 if resume is None else resume.before)
+        if expected is not None and read < expected:
             raise IncompleteRead(
-                f"read {len(seen)} distinct records by page number but the server counts "
+                f"read {read} distinct records by page number but the server counts "
                 f"{expected}; cannot prove the stream complete",
                 seen.rows, seen.repeated(), expected,
             )  # fmt: skip
         return expected is not None
+
+    def _find_place(self, resume: Checkpoint, page: list[Record]) -> None:
+        """A resumed read's first page must hold a record that ended the last committed one:
+        else more records than the anchor holds were deleted before it, the rest moved back
+        past it, and reading on would skip them."""
+        if not resume.found_in(page, self.source.primary_key):
+            raise IncompleteRead(
+                f"none of the records that ended page {resume.page - 1:,} is there any more"
+            )
+
+    def _checkpoint(
+        self, floor: datetime | None, page: int, size: int, rows: int, last: list[Record]
+    ) -> State | None:
+        """The state a whole read's batch commits with: where a killed run resumes."""
+        if floor is not None or not last:
+            return None
+        mark = Checkpoint.after(page, size, rows, last, self.source.primary_key, self._began())
+        state: State = {RESUME: mark.as_state()}
+        if self.learned.verified:
+            state["precision"] = self.learned.unit
+        return state
 
     # -- proofs ------------------------------------------------------------------------------
 
@@ -462,4 +543,6 @@ class IncrementalRead:
                         "changes": self._read - self._changes_from}  # fmt: skip
         if self.learned.verified:
             state["precision"] = self.learned.unit
+        if self._unstamped_pending:
+            state[UNSTAMPED] = "pending"
         return state

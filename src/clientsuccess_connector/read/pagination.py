@@ -170,8 +170,9 @@ class NumberedPaginator(Paginator[Numbered]):
         return None
 
     def first(self, request: PageRequest) -> PageRequest:
+        first = self.spec.start_page + getattr(self.spec, "from_page", 0)
         return request.with_params(
-            **{self.spec.page_param: self.spec.start_page, self.spec.size_param: self._size()}
+            **{self.spec.page_param: first, self.spec.size_param: self._size()}
         )
 
     def next(self, request: PageRequest, page: Page) -> PageRequest | None:

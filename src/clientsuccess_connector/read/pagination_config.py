@@ -62,6 +62,9 @@ class EnvelopePagination(PaginatorConfig):
     type: ClassVar[str] = "envelope"
     page_size: int | None = None
     start_page: int = field(default_factory=lambda: envelope().first_page)
+    # Pages to skip: a read resumed where an interrupted one left it begins this many after
+    # the first (read/resume.py).
+    from_page: int = field(default=0, metadata={"internal": True})
     # Fetch the pages after the first concurrently when the first gives their count.
     concurrent: bool = field(default=True, metadata={"internal": True})
 
