@@ -34,7 +34,7 @@ from clientsuccess_connector.read.macros import DateMacroContext, render, render
 from clientsuccess_connector.read.reader import Reader
 from clientsuccess_connector.simulator import SimulatorHandle
 from clientsuccess_connector.sinks import open_sink
-from clientsuccess_connector.syncing import SyncOptions, sync
+from clientsuccess_connector.syncing.run import SyncOptions, sync
 from clientsuccess_connector.write import WriteJob, write_input
 from tests.write.reporter import Recorder
 

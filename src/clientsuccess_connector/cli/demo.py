@@ -21,7 +21,7 @@ from clientsuccess_connector.read.default_streams import default_sources
 from clientsuccess_connector.read.endpoint import resolve
 from clientsuccess_connector.simulator.health import drift
 from clientsuccess_connector.sinks import Sink, open_sink
-from clientsuccess_connector.syncing import StreamResult, sync
+from clientsuccess_connector.syncing.run import StreamResult, sync
 
 DEMO_DESTINATION = "duckdb:///clientsuccess-demo.duckdb"
 EXAMPLE_QUERIES = {

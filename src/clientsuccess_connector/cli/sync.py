@@ -10,7 +10,6 @@ from typing import TYPE_CHECKING, Any
 import click
 import orjson
 
-from clientsuccess_connector.cadence import parse_duration as parse_cadence
 from clientsuccess_connector.cli.app import cli
 from clientsuccess_connector.cli.every import run_every
 from clientsuccess_connector.cli.options import (
@@ -29,8 +28,8 @@ from clientsuccess_connector.read.endpoint import DELETES_CHOICES
 from clientsuccess_connector.read.fanout import load_lookups
 from clientsuccess_connector.sinks import open_sink
 from clientsuccess_connector.sinks.values import json_text
-from clientsuccess_connector.streams import select_sources
-from clientsuccess_connector.syncing import (
+from clientsuccess_connector.syncing.cadence import parse_duration as parse_cadence
+from clientsuccess_connector.syncing.run import (
     DEFAULT_BATCH_SIZE,
     DEFAULT_MAX_DELETE_SHARE,
     StreamResult,
@@ -38,6 +37,7 @@ from clientsuccess_connector.syncing import (
     require_primary_keys,
     sync,
 )
+from clientsuccess_connector.syncing.streams import select_sources
 
 if TYPE_CHECKING:
     from clientsuccess_connector.flow import Flow

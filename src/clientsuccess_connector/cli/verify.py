@@ -22,8 +22,8 @@ from clientsuccess_connector.locations import parse_destination
 from clientsuccess_connector.read.compile import compile_sources
 from clientsuccess_connector.read.fanout import load_lookups
 from clientsuccess_connector.sinks import open_sink
-from clientsuccess_connector.streams import select_sources
-from clientsuccess_connector.verifying import (
+from clientsuccess_connector.syncing.streams import select_sources
+from clientsuccess_connector.syncing.verifying import (
     DEFAULT_SHOWN_IDS,
     DRIFT,
     ERROR,

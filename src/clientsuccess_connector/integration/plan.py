@@ -18,8 +18,8 @@ from clientsuccess_connector.read.endpoint import Source, resolve
 from clientsuccess_connector.read.fanout import prepare_lookups
 from clientsuccess_connector.read.incremental import supports_incremental
 from clientsuccess_connector.read.lookups import LookupTable
-from clientsuccess_connector.streams import select_sources
-from clientsuccess_connector.syncing import require_primary_keys
+from clientsuccess_connector.syncing.run import require_primary_keys
+from clientsuccess_connector.syncing.streams import select_sources
 
 if TYPE_CHECKING:
     from clientsuccess_connector.flow import Flow

@@ -12,7 +12,6 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any, Literal
 
-from clientsuccess_connector.cadence import parse_duration
 from clientsuccess_connector.catalog import Param, Template, get_template, settings
 from clientsuccess_connector.catalog.overrides import TemplateOverride, apply_override
 from clientsuccess_connector.errors import ConfigError
@@ -24,6 +23,7 @@ from clientsuccess_connector.read.pagination_config import (
     parse_pagination,
 )
 from clientsuccess_connector.read.request_query import merge_query, paginator_keys, split_query
+from clientsuccess_connector.syncing.cadence import parse_duration
 
 ResponseFormat = Literal["auto", "json", "xml"]
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")

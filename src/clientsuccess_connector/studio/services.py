@@ -45,9 +45,9 @@ from clientsuccess_connector.read.progress import ProgressListener
 from clientsuccess_connector.read.reader import Reader
 from clientsuccess_connector.sinks import Column, open_sink
 from clientsuccess_connector.sinks.values import json_text
-from clientsuccess_connector.streams import select_sources
 from clientsuccess_connector.studio.ledgers import rows_written
-from clientsuccess_connector.syncing import StreamResult, SyncOptions, sync
+from clientsuccess_connector.syncing.run import StreamResult, SyncOptions, sync
+from clientsuccess_connector.syncing.streams import select_sources
 from clientsuccess_connector.write import WriteJob, write_input
 from clientsuccess_connector.write.mapping import ITEM_FIELDS, ITEM_TEMPLATES
 
