@@ -24,8 +24,8 @@ from clientsuccess_connector.errors import (
 )
 
 if TYPE_CHECKING:
+    from clientsuccess_connector.config.flow import Flow, load_flow
     from clientsuccess_connector.connection import Connection, ConnectionSettings
-    from clientsuccess_connector.flow import Flow, load_flow
     from clientsuccess_connector.read.endpoint import Source, SourceSpec, resolve
     from clientsuccess_connector.read.progress import ReadProgress
     from clientsuccess_connector.read.reader import Reader
@@ -44,8 +44,8 @@ if TYPE_CHECKING:
 _LAZY = {
     "Connection": "clientsuccess_connector.connection",
     "ConnectionSettings": "clientsuccess_connector.connection",
-    "Flow": "clientsuccess_connector.flow",
-    "load_flow": "clientsuccess_connector.flow",
+    "Flow": "clientsuccess_connector.config.flow",
+    "load_flow": "clientsuccess_connector.config.flow",
     "Source": "clientsuccess_connector.read.endpoint",
     "SourceSpec": "clientsuccess_connector.read.endpoint",
     "resolve": "clientsuccess_connector.read.endpoint",

@@ -45,7 +45,7 @@ from clientsuccess_connector.errors import ConfigError, TransportError
 from clientsuccess_connector.urls import V1_PREFIX, render_path
 
 if TYPE_CHECKING:
-    from clientsuccess_connector.flow import Flow
+    from clientsuccess_connector.config.flow import Flow
 
 _JSON = {"Content-Type": "application/json"}
 _VOLATILE = {"timestamp", "path", "trace", "traceId", "requestId", "instance"}

@@ -40,7 +40,7 @@ from clientsuccess_connector.syncing.run import (
 from clientsuccess_connector.syncing.streams import select_sources
 
 if TYPE_CHECKING:
-    from clientsuccess_connector.flow import Flow
+    from clientsuccess_connector.config.flow import Flow
 
 DEFAULT_DESTINATION = "duckdb:///clientsuccess.duckdb"
 

@@ -27,7 +27,7 @@ from clientsuccess_connector.errors import ConfigError
 from clientsuccess_connector.write import WriteJob, WriteSummary, write_input
 
 if TYPE_CHECKING:
-    from clientsuccess_connector.flow import Flow
+    from clientsuccess_connector.config.flow import Flow
     from clientsuccess_connector.syncing.run import StreamResult
 
 # The flag of each WriteJob field a library message may name (as `field`).

@@ -22,7 +22,7 @@ from clientsuccess_connector.syncing.run import require_primary_keys
 from clientsuccess_connector.syncing.streams import select_sources
 
 if TYPE_CHECKING:
-    from clientsuccess_connector.flow import Flow
+    from clientsuccess_connector.config.flow import Flow
 
 
 class _SharedConnection:
@@ -89,7 +89,7 @@ def plan_streams(
     None values ignored) over the flow's block, over the named credential or `CLIENTSUCCESS_*`.
     """
     if isinstance(flow, str | Path):
-        from clientsuccess_connector.flow import load_flow  # noqa: PLC0415 (only for a file)
+        from clientsuccess_connector.config.flow import load_flow  # noqa: PLC0415 (only for a file)
 
         loaded: Flow | None = load_flow(flow, env)
     else:

@@ -21,6 +21,7 @@ import orjson
 import yaml
 
 from clientsuccess_connector.catalog import Param, Template, catalog, get_template
+from clientsuccess_connector.config.flow import Flow, LookupSpec, load_flow, parse_flow
 from clientsuccess_connector.config.yaml_file import load_yaml, read_flow_text
 from clientsuccess_connector.connection import Connection, ConnectionSettings, ConnectionStats
 from clientsuccess_connector.credentials import (
@@ -32,7 +33,6 @@ from clientsuccess_connector.credentials import (
 )
 from clientsuccess_connector.errors import ConfigError
 from clientsuccess_connector.extract.suggest import suggest_paths
-from clientsuccess_connector.flow import Flow, LookupSpec, load_flow, parse_flow
 from clientsuccess_connector.inputs import read_input
 from clientsuccess_connector.locations import parse_destination
 from clientsuccess_connector.read.default_streams import DEFAULT_STREAMS, default_sources
