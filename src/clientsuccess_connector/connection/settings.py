@@ -8,8 +8,8 @@ from dataclasses import MISSING, Field, dataclass, field, fields, replace
 from typing import Any
 
 from clientsuccess_connector.connection.redaction import looks_secret
+from clientsuccess_connector.connection.urls import origin, origin_parts, parse_http_url
 from clientsuccess_connector.errors import ConfigError
-from clientsuccess_connector.urls import origin, origin_parts, parse_http_url
 
 _OWN_CHECKS = frozenset(
     {"send_credentials_to", "secret_headers", "api_key_header", "secret_source"}
