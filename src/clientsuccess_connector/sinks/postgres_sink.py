@@ -34,8 +34,8 @@ from clientsuccess_connector.sinks.batch import (
 from clientsuccess_connector.sinks.copy_csv import copy_csv
 from clientsuccess_connector.sinks.naming import API
 from clientsuccess_connector.sinks.sql import POSTGRES_TYPES, check_stream_name
+from clientsuccess_connector.sinks.storage import storage_errors
 from clientsuccess_connector.sinks.stream_schema import StreamSchema
-from clientsuccess_connector.storage import storage_errors
 
 try:
     import psycopg
