@@ -21,8 +21,8 @@ from clientsuccess_connector.cli.options import (
 from clientsuccess_connector.cli.output import cell, emit, format_option, print_table
 from clientsuccess_connector.cli.progress import StreamProgress
 from clientsuccess_connector.cli.terminal import echo
+from clientsuccess_connector.connection.locations import parse_destination
 from clientsuccess_connector.errors import ConfigError
-from clientsuccess_connector.locations import parse_destination
 from clientsuccess_connector.read.compile import compile_sources
 from clientsuccess_connector.read.endpoint import DELETES_CHOICES
 from clientsuccess_connector.read.fanout import load_lookups

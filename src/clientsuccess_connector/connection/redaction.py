@@ -11,7 +11,7 @@ from urllib.parse import quote, quote_plus
 
 import orjson
 
-from clientsuccess_connector.locations import mask_url
+from clientsuccess_connector.connection.locations import mask_url
 
 MASK = "***"
 _MIN_SECRET = 4  # shorter values would mask ordinary text; no real credential is this short

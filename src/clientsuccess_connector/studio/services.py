@@ -24,6 +24,7 @@ from clientsuccess_connector.catalog import Param, Template, catalog, get_templa
 from clientsuccess_connector.config.flow import Flow, LookupSpec, load_flow, parse_flow
 from clientsuccess_connector.config.yaml_file import load_yaml, read_flow_text
 from clientsuccess_connector.connection import Connection, ConnectionSettings, ConnectionStats
+from clientsuccess_connector.connection.locations import parse_destination
 from clientsuccess_connector.credentials import (
     AUTH_KINDS,
     ENVIRONMENT,
@@ -34,7 +35,6 @@ from clientsuccess_connector.credentials import (
 from clientsuccess_connector.errors import ConfigError
 from clientsuccess_connector.extract.suggest import suggest_paths
 from clientsuccess_connector.inputs import read_input
-from clientsuccess_connector.locations import parse_destination
 from clientsuccess_connector.read.default_streams import DEFAULT_STREAMS, default_sources
 from clientsuccess_connector.read.endpoint import METHODS, SourceSpec, resolve
 from clientsuccess_connector.read.fanout import prepare_lookups
