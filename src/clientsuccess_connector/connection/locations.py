@@ -20,8 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import unquote
 
-from clientsuccess_connector.errors import ConfigError
-from clientsuccess_connector.extras import missing_extra
+from clientsuccess_connector.errors import ConfigError, missing_extra
 
 DESTINATION_FORMS = (
     "duckdb:///path.duckdb, postgresql://user:pass@host:port/db[?schema=S], "

@@ -6,8 +6,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from clientsuccess_connector.connection.locations import parse_input
-from clientsuccess_connector.errors import ConfigError
-from clientsuccess_connector.extras import missing_extra
+from clientsuccess_connector.errors import ConfigError, missing_extra
 from clientsuccess_connector.inputs.db_rows import CHUNK, numbered_rows, quoted, select_sql
 
 _PRIMARY_KEY = (

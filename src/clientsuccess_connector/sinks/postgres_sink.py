@@ -12,8 +12,7 @@ from typing import Any
 import orjson
 import pyarrow as pa
 
-from clientsuccess_connector.errors import ConfigError, DestinationUnavailable
-from clientsuccess_connector.extras import missing_extra
+from clientsuccess_connector.errors import ConfigError, DestinationUnavailable, missing_extra
 from clientsuccess_connector.sinks.base import (
     DELETED_AT,
     KEY_BATCH,
