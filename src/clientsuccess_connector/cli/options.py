@@ -13,7 +13,7 @@ import orjson
 from clientsuccess_connector.cli.completion import complete_credentials, complete_read_templates
 from clientsuccess_connector.cli.logs import log_format, notice
 from clientsuccess_connector.cli.terminal import echo
-from clientsuccess_connector.connection.locations import mask_url
+from clientsuccess_connector.connection.redaction import mask_url
 from clientsuccess_connector.errors import ConfigError
 
 if TYPE_CHECKING:  # loaded by the functions using them: `templates` needs none of them
