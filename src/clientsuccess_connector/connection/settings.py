@@ -171,8 +171,9 @@ class ConnectionSettings:
         cls, name: str, *, config_dir: str | None = None, **overrides: Any
     ) -> ConnectionSettings:
         """Settings of the stored credential `name` (see `credentials add`), then `overrides`."""
-        # credentials/ builds on this module, so it is imported when first used.
-        from clientsuccess_connector.credentials import CredentialStore  # noqa: PLC0415
+        # The one import up a layer (credentials/ builds on this module): a documented shortcut
+        # for `CredentialStore(config_dir).settings(name)`, loaded only when called.
+        from clientsuccess_connector.credentials.store import CredentialStore  # noqa: PLC0415
 
         return CredentialStore(config_dir).settings(name, **overrides)
 
