@@ -24,11 +24,11 @@ from clientsuccess_connector.cli.terminal import echo
 from clientsuccess_connector.connection.locations import parse_destination
 from clientsuccess_connector.errors import ConfigError
 from clientsuccess_connector.read.compile import compile_sources
+from clientsuccess_connector.read.durations import parse_duration as parse_cadence
 from clientsuccess_connector.read.endpoint import DELETES_CHOICES
 from clientsuccess_connector.read.fanout import load_lookups
 from clientsuccess_connector.sinks import open_sink
 from clientsuccess_connector.sinks.values import json_text
-from clientsuccess_connector.syncing.cadence import parse_duration as parse_cadence
 from clientsuccess_connector.syncing.run import (
     DEFAULT_BATCH_SIZE,
     DEFAULT_MAX_DELETE_SHARE,

@@ -17,13 +17,13 @@ from clientsuccess_connector.catalog.overrides import TemplateOverride, apply_ov
 from clientsuccess_connector.errors import ConfigError
 from clientsuccess_connector.extract.extractor import Extractor
 from clientsuccess_connector.read import macros
+from clientsuccess_connector.read.durations import parse_duration
 from clientsuccess_connector.read.pagination_config import (
     EnvelopePagination,
     PaginatorConfig,
     parse_pagination,
 )
 from clientsuccess_connector.read.request_query import merge_query, paginator_keys, split_query
-from clientsuccess_connector.syncing.cadence import parse_duration
 
 ResponseFormat = Literal["auto", "json", "xml"]
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
