@@ -24,14 +24,14 @@ from clientsuccess_connector.errors import (
 )
 
 if TYPE_CHECKING:
+    from clientsuccess_connector.config.flow import Flow, load_flow
     from clientsuccess_connector.connection import Connection, ConnectionSettings
-    from clientsuccess_connector.flow import Flow, load_flow
     from clientsuccess_connector.read.endpoint import Source, SourceSpec, resolve
     from clientsuccess_connector.read.progress import ReadProgress
     from clientsuccess_connector.read.reader import Reader
     from clientsuccess_connector.simulator import SimulatorConfig, SimulatorHandle, run_simulator
     from clientsuccess_connector.sinks import Sink, open_sink
-    from clientsuccess_connector.syncing import Landing, StreamResult, SyncOptions, sync
+    from clientsuccess_connector.syncing.run import Landing, StreamResult, SyncOptions, sync
     from clientsuccess_connector.write import (
         WriteJob,
         WriteReporter,
@@ -44,8 +44,8 @@ if TYPE_CHECKING:
 _LAZY = {
     "Connection": "clientsuccess_connector.connection",
     "ConnectionSettings": "clientsuccess_connector.connection",
-    "Flow": "clientsuccess_connector.flow",
-    "load_flow": "clientsuccess_connector.flow",
+    "Flow": "clientsuccess_connector.config.flow",
+    "load_flow": "clientsuccess_connector.config.flow",
     "Source": "clientsuccess_connector.read.endpoint",
     "SourceSpec": "clientsuccess_connector.read.endpoint",
     "resolve": "clientsuccess_connector.read.endpoint",
@@ -56,10 +56,10 @@ _LAZY = {
     "Sink": "clientsuccess_connector.sinks",
     "open_sink": "clientsuccess_connector.sinks",
     "ReadProgress": "clientsuccess_connector.read.progress",
-    "Landing": "clientsuccess_connector.syncing",
-    "StreamResult": "clientsuccess_connector.syncing",
-    "SyncOptions": "clientsuccess_connector.syncing",
-    "sync": "clientsuccess_connector.syncing",
+    "Landing": "clientsuccess_connector.syncing.run",
+    "StreamResult": "clientsuccess_connector.syncing.run",
+    "SyncOptions": "clientsuccess_connector.syncing.run",
+    "sync": "clientsuccess_connector.syncing.run",
     "WriteJob": "clientsuccess_connector.write",
     "WriteReporter": "clientsuccess_connector.write",
     "WriteSummary": "clientsuccess_connector.write",

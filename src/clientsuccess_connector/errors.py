@@ -10,6 +10,8 @@ ConnectorError
 ├── DataError          the response is not what the endpoint promises (bad JSON, wrong envelope)
 │   └── PaginationLoopError   the API served the same page or token twice
 └── StorageError       a local file or database cannot be written (the disk is full)
+
+A feature whose optional library is missing raises `missing_extra(...)`: the extra to install.
 """
 
 from __future__ import annotations
@@ -77,3 +79,26 @@ class PaginationLoopError(DataError):
 class StorageError(ConnectorError):
     """A destination, results file or other local file could not be written: the disk is full
     or over quota, or the file system is read-only. What was committed before is kept."""
+
+
+# The base install reads the API and syncs into DuckDB and files. PostgreSQL, the simulator, the
+# studio, XML responses and dlt each need libraries of their own, installed with an extra:
+# `pip install 'clientsuccess-connector[postgres]'`. extra -> what it enables, as a user would
+# name it.
+EXTRAS: dict[str, str] = {
+    "postgres": "PostgreSQL destinations and inputs",
+    "simulator": "the ClientSuccess API simulator (simulate, demo)",
+    "studio": "the studio",
+    "xml": "XML responses (XPath)",
+    "dlt": "the dlt source",
+}
+
+
+def missing_extra(extra: str, error: ImportError) -> MissingExtraError:
+    """The error for a feature whose optional library is not installed."""
+    module = error.name or "a module it needs"
+    return MissingExtraError(
+        f"{EXTRAS[extra]} need an optional part that is not installed ({module}); "
+        f"install it with: pip install 'clientsuccess-connector[{extra}]'",
+        extra=extra,
+    )

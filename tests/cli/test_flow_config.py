@@ -10,9 +10,9 @@ import pytest
 from click.testing import CliRunner
 
 from clientsuccess_connector.cli import cli
+from clientsuccess_connector.config.flow import load_flow
 from clientsuccess_connector.connection import ConnectionSettings
 from clientsuccess_connector.errors import ConfigError
-from clientsuccess_connector.flow import load_flow
 
 ENV = {"CLIENTSUCCESS_BASE_URL": "http://127.0.0.1:9/api/v1", "CLIENTSUCCESS_API_KEY": "k" * 16}
 SOURCE = "sources:\n  pulses:\n    template: search_pulses\n"

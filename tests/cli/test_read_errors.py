@@ -85,7 +85,7 @@ def test_init_writes_an_owner_only_flow(tmp_path: Path) -> None:
     result = CliRunner().invoke(cli, ["init", str(target)])
     assert result.exit_code == 0
     assert oct(target.stat().st_mode & 0o777) == "0o600"
-    from clientsuccess_connector.flow import load_flow
+    from clientsuccess_connector.config.flow import load_flow
 
     flow = load_flow(target, env={"CLIENTSUCCESS_API_KEY": "x" * 10})
     assert "contract_notes" in flow.sources

@@ -25,7 +25,7 @@ NOT_FOR_A_PLAIN_SYNC = {
     "keyring": "stored credentials",
     "rich": "progress bars and tables on a terminal",
     "pygments": "nothing of ours (httpx's own command-line client)",
-    "clientsuccess_connector.flow": "--flow",
+    "clientsuccess_connector.config.flow": "--flow",
     "clientsuccess_connector.write": "write",
     "clientsuccess_connector.credentials.store": "--credential and `credentials`",
 }
@@ -103,5 +103,5 @@ def test_a_flow_file_still_loads_its_schema(tmp_path: Path) -> None:
     """The other side: the feature that needs a library still gets it (here, a flow file)."""
     flow = tmp_path / "flow.yaml"
     flow.write_text("sources:\n  pulses:\n    template: search_pulses\n")
-    code = f"from clientsuccess_connector.flow import load_flow\nload_flow({str(flow)!r})\n"
-    assert {"pydantic", "clientsuccess_connector.flow"} <= loaded_after(code)
+    code = f"from clientsuccess_connector.config.flow import load_flow\nload_flow({str(flow)!r})\n"
+    assert {"pydantic", "clientsuccess_connector.config.flow"} <= loaded_after(code)

@@ -12,9 +12,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from clientsuccess_connector.connection import ConnectionSettings
+from clientsuccess_connector.connection.urls import origin_parts
 from clientsuccess_connector.credentials import CredentialStore, resolve_settings
 from clientsuccess_connector.errors import ConfigError
-from clientsuccess_connector.urls import origin_parts
 
 STORED_URL = "https://api.example.test/api/v1"
 STORED_KEY, STORED_PASSWORD = "sk-stored-1111aaaa", "pw-stored-2222bbbb"

@@ -8,10 +8,10 @@ from typing import Any
 
 import pytest
 
+from clientsuccess_connector.config.flow import parse_flow
 from clientsuccess_connector.connection import ConnectionSettings
 from clientsuccess_connector.credentials import CredentialStore, resolve_settings
 from clientsuccess_connector.errors import ConfigError
-from clientsuccess_connector.flow import parse_flow
 
 ENV_URL = "https://env.example.test/api/v1"
 A_URL = "https://a.example.test/api/v1"

@@ -11,11 +11,12 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from clientsuccess_connector.cadence import parse_duration, skip_reason
 from clientsuccess_connector.cli import cli
 from clientsuccess_connector.errors import ConfigError
+from clientsuccess_connector.read.durations import parse_duration
 from clientsuccess_connector.read.timestamps import parse_timestamp
 from clientsuccess_connector.simulator import SimulatorHandle
+from clientsuccess_connector.syncing.cadence import skip_reason
 
 FLOW = """\
 destination: duckdb:///DB

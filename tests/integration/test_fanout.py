@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from clientsuccess_connector.config.flow import parse_flow
 from clientsuccess_connector.errors import ApiError
-from clientsuccess_connector.flow import parse_flow
 from clientsuccess_connector.read.endpoint import SourceSpec, resolve
 from clientsuccess_connector.read.fanout import prepare_lookups
 from clientsuccess_connector.read.lookups import LookupTable

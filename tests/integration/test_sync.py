@@ -10,7 +10,7 @@ from clientsuccess_connector.read.default_streams import default_sources
 from clientsuccess_connector.read.endpoint import resolve
 from clientsuccess_connector.simulator import SimulatorHandle
 from clientsuccess_connector.sinks import open_sink
-from clientsuccess_connector.syncing import StreamResult, SyncOptions, sync
+from clientsuccess_connector.syncing.run import StreamResult, SyncOptions, sync
 from tests.integration.helpers import connect, normal
 
 pytest_plugins = ["tests.sinks.conftest"]

@@ -10,7 +10,7 @@ from clientsuccess_connector.read.endpoint import SourceSpec, resolve
 from clientsuccess_connector.read.pagination import Page
 from clientsuccess_connector.simulator import SimulatorHandle
 from clientsuccess_connector.sinks import open_sink
-from clientsuccess_connector.syncing import SyncOptions, sync
+from clientsuccess_connector.syncing.run import SyncOptions, sync
 from tests.integration.helpers import connect
 
 

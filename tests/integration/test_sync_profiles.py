@@ -13,7 +13,7 @@ from clientsuccess_connector.simulator import SimulatorHandle
 from clientsuccess_connector.simulator.profile import PRESETS, ServerProfile
 from clientsuccess_connector.simulator.timefmt import fmt_ms
 from clientsuccess_connector.sinks import open_sink
-from clientsuccess_connector.syncing import StreamResult, SyncOptions, sync
+from clientsuccess_connector.syncing.run import StreamResult, SyncOptions, sync
 from tests.integration.helpers import connect
 
 STREAMS = {"pulses": "search_pulses", "clients": "search_clients"}

@@ -15,7 +15,7 @@ from clientsuccess_connector.read.endpoint import SourceSpec, resolve
 from clientsuccess_connector.simulator import SimulatorHandle
 from clientsuccess_connector.simulator.profile import ServerProfile
 from clientsuccess_connector.sinks import open_sink
-from clientsuccess_connector.syncing import StreamResult, SyncOptions, sync
+from clientsuccess_connector.syncing.run import StreamResult, SyncOptions, sync
 from tests.integration.helpers import run_cli
 from tests.integration.test_sync_profiles import add_in_one_second
 

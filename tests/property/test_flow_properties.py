@@ -10,9 +10,9 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from clientsuccess_connector.config.flow import parse_flow
 from clientsuccess_connector.connection import ConnectionSettings
 from clientsuccess_connector.errors import ConfigError
-from clientsuccess_connector.flow import parse_flow
 from clientsuccess_connector.read.endpoint import resolve
 
 # A flow using every key the flow file knows (each mapping's keys from the schema).

@@ -24,17 +24,17 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from clientsuccess_connector.cli import cli
+from clientsuccess_connector.config.flow import load_flow
 from clientsuccess_connector.connection import Connection, ConnectionSettings
 from clientsuccess_connector.errors import ConfigError, ConnectorError, DataError
 from clientsuccess_connector.extract import compile_path
 from clientsuccess_connector.extract.xpath import compile_xpath, parse_xml
-from clientsuccess_connector.flow import load_flow
 from clientsuccess_connector.read.endpoint import SourceSpec, resolve
 from clientsuccess_connector.read.macros import DateMacroContext, render, render_value
 from clientsuccess_connector.read.reader import Reader
 from clientsuccess_connector.simulator import SimulatorHandle
 from clientsuccess_connector.sinks import open_sink
-from clientsuccess_connector.syncing import SyncOptions, sync
+from clientsuccess_connector.syncing.run import SyncOptions, sync
 from clientsuccess_connector.write import WriteJob, write_input
 from tests.write.reporter import Recorder
 

@@ -20,7 +20,7 @@ from clientsuccess_connector.read.endpoint import resolve
 from clientsuccess_connector.simulator import SimulatorHandle
 from clientsuccess_connector.simulator.profile import PRESETS, ServerProfile
 from clientsuccess_connector.sinks import open_sink
-from clientsuccess_connector.syncing import SyncOptions, sync
+from clientsuccess_connector.syncing.run import SyncOptions, sync
 from tests.reliability.helpers import (
     Row,
     TokenRecorder,

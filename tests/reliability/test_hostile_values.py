@@ -19,11 +19,11 @@ from click.testing import CliRunner
 
 from clientsuccess_connector.cli import cli
 from clientsuccess_connector.connection import Connection, ConnectionSettings
+from clientsuccess_connector.connection.urls import render_path
 from clientsuccess_connector.errors import ApiError, ConfigError
 from clientsuccess_connector.read.endpoint import SourceSpec, resolve
 from clientsuccess_connector.read.lookups import LookupTable
 from clientsuccess_connector.read.reader import Reader
-from clientsuccess_connector.urls import render_path
 from clientsuccess_connector.write import WriteJob, write_records
 from tests.reliability.helpers import simulator
 

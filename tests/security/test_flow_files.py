@@ -13,9 +13,9 @@ import pytest
 from click.testing import CliRunner
 
 from clientsuccess_connector.cli import cli
+from clientsuccess_connector.config.flow import load_flow
 from clientsuccess_connector.config.yaml_file import MAX_FLOW_BYTES
 from clientsuccess_connector.errors import ConfigError
-from clientsuccess_connector.flow import load_flow
 from clientsuccess_connector.simulator.server import SimulatorHandle
 
 TOKEN = "tok-5d1e9a7c3b2f48e6"
@@ -165,7 +165,7 @@ def test_a_secret_looking_variable_is_masked_in_printed_requests(
 
 def test_a_variable_error_under_an_odd_key_stays_on_one_line() -> None:
     """A key holding a line break is shown escaped, so the error is still one line."""
-    from clientsuccess_connector.flow import parse_flow
+    from clientsuccess_connector.config.flow import parse_flow
 
     with pytest.raises(ConfigError) as caught:
         parse_flow({"connection": {"a\nb": "${UNDECLARED}"}}, path=Path("flow.yaml"), env={})

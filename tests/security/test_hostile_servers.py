@@ -16,9 +16,9 @@ import httpx
 import orjson
 import pytest
 
+from clientsuccess_connector.config.flow import load_flow
 from clientsuccess_connector.connection import Connection, ConnectionSettings
 from clientsuccess_connector.errors import ConfigError, ConnectorError, DataError, TransportError
-from clientsuccess_connector.flow import load_flow
 from clientsuccess_connector.read.endpoint import SourceSpec, resolve
 from clientsuccess_connector.read.reader import Reader
 from tests.security.hostile import (

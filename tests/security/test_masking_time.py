@@ -15,8 +15,7 @@ from click.testing import Result
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from clientsuccess_connector.connection.redaction import Redactor
-from clientsuccess_connector.locations import mask_url
+from clientsuccess_connector.connection.redaction import Redactor, mask_url
 from tests.security.hostile import KEY, HostileServer, Received, response
 
 MB = 1024 * 1024
@@ -44,7 +43,7 @@ def test_the_scanner_masks_what_the_old_pattern_masked(text: str) -> None:
 
 
 def _expected(text: str) -> str:
-    from clientsuccess_connector.locations import _SECRET_PARAM
+    from clientsuccess_connector.connection.redaction import _SECRET_PARAM
 
     return _SECRET_PARAM.sub(lambda m: m["head"] + "***", _old_mask(text))
 

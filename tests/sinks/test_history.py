@@ -26,7 +26,7 @@ from clientsuccess_connector.sinks.history import (
     row_hash,
     wants_history,
 )
-from clientsuccess_connector.syncing import SyncOptions, sync
+from clientsuccess_connector.syncing.run import SyncOptions, sync
 
 STREAMS = ("clients", "contracts", "contacts")
 

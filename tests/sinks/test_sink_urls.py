@@ -7,8 +7,9 @@ from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 
+from clientsuccess_connector.connection.locations import parse_destination
+from clientsuccess_connector.connection.redaction import mask_url
 from clientsuccess_connector.errors import ConfigError
-from clientsuccess_connector.locations import mask_url, parse_destination
 from clientsuccess_connector.sinks import open_sink
 
 

@@ -17,7 +17,7 @@ from click.testing import CliRunner, Result
 from psycopg import sql
 
 from clientsuccess_connector.cli import cli
-from clientsuccess_connector.locations import parse_destination
+from clientsuccess_connector.connection.locations import parse_destination
 from clientsuccess_connector.simulator import SimulatorConfig, SimulatorHandle, run_simulator
 
 

@@ -9,7 +9,7 @@ from clientsuccess_connector.read.default_streams import default_sources
 from clientsuccess_connector.read.endpoint import resolve
 from clientsuccess_connector.simulator.health import drift
 from clientsuccess_connector.sinks import open_sink
-from clientsuccess_connector.syncing import SyncOptions, sync
+from clientsuccess_connector.syncing.run import SyncOptions, sync
 from tests.integration.helpers import connect
 from tests.studio.conftest import Studio, shot
 

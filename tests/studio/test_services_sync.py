@@ -7,8 +7,8 @@ from pathlib import Path
 import duckdb
 import httpx
 
+from clientsuccess_connector.config.flow import load_flow
 from clientsuccess_connector.connection import ConnectionSettings
-from clientsuccess_connector.flow import load_flow
 from clientsuccess_connector.simulator import SimulatorConfig, run_simulator
 from clientsuccess_connector.studio import services
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from clientsuccess_connector.config.flow import load_flow
 from clientsuccess_connector.connection import ConnectionSettings
-from clientsuccess_connector.flow import load_flow
 from clientsuccess_connector.simulator import SimulatorConfig, run_simulator
 from clientsuccess_connector.studio import services
 

@@ -61,7 +61,8 @@ def test_the_schema_flags_what_the_connector_refuses(doc: dict[str, Any]) -> Non
 
 
 @pytest.mark.parametrize(
-    "module", ["config.validation", "config.flow_model", "config.env_vars", "flow", "cli.validate"]
+    "module",
+    ["config.validation", "config.flow_model", "config.env_vars", "config.flow", "cli.validate"],
 )
 def test_each_config_module_imports_on_its_own(module: str) -> None:
     """connection/ and config/ use each other: every entry point imports in a fresh process."""

@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 import yaml
 
+from clientsuccess_connector.config.flow import Flow, parse_flow
 from clientsuccess_connector.errors import ConfigError
-from clientsuccess_connector.flow import Flow, parse_flow
 from clientsuccess_connector.read.endpoint import resolve
 
 

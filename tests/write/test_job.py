@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 import yaml
 
+from clientsuccess_connector.config.flow import parse_flow
 from clientsuccess_connector.connection import Connection, ConnectionSettings
 from clientsuccess_connector.errors import ConfigError
-from clientsuccess_connector.flow import parse_flow
 from clientsuccess_connector.write import WriteJob, write_records
 
 

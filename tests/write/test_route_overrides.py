@@ -10,8 +10,8 @@ import pytest
 from click.testing import CliRunner, Result
 
 from clientsuccess_connector.cli import cli
+from clientsuccess_connector.config.flow import load_flow
 from clientsuccess_connector.connection import Connection
-from clientsuccess_connector.flow import load_flow
 from clientsuccess_connector.simulator import SimulatorConfig, SimulatorHandle, run_simulator
 from clientsuccess_connector.write import WriteJob, write_records
 from tests.write.reporter import Recorder

@@ -9,8 +9,8 @@ import pytest
 from click.testing import CliRunner
 
 from clientsuccess_connector.cli import cli
+from clientsuccess_connector.config.flow import load_flow
 from clientsuccess_connector.connection import Connection
-from clientsuccess_connector.flow import load_flow
 from clientsuccess_connector.simulator import SimulatorHandle
 from clientsuccess_connector.write import write_input
 

@@ -12,8 +12,8 @@ import click
 
 from clientsuccess_connector._version import __version__
 from clientsuccess_connector.cli import logs
+from clientsuccess_connector.connection.redaction import mask_secrets
 from clientsuccess_connector.errors import ApiError, ConnectorError
-from clientsuccess_connector.locations import mask_secrets
 
 _ENV_SECRETS = ("CLIENTSUCCESS_API_KEY", "CLIENTSUCCESS_PASSWORD")
 ROUTE_HINT = (

@@ -41,11 +41,11 @@ from clientsuccess_connector.cli.options import (
 from clientsuccess_connector.cli.output import cell, emit, format_option, print_table
 from clientsuccess_connector.cli.terminal import echo
 from clientsuccess_connector.connection import Connection
+from clientsuccess_connector.connection.urls import V1_PREFIX, render_path
 from clientsuccess_connector.errors import ConfigError, TransportError
-from clientsuccess_connector.urls import V1_PREFIX, render_path
 
 if TYPE_CHECKING:
-    from clientsuccess_connector.flow import Flow
+    from clientsuccess_connector.config.flow import Flow
 
 _JSON = {"Content-Type": "application/json"}
 _VOLATILE = {"timestamp", "path", "trace", "traceId", "requestId", "instance"}

@@ -15,6 +15,7 @@ from clientsuccess_connector.cli.logs import notice
 from clientsuccess_connector.cli.output import emit, format_option, print_table
 from clientsuccess_connector.cli.terminal import cells, echo
 from clientsuccess_connector.connection.settings import DEFAULT_BASE_URL, KEY_HEADERS
+from clientsuccess_connector.connection.urls import origin
 from clientsuccess_connector.credentials import (
     AUTH_KINDS,
     AuthKind,
@@ -25,7 +26,6 @@ from clientsuccess_connector.credentials import (
 from clientsuccess_connector.credentials.secrets import SECRETS_FILE
 from clientsuccess_connector.credentials.store import validate_new
 from clientsuccess_connector.errors import ConfigError
-from clientsuccess_connector.urls import origin
 
 
 class _Group(click.Group):

@@ -15,13 +15,13 @@ from clientsuccess_connector.cli.output import cell, print_table
 from clientsuccess_connector.cli.sync import print_summary
 from clientsuccess_connector.cli.terminal import cells, echo
 from clientsuccess_connector.connection import ConnectionSettings
+from clientsuccess_connector.connection.locations import parse_destination
 from clientsuccess_connector.health import HealthRules, health_report
-from clientsuccess_connector.locations import parse_destination
 from clientsuccess_connector.read.default_streams import default_sources
 from clientsuccess_connector.read.endpoint import resolve
 from clientsuccess_connector.simulator.health import drift
 from clientsuccess_connector.sinks import Sink, open_sink
-from clientsuccess_connector.syncing import StreamResult, sync
+from clientsuccess_connector.syncing.run import StreamResult, sync
 
 DEMO_DESTINATION = "duckdb:///clientsuccess-demo.duckdb"
 EXAMPLE_QUERIES = {

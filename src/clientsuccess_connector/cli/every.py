@@ -25,7 +25,7 @@ import orjson
 
 from clientsuccess_connector.cli.terminal import echo
 from clientsuccess_connector.errors import ConfigError, DestinationUnavailable
-from clientsuccess_connector.syncing import StreamResult
+from clientsuccess_connector.syncing.run import StreamResult
 
 FIRST_RETRY = 10.0
 """Seconds before the first retry of a failed cycle; each further failure doubles it."""

@@ -13,12 +13,12 @@ import orjson
 from clientsuccess_connector.cli.completion import complete_credentials, complete_read_templates
 from clientsuccess_connector.cli.logs import log_format, notice
 from clientsuccess_connector.cli.terminal import echo
+from clientsuccess_connector.connection.redaction import mask_url
 from clientsuccess_connector.errors import ConfigError
-from clientsuccess_connector.locations import mask_url
 
 if TYPE_CHECKING:  # loaded by the functions using them: `templates` needs none of them
+    from clientsuccess_connector.config.flow import Flow
     from clientsuccess_connector.connection import Connection, ConnectionSettings
-    from clientsuccess_connector.flow import Flow
     from clientsuccess_connector.read.endpoint import SourceSpec
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -71,7 +71,7 @@ def load_flow_option(flow_file: Path | None) -> Flow | None:
     loads only when a file is given."""
     if flow_file is None:
         return None
-    from clientsuccess_connector.flow import load_flow  # noqa: PLC0415
+    from clientsuccess_connector.config.flow import load_flow  # noqa: PLC0415
 
     return load_flow(flow_file)
 

@@ -229,7 +229,7 @@ def _apply_path(
     if source.get("url"):
         new_source = {"url": source["url"], **({"method": source["method"]}
                                                if source.get("method") else {})}  # fmt: skip
-    from clientsuccess_connector.flow_edit import set_source_keys  # noqa: PLC0415 (only --apply)
+    from clientsuccess_connector.config.flow_edit import set_source_keys  # noqa: PLC0415 (only --apply)
 
     flow_file: Path = source["flow_file"]
     set_source_keys(flow_file, source["name"], {key: chosen}, new_source=new_source)

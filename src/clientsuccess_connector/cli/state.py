@@ -12,7 +12,7 @@ from clientsuccess_connector.cli.schema import DEFAULT_DESTINATION
 from clientsuccess_connector.cli.terminal import echo
 from clientsuccess_connector.errors import ConfigError
 from clientsuccess_connector.sinks import Sink, open_sink
-from clientsuccess_connector.sync.provenance import KEY, ROWS
+from clientsuccess_connector.syncing.provenance import KEY, ROWS
 
 
 def _describe(sink: Sink, stream: str) -> dict[str, Any]:

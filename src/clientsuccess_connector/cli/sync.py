@@ -10,7 +10,6 @@ from typing import TYPE_CHECKING, Any
 import click
 import orjson
 
-from clientsuccess_connector.cadence import parse_duration as parse_cadence
 from clientsuccess_connector.cli.app import cli
 from clientsuccess_connector.cli.every import run_every
 from clientsuccess_connector.cli.options import (
@@ -22,15 +21,15 @@ from clientsuccess_connector.cli.options import (
 from clientsuccess_connector.cli.output import cell, emit, format_option, print_table
 from clientsuccess_connector.cli.progress import StreamProgress
 from clientsuccess_connector.cli.terminal import echo
+from clientsuccess_connector.connection.locations import parse_destination
 from clientsuccess_connector.errors import ConfigError
-from clientsuccess_connector.locations import parse_destination
 from clientsuccess_connector.read.compile import compile_sources
+from clientsuccess_connector.read.durations import parse_duration as parse_cadence
 from clientsuccess_connector.read.endpoint import DELETES_CHOICES
 from clientsuccess_connector.read.fanout import load_lookups
 from clientsuccess_connector.sinks import open_sink
 from clientsuccess_connector.sinks.values import json_text
-from clientsuccess_connector.streams import select_sources
-from clientsuccess_connector.syncing import (
+from clientsuccess_connector.syncing.run import (
     DEFAULT_BATCH_SIZE,
     DEFAULT_MAX_DELETE_SHARE,
     StreamResult,
@@ -38,9 +37,10 @@ from clientsuccess_connector.syncing import (
     require_primary_keys,
     sync,
 )
+from clientsuccess_connector.syncing.streams import select_sources
 
 if TYPE_CHECKING:
-    from clientsuccess_connector.flow import Flow
+    from clientsuccess_connector.config.flow import Flow
 
 DEFAULT_DESTINATION = "duckdb:///clientsuccess.duckdb"
 

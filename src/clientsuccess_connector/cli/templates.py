@@ -15,7 +15,7 @@ from clientsuccess_connector.cli.output import emit, format_option, print_table
 from clientsuccess_connector.cli.terminal import cells, echo
 
 if TYPE_CHECKING:
-    from clientsuccess_connector.flow import Flow
+    from clientsuccess_connector.config.flow import Flow
 
 
 def _template_summary(t: Template) -> dict[str, Any]:

@@ -9,12 +9,12 @@ import orjson
 
 from clientsuccess_connector.catalog import Template
 from clientsuccess_connector.cli.app import cli
+from clientsuccess_connector.config.flow import load_flow
 from clientsuccess_connector.config.flow_model import flow_json_schema
 from clientsuccess_connector.errors import ConfigError
-from clientsuccess_connector.flow import load_flow
 from clientsuccess_connector.read.compile import compile_sources
-from clientsuccess_connector.streams import select_sources
-from clientsuccess_connector.syncing import require_primary_keys
+from clientsuccess_connector.syncing.run import require_primary_keys
+from clientsuccess_connector.syncing.streams import select_sources
 from clientsuccess_connector.write.job import WriteJob
 from clientsuccess_connector.write.mapping import RowMapper
 

@@ -17,13 +17,13 @@ from clientsuccess_connector.cli.options import (
 )
 from clientsuccess_connector.cli.output import cell, emit, format_option, print_table
 from clientsuccess_connector.cli.terminal import echo
+from clientsuccess_connector.connection.locations import parse_destination
 from clientsuccess_connector.errors import ConfigError
-from clientsuccess_connector.locations import parse_destination
 from clientsuccess_connector.read.compile import compile_sources
 from clientsuccess_connector.read.fanout import load_lookups
 from clientsuccess_connector.sinks import open_sink
-from clientsuccess_connector.streams import select_sources
-from clientsuccess_connector.verifying import (
+from clientsuccess_connector.syncing.streams import select_sources
+from clientsuccess_connector.syncing.verifying import (
     DEFAULT_SHOWN_IDS,
     DRIFT,
     ERROR,

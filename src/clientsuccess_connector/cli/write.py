@@ -27,8 +27,8 @@ from clientsuccess_connector.errors import ConfigError
 from clientsuccess_connector.write import WriteJob, WriteSummary, write_input
 
 if TYPE_CHECKING:
-    from clientsuccess_connector.flow import Flow
-    from clientsuccess_connector.syncing import StreamResult
+    from clientsuccess_connector.config.flow import Flow
+    from clientsuccess_connector.syncing.run import StreamResult
 
 # The flag of each WriteJob field a library message may name (as `field`).
 _FLAGS = {
@@ -210,7 +210,7 @@ dry-run requests then going to stderr); exit 1 if any row failed.
         return
 
     from clientsuccess_connector.cli.every import run_every  # noqa: PLC0415 (--every only)
-    from clientsuccess_connector.syncing import StreamResult  # noqa: PLC0415
+    from clientsuccess_connector.syncing.run import StreamResult  # noqa: PLC0415
 
     def cycle() -> list[StreamResult]:
         summary = once()

@@ -16,7 +16,7 @@ from urllib.parse import parse_qsl, urlsplit
 from clientsuccess_connector.config.env_vars import has_reference
 from clientsuccess_connector.connection.redaction import looks_secret
 
-_log = logging.getLogger("clientsuccess_connector.flow")
+_log = logging.getLogger("clientsuccess_connector.config.flow")
 _SECRET_KEYS = ("api_key", "password")
 _URL_SECRETS = frozenset({"password", "sslpassword"})
 _warned: set[tuple[str, tuple[str, ...]]] = set()

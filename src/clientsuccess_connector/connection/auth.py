@@ -19,8 +19,8 @@ import orjson
 from clientsuccess_connector.connection.redaction import MASK, MaskingLogger, Redactor, looks_secret
 from clientsuccess_connector.connection.retry import retry_after_seconds
 from clientsuccess_connector.connection.settings import ConnectionSettings
+from clientsuccess_connector.connection.urls import origin_parts
 from clientsuccess_connector.errors import AuthError
-from clientsuccess_connector.urls import origin_parts
 
 RENEW_MARGIN = 0.1  # renew when less than 10% of the token's lifetime is left
 _MAX_RELOGINS = 6  # per request: a 401 for a token not refused before renews it

@@ -48,6 +48,7 @@ from clientsuccess_connector.connection.retry import (
 )
 from clientsuccess_connector.connection.settings import ConnectionSettings
 from clientsuccess_connector.connection.stats import ConnectionStats
+from clientsuccess_connector.connection.urls import join_url, parse_http_url, without_userinfo
 from clientsuccess_connector.errors import (
     ApiError,
     AuthError,
@@ -55,7 +56,6 @@ from clientsuccess_connector.errors import (
     DataError,
     TransportError,
 )
-from clientsuccess_connector.urls import join_url, parse_http_url, without_userinfo
 
 __all__ = ["_MAX_RELOGINS", "Connection"]
 

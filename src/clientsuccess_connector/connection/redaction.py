@@ -1,4 +1,5 @@
-"""Masking secrets: every string that leaves the connection passes through here."""
+"""Masking secrets: every string that leaves the connection passes through here, and the
+passwords of the URLs in any text (`mask_url`, `mask_secrets`)."""
 
 from __future__ import annotations
 
@@ -11,9 +12,20 @@ from urllib.parse import quote, quote_plus
 
 import orjson
 
-from clientsuccess_connector.locations import mask_url
-
 MASK = "***"
+
+# `scheme://user:password@`: the password runs to the last `@` before a space or the query.
+# Found by `_mask_userinfo` from each `://`, in linear time (a regular expression starting
+# with the scheme rescans a long run of letters from every position: minutes for 1 MB).
+_SCHEME_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+.-")
+_USER_END = re.compile(r"[\s:/?#@]")
+_PASSWORD_END = re.compile(r"[\s?]")
+# libpq parameters that hold a secret, when written in the query (`?password=...`).
+_SECRET_PARAM = re.compile(
+    r"(?P<head>[?&](?:ssl)?password=|[?&]oauth_client_secret=|[?&]scram_(?:client|server)_key=)"
+    r"(?P<value>[^&\s]*)",
+    re.IGNORECASE,
+)
 _MIN_SECRET = 4  # shorter values would mask ordinary text; no real credential is this short
 _AUTH_HEADER = re.compile(
     r"authorization|cookie|token|secret|password|(^|[-_])(api)?[-_]?key$", re.I
@@ -117,3 +129,55 @@ class MaskingLogger(logging.LoggerAdapter[logging.Logger]):
         text = str(msg) % args if args else str(msg)
         kwargs.setdefault("stacklevel", 2)
         self.logger.log(level, "%s", self.redactor.mask(text), **kwargs)
+
+
+def mask_url(text: str) -> str:
+    """`text` with the password of every URL in it (userinfo or `?password=`) as `***`."""
+    text = _mask_userinfo(text)
+    return _SECRET_PARAM.sub(lambda m: m["head"] + MASK, text)
+
+
+def _mask_userinfo(text: str) -> str:
+    """`scheme://user:password@` with the password as `***`, in time linear in `text`.
+
+    Each `://` is looked around once: back over the scheme (which stops at the `//` of the one
+    before), forward over the user name (which stops at the `:` of the next one), and to the end
+    of the password's run, which is found once per run and shared by every `://` inside it.
+    """
+    pieces: list[str] = []
+    copied = 0  # text[:copied] is in `pieces`; no match may start before it
+    run_from, run_end, last_at = -1, -1, -1  # a password run [run_from, run_end), its last `@`
+    found = text.find("://")
+    while found >= 0:
+        colon = _user_end(text, found + 3)
+        if _has_scheme(text, found, copied) and colon < len(text) and text[colon] == ":":
+            start = colon + 1
+            if not run_from <= start <= run_end:
+                end = _PASSWORD_END.search(text, start)
+                run_from, run_end = start, end.start() if end else len(text)
+                last_at = text.rfind("@", start, run_end)
+            if last_at >= start:
+                pieces += [text[copied:colon], ":", MASK, "@"]
+                copied = last_at + 1
+                found = text.find("://", copied)
+                continue
+        found = text.find("://", found + 1)
+    return "".join([*pieces, text[copied:]]) if pieces else text
+
+
+def _has_scheme(text: str, at: int, floor: int) -> bool:
+    """True when letters, digits, `+`, `.` or `-` (a letter among them) end at `at`."""
+    start = at
+    while start > floor and text[start - 1] in _SCHEME_CHARS:
+        start -= 1
+    return any(c.isascii() and c.isalpha() for c in text[start:at])
+
+
+def _user_end(text: str, start: int) -> int:
+    end = _USER_END.search(text, start)
+    return end.start() if end else len(text)
+
+
+def mask_secrets(text: str, secrets: Iterable[str | None] = ()) -> str:
+    """`text` with URL passwords and every form of each of `secrets` masked: the one masker."""
+    return mask_url(Redactor(s for s in secrets if s).mask(text))

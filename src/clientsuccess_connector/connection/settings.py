@@ -8,8 +8,8 @@ from dataclasses import MISSING, Field, dataclass, field, fields, replace
 from typing import Any
 
 from clientsuccess_connector.connection.redaction import looks_secret
+from clientsuccess_connector.connection.urls import origin, origin_parts, parse_http_url
 from clientsuccess_connector.errors import ConfigError
-from clientsuccess_connector.urls import origin, origin_parts, parse_http_url
 
 _OWN_CHECKS = frozenset(
     {"send_credentials_to", "secret_headers", "api_key_header", "secret_source"}
@@ -171,8 +171,9 @@ class ConnectionSettings:
         cls, name: str, *, config_dir: str | None = None, **overrides: Any
     ) -> ConnectionSettings:
         """Settings of the stored credential `name` (see `credentials add`), then `overrides`."""
-        # credentials/ builds on this module, so it is imported when first used.
-        from clientsuccess_connector.credentials import CredentialStore  # noqa: PLC0415
+        # The one import up a layer (credentials/ builds on this module): a documented shortcut
+        # for `CredentialStore(config_dir).settings(name)`, loaded only when called.
+        from clientsuccess_connector.credentials.store import CredentialStore  # noqa: PLC0415
 
         return CredentialStore(config_dir).settings(name, **overrides)
 

@@ -15,8 +15,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from clientsuccess_connector.connection.settings import ConnectionSettings
+from clientsuccess_connector.connection.urls import origin, origin_parts
 from clientsuccess_connector.errors import ConfigError
-from clientsuccess_connector.urls import origin, origin_parts
 
 _LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1", "[::1]"})
 

@@ -16,6 +16,7 @@ from clientsuccess_connector.connection.settings import (
     KEY_HEADERS,
     ConnectionSettings,
 )
+from clientsuccess_connector.connection.urls import origin
 from clientsuccess_connector.credentials.changes import changing
 from clientsuccess_connector.credentials.files import read_toml, render_toml, write_owner_only
 from clientsuccess_connector.credentials.model import (
@@ -29,7 +30,6 @@ from clientsuccess_connector.credentials.model import (
 )
 from clientsuccess_connector.credentials.secrets import preferred_location, secret_backend
 from clientsuccess_connector.errors import ConfigError
-from clientsuccess_connector.urls import origin
 
 logger = logging.getLogger(__name__)
 

@@ -12,7 +12,7 @@ Needs the `dlt` extra: `pip install "clientsuccess-connector[dlt]"`. See docs/in
 
 from __future__ import annotations
 
-from clientsuccess_connector.extras import missing_extra
+from clientsuccess_connector.errors import missing_extra
 
 try:
     from clientsuccess_connector.dlt.source import clientsuccess_source

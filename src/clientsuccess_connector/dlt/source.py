@@ -21,7 +21,6 @@ from dlt.common.schema.typing import TTableSchemaColumns
 from dlt.common.typing import TSecretStrValue
 from dlt.extract.resource import DltResource
 
-from clientsuccess_connector.deletes import delete_plan
 from clientsuccess_connector.dlt.columns import column_hints
 from clientsuccess_connector.dlt.deletes import DELETED, KEYS, KeyLedger
 from clientsuccess_connector.dlt.incremental import CursorArgs
@@ -30,7 +29,8 @@ from clientsuccess_connector.integration.columns import Columns, widen_columns
 from clientsuccess_connector.integration.fields import declared_columns, typed_columns
 from clientsuccess_connector.integration.plan import StreamPlan, plan_streams
 from clientsuccess_connector.read.endpoint import Source
-from clientsuccess_connector.syncing import SyncOptions
+from clientsuccess_connector.syncing.deletes import delete_plan
+from clientsuccess_connector.syncing.run import SyncOptions
 
 STATE_KEY = "clientsuccess_cursor"
 """Key of the engine's stream state (cursor, cursor field, learned precision) in dlt's state."""

@@ -11,8 +11,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from clientsuccess_connector.errors import ConfigError, DataError
-from clientsuccess_connector.extras import missing_extra
+from clientsuccess_connector.errors import ConfigError, DataError, missing_extra
 
 if TYPE_CHECKING:  # loaded by _require_lxml when XML is first parsed or an XPath compiled
     from lxml import etree

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from clientsuccess_connector.connection.locations import absolute_hint, parse_input
 from clientsuccess_connector.errors import ConfigError
 from clientsuccess_connector.inputs.db_rows import numbered_rows, select_sql
-from clientsuccess_connector.locations import absolute_hint, parse_input
 
 
 def read_duckdb(url: str) -> Iterator[tuple[int, dict[str, Any]]]:

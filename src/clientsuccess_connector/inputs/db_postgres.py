@@ -5,10 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from clientsuccess_connector.errors import ConfigError
-from clientsuccess_connector.extras import missing_extra
+from clientsuccess_connector.connection.locations import parse_input
+from clientsuccess_connector.errors import ConfigError, missing_extra
 from clientsuccess_connector.inputs.db_rows import CHUNK, numbered_rows, quoted, select_sql
-from clientsuccess_connector.locations import parse_input
 
 _PRIMARY_KEY = (
     "SELECT a.attname FROM pg_index i JOIN pg_attribute a "

@@ -7,7 +7,7 @@ import re
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any, Protocol
 
-from clientsuccess_connector.locations import Location
+from clientsuccess_connector.connection.locations import Location
 
 CHUNK = 1000
 _ORDER_BY = re.compile(r"\border\s+by\b", re.IGNORECASE)

@@ -8,6 +8,7 @@ from functools import partial
 from pathlib import Path
 from typing import IO, Any
 
+from clientsuccess_connector.connection.locations import INPUT_FORMS, is_database_url
 from clientsuccess_connector.errors import ConfigError
 from clientsuccess_connector.inputs.csvfile import read_csv
 from clientsuccess_connector.inputs.db_duckdb import read_duckdb
@@ -15,7 +16,6 @@ from clientsuccess_connector.inputs.db_postgres import read_postgres
 from clientsuccess_connector.inputs.json_array import read_json_array
 from clientsuccess_connector.inputs.jsonl import read_jsonl, read_jsonl_stream
 from clientsuccess_connector.inputs.parquet import read_parquet
-from clientsuccess_connector.locations import INPUT_FORMS, is_database_url
 
 Row = tuple[int, dict[str, Any]]
 

@@ -20,7 +20,7 @@ from clientsuccess_connector.connection import Connection
 from clientsuccess_connector.errors import ConnectorError
 from clientsuccess_connector.read.endpoint import Source
 from clientsuccess_connector.sinks.base import DeleteMode, ValueReport
-from clientsuccess_connector.syncing import StreamResult, SyncOptions, sync
+from clientsuccess_connector.syncing.run import StreamResult, SyncOptions, sync
 
 Record = dict[str, Any]
 State = dict[str, Any]

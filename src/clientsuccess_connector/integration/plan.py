@@ -18,11 +18,11 @@ from clientsuccess_connector.read.endpoint import Source, resolve
 from clientsuccess_connector.read.fanout import prepare_lookups
 from clientsuccess_connector.read.incremental import supports_incremental
 from clientsuccess_connector.read.lookups import LookupTable
-from clientsuccess_connector.streams import select_sources
-from clientsuccess_connector.syncing import require_primary_keys
+from clientsuccess_connector.syncing.run import require_primary_keys
+from clientsuccess_connector.syncing.streams import select_sources
 
 if TYPE_CHECKING:
-    from clientsuccess_connector.flow import Flow
+    from clientsuccess_connector.config.flow import Flow
 
 
 class _SharedConnection:
@@ -89,7 +89,7 @@ def plan_streams(
     None values ignored) over the flow's block, over the named credential or `CLIENTSUCCESS_*`.
     """
     if isinstance(flow, str | Path):
-        from clientsuccess_connector.flow import load_flow  # noqa: PLC0415 (only for a file)
+        from clientsuccess_connector.config.flow import load_flow  # noqa: PLC0415 (only for a file)
 
         loaded: Flow | None = load_flow(flow, env)
     else:

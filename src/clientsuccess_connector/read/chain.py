@@ -20,7 +20,7 @@ from clientsuccess_connector.read.endpoint import Source, resolve
 from clientsuccess_connector.read.lookups import undeclared_lookup
 
 if TYPE_CHECKING:
-    from clientsuccess_connector.flow import Flow, LookupSpec
+    from clientsuccess_connector.config.flow import Flow, LookupSpec
 
 __all__ = ["LookupStep", "plan_lookups", "referenced_columns"]
 

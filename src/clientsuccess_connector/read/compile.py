@@ -15,7 +15,7 @@ from clientsuccess_connector.read.chain import LookupStep, plan_lookups
 from clientsuccess_connector.read.endpoint import Source, SourceSpec, resolve
 
 if TYPE_CHECKING:
-    from clientsuccess_connector.flow import Flow
+    from clientsuccess_connector.config.flow import Flow
 
 __all__ = ["CompiledRun", "compile_sources"]
 

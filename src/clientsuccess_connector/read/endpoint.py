@@ -12,12 +12,12 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any, Literal
 
-from clientsuccess_connector.cadence import parse_duration
 from clientsuccess_connector.catalog import Param, Template, get_template, settings
 from clientsuccess_connector.catalog.overrides import TemplateOverride, apply_override
 from clientsuccess_connector.errors import ConfigError
 from clientsuccess_connector.extract.extractor import Extractor
 from clientsuccess_connector.read import macros
+from clientsuccess_connector.read.durations import parse_duration
 from clientsuccess_connector.read.pagination_config import (
     EnvelopePagination,
     PaginatorConfig,

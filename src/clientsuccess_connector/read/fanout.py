@@ -18,7 +18,7 @@ from clientsuccess_connector.read.lookups import LookupTable
 from clientsuccess_connector.read.reader import Reader
 
 if TYPE_CHECKING:
-    from clientsuccess_connector.flow import Flow
+    from clientsuccess_connector.config.flow import Flow
 
 __all__ = ["load_lookups", "prepare_lookups"]
 

@@ -19,6 +19,7 @@ from typing import Any, Generic, TypeVar
 import httpx
 
 from clientsuccess_connector.catalog import envelope
+from clientsuccess_connector.connection.urls import parse_http_url, without_userinfo
 from clientsuccess_connector.errors import ConfigError, DataError, PaginationLoopError
 from clientsuccess_connector.read.loop_guard import LoopGuard
 from clientsuccess_connector.read.pagination_config import (
@@ -40,7 +41,6 @@ from clientsuccess_connector.read.precision import (
     safe_after,
 )
 from clientsuccess_connector.read.timestamps import format_timestamp, parse_timestamp
-from clientsuccess_connector.urls import parse_http_url, without_userinfo
 
 Config = TypeVar("Config", bound=PaginatorConfig)
 _log = logging.getLogger(__name__)

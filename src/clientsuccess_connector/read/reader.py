@@ -20,6 +20,7 @@ import httpx
 
 from clientsuccess_connector.catalog import envelope
 from clientsuccess_connector.connection import Connection, ConnectionStats, SeriesDeadline
+from clientsuccess_connector.connection.urls import render_path
 from clientsuccess_connector.errors import DataError
 from clientsuccess_connector.extract.document import Format, detect_format, parse_json
 from clientsuccess_connector.extract.extractor import DataPath, detect_data_path
@@ -30,7 +31,6 @@ from clientsuccess_connector.read.endpoint import Source
 from clientsuccess_connector.read.lookups import LookupTable, lookup_rows
 from clientsuccess_connector.read.pagination import Page, PageRequest, Paginator, make_paginator
 from clientsuccess_connector.read.progress import PageObserver
-from clientsuccess_connector.urls import render_path
 
 _log = logging.getLogger(__name__)
 Record = dict[str, Any]

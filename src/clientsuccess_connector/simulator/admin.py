@@ -28,14 +28,14 @@ from clientsuccess_connector.simulator.profile import ServerProfile
 from clientsuccess_connector.simulator.responses import Response, error_body, json_response
 
 if TYPE_CHECKING:
-    from clientsuccess_connector.simulator.app import SimulatorApp
+    from clientsuccess_connector.simulator.state import SimulatorState
 
 
 def _json(body: bytes) -> Any:
     return orjson.loads(body) if body.strip() else {}
 
 
-def handle(app: SimulatorApp, method: str, path: str, body: bytes) -> Response:
+def handle(app: SimulatorState, method: str, path: str, body: bytes) -> Response:
     """Answer one admin request."""
     route = path.removeprefix("/_simulator").rstrip("/")
     try:

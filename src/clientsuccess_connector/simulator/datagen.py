@@ -556,12 +556,11 @@ def contract_ref(contract: Record | None) -> Record | None:
 
 
 def generate(clients: int, seed: int) -> tuple[dict[str, list[Record]], dict[str, int]]:
-    """Every resource's records for `clients` clients, plus the next free id of each resource."""
-    from clientsuccess_connector.simulator.health import shape  # noqa: PLC0415 (it imports this module)
+    """Every resource's records for `clients` clients, plus the next free id of each resource.
 
+    The records are as drawn; `health.shape` (which builds on this module) gives them trends."""
     gen = _Gen(clients, seed)
     out = gen.run()
-    shape(out, seed)  # trends on a separate RNG: every other field is as drawn above
     return out, gen.next_id
 
 

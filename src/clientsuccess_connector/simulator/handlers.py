@@ -10,9 +10,9 @@ from clientsuccess_connector.simulator.request import Request
 from clientsuccess_connector.simulator.responses import Response
 
 if TYPE_CHECKING:
-    from clientsuccess_connector.simulator.app import SimulatorApp
+    from clientsuccess_connector.simulator.state import SimulatorState
 
-Handler = Callable[["SimulatorApp", Request], Response]
+Handler = Callable[["SimulatorState", Request], Response]
 
 
 def _search(resource: str) -> Handler:

@@ -16,8 +16,8 @@ from clientsuccess_connector.simulator.store import Record, Resource
 from clientsuccess_connector.simulator.timefmt import fmt_ms, parse_micros
 
 if TYPE_CHECKING:
-    from clientsuccess_connector.simulator.app import SimulatorApp
     from clientsuccess_connector.simulator.profile import ServerProfile
+    from clientsuccess_connector.simulator.state import SimulatorState
 
 # A stamp before this is the seeded data's: no write through the simulator has touched it.
 SEEDED_BEFORE = fmt_ms(datagen.END_MS + datagen.DAY_MS)
@@ -31,7 +31,7 @@ def shapes_rows(profile: ServerProfile) -> bool:
     return bool(profile.null_stamps or profile.visibility_lag or profile.duplicates)
 
 
-def cursor_field(app: SimulatorApp, resource: str) -> str:
+def cursor_field(app: SimulatorState, resource: str) -> str:
     """The incremental field of the resource's search (`modifiedTime` unless it says other)."""
     template = app.router.templates.get("search_" + resource)
     return (template.incremental_field if template else None) or "modifiedTime"
@@ -42,7 +42,7 @@ def picked(seed: int, salt: str, resource: str, rid: object, percent: int) -> bo
     return percent > 0 and zlib.crc32(f"{salt}:{seed}:{resource}:{rid}".encode()) % 100 < percent
 
 
-def view(app: SimulatorApp, resource: str, rec: Record, field: str | None = None) -> Record:
+def view(app: SimulatorState, resource: str, rec: Record, field: str | None = None) -> Record:
     """The record as the server shows it: with `null_stamps`, a picked seeded record's cursor
     field is null (a write stamps it anew, so changed and new records always carry one)."""
     share = app.profile.null_stamps
@@ -77,7 +77,7 @@ def _as_of(
     return versions[0]
 
 
-def _replica(app: SimulatorApp, resource: str) -> Shows:
+def _replica(app: SimulatorState, resource: str) -> Shows:
     """Whether a change of a record shows yet: `lag_spread: fixed` waits the whole
     `visibility_lag`; `random` a share of it picked by (seed, record, version), so changes
     show out of their stamps' order, as transactions of different lengths commit."""
@@ -97,7 +97,7 @@ def _replica(app: SimulatorApp, resource: str) -> Shows:
     return shows
 
 
-def visible(app: SimulatorApp, res: Resource, field: str) -> Iterator[Record]:
+def visible(app: SimulatorState, res: Resource, field: str) -> Iterator[Record]:
     """Every record as a replica `visibility_lag` seconds behind sees it: a change (create,
     update, delete) stamped T shows from server time T + lag; until then the earlier version."""
     if not app.profile.visibility_lag:
@@ -123,7 +123,7 @@ def _older(rec: Record) -> Record:
     return {**rec, "modifiedTime": fmt_ms(micros // 1000 - OLDER_BY_MS)}
 
 
-def rows(app: SimulatorApp, resource: str, field: str) -> list[Record]:
+def rows(app: SimulatorState, resource: str, field: str) -> list[Record]:
     """The rows a search starts from: visible versions, null stamps applied, and a picked
     record's second row (a copy, or with `duplicate_copy: older` one hour older) after it."""
     profile = app.profile

@@ -18,7 +18,7 @@ from clientsuccess_connector.simulator.store import Record, Resource
 from clientsuccess_connector.simulator.timefmt import micros_key, parse_micros, record_key
 
 if TYPE_CHECKING:
-    from clientsuccess_connector.simulator.app import SimulatorApp
+    from clientsuccess_connector.simulator.state import SimulatorState
 
 _SEARCH_PARAMS = {"sortBy", "sortDirection", "modifiedAfter", "page", "size"}
 _SUBSTRING = {"note", "subject", "name"}
@@ -62,7 +62,7 @@ def _value_key(value: Any) -> tuple[int, Any]:
     return (3, orjson.dumps(value, option=orjson.OPT_SORT_KEYS))
 
 
-def _filters(app: SimulatorApp, req: Request) -> list[tuple[str, str, Any]]:
+def _filters(app: SimulatorState, req: Request) -> list[tuple[str, str, Any]]:
     """(field, mode, value) triples from the template's filter parameters."""
     out: list[tuple[str, str, Any]] = []
     for p in req.template.params:
@@ -150,7 +150,7 @@ def _build_ids(
 
 
 def _hostile_rows(
-    app: SimulatorApp, resource: str, filters: list[tuple[str, str, Any]], sort_by: str,
+    app: SimulatorState, resource: str, filters: list[tuple[str, str, Any]], sort_by: str,
     desc: bool, after_field: str, after: str | None,
 ) -> list[Record]:  # fmt: skip
     """A search's rows on a hostile server (hostile.py): with null stamps, nulls sort last."""
@@ -165,7 +165,7 @@ def _hostile_rows(
 
 
 def _after_by_range(
-    app: SimulatorApp, resource: str, filters: list[tuple[str, str, Any]], field: str,
+    app: SimulatorState, resource: str, filters: list[tuple[str, str, Any]], field: str,
     desc: bool, after: str,
 ) -> _Range:  # fmt: skip
     """Ids with `field` after `after`, sorted on that field, by bisecting one cached order.
@@ -213,7 +213,7 @@ class _Range:
 
 
 def _order(
-    app: SimulatorApp, req: Request, res: Resource, resource: str, default_sort: str
+    app: SimulatorState, req: Request, res: Resource, resource: str, default_sort: str
 ) -> tuple[str, str]:
     """(sortBy, sortDirection) as asked, checked; newest first when the profile ignores them."""
     sort_by = req.query.get("sortBy") or default_sort
@@ -227,7 +227,7 @@ def _order(
     return (default_sort, "desc") if app.profile.sort == "ignored" else (sort_by, direction)
 
 
-def _after(app: SimulatorApp, req: Request) -> str | None:
+def _after(app: SimulatorState, req: Request) -> str | None:
     """The `modifiedAfter` bound as a comparable key, widened to the profile's precision."""
     raw_after = req.query.get("modifiedAfter")
     if not raw_after:
@@ -244,7 +244,7 @@ def _after(app: SimulatorApp, req: Request) -> str | None:
 
 
 def _page(
-    app: SimulatorApp, res: Resource, resource: str, filters: list[tuple[str, str, Any]],
+    app: SimulatorState, res: Resource, resource: str, filters: list[tuple[str, str, Any]],
     order: tuple[str, str], after_field: str, after: str | None, start: int, size: int,
 ) -> tuple[int, bytes]:  # fmt: skip
     """(total, the page's JSON records joined) from the cached indexes (or a scan)."""
@@ -268,7 +268,7 @@ def _page(
     return total, b",".join([res.body(i) for i in chunk])
 
 
-def search(app: SimulatorApp, req: Request, resource: str) -> Response:
+def search(app: SimulatorState, req: Request, resource: str) -> Response:
     """An envelope search: filters, sortBy/sortDirection, modifiedAfter, zero-based paging."""
     limits = settings()
     page = int_param(req.query, "page", 0, 0)
@@ -308,7 +308,9 @@ def search(app: SimulatorApp, req: Request, resource: str) -> Response:
     return Response(200, b'{"data":[' + data + tail.encode(), JSON)
 
 
-def get_one(app: SimulatorApp, req: Request, resource: str, param: str, numeric: bool) -> Response:
+def get_one(
+    app: SimulatorState, req: Request, resource: str, param: str, numeric: bool
+) -> Response:
     """One record by id or uuid; 404 when absent."""
     raw = req.path_params[param]
     key: str | int = raw
@@ -330,7 +332,7 @@ def get_one(app: SimulatorApp, req: Request, resource: str, param: str, numeric:
         return json_response(200, detail(app, shown) if detail else shown)
 
 
-def _client_detail(app: SimulatorApp, rec: Record) -> Record:
+def _client_detail(app: SimulatorState, rec: Record) -> Record:
     employees = app.store.resource("employees").records
     out = dict(rec)
     out.update(
@@ -361,7 +363,7 @@ def _client_detail(app: SimulatorApp, rec: Record) -> Record:
     return out
 
 
-def _contact_detail(app: SimulatorApp, rec: Record) -> Record:
+def _contact_detail(app: SimulatorState, rec: Record) -> Record:
     out = dict(rec)
     out.update(
         {
@@ -374,13 +376,13 @@ def _contact_detail(app: SimulatorApp, rec: Record) -> Record:
     return out
 
 
-_DETAIL: dict[str, Callable[[SimulatorApp, Record], Record]] = {
+_DETAIL: dict[str, Callable[[SimulatorState, Record], Record]] = {
     "clients": _client_detail,
     "contacts": _contact_detail,
 }
 
 
-def list_custom_fields(app: SimulatorApp, req: Request) -> Response:
+def list_custom_fields(app: SimulatorState, req: Request) -> Response:
     """Custom-field definitions of one resource type, as a bare JSON array."""
     rtype = req.path_params["resourceType"]
     param = req.template.param("resourceType")

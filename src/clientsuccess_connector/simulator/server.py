@@ -10,7 +10,7 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
-from clientsuccess_connector.extras import missing_extra
+from clientsuccess_connector.errors import missing_extra
 from clientsuccess_connector.simulator.app import SimulatedDrop, SimulatorApp
 from clientsuccess_connector.simulator.config import SimulatorConfig
 from clientsuccess_connector.simulator.faults import FaultController

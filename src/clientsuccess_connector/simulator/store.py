@@ -15,7 +15,7 @@ from typing import Any
 
 import orjson
 
-from clientsuccess_connector.simulator import datagen
+from clientsuccess_connector.simulator import datagen, health
 from clientsuccess_connector.simulator.timefmt import Clock
 
 Record = dict[str, Any]
@@ -110,6 +110,7 @@ class Store:
 
     def _build(self) -> None:
         data, next_ids = datagen.generate(self.clients_count, self.seed)
+        health.shape(data, self.seed)  # trends on a separate RNG: every other field as drawn
         self.resources: dict[str, Resource] = {}
         for name in datagen.RESOURCES:
             id_field = "fieldId" if name == "custom_fields" else "id"

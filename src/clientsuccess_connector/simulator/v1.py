@@ -22,9 +22,9 @@ from clientsuccess_connector.simulator.validation import validate
 from clientsuccess_connector.simulator.writes import change_record, create_record
 
 if TYPE_CHECKING:
-    from clientsuccess_connector.simulator.app import SimulatorApp
+    from clientsuccess_connector.simulator.state import SimulatorState
 
-Handler = Callable[["SimulatorApp", Request], Response]
+Handler = Callable[["SimulatorState", Request], Response]
 
 # v2 status -> v1 (statusId, statusCode) [C MCP, RM: A/I/F/T, 4 = Terminated]
 _STATUS = {"ACTIVE": (1, "A"), "INACTIVE": (2, "I"), "TRIAL": (3, "F"), "TERMINATED": (4, "T")}
@@ -75,7 +75,7 @@ def _int_path(req: Request, name: str) -> int:
         raise HttpError(400, f"Path parameter '{name}' must be an integer", name) from None
 
 
-def _client(app: SimulatorApp, req: Request) -> Record:
+def _client(app: SimulatorState, req: Request) -> Record:
     client_id = _int_path(req, "clientId")
     rec = app.store.resource("clients").records.get(client_id)
     if rec is None:
@@ -98,7 +98,7 @@ def _required_query(req: Request, *names: str) -> list[str]:
 
 
 # --- handlers --------------------------------------------------------------------------------
-def create_client_contact(app: SimulatorApp, req: Request) -> Response:
+def create_client_contact(app: SimulatorState, req: Request) -> Response:
     """POST /v1/clients/{clientId}/contacts: 200 with the contact [C]."""
     values = validate(req.template, req.json(), partial=False)
     with app.store.lock:
@@ -108,7 +108,7 @@ def create_client_contact(app: SimulatorApp, req: Request) -> Response:
     return json_response(200, contact_view(rec))
 
 
-def update_contact_details(app: SimulatorApp, req: Request) -> Response:
+def update_contact_details(app: SimulatorState, req: Request) -> Response:
     """PUT /v1/clients/{clientId}/contacts/{contactId}/details: changes only the given fields."""
     values = validate(req.template, req.json(), partial=True)
     with app.store.lock:
@@ -124,7 +124,7 @@ def update_contact_details(app: SimulatorApp, req: Request) -> Response:
     return json_response(200, contact_view(rec))
 
 
-def create_interaction(app: SimulatorApp, req: Request) -> Response:
+def create_interaction(app: SimulatorState, req: Request) -> Response:
     """POST /v1/clients/{clientId}/interactions: stored as a client note (200 is [I])."""
     values = validate(req.template, req.json(), partial=False)
     contact_ids = values.get("contactIds") or []
@@ -153,7 +153,7 @@ def create_interaction(app: SimulatorApp, req: Request) -> Response:
     return json_response(200, view)
 
 
-def set_client_custom_field(app: SimulatorApp, req: Request) -> Response:
+def set_client_custom_field(app: SimulatorState, req: Request) -> Response:
     """PATCH /v1/customfield/value/client/{clientId}: answers the text "Update successful"."""
     body = req.json()
     if not isinstance(body, dict) or not body:
@@ -170,7 +170,7 @@ def set_client_custom_field(app: SimulatorApp, req: Request) -> Response:
     return Response(200, b"Update successful", JSON)
 
 
-def find_client_by_external_id(app: SimulatorApp, req: Request) -> Response:
+def find_client_by_external_id(app: SimulatorState, req: Request) -> Response:
     """GET /v1/clients?externalId=: the client, or 404 when there is none [C]."""
     (external_id,) = _required_query(req, "externalId")
     with app.store.lock:
@@ -180,7 +180,7 @@ def find_client_by_external_id(app: SimulatorApp, req: Request) -> Response:
         return json_response(200, client_view(rec))
 
 
-def find_contacts(app: SimulatorApp, req: Request) -> Response:
+def find_contacts(app: SimulatorState, req: Request) -> Response:
     """GET /v1/contacts?clientExternalId=&email=: the contact, or the body `null` [D IGN]."""
     external_id, email = _required_query(req, "clientExternalId", "email")
     with app.store.lock:
@@ -197,7 +197,7 @@ def find_contacts(app: SimulatorApp, req: Request) -> Response:
 
 
 # --- custom fields ---------------------------------------------------------------------------
-def _client_field(app: SimulatorApp, name: str) -> Record:
+def _client_field(app: SimulatorState, name: str) -> Record:
     """The CLIENT custom field called `name` (its label, name or key, any case); 400 otherwise."""
     wanted = name.casefold()
     for rec in app.store.resource("custom_fields").records.values():

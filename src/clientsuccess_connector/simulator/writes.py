@@ -23,9 +23,9 @@ from clientsuccess_connector.simulator.timefmt import DAY_MS_DATE, date_to_ms
 from clientsuccess_connector.simulator.validation import body_params, check_value, validate
 
 if TYPE_CHECKING:
-    from clientsuccess_connector.simulator.app import SimulatorApp
+    from clientsuccess_connector.simulator.state import SimulatorState
 
-Handler = Callable[["SimulatorApp", Request], Response]
+Handler = Callable[["SimulatorState", Request], Response]
 
 # Template parameter -> stored field, where they differ.
 _ALIAS = {"contacts": {"clientId": "tenantClientId"}, "contracts": {"clientId": "tenantClientId"}}
@@ -57,14 +57,14 @@ def sanitize(note: str | None) -> str | None:
 
 
 # --- references and derived fields ------------------------------------------------------------
-def _client(app: SimulatorApp, client_id: Any, where: str = "clientId") -> Record:
+def _client(app: SimulatorState, client_id: Any, where: str = "clientId") -> Record:
     rec = app.store.resource("clients").records.get(client_id)
     if rec is None:
         raise HttpError(404, f"Client {client_id} not found (field '{where}')", where)
     return rec
 
 
-def _finish(app: SimulatorApp, resource: str, rec: Record) -> None:
+def _finish(app: SimulatorState, resource: str, rec: Record) -> None:
     """Recompute fields derived from references; 404 when a referenced record is missing."""
     if resource == "clients":
         emp_id = rec.get("managedByEmployeeId")
@@ -102,7 +102,7 @@ def _totals(contract: Record) -> None:
     )  # fmt: skip
 
 
-def _blank(app: SimulatorApp, resource: str) -> Record:
+def _blank(app: SimulatorState, resource: str) -> Record:
     res = app.store.resource(resource)
     rec: Record = dict.fromkeys(res.order)
     all_defaults: dict[str, Record] = {
@@ -167,7 +167,7 @@ def _derive_item(item: Record) -> None:
 
 
 def _new_item(
-    app: SimulatorApp, contract: Record, raw: dict[str, Any], line: int, now: str
+    app: SimulatorState, contract: Record, raw: dict[str, Any], line: int, now: str
 ) -> Record:
     item: Record = {
         "id": app.store.new_id("contract_items"), "uuid": app.store.new_uuid(),
@@ -198,7 +198,7 @@ def _aliased(resource: str, body: Any) -> Any:
     return body
 
 
-def create_record(app: SimulatorApp, template: Template, resource: str, body: Any) -> Record:
+def create_record(app: SimulatorState, template: Template, resource: str, body: Any) -> Record:
     """Validate and store a new record; returns it."""
     body = _aliased(resource, body)
     values = validate(template, body, partial=False)
@@ -226,7 +226,7 @@ def create_record(app: SimulatorApp, template: Template, resource: str, body: An
 
 
 def change_record(
-    app: SimulatorApp,
+    app: SimulatorState,
     template: Template,
     resource: str,
     existing: Record,
@@ -254,7 +254,7 @@ def change_record(
 
 
 def _path_record(
-    app: SimulatorApp, req: Request, resource: str, param: str, numeric: bool
+    app: SimulatorState, req: Request, resource: str, param: str, numeric: bool
 ) -> Record:
     raw = req.path_params[param]
     key: str | int = raw
@@ -270,7 +270,7 @@ def _path_record(
 
 
 def _upsert_match(
-    app: SimulatorApp, resource: str, keys: tuple[str, ...], values: dict[str, Any]
+    app: SimulatorState, resource: str, keys: tuple[str, ...], values: dict[str, Any]
 ) -> Record | None:
     alias = _ALIAS.get(resource, {})
     wanted = []
@@ -284,7 +284,7 @@ def _upsert_match(
 
 
 def upsert_record(
-    app: SimulatorApp, template: Template, resource: str, body: Any
+    app: SimulatorState, template: Template, resource: str, body: Any
 ) -> tuple[Record, bool]:
     """Create, or merge into the record matching the template's upsert keys. (record, created)."""
     body = _aliased(resource, body)
@@ -298,14 +298,14 @@ def upsert_record(
 
 # --- handlers --------------------------------------------------------------------------------
 def _create(resource: str) -> Handler:
-    def handle(app: SimulatorApp, req: Request) -> Response:
+    def handle(app: SimulatorState, req: Request) -> Response:
         return json_response(201, create_record(app, req.template, resource, req.json()))
 
     return handle
 
 
 def _change(resource: str, param: str, numeric: bool, replace: bool) -> Handler:
-    def handle(app: SimulatorApp, req: Request) -> Response:
+    def handle(app: SimulatorState, req: Request) -> Response:
         body = req.json()
         with app.store.lock:
             existing = _path_record(app, req, resource, param, numeric)
@@ -315,7 +315,7 @@ def _change(resource: str, param: str, numeric: bool, replace: bool) -> Handler:
     return handle
 
 
-def _delete_note(app: SimulatorApp, req: Request) -> Response:
+def _delete_note(app: SimulatorState, req: Request) -> Response:
     with app.store.lock:
         rec = _path_record(app, req, "client_notes", "id", True)
         app.store.delete("client_notes", rec["id"])
@@ -323,7 +323,7 @@ def _delete_note(app: SimulatorApp, req: Request) -> Response:
 
 
 def _upsert(resource: str) -> Handler:
-    def handle(app: SimulatorApp, req: Request) -> Response:
+    def handle(app: SimulatorState, req: Request) -> Response:
         rec, created = upsert_record(app, req.template, resource, req.json())
         return json_response(201 if created else 200, rec)
 
@@ -346,7 +346,7 @@ def _batch(req: Request) -> list[Any]:
 
 
 def _bulk(resource: str, upsert: bool) -> Handler:
-    def handle(app: SimulatorApp, req: Request) -> Response:
+    def handle(app: SimulatorState, req: Request) -> Response:
         level = "INFO"
         if req.template.param("loggingLevel") is not None:
             raw = req.query.get("loggingLevel") or "INFO"
@@ -389,7 +389,7 @@ def _bulk(resource: str, upsert: bool) -> Handler:
     return handle
 
 
-def _numbered(app: SimulatorApp, results: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def _numbered(app: SimulatorState, results: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Bulk results as the server profile numbers and orders them."""
     if app.profile.bulk_results == "one-based":
         return [{**result, "index": result["index"] + 1} for result in results]
@@ -401,7 +401,7 @@ def _numbered(app: SimulatorApp, results: list[dict[str, Any]]) -> list[dict[str
 
 
 def _contract_items(update: bool) -> Handler:
-    def handle(app: SimulatorApp, req: Request) -> Response:
+    def handle(app: SimulatorState, req: Request) -> Response:
         body = req.json()
         raw = body.get("items") if isinstance(body, dict) else body
         if raw is None:
@@ -438,7 +438,7 @@ def _contract_items(update: bool) -> Handler:
     return handle
 
 
-def _from_transcript(app: SimulatorApp, req: Request) -> Response:
+def _from_transcript(app: SimulatorState, req: Request) -> Response:
     values = validate(req.template, req.json(), partial=False)
     participants = values.get("participants") or []
     for n, item in enumerate(participants):

@@ -26,7 +26,6 @@ from dataclasses import dataclass
 from typing import Any, TextIO
 
 from clientsuccess_connector.connection import Connection
-from clientsuccess_connector.deletes import delete_plan
 from clientsuccess_connector.errors import ConnectorError
 from clientsuccess_connector.integration.batches import Batch, StreamFailed, StreamRead
 from clientsuccess_connector.integration.columns import Columns, sample_records, widen_columns
@@ -39,7 +38,8 @@ from clientsuccess_connector.singer.messages import MessageWriter
 from clientsuccess_connector.singer.metrics import Metrics
 from clientsuccess_connector.singer.repeats import Repeats
 from clientsuccess_connector.singer.schema import stream_schema, widened
-from clientsuccess_connector.syncing import SyncOptions
+from clientsuccess_connector.syncing.deletes import delete_plan
+from clientsuccess_connector.syncing.run import SyncOptions
 
 _log = logging.getLogger(__name__)
 

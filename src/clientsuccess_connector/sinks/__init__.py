@@ -5,9 +5,9 @@ Open one with `open_sink(url)`; every destination implements `Sink`.
 
 from __future__ import annotations
 
+from clientsuccess_connector.connection.locations import DESTINATION_FORMS as ACCEPTED_FORMS
+from clientsuccess_connector.connection.locations import absolute_hint, parse_destination
 from clientsuccess_connector.errors import ConfigError, DestinationUnavailable
-from clientsuccess_connector.locations import DESTINATION_FORMS as ACCEPTED_FORMS
-from clientsuccess_connector.locations import absolute_hint, parse_destination
 from clientsuccess_connector.sinks.base import SYNCED_AT, Column, ColumnType, Sink
 from clientsuccess_connector.sinks.naming import API, NAMINGS, check_naming
 

@@ -1,4 +1,4 @@
-"""The Sink contract every destination implements, and the Column it describes its schema with."""
+"""The Sink contract every destination implements (its Column comes from `columns.py`)."""
 
 from __future__ import annotations
 
@@ -11,6 +11,12 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
 from clientsuccess_connector.errors import ConfigError
+
+# Re-exported: destinations import the columns together with the Sink contract.
+from clientsuccess_connector.sinks.columns import DELETED_AT as DELETED_AT  # noqa: PLC0414
+from clientsuccess_connector.sinks.columns import SYNCED_AT as SYNCED_AT  # noqa: PLC0414
+from clientsuccess_connector.sinks.columns import Column as Column  # noqa: PLC0414
+from clientsuccess_connector.sinks.columns import ColumnType as ColumnType  # noqa: PLC0414
 from clientsuccess_connector.sinks.naming import API, apply_naming
 
 log = logging.getLogger(__name__)
@@ -18,12 +24,6 @@ log = logging.getLogger(__name__)
 if TYPE_CHECKING:
     from clientsuccess_connector.sinks.stream_schema import StreamSchema
 
-ColumnType = Literal["integer", "float", "boolean", "timestamp", "text", "json"]
-SYNCED_AT = "_cs_synced_at"
-"""Column every destination table carries: when the row was last written (UTC)."""
-DELETED_AT = "_cs_deleted_at"
-"""Column a stream's table gains at its first soft-delete reconciliation: when a full read
-last found the row's record gone (NULL while the record exists)."""
 DeleteMode = Literal["soft", "hard"]
 """How a reconciliation records a deletion: stamp `_cs_deleted_at`, or remove the row."""
 REJECTS = "_cs_rejects"
@@ -48,15 +48,6 @@ class ValueReport:
 
     repaired: int = 0
     rejected: int = 0
-
-
-@dataclass(frozen=True)
-class Column:
-    """One column of a stream's table, as shown by the `schema` command."""
-
-    name: str
-    type: ColumnType
-    nullable: bool = True
 
 
 class Sink(ABC):

@@ -32,8 +32,8 @@ from clientsuccess_connector.sinks.sql import (
     quote,
     sql_literal,
 )
+from clientsuccess_connector.sinks.storage import storage_errors
 from clientsuccess_connector.sinks.stream_schema import StreamSchema
-from clientsuccess_connector.storage import storage_errors
 
 _META_DDL = (
     "CREATE TABLE IF NOT EXISTS _cs_state ("

@@ -12,8 +12,7 @@ from typing import Any
 import orjson
 import pyarrow as pa
 
-from clientsuccess_connector.errors import ConfigError, DestinationUnavailable
-from clientsuccess_connector.extras import missing_extra
+from clientsuccess_connector.errors import ConfigError, DestinationUnavailable, missing_extra
 from clientsuccess_connector.sinks.base import (
     DELETED_AT,
     KEY_BATCH,
@@ -34,8 +33,8 @@ from clientsuccess_connector.sinks.batch import (
 from clientsuccess_connector.sinks.copy_csv import copy_csv
 from clientsuccess_connector.sinks.naming import API
 from clientsuccess_connector.sinks.sql import POSTGRES_TYPES, check_stream_name
+from clientsuccess_connector.sinks.storage import storage_errors
 from clientsuccess_connector.sinks.stream_schema import StreamSchema
-from clientsuccess_connector.storage import storage_errors
 
 try:
     import psycopg

@@ -7,7 +7,7 @@ import copy
 from dataclasses import dataclass, field
 from typing import Any
 
-from clientsuccess_connector.sinks.base import DELETED_AT, SYNCED_AT, Column, ColumnType
+from clientsuccess_connector.sinks.columns import DELETED_AT, SYNCED_AT, Column, ColumnType
 from clientsuccess_connector.sinks.naming import API, apply_naming
 from clientsuccess_connector.sinks.values import clean_text
 

@@ -4,7 +4,7 @@
 It needs the [studio] extra (Starlette, Jinja2, python-multipart, uvicorn).
 """
 
-from clientsuccess_connector.extras import missing_extra
+from clientsuccess_connector.errors import missing_extra
 
 try:
     import jinja2  # noqa: F401

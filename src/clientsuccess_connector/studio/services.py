@@ -21,8 +21,10 @@ import orjson
 import yaml
 
 from clientsuccess_connector.catalog import Param, Template, catalog, get_template
+from clientsuccess_connector.config.flow import Flow, LookupSpec, load_flow, parse_flow
 from clientsuccess_connector.config.yaml_file import load_yaml, read_flow_text
 from clientsuccess_connector.connection import Connection, ConnectionSettings, ConnectionStats
+from clientsuccess_connector.connection.locations import parse_destination
 from clientsuccess_connector.credentials import (
     AUTH_KINDS,
     ENVIRONMENT,
@@ -32,9 +34,7 @@ from clientsuccess_connector.credentials import (
 )
 from clientsuccess_connector.errors import ConfigError
 from clientsuccess_connector.extract.suggest import suggest_paths
-from clientsuccess_connector.flow import Flow, LookupSpec, load_flow, parse_flow
 from clientsuccess_connector.inputs import read_input
-from clientsuccess_connector.locations import parse_destination
 from clientsuccess_connector.read.default_streams import DEFAULT_STREAMS, default_sources
 from clientsuccess_connector.read.endpoint import METHODS, SourceSpec, resolve
 from clientsuccess_connector.read.fanout import prepare_lookups
@@ -45,9 +45,9 @@ from clientsuccess_connector.read.progress import ProgressListener
 from clientsuccess_connector.read.reader import Reader
 from clientsuccess_connector.sinks import Column, open_sink
 from clientsuccess_connector.sinks.values import json_text
-from clientsuccess_connector.streams import select_sources
 from clientsuccess_connector.studio.ledgers import rows_written
-from clientsuccess_connector.syncing import StreamResult, SyncOptions, sync
+from clientsuccess_connector.syncing.run import StreamResult, SyncOptions, sync
+from clientsuccess_connector.syncing.streams import select_sources
 from clientsuccess_connector.write import WriteJob, write_input
 from clientsuccess_connector.write.mapping import ITEM_FIELDS, ITEM_TEMPLATES
 

@@ -16,7 +16,7 @@ from starlette.responses import HTMLResponse
 
 from clientsuccess_connector.studio import services
 from clientsuccess_connector.studio.jobs import Job, Jobs, Scheduler
-from clientsuccess_connector.syncing import StreamResult
+from clientsuccess_connector.syncing.run import StreamResult
 
 UPLOAD_LIMIT = 10 * 1024 * 1024  # bytes; a bigger file belongs on the command line
 

@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from clientsuccess_connector.catalog import Template, settings
+from clientsuccess_connector.connection.urls import render_path
 from clientsuccess_connector.errors import ConfigError
-from clientsuccess_connector.urls import render_path
 from clientsuccess_connector.write.mapping import Prepared, RowMapper
 
 

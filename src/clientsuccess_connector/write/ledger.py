@@ -40,7 +40,7 @@ from typing import IO, Any, Literal
 import orjson
 
 from clientsuccess_connector.errors import ConfigError, StorageError
-from clientsuccess_connector.storage import storage_error
+from clientsuccess_connector.sinks.storage import storage_error
 
 Status = Literal["ok", "error", "skipped", "pending"]
 PriorState = Literal["new", "done", "error", "unknown"]

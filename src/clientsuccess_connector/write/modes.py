@@ -17,8 +17,8 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from clientsuccess_connector.catalog import Template
+from clientsuccess_connector.connection.urls import render_path
 from clientsuccess_connector.errors import ConfigError
-from clientsuccess_connector.urls import render_path
 from clientsuccess_connector.write.batching import Unit
 from clientsuccess_connector.write.ledger import Prior
 from clientsuccess_connector.write.mapping import Prepared

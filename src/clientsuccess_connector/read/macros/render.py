@@ -30,9 +30,9 @@ from urllib.parse import quote
 
 import orjson
 
+from clientsuccess_connector.connection.urls import encode_segment
 from clientsuccess_connector.errors import ConfigError
 from clientsuccess_connector.read.macros.dates import DATE_MACROS, DateMacroContext
-from clientsuccess_connector.urls import encode_segment
 
 Where = Literal["path", "query", "url", "body", "header", "raw"]
 Row = Mapping[str, Mapping[str, Any]]  # lookup name -> {column: value} for one request

@@ -59,8 +59,8 @@ from clientsuccess_connector.sinks.files.merge import (
 from clientsuccess_connector.sinks.formulas import check_mode
 from clientsuccess_connector.sinks.naming import API
 from clientsuccess_connector.sinks.sql import check_stream_name, quote, sql_literal
+from clientsuccess_connector.sinks.storage import storage_errors
 from clientsuccess_connector.sinks.stream_schema import StreamSchema
-from clientsuccess_connector.storage import storage_errors
 
 PARTS_DIR = "_cs_parts"
 COMPACT_EVERY = 256

@@ -16,9 +16,9 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route
 
+from clientsuccess_connector.config.flow import Flow
 from clientsuccess_connector.connection import ConnectionSettings
 from clientsuccess_connector.errors import ConfigError, ConnectorError
-from clientsuccess_connector.flow import Flow
 from clientsuccess_connector.studio import services
 from clientsuccess_connector.studio.jobs import Job
 from clientsuccess_connector.studio.ledgers import rows_written, studio_ledger

@@ -17,9 +17,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol, runtime_checkable
 
-from clientsuccess_connector.cadence import skip_reason
 from clientsuccess_connector.connection import Connection, ConnectionStats
-from clientsuccess_connector.deletes import delete_plan
 from clientsuccess_connector.errors import ConfigError, ConnectorError, DataError
 from clientsuccess_connector.read import macros
 from clientsuccess_connector.read.concurrency import prefetch
@@ -36,10 +34,12 @@ from clientsuccess_connector.read.progress import ProgressListener, ProgressTrac
 from clientsuccess_connector.read.reader import Reader
 from clientsuccess_connector.sinks.base import DeleteMode, Sink, ValueReport
 from clientsuccess_connector.sinks.history import History, wants_history
-from clientsuccess_connector.sync.provenance import (
+from clientsuccess_connector.syncing.cadence import skip_reason
+from clientsuccess_connector.syncing.deletes import delete_plan
+from clientsuccess_connector.syncing.provenance import (
     KEY as PROVENANCE,
 )
-from clientsuccess_connector.sync.provenance import (
+from clientsuccess_connector.syncing.provenance import (
     ROWS,
     Provenance,
     distrust,

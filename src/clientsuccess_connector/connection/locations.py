@@ -15,13 +15,13 @@ In a PostgreSQL URL every libpq parameter (`sslmode`, `sslrootcert`, `options`,
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import unquote
 
-from clientsuccess_connector.errors import ConfigError
-from clientsuccess_connector.extras import missing_extra
+from clientsuccess_connector.connection.redaction import mask_secrets, mask_url
+from clientsuccess_connector.errors import ConfigError, missing_extra
 
 DESTINATION_FORMS = (
     "duckdb:///path.duckdb, postgresql://user:pass@host:port/db[?schema=S], "
@@ -43,21 +43,8 @@ DESTINATION_OPTIONS: Mapping[str, tuple[str, ...]] = {
 # `query=` comes last: the SQL runs to the end of the URL. `order_by=` goes with `table=`.
 INPUT_OPTIONS = ("table", "order_by", "query")
 
-# `scheme://user:password@`: the password runs to the last `@` before a space or the query.
-# Found by `_mask_userinfo` from each `://`, in linear time (a regular expression starting
-# with the scheme rescans a long run of letters from every position: minutes for 1 MB).
-_SCHEME_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+.-")
-_USER_END = re.compile(r"[\s:/?#@]")
-_PASSWORD_END = re.compile(r"[\s?]")
 # The password of one URL (anchored at its start, so matched once: linear).
 _URL_PASSWORD = re.compile(r"(?P<head>[A-Za-z][A-Za-z0-9+.\-]*://[^\s:/?#@]*):(?P<pw>[^\s?]*)@")
-# libpq parameters that hold a secret, when written in the query (`?password=...`).
-_SECRET_PARAM = re.compile(
-    r"(?P<head>[?&](?:ssl)?password=|[?&]oauth_client_secret=|[?&]scram_(?:client|server)_key=)"
-    r"(?P<value>[^&\s]*)",
-    re.IGNORECASE,
-)
-MASK = "***"  # as `connection.redaction.MASK`
 
 
 @dataclass(frozen=True)
@@ -83,61 +70,6 @@ class Location:
     def without_query(self) -> str:
         """The masked URL without its `?...` part (a long SQL query, say)."""
         return self.masked.partition("?")[0]
-
-
-def mask_url(text: str) -> str:
-    """`text` with the password of every URL in it (userinfo or `?password=`) as `***`."""
-    text = _mask_userinfo(text)
-    return _SECRET_PARAM.sub(lambda m: m["head"] + MASK, text)
-
-
-def _mask_userinfo(text: str) -> str:
-    """`scheme://user:password@` with the password as `***`, in time linear in `text`.
-
-    Each `://` is looked around once: back over the scheme (which stops at the `//` of the one
-    before), forward over the user name (which stops at the `:` of the next one), and to the end
-    of the password's run, which is found once per run and shared by every `://` inside it.
-    """
-    pieces: list[str] = []
-    copied = 0  # text[:copied] is in `pieces`; no match may start before it
-    run_from, run_end, last_at = -1, -1, -1  # a password run [run_from, run_end), its last `@`
-    found = text.find("://")
-    while found >= 0:
-        colon = _user_end(text, found + 3)
-        if _has_scheme(text, found, copied) and colon < len(text) and text[colon] == ":":
-            start = colon + 1
-            if not run_from <= start <= run_end:
-                end = _PASSWORD_END.search(text, start)
-                run_from, run_end = start, end.start() if end else len(text)
-                last_at = text.rfind("@", start, run_end)
-            if last_at >= start:
-                pieces += [text[copied:colon], ":", MASK, "@"]
-                copied = last_at + 1
-                found = text.find("://", copied)
-                continue
-        found = text.find("://", found + 1)
-    return "".join([*pieces, text[copied:]]) if pieces else text
-
-
-def _has_scheme(text: str, at: int, floor: int) -> bool:
-    """True when letters, digits, `+`, `.` or `-` (a letter among them) end at `at`."""
-    start = at
-    while start > floor and text[start - 1] in _SCHEME_CHARS:
-        start -= 1
-    return any(c.isascii() and c.isalpha() for c in text[start:at])
-
-
-def _user_end(text: str, start: int) -> int:
-    end = _USER_END.search(text, start)
-    return end.start() if end else len(text)
-
-
-def mask_secrets(text: str, secrets: Iterable[str | None] = ()) -> str:
-    """`text` with URL passwords and every form of each of `secrets` masked: the one masker."""
-    # Imported here: connection/ may use this module, and loads the HTTP client with it.
-    from clientsuccess_connector.connection.redaction import Redactor  # noqa: PLC0415
-
-    return mask_url(Redactor(s for s in secrets if s).mask(text))
 
 
 def is_database_url(spec: str) -> bool:

@@ -27,9 +27,9 @@ from clientsuccess_connector.config.plain_secrets import warn_plain_secrets
 from clientsuccess_connector.config.validation import validate
 from clientsuccess_connector.config.yaml_file import load_yaml, read_flow_text
 from clientsuccess_connector.connection import ConnectionSettings
+from clientsuccess_connector.connection.locations import parse_destination
 from clientsuccess_connector.credentials import resolve_settings
 from clientsuccess_connector.errors import ConfigError
-from clientsuccess_connector.locations import parse_destination
 from clientsuccess_connector.read.default_streams import DEFAULT_STREAMS
 from clientsuccess_connector.read.endpoint import SourceSpec
 from clientsuccess_connector.write.job import WriteJob

@@ -21,8 +21,8 @@ from typing import Any
 
 import orjson
 
+from clientsuccess_connector.connection.urls import origin
 from clientsuccess_connector.read.endpoint import Source
-from clientsuccess_connector.urls import origin
 
 KEY = "provenance"
 ROWS = "rows"  # the table's row count when the stream's last run ended

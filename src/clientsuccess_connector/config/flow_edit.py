@@ -17,9 +17,9 @@ from typing import Any
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap
 
+from clientsuccess_connector.config.flow import Flow, parse_flow
 from clientsuccess_connector.config.yaml_file import load_yaml
 from clientsuccess_connector.errors import ConfigError
-from clientsuccess_connector.flow import Flow, parse_flow
 
 
 def set_source_keys(

@@ -10,7 +10,7 @@ from clientsuccess_connector.read.default_streams import default_sources
 from clientsuccess_connector.read.endpoint import SourceSpec
 
 if TYPE_CHECKING:
-    from clientsuccess_connector.flow import Flow
+    from clientsuccess_connector.config.flow import Flow
 
 
 def select_sources(flow: Flow | None, streams: Iterable[str] = ()) -> dict[str, SourceSpec]:
