@@ -65,7 +65,7 @@ def searches(sim: SimulatorHandle) -> int:
 
 def stored(database: Path) -> dict[int, str | None]:
     with duckdb.connect(str(database), read_only=True) as con:
-        rows = con.execute(f"SELECT id, \"{FIELD}\" FROM {STREAM}").fetchall()
+        rows = con.execute(f'SELECT id, "{FIELD}" FROM {STREAM}').fetchall()
     return {row[0]: _stamp(row[1]) for row in rows}
 
 
