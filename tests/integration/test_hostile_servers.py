@@ -4,6 +4,7 @@ one test per finding of the exact-sync issue, each on the simulator's hostile se
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -94,6 +95,30 @@ def test_a_record_listed_twice_is_not_a_shortfall(
         code, row = sync(simulator, database, "contacts")
         assert code == 0 and row["error"] is None, row
     assert set(stored(database, "contacts")) == server_ids(simulator, "contacts")
+
+
+def test_a_record_listed_twice_keeps_its_newest_version(
+    simulator: SimulatorHandle, tmp_path: Path
+) -> None:
+    """The second copy an hour older than the record: the merge stored the copy read last,
+    the older version, until the record next changed."""
+    simulator.profile = ServerProfile(duplicates=20, duplicate_copy="older")
+    database = tmp_path / "d.duckdb"
+    for extra in ((), ("--full-refresh",)):
+        code, row = sync(simulator, database, "contacts", *extra)
+        assert code == 0 and row["error"] is None, row
+        server = {r["id"]: r["modifiedTime"] for r in simulator.store.records("contacts")}
+        kept = {k: v.isoformat() if hasattr(v, "isoformat") else v
+                for k, v in stored(database, "contacts").items()}  # fmt: skip
+        assert set(kept) == set(server)
+        older = [k for k in server if not _same_instant(kept[k], server[k])]
+        assert older == [], f"{len(older)} of {len(server)} contacts stored at an older version"
+
+
+def _same_instant(a: str | None, b: str | None) -> bool:
+    if a is None or b is None:
+        return a == b
+    return datetime.fromisoformat(a) == datetime.fromisoformat(b)
 
 
 def test_one_empty_answer_during_a_full_refresh_deletes_nothing(

@@ -81,6 +81,18 @@ class Sink(ABC):
         Returns the number of rows written (after de-duplicating the batch).
         """
 
+    def keep_newest_by(self, stream: str, field: str | None) -> None:
+        """Merge `stream`'s versions of a record by `field`, its incremental stamp: a version
+        older than the one stored, or than another in its batch, does not replace it (the row
+        still counts as written by the read, so no reconcile takes it for deleted). None, the
+        default: the later version wins."""
+        self.__dict__.setdefault("_newest_by", {})[stream] = field
+
+    def newest_by(self, stream: str) -> str | None:
+        """The field set by `keep_newest_by` for `stream`, or None."""
+        found: str | None = self.__dict__.get("_newest_by", {}).get(stream)
+        return found
+
     def value_report(self, stream: str) -> ValueReport:
         """Values repaired and records rejected in `stream` since this sink was opened."""
         reports: dict[str, ValueReport] = self.__dict__.setdefault("_value_reports", {})

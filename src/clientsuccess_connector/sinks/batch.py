@@ -25,6 +25,7 @@ from clientsuccess_connector.sinks.typing_rules import (
     widen,
 )
 from clientsuccess_connector.sinks.values import json_text, repair_texts
+from clientsuccess_connector.sinks.versions import version_order
 
 log = logging.getLogger(__name__)
 ARROW_TYPES: dict[ColumnType, pa.DataType] = {
@@ -72,6 +73,9 @@ class PreparedBatch:
     """Values whose NUL characters or lone surrogates were replaced with U+FFFD."""
     rejects: list[Reject] = field(default_factory=list)
     """Records that cannot be stored (each with the reason); the others are."""
+    newest: str | None = None
+    """The column whose latest value marks a record's newest version (None: the latest
+    arrival is the newest); a stored row newer than the batch's is not written over."""
 
     def to_arrow(self) -> pa.Table:
         """The batch as one Arrow table (no `_cs_synced_at`)."""
@@ -84,10 +88,13 @@ class PreparedBatch:
 
 
 def dedupe(
-    records: Sequence[Mapping[str, Any]], primary_key: Sequence[str]
+    records: Sequence[Mapping[str, Any]],
+    primary_key: Sequence[str],
+    newest_by: str | None = None,
 ) -> tuple[list[Mapping[str, Any]], list[Reject]]:
-    """Records with a unique primary key, the later one winning; records without a value for
-    the key are set aside as rejects (they cannot be merged)."""
+    """Records with a unique primary key, the newest by `newest_by` winning (versions.py), the
+    later one where there is no such field; records without a value for the key are set aside
+    as rejects (they cannot be merged)."""
     if not primary_key:
         return list(records), []
     if len(primary_key) == 1:
@@ -111,7 +118,16 @@ def dedupe(
         unique = len(set(hashable))
     if unique == len(records):
         return list(records), rejects
-    return list(dict(zip(hashable, records, strict=True)).values()), rejects
+    if newest_by is None:
+        return list(dict(zip(hashable, records, strict=True)).values()), rejects
+    newest: dict[Any, Mapping[str, Any]] = {}
+    for key, record in zip(hashable, records, strict=True):
+        held = newest.get(key)
+        if held is None or version_order(record.get(newest_by)) >= version_order(
+            held.get(newest_by)
+        ):
+            newest[key] = record
+    return list(newest.values()), rejects
 
 
 def _hashable(key: Any) -> Any:
@@ -152,9 +168,11 @@ def prepare_batch(
     records: Sequence[Mapping[str, Any]],
     primary_key: Sequence[str],
     stream: str,
+    newest_by: str | None = None,
 ) -> PreparedBatch:
-    """Plan and convert one batch against the stream's current `schema` (left unchanged)."""
-    rows, rejects = dedupe(records, primary_key)
+    """Plan and convert one batch against the stream's current `schema` (left unchanged);
+    `newest_by`: the field whose latest value picks a record's newest version."""
+    rows, rejects = dedupe(records, primary_key, newest_by)
     repaired = 0
     new_schema = schema.copy()
     changes: list[Change] = []
@@ -188,9 +206,11 @@ def prepare_batch(
         log.warning("%s: field %r is stored in column %r, its own name being taken by another "
                     "field (the mapping is in _cs_schema)", stream, key, column)  # fmt: skip
     new_schema.collisions = []
+    newest = new_schema.keys.get(newest_by) if newest_by is not None else None
     return PreparedBatch(
-        new_schema, changes, pk_names, names, arrays, types, len(rows), repaired, rejects
-    )
+        new_schema, changes, pk_names, names, arrays, types, len(rows), repaired, rejects,
+        newest if newest in arrays else None,
+    )  # fmt: skip
 
 
 def _typed_column(

@@ -34,6 +34,7 @@ from clientsuccess_connector.sinks.sql import (
 )
 from clientsuccess_connector.sinks.storage import storage_errors
 from clientsuccess_connector.sinks.stream_schema import StreamSchema
+from clientsuccess_connector.sinks.versions import older_than_stored
 
 _META_DDL = (
     "CREATE TABLE IF NOT EXISTS _cs_state ("
@@ -118,7 +119,9 @@ class DuckDBSink(Sink):
             # `schema NAME` and queries work after a sync that found no records.
             declare = not exists and bool(primary_key)
             prepared = (
-                prepare_batch(base, records, primary_key, stream) if records or declare else None
+                prepare_batch(base, records, primary_key, stream, self.newest_by(stream))
+                if records or declare
+                else None
             )
             con = self._con
             con.execute("BEGIN TRANSACTION")
@@ -178,24 +181,50 @@ class DuckDBSink(Sink):
         con = self._con
         table = quote(stream)
         con.register(_BATCH_VIEW, batch.to_arrow())
+        source = _BATCH_VIEW
         if batch.primary_key:
             match = " AND ".join(f"t.{quote(k)} = b.{quote(k)}" for k in batch.primary_key)
+            if batch.newest is not None:
+                source = self._skip_older(table, batch, match)
             # Delete only the rows whose key is already stored: a DELETE touches every row
             # group its keys fall in, and keys arriving out of order (sorted by time, not id)
             # would make every batch rewrite the whole table (4x slower, 2.5x the memory).
             # The semi join that finds them only reads the key columns.
             keys = ", ".join(quote(k) for k in batch.primary_key)
             con.execute(
-                f"CREATE OR REPLACE TEMP TABLE _cs_existing AS SELECT {keys} FROM {_BATCH_VIEW} "
+                f"CREATE OR REPLACE TEMP TABLE _cs_existing AS SELECT {keys} FROM {source} "
                 f"AS b SEMI JOIN {table} AS t ON {match}"
             )
             if con.execute("SELECT count(*) FROM _cs_existing").fetchone() != (0,):
                 con.execute(f"DELETE FROM {table} AS t USING _cs_existing AS b WHERE {match}")
         con.execute(
             f"INSERT INTO {table} BY NAME SELECT *, $1::TIMESTAMPTZ AS {quote(SYNCED_AT)} "
-            f"FROM {_BATCH_VIEW}",
+            f"FROM {source}",
             [datetime.now(UTC)],
         )
+
+    def _skip_older(self, table: str, batch: PreparedBatch, match: str) -> str:
+        """Rows of the batch older than the stored version of their record only mark that
+        row as written now (and not deleted); the relation of the others is returned."""
+        assert batch.newest is not None
+        con = self._con
+        newest = quote(batch.newest)
+        keys = ", ".join(f"b.{quote(k)}" for k in batch.primary_key)
+        older = older_than_stored(f"t.{newest}", f"b.{newest}")
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE _cs_older AS SELECT {keys} FROM {_BATCH_VIEW} AS b "
+            f"JOIN {table} AS t ON {match} WHERE {older}"
+        )
+        if con.execute("SELECT count(*) FROM _cs_older").fetchone() == (0,):
+            return _BATCH_VIEW
+        marks = [f"{quote(SYNCED_AT)} = $1::TIMESTAMPTZ"]
+        if batch.schema.soft_deletes:
+            marks.append(f"{quote(DELETED_AT)} = NULL")
+        con.execute(
+            f"UPDATE {table} AS t SET {', '.join(marks)} FROM _cs_older AS b WHERE {match}",
+            [datetime.now(UTC)],
+        )
+        return f"(SELECT * FROM {_BATCH_VIEW} AS b ANTI JOIN _cs_older AS t ON {match})"
 
     def reconcile(self, stream: str, written_since: datetime, mode: DeleteMode) -> int:
         check_stream_name(stream)

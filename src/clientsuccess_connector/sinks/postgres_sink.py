@@ -183,7 +183,7 @@ class PostgresSink(Sink):
             declare = current is None and bool(primary_key)
             if records or declare:
                 base = current or StreamSchema(name_bytes=NAME_BYTES, naming=self.naming)
-                prepared = prepare_batch(base, records, primary_key, stream)
+                prepared = prepare_batch(base, records, primary_key, stream, self.newest_by(stream))
             try:
                 with self._con.transaction():
                     if (
@@ -202,7 +202,9 @@ class PostgresSink(Sink):
                             base = current or StreamSchema(
                                 name_bytes=NAME_BYTES, naming=self.naming
                             )
-                            prepared = prepare_batch(base, records, primary_key, stream)
+                            prepared = prepare_batch(
+                                base, records, primary_key, stream, self.newest_by(stream)
+                            )
                     if prepared is not None and (prepared.rows or declare):
                         self._apply_schema(stream, prepared, current is not None)
                         self._merge(stream, prepared, created=current is None)
@@ -331,6 +333,8 @@ class PostgresSink(Sink):
             )
         )
         self._copy(stage, batch.names, batch.to_arrow())
+        if batch.newest is not None and batch.primary_key:
+            self._skip_older(table, batch, now)
         synced = sql.Identifier(SYNCED_AT)
         # The time is a literal, not a parameter: with parameters psycopg reads every `%` of
         # the query as a placeholder, and column names may hold `%`.
@@ -351,6 +355,31 @@ class PostgresSink(Sink):
                 sql.SQL(", ").join(updates),
             )
         con.execute(insert)
+
+    def _skip_older(self, table: sql.Composed, batch: PreparedBatch, now: datetime) -> None:
+        """Staged rows older than the stored version of their record only mark that row as
+        written now (and not deleted), and leave the stage."""
+        assert batch.newest is not None
+        stage = sql.Identifier(_STAGE)
+        match = sql.SQL(" AND ").join(
+            sql.SQL("t.{} = s.{}").format(sql.Identifier(k), sql.Identifier(k))
+            for k in batch.primary_key
+        )
+        newest = sql.Identifier(batch.newest)
+        older = sql.SQL("t.{n} IS NOT NULL AND (s.{n} IS NULL OR t.{n} > s.{n})").format(n=newest)
+        marks = [sql.SQL("{} = {}").format(sql.Identifier(SYNCED_AT), sql.Literal(now))]
+        if batch.schema.soft_deletes:
+            marks.append(sql.SQL("{} = NULL").format(sql.Identifier(DELETED_AT)))
+        self._con.execute(
+            sql.SQL("UPDATE {} AS t SET {} FROM {} AS s WHERE {} AND {}").format(
+                table, sql.SQL(", ").join(marks), stage, match, older
+            )
+        )
+        self._con.execute(
+            sql.SQL("DELETE FROM {} AS s USING {} AS t WHERE {} AND {}").format(
+                stage, table, match, older
+            )
+        )
 
     def reconcile(self, stream: str, written_since: datetime, mode: DeleteMode) -> int:
         check_stream_name(stream)

@@ -183,6 +183,12 @@ class _LockedSink:
                 history.record(records)  # first: a crash before the batch loses nothing
             self.sink.write_batch(self._table(stream), records, pk, state)
 
+    def keep_newest_by(self, stream: str, field: str | None) -> None:
+        """A record listed twice keeps its newest version by `field` (sinks/versions.py)."""
+        if isinstance(self.sink, Sink):
+            with self.lock:
+                self.sink.keep_newest_by(self._table(stream), field)
+
     def bind(self, stream: str, provenance: Provenance, full_refresh: bool,
              cursor: bool = True) -> BoundState:  # fmt: skip
         """The stream's stored state if it may be trusted for `provenance`, else None and
@@ -360,6 +366,7 @@ def _sync_stream(
         )
         incremental = supports_incremental(source)
         bound = sink.bind(source.name, provenance, options.full_refresh, incremental)
+        sink.keep_newest_by(source.name, source.incremental_field)
         if bound.note is not None:
             result.notes.append(bound.note)
         if incremental:

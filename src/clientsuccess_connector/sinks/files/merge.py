@@ -20,6 +20,7 @@ from clientsuccess_connector.sinks.sql import (
     sql_literal,
 )
 from clientsuccess_connector.sinks.stream_schema import StreamSchema
+from clientsuccess_connector.sinks.versions import newest_first
 
 TYPES_KEY = b"cs_types"
 """Parquet metadata key of a part file: its columns' types as JSON."""
@@ -40,6 +41,8 @@ class StreamFiles:
     parts: list[Path]
     file_types: Mapping[str, ColumnType] = field(default_factory=dict)
     raw_formulas: bool = False  # CSV: text written as it is, not neutralised (formulas.py)
+    newest: str | None = None
+    """The column whose latest value picks a key's newest version (None: the latest part)."""
 
 
 def merged_query(files: StreamFiles, schema: StreamSchema, winners: str | None = None) -> str:
@@ -61,7 +64,7 @@ def merged_query(files: StreamFiles, schema: StreamSchema, winners: str | None =
     picked = ", ".join("u." + quote(n) for n, _ in columns)
     if winners is None:
         return (
-            f"WITH u AS NOT MATERIALIZED ({union}), k AS ({_latest(union, pk)}) "
+            f"WITH u AS NOT MATERIALIZED ({union}), k AS ({_latest(union, pk, files.newest)}) "
             f"SELECT {picked} FROM u SEMI JOIN k ON {match} AND u.{SEQ} = k._cs_max"
         )
     return (
@@ -79,12 +82,16 @@ def winners_statement(files: StreamFiles, schema: StreamSchema, table: str) -> s
     """A temp table of the latest (key, seq) pair per key: a table the planner can size, so
     the semi join builds its hash table on the keys, never on whole rows."""
     union = _union(files, [(c.name, c.type) for c in schema.to_columns()]) or "SELECT 1"
-    return f"CREATE OR REPLACE TEMP TABLE {table} AS {_latest(union, schema.primary_key)}"
+    latest = _latest(union, schema.primary_key, files.newest)
+    return f"CREATE OR REPLACE TEMP TABLE {table} AS {latest}"
 
 
-def _latest(union: str, pk: list[str]) -> str:
+def _latest(union: str, pk: list[str], newest: str | None) -> str:
+    """Per key, the `_cs_seq` of its newest version: the latest part, or with `newest` the
+    version with the latest stamp (versions.py)."""
     keys = ", ".join(quote(k) for k in pk)
-    return f"SELECT {keys}, max({SEQ}) AS _cs_max FROM ({union}) GROUP BY {keys}"
+    pick = f"max({SEQ})" if newest is None else f"arg_max({SEQ}, {newest_first(newest, SEQ)})"
+    return f"SELECT {keys}, {pick} AS _cs_max FROM ({union}) GROUP BY {keys}"
 
 
 def _union(files: StreamFiles, columns: list[tuple[str, ColumnType]]) -> str | None:

@@ -199,7 +199,7 @@ class FileSink(Sink):
             declare = current is None and bool(primary_key)
             if records or declare:
                 base = current or StreamSchema(case_insensitive=True, naming=self.naming)
-                batch = prepare_batch(base, records, primary_key, stream)
+                batch = prepare_batch(base, records, primary_key, stream, self.newest_by(stream))
                 if batch.rejects:
                     self._store_rejects(batch.reject_rows(stream))
             if batch is not None and batch.rows:
@@ -216,6 +216,8 @@ class FileSink(Sink):
                     parts=[*entry.get("parts", []), number],
                     next_part=number + 1,
                 )
+                if batch.newest is not None:
+                    entry["newest"] = batch.newest
                 self._written.add(stream)
             elif batch is not None and declare:
                 entry.update(schema=batch.schema.to_json(),
@@ -290,6 +292,7 @@ class FileSink(Sink):
             parts=[folder / f"{n:08d}.parquet" for n in entry.get("parts", [])],
             file_types=file_types,
             raw_formulas=self.raw_formulas,
+            newest=entry.get("newest"),
         )
 
     def _compact(self, stream: str, rewrite: Callable[[str], str] | None = None) -> None:
