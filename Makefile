@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint types unit bench simulate clean docs check-long
+.PHONY: demo test quick lint types unit bench simulate clean docs check-long
 
 # (Re)create the virtual environment whenever the project's dependencies change.
 $(STAMP): pyproject.toml
@@ -28,8 +28,21 @@ lint: $(STAMP)
 types: $(STAMP)
 	$(BIN)/mypy
 
+# Every test, spread over the cores (most of a slow test's time is waiting on a browser, a
+# subprocess or the simulator), with coverage held above COVERAGE_FLOOR percent.
+PYTEST_WORKERS ?= 4
+COVERAGE_FLOOR ?= 94
 unit: $(STAMP)
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n $(PYTEST_WORKERS) --dist loadgroup \
+	  --cov=clientsuccess_connector --cov-report=term:skip-covered --cov-fail-under=$(COVERAGE_FLOOR)
+
+# make quick: the tests not marked slow (no browser, packaging, Singer target or kills).
+quick: $(STAMP)
+	$(BIN)/pytest -q -n $(PYTEST_WORKERS) --dist loadgroup -m "not slow"
+
+# make docs: rewrite the generated docs (CLI reference, templates) from the code.
+docs: $(STAMP)
+	$(BIN)/python scripts/gen_docs.py
 
 # make check-long: the generative checker at length (CHECKER_EXAMPLES cases of CHECKER_STEPS steps,
 # seed CHECKER_SEED); `make test` runs a fixed slice of it. docs/reliability.md records the last run.

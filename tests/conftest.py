@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from pathlib import Path
 
 import httpx
 import pytest
@@ -24,6 +25,25 @@ from clientsuccess_connector.simulator import SimulatorConfig, SimulatorHandle, 
 settings.register_profile("explore", print_blob=True)
 settings.register_profile("ci", derandomize=True, print_blob=True)
 settings.load_profile(os.environ.get("CS_HYPOTHESIS_PROFILE", "explore"))
+
+
+TESTS = Path(__file__).parent
+SLOW_FOLDERS = {"studio": "a real browser", "packaging": "builds and installs the wheel",
+                "singer": "a Singer target in its own venv"}  # fmt: skip
+"""Folders whose every test is slow (besides tests marked `slow` one by one: kills, crashes)."""
+SERIAL_FOLDERS = ("singer", "reliability")
+"""Folders whose tests share a session resource (an installed target, a results table): under
+`pytest -n`, each runs in one worker (`--dist loadgroup`)."""
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Mark whole folders `slow`, and keep each serial folder in one xdist worker."""
+    for item in items:
+        folder = item.path.relative_to(TESTS).parts[0]
+        if folder in SLOW_FOLDERS:
+            item.add_marker(pytest.mark.slow)
+        if folder in SERIAL_FOLDERS:
+            item.add_marker(pytest.mark.xdist_group(folder))
 
 
 @pytest.fixture

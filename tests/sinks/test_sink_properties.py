@@ -75,7 +75,8 @@ def _stored(url: str, stream: str, batches: list[list[dict[str, Any]]]) -> dict[
             "columns": sink.schema(stream) if stream in sink.streams() else [],
             "rows": rows,
             "repaired": report.repaired,
-            "rejects": sink.read_rejects(stream),
+            # The same records set aside; the order a table returns them in is its own.
+            "rejects": sorted(sink.read_rejects(stream), key=repr),
         }
 
 
