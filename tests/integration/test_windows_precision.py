@@ -7,11 +7,11 @@ from datetime import UTC, datetime, timedelta
 
 from clientsuccess_connector.catalog import envelope
 from clientsuccess_connector.read.endpoint import SourceSpec, resolve
+from clientsuccess_connector.read.incremental.precision import LearnedPrecision, safe_after
+from clientsuccess_connector.read.incremental.windows import plan_windows, read_windows
 from clientsuccess_connector.read.pagination_config import keyset_on
-from clientsuccess_connector.read.precision import LearnedPrecision, safe_after
 from clientsuccess_connector.read.reader import Reader
 from clientsuccess_connector.read.timestamps import format_timestamp, parse_timestamp
-from clientsuccess_connector.read.windows import plan_windows, read_windows
 from clientsuccess_connector.simulator import SimulatorHandle
 from clientsuccess_connector.simulator.profile import ServerProfile
 from tests.integration.helpers import connect

@@ -8,8 +8,9 @@ from typing import Any
 
 import httpx
 
-from clientsuccess_connector.read.keyset_trail import KeysetTrail
-from clientsuccess_connector.read.pagination import KeysetPaginator, Page, PageRequest
+from clientsuccess_connector.read.incremental.keyset import KeysetPaginator
+from clientsuccess_connector.read.incremental.keyset_trail import KeysetTrail
+from clientsuccess_connector.read.pagination import Page, PageRequest
 from clientsuccess_connector.read.pagination_config import KeysetPagination
 from clientsuccess_connector.read.timestamps import format_timestamp, parse_timestamp
 

@@ -14,8 +14,8 @@ from typing import Any, ClassVar
 
 from clientsuccess_connector.catalog import envelope
 from clientsuccess_connector.errors import ConfigError
-from clientsuccess_connector.read.keyset_trail import KeysetTrail
-from clientsuccess_connector.read.precision import LearnedPrecision
+from clientsuccess_connector.read.incremental.keyset_trail import KeysetTrail
+from clientsuccess_connector.read.incremental.precision import LearnedPrecision
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -63,7 +63,7 @@ class EnvelopePagination(PaginatorConfig):
     page_size: int | None = None
     start_page: int = field(default_factory=lambda: envelope().first_page)
     # Pages to skip: a read resumed where an interrupted one left it begins this many after
-    # the first (read/resume.py).
+    # the first (read/incremental/resume.py).
     from_page: int = field(default=0, metadata={"internal": True})
     # Fetch the pages after the first concurrently when the first gives their count.
     concurrent: bool = field(default=True, metadata={"internal": True})

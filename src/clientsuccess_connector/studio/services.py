@@ -38,9 +38,9 @@ from clientsuccess_connector.inputs import read_input
 from clientsuccess_connector.read.default_streams import DEFAULT_STREAMS, default_sources
 from clientsuccess_connector.read.endpoint import METHODS, SourceSpec, resolve
 from clientsuccess_connector.read.fanout import prepare_lookups
+from clientsuccess_connector.read.incremental.partition_state import state_summary
 from clientsuccess_connector.read.macros import DEFAULT_DATE_FORMAT, TIME_UNITS
 from clientsuccess_connector.read.pagination import Page
-from clientsuccess_connector.read.partition_state import state_summary
 from clientsuccess_connector.read.progress import ProgressListener
 from clientsuccess_connector.read.reader import Reader
 from clientsuccess_connector.sinks import Column, open_sink

@@ -22,14 +22,14 @@ from clientsuccess_connector.errors import ConfigError, ConnectorError, DataErro
 from clientsuccess_connector.read import macros
 from clientsuccess_connector.read.concurrency import prefetch
 from clientsuccess_connector.read.endpoint import Source
-from clientsuccess_connector.read.incremental import (
+from clientsuccess_connector.read.incremental.partitioned import PartitionedRead, is_partitioned
+from clientsuccess_connector.read.incremental.stream import (
     DEFAULT_OVERLAP,
     IncrementalRead,
     ReadOptions,
     supports_incremental,
 )
 from clientsuccess_connector.read.lookups import LookupTable, no_values_note
-from clientsuccess_connector.read.partitioned import PartitionedRead, is_partitioned
 from clientsuccess_connector.read.progress import ProgressListener, ProgressTracker
 from clientsuccess_connector.read.reader import Reader
 from clientsuccess_connector.sinks.base import DeleteMode, Sink, ValueReport
@@ -438,8 +438,8 @@ def _sync_incremental(
     state: dict[str, Any] | None,
 ) -> IncrementalRead | PartitionedRead:
     """An incremental stream from its trusted `state`, read so that it can prove what it read
-    (read/incremental.py); a fan-out stream with one cursor per lookup value
-    (read/partitioned.py)."""
+    (read/incremental/stream.py); a fan-out stream with one cursor per lookup value
+    (read/incremental/partitioned.py)."""
     windows = options.windows_per_stream or reader.connection.settings.max_concurrency
     read_options = ReadOptions(options.batch_size, options.overlap, windows, options.prefetch_pages)
 

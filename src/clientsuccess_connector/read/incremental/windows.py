@@ -24,10 +24,10 @@ from clientsuccess_connector.catalog import envelope
 from clientsuccess_connector.connection import ConnectionStats
 from clientsuccess_connector.read.concurrency import interleave
 from clientsuccess_connector.read.endpoint import Source
+from clientsuccess_connector.read.incremental.precision import safe_after
+from clientsuccess_connector.read.incremental.probe import record_at
 from clientsuccess_connector.read.pagination import Page
 from clientsuccess_connector.read.pagination_config import page_size_of
-from clientsuccess_connector.read.precision import safe_after
-from clientsuccess_connector.read.probe import record_at
 from clientsuccess_connector.read.progress import PageObserver
 from clientsuccess_connector.read.reader import Reader
 from clientsuccess_connector.read.timestamps import format_timestamp, parse_timestamp
@@ -65,7 +65,7 @@ def plan_windows(
 ) -> list[Window]:
     """Cut the stream into at most `max_windows` windows of similar size (one when small).
 
-    `unit` is how coarsely the server compares `modifiedAfter` (read/precision.py); `stats`
+    `unit` is how coarsely the server compares `modifiedAfter` (read/incremental/precision.py); `stats`
     counts the probe requests."""
     search = envelope()
     after = parse_timestamp(query.get(search.modified_after_param))

@@ -20,8 +20,8 @@ from typing import Any
 from clientsuccess_connector.connection import ConnectionStats
 from clientsuccess_connector.read import macros
 from clientsuccess_connector.read.endpoint import Source
-from clientsuccess_connector.read.incremental import Commit, IncrementalRead, ReadOptions
-from clientsuccess_connector.read.partition_state import PartitionedState, partition_key
+from clientsuccess_connector.read.incremental.partition_state import PartitionedState, partition_key
+from clientsuccess_connector.read.incremental.stream import Commit, IncrementalRead, ReadOptions
 from clientsuccess_connector.read.progress import ProgressTracker
 from clientsuccess_connector.read.reader import LookupRow, Reader, flat_lookup_values
 

@@ -24,29 +24,35 @@ from clientsuccess_connector.catalog import envelope, settings
 from clientsuccess_connector.connection import ConnectionStats
 from clientsuccess_connector.read.concurrency import prefetch
 from clientsuccess_connector.read.endpoint import Source
-from clientsuccess_connector.read.key_tally import KeyTally
-from clientsuccess_connector.read.keyset_trail import KeysetTrail
-from clientsuccess_connector.read.pagination import Page, ServerMisbehaviour, ShiftedPages
-from clientsuccess_connector.read.pagination_config import (
-    EnvelopePagination,
-    keyset_on,
-    page_size_of,
+from clientsuccess_connector.read.incremental.key_tally import KeyTally
+from clientsuccess_connector.read.incremental.keyset_trail import KeysetTrail
+from clientsuccess_connector.read.incremental.misbehaviour import (
+    IncompleteRead,
+    ServerMisbehaviour,
+    ShiftedPages,
+    Uncounted,
 )
-from clientsuccess_connector.read.precision import (
+from clientsuccess_connector.read.incremental.precision import (
     UNITS,
     LearnedPrecision,
     coarser,
     safe_after,
 )
-from clientsuccess_connector.read.precision import floor as floor_to
-from clientsuccess_connector.read.probe import count_matching, record_at
+from clientsuccess_connector.read.incremental.precision import floor as floor_to
+from clientsuccess_connector.read.incremental.probe import count_matching, record_at
+from clientsuccess_connector.read.incremental.resume import KEY as RESUME
+from clientsuccess_connector.read.incremental.resume import Checkpoint
+from clientsuccess_connector.read.incremental.server_clock import ServerClock
+from clientsuccess_connector.read.incremental.windows import LowWater, plan_windows, read_windows
+from clientsuccess_connector.read.pagination import Page
+from clientsuccess_connector.read.pagination_config import (
+    EnvelopePagination,
+    keyset_on,
+    page_size_of,
+)
 from clientsuccess_connector.read.progress import PassObserver
 from clientsuccess_connector.read.reader import Reader
-from clientsuccess_connector.read.resume import KEY as RESUME
-from clientsuccess_connector.read.resume import Checkpoint
-from clientsuccess_connector.read.server_clock import ServerClock
 from clientsuccess_connector.read.timestamps import format_timestamp, parse_timestamp
-from clientsuccess_connector.read.windows import LowWater, plan_windows, read_windows
 
 DEFAULT_OVERLAP = timedelta(minutes=5)
 CHECKPOINT_SECONDS = 1.0
@@ -83,36 +89,6 @@ class _FirstPage:
             if self.first is None:
                 self.first = page
             self.pages += 1
-
-
-class IncompleteRead(ServerMisbehaviour):
-    """Fewer distinct records were read than the server says match. `rows` counts the records
-    read with a key listed twice counted twice, and `repeated` holds those keys: a server that
-    lists a record twice (a join on its side) counts rows, not records."""
-
-    def __init__(
-        self, message: str, rows: int = 0, repeated: frozenset[Any] = frozenset(),
-        expected: int | None = None,
-    ) -> None:  # fmt: skip
-        super().__init__(message)
-        self.rows, self.repeated, self.expected = rows, repeated, expected
-
-    def listed_twice_alike(self, other: IncompleteRead) -> bool:
-        """True when this pass and `other` both read exactly the count as rows, and the same
-        keys twice: the server lists those records twice, no record was skipped."""
-        return bool(
-            self.repeated
-            and self.repeated == other.repeated
-            and self.expected is not None
-            and self.rows == self.expected == other.rows == other.expected
-        )
-
-
-class Uncounted(ServerMisbehaviour):
-    """The server gives no count, and the read has no other proof of being complete."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(f"cannot prove the stream complete: {reason}")
 
 
 def supports_incremental(source: Source) -> bool:
@@ -382,7 +358,7 @@ class IncrementalRead:
         Records added while pages are fetched out of order can shift a record from a page not
         yet fetched onto one already fetched; read in order, a shift only repeats a record.
         A whole read that an interrupted run checkpointed resumes at its last committed page
-        (read/resume.py); when its place cannot be found there, it starts over.
+        (read/incremental/resume.py); when its place cannot be found there, it starts over.
         """
         resume, self._resume = self._resume, None
         if resume is not None and floor is None:
