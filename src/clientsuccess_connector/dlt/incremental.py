@@ -11,7 +11,7 @@ from typing import Any
 
 from clientsuccess_connector.errors import ConfigError
 from clientsuccess_connector.read.endpoint import Source
-from clientsuccess_connector.read.incremental.stream import DEFAULT_OVERLAP
+from clientsuccess_connector.read.incremental import DEFAULT_OVERLAP
 from clientsuccess_connector.read.timestamps import format_timestamp, parse_timestamp
 
 

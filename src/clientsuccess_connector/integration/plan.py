@@ -16,7 +16,7 @@ from clientsuccess_connector.credentials.resolve import resolve_settings
 from clientsuccess_connector.read.chain import plan_lookups
 from clientsuccess_connector.read.endpoint import Source, resolve
 from clientsuccess_connector.read.fanout import prepare_lookups
-from clientsuccess_connector.read.incremental.stream import supports_incremental
+from clientsuccess_connector.read.incremental import supports_incremental
 from clientsuccess_connector.read.lookups import LookupTable
 from clientsuccess_connector.syncing.run import require_primary_keys
 from clientsuccess_connector.syncing.streams import select_sources

@@ -31,6 +31,7 @@ from clientsuccess_connector.read.pagination_config import (
     PageNumberPagination,
     PaginatorConfig,
 )
+from clientsuccess_connector.read.run import ReadRun
 
 Config = TypeVar("Config", bound=PaginatorConfig)
 _log = logging.getLogger(__name__)
@@ -68,8 +69,9 @@ class Page:
 class Paginator(Generic[Config]):
     """Base: no pagination, plus the loop guards every paginator shares."""
 
-    def __init__(self, spec: Config) -> None:
+    def __init__(self, spec: Config, run: ReadRun | None = None) -> None:
         self.spec = spec
+        self.run = run or ReadRun()
         self.pages = 0
         self._seen_tokens = LoopGuard()
         self._last_content: bytes | None = None
@@ -126,6 +128,9 @@ class NumberedPaginator(Paginator[Numbered]):
 
     def _size(self) -> int:
         asked = self.spec.page_size or 100
+        stated = self.run.facts.stated.max_page_size
+        if stated is not None:  # the flow file says the server serves no more
+            asked = min(asked, stated)
         return min(asked, self._capped) if self._capped is not None else asked
 
     def _echoed_size(self, request: PageRequest, page: Page) -> int | None:
@@ -139,6 +144,7 @@ class NumberedPaginator(Paginator[Numbered]):
         if asked is not None and size < int(asked) and size < self._size():
             _log.debug("the server serves at most %d records a page", size)
             self._capped = size
+            self.run.facts.learn("max_page_size", size)
         return size
 
     def _end_of_data(self, request: PageRequest, page: Page) -> str | None:
@@ -160,7 +166,7 @@ class NumberedPaginator(Paginator[Numbered]):
         return None
 
     def first(self, request: PageRequest) -> PageRequest:
-        first = self.spec.start_page + getattr(self.spec, "from_page", 0)
+        first = self.spec.start_page + self.run.skip_pages
         return request.with_params(
             **{self.spec.page_param: first, self.spec.size_param: self._size()}
         )
@@ -185,7 +191,7 @@ class NumberedPaginator(Paginator[Numbered]):
     def remaining(self, request: PageRequest, page: Page) -> list[PageRequest] | None:
         doc = page.document
         total = envelope().total_pages(doc)
-        if total is None or not getattr(self.spec, "concurrent", True):
+        if total is None or not self.run.concurrent:
             return None
         if self._end_of_data(request, page) is not None:
             self._stop(page, "the first page is the only one")
@@ -293,13 +299,13 @@ class LinkHeaderPaginator(_FollowingPaginator[LinkHeaderPagination]):
 class AutoPaginator(Paginator[AutoPagination]):
     """Detects the scheme from the first response, then behaves as that paginator."""
 
-    def __init__(self, spec: AutoPagination) -> None:
-        super().__init__(spec)
+    def __init__(self, spec: AutoPagination, run: ReadRun | None = None) -> None:
+        super().__init__(spec, run)
         self._chosen: Paginator[Any] | None = None
 
     def _resolve(self, request: PageRequest, page: Page) -> tuple[Paginator[Any], PageRequest]:
         if self._chosen is None:
-            self._chosen = detect(page, self.spec)
+            self._chosen = detect(page, self.spec, self.run)
         chosen = self._chosen
         if isinstance(chosen, EnvelopePaginator) and chosen.spec.page_param not in request.params:
             # The first request went out without paging parameters: it was page 0 at the
@@ -324,19 +330,21 @@ class AutoPaginator(Paginator[AutoPagination]):
         return chosen.remaining(request, page)
 
 
-def detect(page: Page, spec: AutoPagination) -> Paginator[Any]:
+def detect(page: Page, spec: AutoPagination, run: ReadRun | None = None) -> Paginator[Any]:
     """Pick a paginator from what the first response looks like."""
     doc = page.document
     cap = spec.max_pages
     if isinstance(doc, dict) and doc.keys() >= envelope().answer_keys:
-        return EnvelopePaginator(EnvelopePagination(max_pages=cap, page_size=spec.page_size))
+        size = spec.page_size
+        return EnvelopePaginator(EnvelopePagination(max_pages=cap, page_size=size), run)
     if next_link(page.response.headers.get("Link", "")):
-        return LinkHeaderPaginator(LinkHeaderPagination(max_pages=cap))
+        return LinkHeaderPaginator(LinkHeaderPagination(max_pages=cap), run)
     if isinstance(doc, dict):
         for key in ("next", "nextPage", "next_page_url"):
             if isinstance(doc.get(key), str) and doc[key].startswith(("http", "/")):
-                return NextUrlPaginator(NextUrlPagination(max_pages=cap, next_url_path=key))
-    return Paginator(PaginatorConfig(max_pages=cap))
+                following = NextUrlPagination(max_pages=cap, next_url_path=key)
+                return NextUrlPaginator(following, run)
+    return Paginator(PaginatorConfig(max_pages=cap), run)
 
 
 # The registry: the paginator of each pagination type (see pagination_config.CONFIGS).
@@ -352,16 +360,16 @@ PAGINATORS: dict[type[PaginatorConfig], type[Paginator[Any]]] = {
 }
 
 
-def make_paginator(config: PaginatorConfig) -> Paginator[Any]:
-    """A fresh paginator for one request series."""
+def make_paginator(config: PaginatorConfig, run: ReadRun | None = None) -> Paginator[Any]:
+    """A fresh paginator for one request series of `run`."""
     if isinstance(config, KeysetPagination):
         # The keyset paginator belongs to the incremental reads, which build on this module.
         from clientsuccess_connector.read.incremental.keyset import (  # noqa: PLC0415
             KeysetPaginator,
         )
 
-        return KeysetPaginator(config)
-    return PAGINATORS[type(config)](config)
+        return KeysetPaginator(config, run)
+    return PAGINATORS[type(config)](config, run)
 
 
 _LINK = re.compile(r"<([^>]*)>\s*;([^,]*)")

@@ -16,8 +16,7 @@ from typing import cast
 from clientsuccess_connector.catalog import envelope
 from clientsuccess_connector.errors import ConfigError
 from clientsuccess_connector.read.endpoint import DELETES_CHOICES, Source
-from clientsuccess_connector.read.incremental.partitioned import is_partitioned
-from clientsuccess_connector.read.incremental.stream import supports_incremental
+from clientsuccess_connector.read.incremental import is_partitioned, supports_incremental
 from clientsuccess_connector.sinks.base import DeleteMode
 
 

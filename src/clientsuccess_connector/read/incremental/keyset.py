@@ -11,15 +11,10 @@ from datetime import datetime
 from typing import Any
 
 from clientsuccess_connector.read.incremental.misbehaviour import ServerMisbehaviour, ShiftedPages
-from clientsuccess_connector.read.incremental.precision import (
-    UNITS,
-    LearnedPrecision,
-    coarser,
-    floor,
-    safe_after,
-)
+from clientsuccess_connector.read.incremental.precision import UNITS, coarser, floor, safe_after
 from clientsuccess_connector.read.pagination import NumberedPaginator, Page, PageRequest
 from clientsuccess_connector.read.pagination_config import KeysetPagination
+from clientsuccess_connector.read.run import ReadRun
 from clientsuccess_connector.read.timestamps import format_timestamp, parse_timestamp
 
 _log = logging.getLogger(__name__)
@@ -76,21 +71,21 @@ class KeysetPaginator(NumberedPaginator[KeysetPagination]):
     step asks from `safe_after(newest, unit)`, one whole unit of the server's modifiedAfter
     precision before the newest instant of the page, so the records sharing it are read again
     (the merge on the primary key absorbs them); when that does not move the cursor, the read
-    moves on by page number instead (counted in the spec's `trail`: only a count proves those).
+    moves on by page number instead (counted in the run's `trail`: only a count proves those).
 
     Every page is checked: its records must be ascending, and after a step the newest records
     must come back first. When they do not, either they were deleted or changed meanwhile, or
     the server compares more coarsely than assumed. The same step is asked again a unit coarser
     (a *widening*): only when that answer holds a record the finer step should have returned is
-    the unit coarsened (`LearnedPrecision`); otherwise the read goes on from the finer step's
-    page. A server that does not give back even the records of the page before, or an
+    the unit coarsened (the run's `facts.precision`); otherwise the read goes on from the finer
+    step's page. A server that does not give back even the records of the page before, or an
     unordered page, ends the read with `ServerMisbehaviour`; pages asked by number overlap and
     must share a record (`ShiftedPages` when they do not).
     """
 
-    def __init__(self, spec: KeysetPagination) -> None:
-        super().__init__(spec)
-        self.learned = spec.precision or LearnedPrecision()
+    def __init__(self, spec: KeysetPagination, run: ReadRun | None = None) -> None:
+        super().__init__(spec, run)
+        self.learned = self.run.facts.precision
         self._step: _Step | None = None
         self._widening: _Widening | None = None
         self._overlap: list[dict[str, Any]] | None = None  # the records ending the page before
@@ -114,6 +109,8 @@ class KeysetPaginator(NumberedPaginator[KeysetPagination]):
             if not moments or moments[0] > step.newest:
                 return self._widen(step, request, page)
             asked = parse_timestamp(request.params.get(self.spec.keyset_param))
+            if asked is not None and moments[0] <= asked:
+                self.run.facts.learn("modified_after_inclusive", True)  # kept at or before it
             if asked is not None and moments[0] < asked:
                 # Records from before the modifiedAfter asked: the server compares at or after
                 # in a coarser unit, so steps in this one only go back to its start each time.
@@ -224,8 +221,7 @@ class KeysetPaginator(NumberedPaginator[KeysetPagination]):
         number, size, overlap = _overlapping(end, self._size())
         after = request.params.get(self.spec.keyset_param)
         self._guard_token(f"{position}{after}#{number}x{size}", "keyset page")
-        if self.spec.trail is not None:
-            self.spec.trail.numbered()
+        self.run.trail.numbered()
         self._overlap = page.records[-overlap:] if overlap else None
         return request.with_params(**{self.spec.page_param: number, self.spec.size_param: size})
 
@@ -236,7 +232,7 @@ class KeysetPaginator(NumberedPaginator[KeysetPagination]):
         overlap, self._overlap = self._overlap, None
         if overlap is None:
             return
-        names = self.spec.identity
+        names = self.run.identity
         if names:
             wanted = {tuple(r.get(n) for n in names) for r in overlap}
             found = any(tuple(r.get(n) for n in names) in wanted for r in page.records)
@@ -267,6 +263,7 @@ class KeysetPaginator(NumberedPaginator[KeysetPagination]):
         field = self.spec.keyset_field
         moments = [m for r in page.records if (m := parse_timestamp(r.get(field)))]
         if any(later < earlier for earlier, later in itertools.pairwise(moments)):
+            self.run.facts.learn("sort_honoured", False)
             raise ServerMisbehaviour(
                 f"the server answered a search sorted ascending on {field} out of order; "
                 "it does not honour sortBy"

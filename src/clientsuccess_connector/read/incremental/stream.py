@@ -15,13 +15,11 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from clientsuccess_connector.catalog import envelope, settings
-from clientsuccess_connector.connection import ConnectionStats
 from clientsuccess_connector.read.concurrency import prefetch
 from clientsuccess_connector.read.endpoint import Source
 from clientsuccess_connector.read.incremental.key_tally import KeyTally
@@ -32,17 +30,21 @@ from clientsuccess_connector.read.incremental.misbehaviour import (
     ShiftedPages,
     Uncounted,
 )
-from clientsuccess_connector.read.incremental.precision import (
-    UNITS,
-    LearnedPrecision,
-    coarser,
-    safe_after,
-)
+from clientsuccess_connector.read.incremental.precision import LearnedPrecision, coarser, safe_after
 from clientsuccess_connector.read.incremental.precision import floor as floor_to
 from clientsuccess_connector.read.incremental.probe import count_matching, record_at
+from clientsuccess_connector.read.incremental.protocol import (
+    DEFAULT_OVERLAP,
+    Commit,
+    ReadOptions,
+    ReadResult,
+    Record,
+    State,
+)
 from clientsuccess_connector.read.incremental.resume import KEY as RESUME
 from clientsuccess_connector.read.incremental.resume import Checkpoint
 from clientsuccess_connector.read.incremental.server_clock import ServerClock
+from clientsuccess_connector.read.incremental.server_facts import ServerFacts
 from clientsuccess_connector.read.incremental.windows import LowWater, plan_windows, read_windows
 from clientsuccess_connector.read.pagination import Page
 from clientsuccess_connector.read.pagination_config import (
@@ -50,11 +52,12 @@ from clientsuccess_connector.read.pagination_config import (
     keyset_on,
     page_size_of,
 )
-from clientsuccess_connector.read.progress import PassObserver
 from clientsuccess_connector.read.reader import Reader
+from clientsuccess_connector.read.run import ReadRun
 from clientsuccess_connector.read.timestamps import format_timestamp, parse_timestamp
 
-DEFAULT_OVERLAP = timedelta(minutes=5)
+__all__ = ["DEFAULT_OVERLAP", "IncrementalRead", "ReadOptions"]
+
 CHECKPOINT_SECONDS = 1.0
 """A whole read commits what it has read at least this often, whatever the batch size, so a
 run killed part way loses little: the next one resumes at the last commit (resume.py)."""
@@ -65,9 +68,6 @@ WINDOWS_FROM = 1000
 """A run reads in several keyset windows only after one that read this many changes or more:
 planning them costs a probe per window, more than a run with few changes needs in all."""
 _log = logging.getLogger(__name__)
-Record = dict[str, Any]
-State = dict[str, Any]
-Commit = Callable[[list[Record], State | None], None]  # records + the state covering them
 
 
 class _FirstPage:
@@ -76,78 +76,37 @@ class _FirstPage:
     hold a whole stream's documents until the pass ends: twice the peak memory at 100k
     records, gigabytes at a million."""
 
-    def __init__(self, clock: ServerClock | None = None) -> None:
+    def __init__(self, clock: ServerClock, facts: ServerFacts) -> None:
         self.first: Page | None = None
         self.pages = 0
         self.clock = clock
+        self.facts = facts
         self._lock = threading.Lock()  # pages arrive from several threads
 
     def __call__(self, page: Page) -> None:
-        if self.clock is not None:
-            self.clock.observe(page.response.headers.get("date"))
+        self.clock.observe(page.response.headers.get("date"))
         with self._lock:
-            if self.first is None:
+            first = self.first is None
+            if first:
                 self.first = page
             self.pages += 1
-
-
-def supports_incremental(source: Source) -> bool:
-    """True when the source is a search with an incremental field that filters on modifiedAfter,
-    and leaves that filter and the sort to the read: a source that sets `modifiedAfter`,
-    `sortBy` or `sortDirection` itself, or caps its read (`max_records`, `max_pages`), is read
-    as configured every run and keeps no cursor (a cursor would claim a whole read)."""
-    if source.incremental_field is None or not source.search or source.template is None:
-        return False
-    if capped(source) or set(source.query) & set(keyset_keys()):
-        return False
-    return source.template.param(envelope().modified_after_param) is not None
-
-
-def capped(source: Source) -> bool:
-    """True when the user capped the read: it stops early by choice, so it proves nothing."""
-    return source.max_records is not None or source.pagination.max_pages is not None
-
-
-def keyset_keys() -> tuple[str, ...]:
-    """The query parameters an incremental read sets itself (its filter and its sort)."""
-    names = envelope()
-    return (names.modified_after_param, names.sort_by_param, names.sort_direction_param)
-
-
-@dataclass(frozen=True, slots=True)
-class ReadOptions:
-    """How an incremental read batches, overlaps and parallelises."""
-
-    batch_size: int
-    overlap: timedelta = DEFAULT_OVERLAP
-    windows: int = 1
-    prefetch_pages: int = 8
+        if first:
+            counted = envelope().total_elements(page.document) is not None
+            self.facts.learn("counts", "exact" if counted else "none")
 
 
 class IncrementalRead:
     """One stream's incremental read: passes, checks, and batches committed with safe state."""
 
     def __init__(
-        self,
-        reader: Reader,
-        source: Source,
-        options: ReadOptions,
-        commit: Commit,
-        stats: ConnectionStats | None = None,
-        progress: PassObserver | None = None,
+        self, reader: Reader, source: Source, options: ReadOptions, commit: Commit, run: ReadRun
     ) -> None:
         assert source.incremental_field is not None
         self.reader, self.source, self.options = reader, source, options
         self.field = source.incremental_field
-        self.commit, self.stats, self.progress = commit, stats, progress
-        self.learned = LearnedPrecision()
+        self.commit, self.run = commit, run
         self.started = datetime.now(UTC)
         self.server_clock = ServerClock()
-        self.notes: list[str] = []  # what the summary should say (a clock far off, ...)
-        self.whole_since: datetime | None = None
-        """Set once a run read every record (no cursor) and proved it against the count, to
-        when it started: only then may a destination treat the records it did not see as
-        deleted."""
         self._cursor_moved = False  # a keyset batch of this run committed a cursor
         self._read = 0  # records read by this run's passes
         self._changes_from = 0  # `_read` when the passes reading changes began
@@ -158,10 +117,19 @@ class IncrementalRead:
         self._skew_noted = False
         self._unstamped_pending = False  # a whole keyset read's cursor moved; nulls not read yet
 
-    def run(self, state: State | None) -> bool:
-        """Read everything since `state`'s cursor; True when it read from a cursor."""
-        known = (state or {}).get("precision")
-        self.learned = LearnedPrecision(known, verified=True) if known in UNITS else self.learned
+    @property
+    def learned(self) -> LearnedPrecision:
+        """The server's `modifiedAfter` unit as this read knows it (the run's facts)."""
+        return self.run.facts.precision
+
+    @property
+    def notes(self) -> list[str]:
+        """What the summary should say (a clock far off, records without a stamp, ...)."""
+        return self.run.notes
+
+    def read(self, state: State | None) -> ReadResult:
+        """Read everything since `state`'s cursor (all of it without one)."""
+        self.run.facts.remember_unit((state or {}).get("precision"))
         cursor = parse_timestamp((state or {}).get("cursor"))
         floor = None if cursor is None else cursor - self.options.overlap
         if cursor is None:
@@ -178,7 +146,7 @@ class IncrementalRead:
                     self.commit([], self._state(cursor if self._low is None else self._low))
                 if self._learn_precision():
                     self.commit([], self._state(cursor if self._low is None else self._low))
-                return True
+                return ReadResult(True, None, self._read)
             except ServerMisbehaviour as exc:
                 _log.info("%s: %s; reading by page number instead", self.source.name, exc)
                 self.commit([], state)  # the cursor goes back to where this run started
@@ -203,8 +171,8 @@ class IncrementalRead:
             raise
         self.commit([], self._state(self._began()))
         resumed = self._began_before is not None  # the destination may hold records since gone
-        self.whole_since = self.started if floor is None and counted and not resumed else None
-        return floor is not None
+        whole = floor is None and counted and not resumed
+        return ReadResult(floor is not None, self.started if whole else None, self._read)
 
     def _began(self) -> datetime:
         """When this read began by the server's clock (this machine's without a `Date`): the
@@ -263,12 +231,12 @@ class IncrementalRead:
                 return False  # on a whole unit a coarser server answers alike: no proof
             query = {**ascending, envelope().modified_after_param:
                                      format_timestamp(safe_after(sample, unit))}  # fmt: skip
-            page = record_at(self.reader, self.source, query, stats=self.stats)
+            page = record_at(self.reader, self.source, query, self.run)
             first = parse_timestamp(page.records[0].get(self.field)) if page.records else None
             if first is not None and first <= sample:
-                self.learned = LearnedPrecision(unit, verified=True)
+                self.run.facts.learn_unit(unit)
                 return True
-        self.learned = LearnedPrecision("day", verified=True)  # neither finer unit kept it
+        self.run.facts.learn_unit("day")  # neither finer unit kept it
         return True
 
     def _without_stamps(self) -> None:
@@ -277,11 +245,10 @@ class IncrementalRead:
         unfiltered search, to its last or an empty page, keeps only those. Changing a record
         stamps it, so these do not move while the pass reads."""
         size = page_size_of(self.source.pagination) or settings().default_page_size
-        source = replace(self.source, pagination=EnvelopePagination(page_size=size,
-                                                                    concurrent=False))  # fmt: skip
+        source = replace(self.source, pagination=EnvelopePagination(page_size=size))
         batch: list[Record] = []
         found = 0
-        for page in self.reader.pages(source, stats=self.stats):
+        for page in self.reader.pages(source, self.run.but(concurrent=False, observer=None)):
             unstamped = [record for record in page if record.get(self.field) is None]
             batch.extend(unstamped)
             found += len(unstamped)
@@ -309,19 +276,17 @@ class IncrementalRead:
     def _keyset(self, floor: datetime | None, cursor: datetime | None, windows: int) -> None:
         """Keyset windows from `floor`; each batch commits with the low-water cursor."""
         after = self._after(floor) if floor is not None else {}
+        if self.run.facts.states("sort_honoured", False):
+            raise ServerMisbehaviour("the flow file says the server does not honour sortBy")
         query = {**envelope().ascending_by(self.field), **after}
-        trail = KeysetTrail()
-        paging = keyset_on(self.source.pagination, self.field, self.learned, trail,
-                           tuple(self.source.primary_key))  # fmt: skip
-        source = replace(self.source, pagination=paging)
-        unit = self.learned.safe_unit
-        planned = plan_windows(self.reader, source, query, self.field, windows, unit, self.stats)
+        source = replace(self.source, pagination=keyset_on(self.source.pagination, self.field))
+        planned = plan_windows(self.reader, source, query, self.field, windows, self.run)
         low_water = LowWater(planned, self.field, self._began(), cursor)
-        fetched = _FirstPage(self.server_clock)
-        if self.progress is not None:
-            self.progress.begin_pass()
-        pages = read_windows(self.reader, source, query, planned, self.field, self.stats,
-                             on_page=fetched, observer=self.progress)  # fmt: skip
+        fetched = _FirstPage(self.server_clock, self.run.facts)
+        self.run.begin_pass()
+        keyset = self.run.but(on_page=fetched, trail=KeysetTrail(),
+                              identity=tuple(self.source.primary_key))  # fmt: skip
+        pages = read_windows(self.reader, source, query, planned, self.field, keyset)
         seen = KeyTally(self.source.primary_key)
         batch: list[Record] = []
         for index, page in prefetch(pages, depth=self.options.prefetch_pages):
@@ -334,7 +299,9 @@ class IncrementalRead:
             if len(batch) >= self.options.batch_size:
                 self._commit_with_cursor(batch, low_water.cursor())
                 batch = []
-        self._prove(seen, query, fetched, trail)
+        self._prove(seen, query, fetched, keyset.trail)
+        if seen.rows > 1:  # pages of more than one record, every one in order
+            self.run.facts.learn("sort_honoured", True)
         self._commit_with_cursor(batch, low_water.cursor())
 
     def _note_sample(self, page: list[Record]) -> None:
@@ -403,22 +370,21 @@ class IncrementalRead:
         """Every record after `floor` (or all) by page number, in the server's own order;
         True when the server's count proved it complete. A whole read (no `floor`) commits
         each batch with a checkpoint; `resume` begins at a checkpoint's last committed page."""
+        if self.run.facts.states("counts", "none"):
+            raise Uncounted("the flow file says the server gives no totalElements")
         query = self._after(floor) if floor is not None else {}
         size = self._page_size()
         first = envelope().first_page
         number = first if resume is None else resume.page - 1  # the page the next one is
-        paging = EnvelopePagination(page_size=size, concurrent=concurrent,
-                                    from_page=number - first)  # fmt: skip
-        source = replace(self.source, pagination=paging)
+        source = replace(self.source, pagination=EnvelopePagination(page_size=size))
         seen = KeyTally(self.source.primary_key)
         batch: list[Record] = []
         rows = 0 if resume is None else resume.before  # records on the pages before `number`
         committed = time.monotonic()  # when the last batch committed
-        fetched = _FirstPage(self.server_clock)  # page 0 first: fetched before the others
-        if self.progress is not None:
-            self.progress.begin_pass()
-        pages = self.reader.pages(source, query_overrides=query, stats=self.stats,
-                                  on_page=fetched, observer=self.progress)  # fmt: skip
+        fetched = _FirstPage(self.server_clock, self.run.facts)  # page 0 first, before the rest
+        self.run.begin_pass()
+        numbered = self.run.but(on_page=fetched, concurrent=concurrent, skip_pages=number - first)
+        pages = self.reader.pages(source, numbered, query_overrides=query)
         for page in prefetch(pages, depth=self.options.prefetch_pages):
             if (
                 fetched.first is not None
@@ -493,7 +459,7 @@ class IncrementalRead:
         # A pass whose first page carried no count is on a server that gives none: asking
         # for one would tell nothing.
         uncounted = fetched.first is not None and own is None
-        total = None if uncounted else count_matching(self.reader, self.source, query, self.stats)
+        total = None if uncounted else count_matching(self.reader, self.source, query, self.run)
         if total is None and trail.numbered_pages:
             raise Uncounted(
                 f"the server gives no totalElements and {trail.numbered_pages} page(s) had to "
