@@ -425,7 +425,7 @@ def run_sync(
         if watch is not None:
             watch(connection.stats)
         lookups = prepare_lookups(flow, connection, sources.values())
-        options = SyncOptions(lookups=lookups)
+        options = SyncOptions(lookups=lookups, server=flow.server)
         return sync(connection, sink, sources, options, progress, on_progress=on_progress)
 
 
