@@ -78,6 +78,7 @@ class _FirstPage:
 
     def __init__(self, clock: ServerClock, facts: ServerFacts) -> None:
         self.first: Page | None = None
+        self.counted = False  # the first page gives `totalElements`
         self.pages = 0
         self.clock = clock
         self.facts = facts
@@ -87,12 +88,12 @@ class _FirstPage:
         self.clock.observe(page.response.headers.get("date"))
         with self._lock:
             first = self.first is None
-            if first:
+            if first:  # whether it is counted is known before it is seen as the first
+                self.counted = envelope().total_elements(page.document) is not None
                 self.first = page
             self.pages += 1
         if first:
-            counted = envelope().total_elements(page.document) is not None
-            self.facts.learn("counts", "exact" if counted else "none")
+            self.facts.learn("counts", "exact" if self.counted else "none")
 
 
 class IncrementalRead:
@@ -135,36 +136,10 @@ class IncrementalRead:
         if cursor is None:
             self._resume = Checkpoint.of(state, self._page_size())
         self._unstamped_pending = (state or {}).get(UNSTAMPED) == "pending"
-        if floor is not None and cursor is not None:
-            # Windows cost a probe each: worth it only after a run that found many changes.
-            few = (state or {}).get("changes", WINDOWS_FROM) < WINDOWS_FROM
-            try:
-                self._keyset_twice(floor, cursor, 1 if few else self.options.windows)
-                if self._unstamped_pending:  # the last pass of a whole read a kill stopped
-                    self._without_stamps()
-                    self._unstamped_pending = False
-                    self.commit([], self._state(cursor if self._low is None else self._low))
-                if self._learn_precision():
-                    self.commit([], self._state(cursor if self._low is None else self._low))
-                return ReadResult(True, None, self._read)
-            except ServerMisbehaviour as exc:
-                _log.info("%s: %s; reading by page number instead", self.source.name, exc)
-                self.commit([], state)  # the cursor goes back to where this run started
+        if floor is not None and cursor is not None and self._from_cursor(state, floor, cursor):
+            return ReadResult(True, None, self._read)
         try:
-            counted = self._whole_or_since(floor)
-            if floor is None and self._read == 0:
-                # An empty whole read may be one answer of an index being rebuilt: a second
-                # witness must agree before the cursor claims the stream holds nothing.
-                _log.info("%s: the whole read found nothing; reading again", self.source.name)
-                counted = self._whole_or_since(floor)
-            since = self._began() - self.options.overlap
-            self._learn_precision()  # before the catch-up, which reaches back a unit of it
-            self._changes_from = self._read  # the next run sees what the catch-up found
-            try:
-                self._keyset_twice(since, since, 1)
-            except ServerMisbehaviour as exc:
-                _log.info("%s: %s; catching up by page number", self.source.name, exc)
-                counted = self._numbered_twice(since) and counted
+            counted = self._counted_read(floor)
         except ServerMisbehaviour:
             if self._cursor_moved:  # by keyset batches: nothing unproven may stay behind it
                 self.commit([], state if state is not None else {})
@@ -173,6 +148,44 @@ class IncrementalRead:
         resumed = self._began_before is not None  # the destination may hold records since gone
         whole = floor is None and counted and not resumed
         return ReadResult(floor is not None, self.started if whole else None, self._read)
+
+    def _from_cursor(self, state: State | None, floor: datetime, cursor: datetime) -> bool:
+        """What changed since the cursor, by keyset; False when the server failed the checks
+        (the cursor goes back to where this run started, for a read by page number)."""
+        # Windows cost a probe each: worth it only after a run that found many changes.
+        few = (state or {}).get("changes", WINDOWS_FROM) < WINDOWS_FROM
+        try:
+            self._keyset_twice(floor, cursor, 1 if few else self.options.windows)
+            if self._unstamped_pending:  # the last pass of a whole read a kill stopped
+                self._without_stamps()
+                self._unstamped_pending = False
+                self.commit([], self._state(cursor if self._low is None else self._low))
+            if self._learn_precision():
+                self.commit([], self._state(cursor if self._low is None else self._low))
+            return True
+        except ServerMisbehaviour as exc:
+            _log.info("%s: %s; reading by page number instead", self.source.name, exc)
+            self.commit([], state)  # the cursor goes back to where this run started
+            return False
+
+    def _counted_read(self, floor: datetime | None) -> bool:
+        """Everything after `floor` (or all), then a catch-up with what changed meanwhile;
+        True when the server's count proved it."""
+        counted = self._whole_or_since(floor)
+        if floor is None and self._read == 0:
+            # An empty whole read may be one answer of an index being rebuilt: a second
+            # witness must agree before the cursor claims the stream holds nothing.
+            _log.info("%s: the whole read found nothing; reading again", self.source.name)
+            counted = self._whole_or_since(floor)
+        since = self._began() - self.options.overlap
+        self._learn_precision()  # before the catch-up, which reaches back a unit of it
+        self._changes_from = self._read  # the next run sees what the catch-up found
+        try:
+            self._keyset_twice(since, since, 1)
+        except ServerMisbehaviour as exc:
+            _log.info("%s: %s; catching up by page number", self.source.name, exc)
+            counted = self._numbered_twice(since) and counted
+        return counted
 
     def _began(self) -> datetime:
         """When this read began by the server's clock (this machine's without a `Date`): the
@@ -386,10 +399,7 @@ class IncrementalRead:
         numbered = self.run.but(on_page=fetched, concurrent=concurrent, skip_pages=number - first)
         pages = self.reader.pages(source, numbered, query_overrides=query)
         for page in prefetch(pages, depth=self.options.prefetch_pages):
-            if (
-                fetched.first is not None
-                and envelope().total_elements(fetched.first.document) is None
-            ):
+            if fetched.first is not None and not fetched.counted:
                 raise Uncounted(
                     "the server gives no totalElements to count a read by page number against"
                 )
@@ -406,9 +416,15 @@ class IncrementalRead:
                 self.commit(batch, self._checkpoint(floor, number, size, rows, page))
                 batch, committed = [], time.monotonic()
         self.commit(batch, None)
-        # What the query matched when the pass began: the count on its first page.
+        return self._prove_numbered(seen, fetched, 0 if resume is None else resume.before)
+
+    @staticmethod
+    def _prove_numbered(seen: KeyTally, fetched: _FirstPage, before: int) -> bool:
+        """A pass by page number read as many distinct records (`before` on pages a resumed
+        read did not read again) as the query matched when it began, the count on its first
+        page; True when that count exists."""
         expected = envelope().total_elements(fetched.first.document) if fetched.first else None
-        read = len(seen) + (0 if resume is None else resume.before)
+        read = len(seen) + before
         if expected is not None and read < expected:
             raise IncompleteRead(
                 f"read {read} distinct records by page number but the server counts "

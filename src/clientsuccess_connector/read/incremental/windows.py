@@ -93,12 +93,18 @@ def plan_windows(
             return single  # the API did not answer as expected: read it in one window
         if not bounds or moment > bounds[-1]:
             bounds.append(moment)
-    # Window 0 starts where the run starts; each later one far enough before its boundary
-    # that the server's filter keeps every record at or after it, whatever its precision (a
-    # server comparing to the second would drop the rest of the boundary's second). Records
-    # before the boundary are read twice, by both windows; the merge on the key keeps one. A
-    # window that would start no later than the one before it (a coarse unit: the day before
-    # each boundary) would read all of it again, so the two are read as one.
+    return _windows_between(bounds, after, unit)
+
+
+def _windows_between(bounds: list[datetime], after: datetime | None, unit: str) -> list[Window]:
+    """The windows cut at ascending `bounds`, the first starting after `after`.
+
+    Window 0 starts where the run starts; each later one far enough before its boundary that
+    the server's filter keeps every record at or after it, whatever its precision (a server
+    comparing to the second would drop the rest of the boundary's second). Records before the
+    boundary are read twice, by both windows; the merge on the key keeps one. A window that
+    would start no later than the one before it (a coarse unit: the day before each boundary)
+    would read all of it again, so the two are read as one."""
     afters: list[datetime | None] = [after]
     ends: list[datetime | None] = []
     for bound in bounds:
