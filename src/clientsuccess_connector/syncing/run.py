@@ -428,6 +428,7 @@ def _read(
         read = read_stream(reader, source, state, run, options=read_options, commit=commit)
     finally:
         result.notes.extend(run.notes)
+        _log.debug("%s: server facts: %s", source.name, run.facts.describe())
     result.incremental = read.from_cursor
     return read
 
