@@ -15,7 +15,7 @@ import pytest
 from click.testing import CliRunner
 
 from clientsuccess_connector.cli import cli
-from clientsuccess_connector.read.incremental import IncrementalRead
+from clientsuccess_connector.read.incremental.stream import IncrementalRead
 from clientsuccess_connector.read.timestamps import format_timestamp, parse_timestamp
 from clientsuccess_connector.simulator import SimulatorConfig, SimulatorHandle, run_simulator
 from clientsuccess_connector.simulator.profile import ServerProfile

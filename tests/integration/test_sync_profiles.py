@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from clientsuccess_connector.read.endpoint import SourceSpec, resolve
+from clientsuccess_connector.read.incremental import ServerStatement
 from clientsuccess_connector.simulator import SimulatorHandle
 from clientsuccess_connector.simulator.profile import PRESETS, ServerProfile
 from clientsuccess_connector.simulator.timefmt import fmt_ms
@@ -107,3 +108,19 @@ def test_a_stream_that_cannot_be_proven_complete_fails(tmp_path: Path) -> None:
         (result,) = sync(conn, sink, sources)
         assert result.error is not None and "cannot prove" in result.error
         assert sink.get_state("clients") is None
+
+
+def test_a_server_stated_to_give_no_counts_is_read_by_keyset_at_once(
+    simulator: SimulatorHandle, tmp_path: Path
+) -> None:
+    """`server: {counts: none}` spares the first run its read by page number (which a server
+    without counts can never prove): the same records land, with fewer requests."""
+    simulator.profile = PRESETS["no-counts"]
+    learnt = run(simulator, f"duckdb:///{tmp_path / 'learnt.duckdb'}")
+    url = f"duckdb:///{tmp_path / 'stated.duckdb'}"
+    stated = run(simulator, url, server=ServerStatement(counts="none"))
+    assert_exact(simulator, url)
+    for stream, result in stated.items():
+        assert result.error is None, result.error
+        assert result.records == learnt[stream].records
+        assert result.requests < learnt[stream].requests

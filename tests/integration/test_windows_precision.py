@@ -7,11 +7,13 @@ from datetime import UTC, datetime, timedelta
 
 from clientsuccess_connector.catalog import envelope
 from clientsuccess_connector.read.endpoint import SourceSpec, resolve
+from clientsuccess_connector.read.incremental.precision import safe_after
+from clientsuccess_connector.read.incremental.server_facts import ServerFacts, ServerStatement
+from clientsuccess_connector.read.incremental.windows import plan_windows, read_windows
 from clientsuccess_connector.read.pagination_config import keyset_on
-from clientsuccess_connector.read.precision import LearnedPrecision, safe_after
 from clientsuccess_connector.read.reader import Reader
+from clientsuccess_connector.read.run import ReadRun
 from clientsuccess_connector.read.timestamps import format_timestamp, parse_timestamp
-from clientsuccess_connector.read.windows import plan_windows, read_windows
 from clientsuccess_connector.simulator import SimulatorHandle
 from clientsuccess_connector.simulator.profile import ServerProfile
 from tests.integration.helpers import connect
@@ -26,16 +28,16 @@ def test_windows_cut_inside_a_crowded_second_read_every_record(
     simulator.profile = ServerProfile(after_precision="second")
     add_in_one_second(simulator, "pulses", 1000, "createdTimestamp")
     field = "createdTimestamp"
-    learned = LearnedPrecision("second", verified=True)
+    run = ReadRun(facts=ServerFacts(ServerStatement(modified_after_unit="second")))
     source = resolve(SourceSpec("pulses", template="search_pulses"))
-    source = replace(source, pagination=keyset_on(source.pagination, field, learned))
+    source = replace(source, pagination=keyset_on(source.pagination, field))
     query = envelope().ascending_by(field)
     with connect(simulator) as connection, Reader(connection) as reader:
-        windows = plan_windows(reader, source, query, field, 8, learned.unit)
+        windows = plan_windows(reader, source, query, field, 8, run)
         assert len(windows) >= 2  # a boundary falls inside the crowded second
         seen = {
             record["id"]
-            for _, page in read_windows(reader, source, query, windows, field)
+            for _, page in read_windows(reader, source, query, windows, field, run)
             for record in page or ()
         }
     assert seen == {record["id"] for record in simulator.store.records("pulses")}
@@ -50,17 +52,18 @@ def test_windows_that_would_start_at_the_same_place_are_read_as_one(
     add_in_one_second(simulator, "pulses", 1000, "createdTimestamp")
     field = "createdTimestamp"
     source = resolve(SourceSpec("pulses", template="search_pulses"))
-    source = replace(source, pagination=keyset_on(source.pagination, field, LearnedPrecision()))
+    source = replace(source, pagination=keyset_on(source.pagination, field))
+    run = ReadRun()  # the unit not learnt yet: a day is assumed
     since = safe_after(datetime.now(UTC) - timedelta(minutes=5), "day")  # an incremental run's
     query = {
         **envelope().ascending_by(field),
         envelope().modified_after_param: format_timestamp(since),
     }
     with connect(simulator) as connection, Reader(connection) as reader:
-        windows = plan_windows(reader, source, query, field, 8, "day")
+        windows = plan_windows(reader, source, query, field, 8, run)
         read = [
             record["id"]
-            for _, page in read_windows(reader, source, query, windows, field)
+            for _, page in read_windows(reader, source, query, windows, field, run)
             for record in page or ()
         ]
     starts = [w.after for w in windows]

@@ -7,7 +7,7 @@ from typing import Any
 from hypothesis import given
 from hypothesis import strategies as st
 
-from clientsuccess_connector.read.key_tally import KeyTally
+from clientsuccess_connector.read.incremental.key_tally import KeyTally
 
 KEY_VALUES = st.one_of(
     st.none(),

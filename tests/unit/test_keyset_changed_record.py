@@ -8,9 +8,10 @@ from typing import Any
 
 import httpx
 
-from clientsuccess_connector.read.keyset_trail import KeysetTrail
-from clientsuccess_connector.read.pagination import KeysetPaginator, Page, PageRequest
+from clientsuccess_connector.read.incremental.keyset import KeysetPaginator
+from clientsuccess_connector.read.pagination import Page, PageRequest
 from clientsuccess_connector.read.pagination_config import KeysetPagination
+from clientsuccess_connector.read.run import ReadRun
 from clientsuccess_connector.read.timestamps import format_timestamp, parse_timestamp
 
 T0 = datetime(2026, 1, 1, 10, 0, 0, tzinfo=UTC)
@@ -38,9 +39,8 @@ def test_a_changed_page_end_does_not_hide_the_rest_of_its_second() -> None:
         return [{"id": i, "modifiedTime": format_timestamp(t)}
                 for t, i in rows[page * size:(page + 1) * size]]  # fmt: skip
 
-    spec = KeysetPagination(keyset_field="modifiedTime", page_size=4, trail=KeysetTrail(),
-                            identity=("id",))  # fmt: skip
-    paginator = KeysetPaginator(spec)
+    spec = KeysetPagination(keyset_field="modifiedTime", page_size=4)
+    paginator = KeysetPaginator(spec, ReadRun(identity=("id",)))
     first = PageRequest("GET", "http://api.test/s", {"sortBy": "modifiedTime"})
     request: PageRequest | None = paginator.first(first)
     seen: set[int] = set()

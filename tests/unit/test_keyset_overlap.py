@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from clientsuccess_connector.read.pagination import _overlapping
+from clientsuccess_connector.read.incremental.keyset import _overlapping
 
 
 @pytest.mark.parametrize("size", [12, 15, 100, 500])

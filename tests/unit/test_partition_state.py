@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from clientsuccess_connector.read.partition_state import (
+from clientsuccess_connector.read.incremental.partition_state import (
     PartitionedState,
     partition_key,
     state_summary,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from clientsuccess_connector.read.windows import LowWater, Window
+from clientsuccess_connector.read.incremental.windows import LowWater, Window
 
 T0 = datetime(2025, 1, 1, tzinfo=UTC)
 

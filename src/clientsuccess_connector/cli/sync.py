@@ -155,8 +155,8 @@ def run_sync(
         lookups = load_lookups(compiled.lookups, connection)
         options = SyncOptions(
             full_refresh=full_refresh, batch_size=batch_size, lookups=lookups, deletes=deletes,
-            max_delete_share=max_delete_share,
-            history=history,
+            max_delete_share=max_delete_share, history=history,
+            server=flow.server if flow else None,
         )  # fmt: skip
         with StreamProgress(quiet=quiet, log_format=log_format) as progress:
             results = sync(

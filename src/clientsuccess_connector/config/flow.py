@@ -32,6 +32,7 @@ from clientsuccess_connector.credentials import resolve_settings
 from clientsuccess_connector.errors import ConfigError
 from clientsuccess_connector.read.default_streams import DEFAULT_STREAMS
 from clientsuccess_connector.read.endpoint import SourceSpec
+from clientsuccess_connector.read.incremental.server_facts import ServerStatement
 from clientsuccess_connector.write.job import WriteJob
 
 _ROUTE_KEYS = ("method", "path")  # beside `template:`, for one source or write entry alone
@@ -61,6 +62,8 @@ class Flow:
     """How sync names new tables and columns (`api` or `snake_case`); None: the default."""
     health: Mapping[str, Any] = field(default_factory=dict)
     """The flow's `health:` block (`report health` rules), as written."""
+    server: ServerStatement = field(default_factory=ServerStatement)
+    """What the flow's `server:` block states about the server (read/incremental/)."""
 
     def connection_settings(self, env: Mapping[str, str] | None = None) -> ConnectionSettings:
         """This flow's `connection:` block over its named credential (or the environment)."""
@@ -143,7 +146,10 @@ def parse_flow(raw: Any, *, path: Path | None, env: Mapping[str, str]) -> Flow:
             raise ConfigError(f"{label}: destination: {exc}") from None
     naming = doc.get("naming")
     health = dict(doc.get("health") or {})
-    return Flow(path, connection, destination, sources, lookups, writes, templates, naming, health)
+    server = ServerStatement.parse(doc.get("server"), where=label)
+    return Flow(
+        path, connection, destination, sources, lookups, writes, templates, naming, health, server
+    )
 
 
 def _check_route(

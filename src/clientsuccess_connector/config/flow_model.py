@@ -224,6 +224,29 @@ class TemplateModel(Strict):
     rejected_before_acting: list[Annotated[int, Field(ge=400, le=599)]] | None = None
 
 
+class ServerModel(Strict):
+    """What the flow states about the server's search (docs/flows.md); unstated facts are
+    learnt while reading. Every key is optional."""
+
+    modified_after_unit: Literal["ms", "second", "day"] | None = Field(
+        None, description="The unit modifiedAfter compares in.", examples=["ms"]
+    )
+    modified_after_inclusive: bool | None = Field(
+        None, description="Whether modifiedAfter keeps records at the instant given."
+    )
+    sort_honoured: bool | None = Field(
+        None, description="Whether a search answers in the order sortBy asks (false: no keyset "
+        "reads are tried).",
+    )  # fmt: skip
+    counts: Literal["exact", "none"] | None = Field(
+        None, description="Whether answers carry totalElements (none: no read by page number "
+        "is tried).",
+    )  # fmt: skip
+    max_page_size: Count | None = Field(
+        None, description="The most records the server serves a page.", examples=[100]
+    )
+
+
 class FlowModel(Strict):
     """A clientsuccess-connector flow file."""
 
@@ -234,6 +257,9 @@ class FlowModel(Strict):
     connection: ConnectionModel | None = None
     destination: Text | None = Field(
         None, description="Where sync writes, e.g. duckdb:///data.duckdb."
+    )
+    server: ServerModel | None = Field(
+        None, description="Facts about the server's search; unstated ones are learnt."
     )
     naming: Literal["api", "snake_case"] | None = Field(
         None,

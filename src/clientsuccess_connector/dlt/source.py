@@ -88,8 +88,9 @@ def _resource(plan: StreamPlan, source: Source, cursor: CursorArgs, full: bool) 
         columns: Columns = {}
         with plan.shared_connection() as connection:
             options = SyncOptions(
-                lookups=plan.lookups(connection, [source.name]), overlap=cursor.overlap
-            )
+                lookups=plan.lookups(connection, [source.name]), overlap=cursor.overlap,
+                server=plan.server,
+            )  # fmt: skip
             read = StreamRead(connection, source, cursor.start_state(source, stored), options)
             for batch in read:
                 records = list(cursor.within(batch.records, source.incremental_field))

@@ -16,7 +16,7 @@ from clientsuccess_connector.credentials.resolve import resolve_settings
 from clientsuccess_connector.read.chain import plan_lookups
 from clientsuccess_connector.read.endpoint import Source, resolve
 from clientsuccess_connector.read.fanout import prepare_lookups
-from clientsuccess_connector.read.incremental import supports_incremental
+from clientsuccess_connector.read.incremental import ServerStatement, supports_incremental
 from clientsuccess_connector.read.lookups import LookupTable
 from clientsuccess_connector.syncing.run import require_primary_keys
 from clientsuccess_connector.syncing.streams import select_sources
@@ -74,6 +74,11 @@ class StreamPlan:
         """The lookup tables the (named) sources' fan-out macros reference, loaded."""
         chosen = self.sources if names is None else {n: self.sources[n] for n in names}
         return prepare_lookups(self.flow, connection, chosen.values())
+
+    @property
+    def server(self) -> ServerStatement | None:
+        """What the flow file states about the server (None without a flow file)."""
+        return self.flow.server if self.flow is not None else None
 
 
 def plan_streams(

@@ -4,6 +4,10 @@ A flow file says `pagination: offset` or `pagination: {type: cursor, cursor_path
 `parse_pagination` picks the config class registered for the type and accepts only the options
 that type takes, so `{type: cursor, page_size: 50}` is a config error listing cursor's options
 instead of a setting silently ignored. `read/pagination.py` holds the paginator of each type.
+
+A config is a frozen spec: comparable, and every field an option a flow file may set. What
+belongs to one run (statistics, the precision learnt, where a resumed read starts) travels in
+a `ReadRun` (read/run.py) instead.
 """
 
 from __future__ import annotations
@@ -14,8 +18,6 @@ from typing import Any, ClassVar
 
 from clientsuccess_connector.catalog import envelope
 from clientsuccess_connector.errors import ConfigError
-from clientsuccess_connector.read.keyset_trail import KeysetTrail
-from clientsuccess_connector.read.precision import LearnedPrecision
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -28,7 +30,7 @@ class PaginatorConfig:
     @classmethod
     def options(cls) -> tuple[str, ...]:
         """The options this pagination type takes (in a flow file)."""
-        return tuple(f.name for f in fields(cls) if not f.metadata.get("internal"))
+        return tuple(f.name for f in fields(cls))
 
     def with_defaults(self, **values: Any) -> PaginatorConfig:
         """A copy with the options among `values` this type takes (others do not apply)."""
@@ -62,11 +64,6 @@ class EnvelopePagination(PaginatorConfig):
     type: ClassVar[str] = "envelope"
     page_size: int | None = None
     start_page: int = field(default_factory=lambda: envelope().first_page)
-    # Pages to skip: a read resumed where an interrupted one left it begins this many after
-    # the first (read/resume.py).
-    from_page: int = field(default=0, metadata={"internal": True})
-    # Fetch the pages after the first concurrently when the first gives their count.
-    concurrent: bool = field(default=True, metadata={"internal": True})
 
     @property
     def page_param(self) -> str:
@@ -86,12 +83,6 @@ class KeysetPagination(EnvelopePagination):
     type: ClassVar[str] = "keyset"
     keyset_field: str = "modifiedTime"
     keyset_param: str = field(default_factory=lambda: envelope().modified_after_param)
-    # The server's modifiedAfter unit, learnt while reading and shared by a stream's windows.
-    precision: LearnedPrecision | None = field(default=None, metadata={"internal": True})
-    # The pages asked by number instead of by a step (they need a count to be proven).
-    trail: KeysetTrail | None = field(default=None, metadata={"internal": True})
-    # The fields naming a record (its primary key), to find records again across pages.
-    identity: tuple[str, ...] = field(default=(), metadata={"internal": True})
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -171,15 +162,8 @@ def page_size_of(config: PaginatorConfig) -> int | None:
     return size if isinstance(size, int) else None
 
 
-def keyset_on(
-    config: PaginatorConfig,
-    field: str,
-    precision: LearnedPrecision | None = None,
-    trail: KeysetTrail | None = None,
-    identity: tuple[str, ...] = (),
-) -> KeysetPagination:
+def keyset_on(config: PaginatorConfig, field: str) -> KeysetPagination:
     """Keyset paging on `field`, keeping the page size and page cap of `config`."""
     return KeysetPagination(
-        keyset_field=field, page_size=page_size_of(config), max_pages=config.max_pages,
-        precision=precision, trail=trail, identity=identity,
-    )  # fmt: skip
+        keyset_field=field, page_size=page_size_of(config), max_pages=config.max_pages
+    )

@@ -10,7 +10,7 @@ from __future__ import annotations
 import copy
 import functools
 import logging
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -19,7 +19,7 @@ from typing import Any
 import httpx
 
 from clientsuccess_connector.catalog import envelope
-from clientsuccess_connector.connection import Connection, ConnectionStats, SeriesDeadline
+from clientsuccess_connector.connection import Connection
 from clientsuccess_connector.connection.urls import render_path
 from clientsuccess_connector.errors import DataError
 from clientsuccess_connector.extract.document import Format, detect_format, parse_json
@@ -30,7 +30,7 @@ from clientsuccess_connector.read.concurrency import interleave, ordered_map
 from clientsuccess_connector.read.endpoint import Source
 from clientsuccess_connector.read.lookups import LookupTable, lookup_rows
 from clientsuccess_connector.read.pagination import Page, PageRequest, Paginator, make_paginator
-from clientsuccess_connector.read.progress import PageObserver
+from clientsuccess_connector.read.run import ReadRun
 
 _log = logging.getLogger(__name__)
 Record = dict[str, Any]
@@ -85,38 +85,39 @@ class Reader:
     def pages(
         self,
         source: Source,
+        run: ReadRun | None = None,
         *,
         query_overrides: Mapping[str, Any] | None = None,
         limit: int | None = None,
-        stats: ConnectionStats | None = None,
-        on_page: Callable[[Page], None] | None = None,
-        observer: PageObserver | None = None,
     ) -> Iterator[list[Record]]:
         """Batches of records, one per page, until the data, `limit` or `max_records` ends.
 
-        `stats` counts the requests and retries of this read alone; `on_page` sees each page
-        as fetched, with its document (from several threads; the first page always first);
-        `observer` hears the total the first page announces (or the fan-out's request count)
-        and every page's record count. The whole read, every page and lookup value, must end
-        within the connection's `series_deadline`.
+        `run` (read/run.py) carries the read's statistics, its page callback (each page as
+        fetched, with its document, from several threads; the first page always first) and
+        its observer (the total the first page announces, or the fan-out's request count,
+        and every page's record count). The whole read, every page and lookup value, must end
+        within the run's series deadline, by default the connection's `series_deadline`.
         """
+        run = run or ReadRun()
+        observer = run.observer
         if query_overrides:
             source = replace(source, query={**source.query, **query_overrides})
         caps = [c for c in (limit, source.max_records) if c is not None]
         cap = min(caps) if caps else None
         dates = self._dates(source)
         rows = self.lookup_rows(source)
-        series = self.connection.series_deadline(f"source {source.name!r}")
-        run = _Run(self, source, dates, stats, on_page, series, observer)
+        if run.series is None:
+            run = run.but(series=self.connection.series_deadline(f"source {source.name!r}"))
+        series = _Series(self, source, dates, run)
         if rows is not None and observer is not None:
             observer.announced(len(rows), "requests")
         if rows is None or len(rows) == 1:
-            batches: Iterator[list[Record]] = run.unit(
+            batches: Iterator[list[Record]] = series.unit(
                 rows[0] if rows else {}, announce=rows is None
             )
         else:
             batches = interleave(
-                (functools.partial(run.unit, row) for row in rows),
+                (functools.partial(series.unit, row) for row in rows),
                 workers=self._workers,
                 buffer=self._workers * 2,
             )
@@ -136,34 +137,37 @@ class Reader:
             if close is not None:
                 close()
 
-    def records(self, source: Source, **options: Any) -> Iterator[Record]:
+    def records(
+        self, source: Source, run: ReadRun | None = None, **options: Any
+    ) -> Iterator[Record]:
         """The records of `pages`, one by one."""
-        for batch in self.pages(source, **options):
+        for batch in self.pages(source, run, **options):
             yield from batch
 
     def first_page(
         self,
         source: Source,
+        run: ReadRun | None = None,
         *,
         query_overrides: Mapping[str, Any] | None = None,
-        stats: ConnectionStats | None = None,
     ) -> Page:
-        """The first page of `source`, parsed and extracted, with the first lookup value."""
+        """The first page of `source`, parsed and extracted, with the first lookup value
+        (counted in `run`'s statistics, seen by its page callback)."""
         if query_overrides:
             source = replace(source, query={**source.query, **query_overrides})
-        run, request = self._first(source, stats)
-        return run.fetch(request)
+        series, request = self._first(source, run or ReadRun())
+        return series.fetch(request)
 
     def first_response(self, source: Source) -> httpx.Response:
         """The raw first response (for path suggestions), with the first lookup value."""
-        run, request = self._first(source)
+        series, request = self._first(source, ReadRun())
         return self.connection.request(
             request.method,
             request.url,
             params=request.params,
             json=request.body,
             headers=request.headers,
-            idempotent=run.idempotent,
+            idempotent=series.idempotent,
         )
 
     def lookup_rows(self, source: Source) -> list[LookupRow] | None:
@@ -178,35 +182,24 @@ class Reader:
 
     # -- internals -------------------------------------------------------------------------
 
-    def _first(
-        self, source: Source, stats: ConnectionStats | None = None
-    ) -> tuple[_Run, PageRequest]:
+    def _first(self, source: Source, run: ReadRun) -> tuple[_Series, PageRequest]:
         rows = self.lookup_rows(source)
         row: LookupRow = next(iter(rows), {}) if rows is not None else {}
-        run = _Run(self, source, self._dates(source), stats)
-        return run, make_paginator(source.pagination).first(run.first_request(row))
+        series = _Series(self, source, self._dates(source), run)
+        return series, make_paginator(source.pagination, run).first(series.first_request(row))
 
     def _dates(self, source: Source) -> macros.DateMacroContext:
         return macros.MacroClock(self.now).context(source.date_format, source.time_unit)
 
 
-class _Run:
+class _Series:
     """One read of one source: builds requests, fetches pages, extracts records."""
 
     def __init__(
-        self,
-        reader: Reader,
-        source: Source,
-        dates: macros.DateMacroContext,
-        stats: ConnectionStats | None = None,
-        on_page: Callable[[Page], None] | None = None,
-        series: SeriesDeadline | None = None,
-        observer: PageObserver | None = None,
+        self, reader: Reader, source: Source, dates: macros.DateMacroContext, run: ReadRun
     ) -> None:
-        self.stats = stats
-        self.on_page = on_page
-        self.series = series
-        self.observer = observer
+        self.run = run
+        self.observer = run.observer
         self.reader = reader
         self.connection = reader.connection
         self.source = source
@@ -241,7 +234,7 @@ class _Run:
         order) never reaches the caller. With `announce`, the observer hears the total the
         first page tells; without, it hears when the series (one fan-out request) is done.
         """
-        paginator = make_paginator(self.source.pagination)
+        paginator = make_paginator(self.source.pagination, self.run)
         request = paginator.first(self.first_request(row))
         lookup_values = flat_lookup_values(row)
         page = self.fetch(request)
@@ -323,13 +316,13 @@ class _Run:
             headers=request.headers,
             idempotent=self.idempotent,
             validate=parse,
-            stats=self.stats,
-            series=self.series,
+            stats=self.run.stats,
+            series=self.run.series,
         )
         document = parsed[0]
         page = Page(response, document.document, self._extract(document))
-        if self.on_page is not None:
-            self.on_page(page)
+        if self.run.on_page is not None:
+            self.run.on_page(page)
         return page
 
     def _parse(self, response: httpx.Response) -> _Parsed:

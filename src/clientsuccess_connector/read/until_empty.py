@@ -28,6 +28,7 @@ from clientsuccess_connector.read.pagination import (
     make_paginator,
 )
 from clientsuccess_connector.read.pagination_config import AutoPagination, PaginatorConfig
+from clientsuccess_connector.read.run import ReadRun
 
 __all__ = ["UntilEmptyPagination", "until_empty"]
 
@@ -48,9 +49,9 @@ def until_empty(config: PaginatorConfig) -> UntilEmptyPagination:
 class UntilEmptyPaginator(Paginator[UntilEmptyPagination]):
     """Walks page numbers or offsets until an empty page; delegates anything else."""
 
-    def __init__(self, spec: UntilEmptyPagination) -> None:
-        super().__init__(spec)
-        self._inner: Paginator[Any] = make_paginator(spec.inner)
+    def __init__(self, spec: UntilEmptyPagination, run: ReadRun | None = None) -> None:
+        super().__init__(spec, run)
+        self._inner: Paginator[Any] = make_paginator(spec.inner, run)
         self._detected = not isinstance(spec.inner, AutoPagination)
 
     def first(self, request: PageRequest) -> PageRequest:
@@ -104,7 +105,7 @@ class UntilEmptyPaginator(Paginator[UntilEmptyPagination]):
         without paging parameters was page 0 at the server's size: go on at that size."""
         self._detected = True
         assert isinstance(self.spec.inner, AutoPagination)
-        chosen = detect(page, self.spec.inner)
+        chosen = detect(page, self.spec.inner, self.run)
         self._inner = chosen
         if isinstance(chosen, EnvelopePaginator) and chosen.spec.page_param not in request.params:
             doc = page.document

@@ -162,7 +162,7 @@ def run_tap(
         if metrics is not None:
             connection.on_timing = metrics.request
         lookups = plan.lookups(connection, names)
-        options = SyncOptions(lookups=lookups)
+        options = SyncOptions(lookups=lookups, server=plan.server)
         initial = {name: to_engine_state(bookmarks.get(name)) for name in names}
 
         def events(name: str) -> Iterator[_Event]:

@@ -38,11 +38,12 @@ from clientsuccess_connector.inputs import read_input
 from clientsuccess_connector.read.default_streams import DEFAULT_STREAMS, default_sources
 from clientsuccess_connector.read.endpoint import METHODS, SourceSpec, resolve
 from clientsuccess_connector.read.fanout import prepare_lookups
+from clientsuccess_connector.read.incremental.partition_state import state_summary
 from clientsuccess_connector.read.macros import DEFAULT_DATE_FORMAT, TIME_UNITS
 from clientsuccess_connector.read.pagination import Page
-from clientsuccess_connector.read.partition_state import state_summary
 from clientsuccess_connector.read.progress import ProgressListener
 from clientsuccess_connector.read.reader import Reader
+from clientsuccess_connector.read.run import ReadRun
 from clientsuccess_connector.sinks import Column, open_sink
 from clientsuccess_connector.sinks.values import json_text
 from clientsuccess_connector.studio.ledgers import rows_written
@@ -355,7 +356,7 @@ def test_source(settings: ConnectionSettings, spec: SourceSpec, flow: Flow) -> T
     with Connection(settings, on_request=sent.append) as connection:
         lookups = prepare_lookups(flow, connection, [source])
         with Reader(connection, lookups=lookups, parallel_pages=False) as reader:
-            records = list(reader.records(source, limit=_SAMPLE, on_page=keep_first))
+            records = list(reader.records(source, ReadRun(on_page=keep_first), limit=_SAMPLE))
             fanned_out = reader.lookup_rows(source) is not None
             # The sample's own first response serves the raw view and the suggestions; a
             # fan-out source asks again so that they show its first lookup value's response.
@@ -424,7 +425,7 @@ def run_sync(
         if watch is not None:
             watch(connection.stats)
         lookups = prepare_lookups(flow, connection, sources.values())
-        options = SyncOptions(lookups=lookups)
+        options = SyncOptions(lookups=lookups, server=flow.server)
         return sync(connection, sink, sources, options, progress, on_progress=on_progress)
 
 

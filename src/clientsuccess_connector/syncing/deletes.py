@@ -4,7 +4,7 @@ ClientSuccess has no feed of deleted records: a record deleted there simply stop
 returned. Only a full read can notice, and only a read that covered the whole collection and
 proved it read all of it: a row missing from a filtered, capped or unproven read may well
 exist. So a stream reconciles when it is a search the incremental reader can count
-(`read/incremental.py`), with no filter, cap or fan-out, unless the flow says with `deletes:`
+(`read/incremental/stream.py`), with no filter, cap or fan-out, unless the flow says with `deletes:`
 that the filter is exactly what its table holds.
 """
 
@@ -16,8 +16,7 @@ from typing import cast
 from clientsuccess_connector.catalog import envelope
 from clientsuccess_connector.errors import ConfigError
 from clientsuccess_connector.read.endpoint import DELETES_CHOICES, Source
-from clientsuccess_connector.read.incremental import supports_incremental
-from clientsuccess_connector.read.partitioned import is_partitioned
+from clientsuccess_connector.read.incremental import is_partitioned, supports_incremental
 from clientsuccess_connector.sinks.base import DeleteMode
 
 

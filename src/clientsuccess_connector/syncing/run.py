@@ -20,18 +20,20 @@ from typing import Any, Protocol, runtime_checkable
 from clientsuccess_connector.connection import Connection, ConnectionStats
 from clientsuccess_connector.errors import ConfigError, ConnectorError, DataError
 from clientsuccess_connector.read import macros
-from clientsuccess_connector.read.concurrency import prefetch
 from clientsuccess_connector.read.endpoint import Source
 from clientsuccess_connector.read.incremental import (
     DEFAULT_OVERLAP,
-    IncrementalRead,
     ReadOptions,
+    ReadResult,
+    ServerFacts,
+    ServerStatement,
+    read_stream,
     supports_incremental,
 )
 from clientsuccess_connector.read.lookups import LookupTable, no_values_note
-from clientsuccess_connector.read.partitioned import PartitionedRead, is_partitioned
 from clientsuccess_connector.read.progress import ProgressListener, ProgressTracker
 from clientsuccess_connector.read.reader import Reader
+from clientsuccess_connector.read.run import ReadRun
 from clientsuccess_connector.sinks.base import DeleteMode, Sink, ValueReport
 from clientsuccess_connector.sinks.history import History, wants_history
 from clientsuccess_connector.syncing.cadence import skip_reason
@@ -97,6 +99,7 @@ class SyncOptions:
     deletes: str | None = None  # soft | hard | off for every stream that reconciles (deletes.py)
     max_delete_share: float = DEFAULT_MAX_DELETE_SHARE  # the most a reconcile may mark deleted
     history: bool = False  # keep every version of every stream (`sync --history`), as scd2
+    server: ServerStatement | None = None  # what the flow file states about the server
 
 
 class Landing(Protocol):
@@ -369,21 +372,20 @@ def _sync_stream(
         sink.keep_newest_by(source.name, source.incremental_field)
         if bound.note is not None:
             result.notes.append(bound.note)
-        if incremental:
-            before = sink.state(source.name)
-            read = _sync_incremental(
-                reader, sink, source, options, progress, result, stats, bound.state
-            )
-            if options.full_refresh:
-                try:
-                    _reconcile(sink, source, read, plan, result, options.max_delete_share)
-                except DeleteGuard:
-                    # The read that would delete so much moved the cursor on the same answers:
-                    # put it back, so the next run reads what this one may have missed.
-                    sink.restore_state(source.name, before)
-                    raise
-        else:
-            _sync_full(reader, sink, source, options, progress, result, stats)
+        before = sink.state(source.name) if incremental else None
+        run = ReadRun(stats=stats, observer=progress.pages, facts=ServerFacts(options.server))
+        read = _read(reader, sink, source, options, progress, result, run, bound.state)
+        if incremental and options.full_refresh:
+            try:
+                _reconcile(sink, source, read, plan, result, options.max_delete_share)
+            except DeleteGuard:
+                # The read that would delete so much moved the cursor on the same answers:
+                # put it back, so the next run reads what this one may have missed.
+                sink.restore_state(source.name, before)
+                raise
+        cap = source.max_records
+        if not incremental and cap is not None and read.records >= cap:
+            result.capped = cap
         sink.seal(source.name)
     except ConnectorError as exc:
         result.error = str(exc)
@@ -409,44 +411,19 @@ def _stored_cursor(sink: _LockedSink, stream: str) -> str | None:
     return str(cursor) if cursor is not None else None
 
 
-def _sync_full(
+def _read(
     reader: Reader,
     sink: _LockedSink,
     source: Source,
     options: SyncOptions,
     progress: _Report,
     result: StreamResult,
-    stats: ConnectionStats,
-) -> None:
-    """A stream without a usable incremental field: read everything, merge on the key."""
-    batch: list[dict[str, Any]] = []
-    read = 0
-    pages = reader.pages(source, stats=stats, observer=progress.pages)
-    for page in prefetch(pages, depth=options.prefetch_pages):
-        batch.extend(page)
-        read += len(page)
-        if len(batch) >= options.batch_size:
-            _commit(sink, source, batch, None, result, progress)
-            batch = []
-    if batch or result.batches == 0:
-        _commit(sink, source, batch, None, result, progress)
-    if source.max_records is not None and read >= source.max_records:
-        result.capped = source.max_records
-
-
-def _sync_incremental(
-    reader: Reader,
-    sink: _LockedSink,
-    source: Source,
-    options: SyncOptions,
-    progress: _Report,
-    result: StreamResult,
-    stats: ConnectionStats,
+    run: ReadRun,
     state: dict[str, Any] | None,
-) -> IncrementalRead | PartitionedRead:
-    """An incremental stream from its trusted `state`, read so that it can prove what it read
-    (read/incremental.py); a fan-out stream with one cursor per lookup value
-    (read/partitioned.py)."""
+) -> ReadResult:
+    """One stream, read the way it can be (read/incremental/): in full, merged on the key; an
+    incremental stream from its trusted `state`, proving what it read; a fan-out stream with
+    one cursor per lookup value."""
     windows = options.windows_per_stream or reader.connection.settings.max_concurrency
     read_options = ReadOptions(options.batch_size, options.overlap, windows, options.prefetch_pages)
 
@@ -454,12 +431,12 @@ def _sync_incremental(
         if batch or state is not None or result.batches == 0:
             _commit(sink, source, batch, state, result, progress)
 
-    how = PartitionedRead if is_partitioned(source) else IncrementalRead
-    read = how(reader, source, read_options, commit, stats, progress.pages)
     try:
-        result.incremental = read.run(state)
+        read = read_stream(reader, source, state, run, options=read_options, commit=commit)
     finally:
-        result.notes.extend(read.notes)
+        result.notes.extend(run.notes)
+        _log.debug("%s: server facts: %s", source.name, run.facts.describe())
+    result.incremental = read.from_cursor
     return read
 
 
@@ -478,7 +455,7 @@ def _guard_deletes(sink: _LockedSink, stream: str, since: datetime, max_share: f
 def _reconcile(
     sink: _LockedSink,
     source: Source,
-    read: IncrementalRead | PartitionedRead,
+    read: ReadResult,
     plan: tuple[DeleteMode | None, str],
     result: StreamResult,
     max_share: float = DEFAULT_MAX_DELETE_SHARE,

@@ -21,6 +21,7 @@ from clientsuccess_connector.errors import ConnectorError
 from clientsuccess_connector.read.endpoint import Source
 from clientsuccess_connector.read.lookups import LookupTable
 from clientsuccess_connector.read.reader import Reader
+from clientsuccess_connector.read.run import ReadRun
 from clientsuccess_connector.read.timestamps import format_timestamp, parse_timestamp
 from clientsuccess_connector.read.until_empty import until_empty
 from clientsuccess_connector.sinks.base import KeyRow, Sink
@@ -126,7 +127,7 @@ def _server_side(
     plan = replace(source, pagination=until_empty(source.pagination))
     stamps: dict[Key, datetime | None] = {}
     listed = 0
-    for page in reader.pages(plan, stats=stats):
+    for page in reader.pages(plan, ReadRun(stats=stats)):
         listed += len(page)
         for record in page:
             key = _key(record.get(k) for k in source.primary_key)

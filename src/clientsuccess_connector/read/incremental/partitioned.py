@@ -14,61 +14,50 @@ import logging
 import threading
 from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from dataclasses import replace
-from datetime import datetime
-from typing import Any
 
-from clientsuccess_connector.connection import ConnectionStats
-from clientsuccess_connector.read import macros
 from clientsuccess_connector.read.endpoint import Source
-from clientsuccess_connector.read.incremental import Commit, IncrementalRead, ReadOptions
-from clientsuccess_connector.read.partition_state import PartitionedState, partition_key
+from clientsuccess_connector.read.incremental.partition_state import PartitionedState, partition_key
+from clientsuccess_connector.read.incremental.protocol import (
+    Commit,
+    ReadOptions,
+    ReadResult,
+    Record,
+    State,
+)
+from clientsuccess_connector.read.incremental.stream import IncrementalRead
 from clientsuccess_connector.read.progress import ProgressTracker
 from clientsuccess_connector.read.reader import LookupRow, Reader, flat_lookup_values
+from clientsuccess_connector.read.run import ReadRun
 
-__all__ = ["FLUSH_EVERY", "PartitionedRead", "is_partitioned"]
+__all__ = ["FLUSH_EVERY", "PartitionedRead"]
 
 FLUSH_EVERY = 1000  # cursor moves after which the state is written even without records
 _log = logging.getLogger(__name__)
-Record = dict[str, Any]
-State = dict[str, Any]
-
-
-def is_partitioned(source: Source) -> bool:
-    """True when `source` fans out over lookup values (it references a lookup)."""
-    return bool(macros.lookup_refs(*source.macro_texts()))
 
 
 class PartitionedRead:
-    """One fan-out stream's incremental read, one partition per lookup value."""
-
-    whole_since: datetime | None = None
-    """Never set: each lookup value is a read of its own, none covers the whole collection."""
+    """One fan-out stream's incremental read, one partition per lookup value. It is never
+    a whole read (`whole_since`): each lookup value is a read of its own. The run's notes are
+    the first value's."""
 
     def __init__(
-        self,
-        reader: Reader,
-        source: Source,
-        options: ReadOptions,
-        commit: Commit,
-        stats: ConnectionStats | None = None,
-        progress: ProgressTracker | None = None,
+        self, reader: Reader, source: Source, options: ReadOptions, commit: Commit, run: ReadRun
     ) -> None:
         assert source.incremental_field is not None
         self.reader, self.source, self.options = reader, source, options
-        self.commit, self.stats, self.progress = commit, stats, progress
+        self.commit, self.run = commit, run
         self.workers = reader.connection.settings.max_concurrency
-        self.notes: list[str] = []  # what the summary should say (the first value's notes)
         self._lock = threading.Lock()
         self._batch: list[Record] = []
         self._moved = 0  # cursor moves since the last write
         self._state = PartitionedState(source.incremental_field, ())
 
-    def run(self, state: State | None) -> bool:
-        """Read every partition; True when any was read from a cursor."""
+    def read(self, state: State | None) -> ReadResult:
+        """Read every partition; from a cursor when any was read from one."""
         rows = self.reader.lookup_rows(self.source) or []
         if not rows:  # an empty lookup: nothing to read, and no cursor to forget
             self.commit([], state)
-            return False
+            return ReadResult(False)
         named = {partition_key(flat_lookup_values(row)): row for row in rows}
         columns = flat_lookup_values(rows[0])
         assert self.source.incremental_field is not None
@@ -77,8 +66,8 @@ class PartitionedRead:
             _log.info("%s: the stored cursor covers every lookup value at once (an earlier "
                       "version); each value is read in full once", self.source.name)  # fmt: skip
         self._state.keep_only(named)
-        if self.progress is not None:
-            self.progress.announced(len(named), "requests")
+        if self.run.observer is not None:
+            self.run.observer.announced(len(named), "requests")
         new = sum(1 for key in named if self._state.of(key) is None)
         _log.info(
             "%s: %d lookup value(s), %d new (read in full)", self.source.name, len(named), new
@@ -88,7 +77,7 @@ class PartitionedRead:
             self._write()  # what finished is kept, even when another value failed
         if error is not None:
             raise error
-        return incremental
+        return ReadResult(incremental)
 
     def _read_all(self, named: dict[str, LookupRow]) -> tuple[bool, BaseException | None]:
         """Every partition on `workers` threads; after a failure, no new partition starts.
@@ -119,21 +108,23 @@ class PartitionedRead:
     def _read(self, key: str, row: LookupRow) -> bool:
         """One partition, from its own cursor (or in full)."""
         options = replace(self.options, windows=1)
-        pages = self.progress.records_only() if self.progress is not None else None
+        tracker = self.run.observer
+        pages = tracker.records_only() if isinstance(tracker, ProgressTracker) else None
+        run = self.run.but(facts=self.run.facts.fresh(), observer=pages, notes=[])
         part = IncrementalRead(self.reader.for_row(row), self.source, options, self._commit(key),
-                               self.stats, pages)  # fmt: skip
+                               run)  # fmt: skip
         with self._lock:
             start = self._state.of(key)
             if start is None and self._state.precision is not None:
                 # A new value is read in full, with the precision the stream has learnt.
                 field, unit = self.source.incremental_field, self._state.precision
                 start = {"cursor_field": field, "precision": unit}
-        incremental = part.run(start)
+        incremental = part.read(start).from_cursor
         with self._lock:
-            if part.notes and not self.notes:
-                self.notes.extend(part.notes)
-        if self.progress is not None:
-            self.progress.request_done()
+            if run.notes and not self.run.notes:
+                self.run.notes.extend(run.notes)
+        if self.run.observer is not None:
+            self.run.observer.request_done()
         return incremental
 
     def _commit(self, key: str) -> Commit:

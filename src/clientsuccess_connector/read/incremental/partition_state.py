@@ -18,7 +18,7 @@ from typing import Any
 
 import orjson
 
-from clientsuccess_connector.read.precision import UNITS, coarser
+from clientsuccess_connector.read.incremental.precision import UNITS, coarser
 
 __all__ = ["PartitionedState", "partition_key", "state_summary"]
 

@@ -13,7 +13,7 @@ before it has been committed, whatever order the windows progressed in.
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
@@ -21,15 +21,14 @@ from operator import itemgetter
 from typing import Any
 
 from clientsuccess_connector.catalog import envelope
-from clientsuccess_connector.connection import ConnectionStats
 from clientsuccess_connector.read.concurrency import interleave
 from clientsuccess_connector.read.endpoint import Source
+from clientsuccess_connector.read.incremental.precision import safe_after
+from clientsuccess_connector.read.incremental.probe import record_at
 from clientsuccess_connector.read.pagination import Page
 from clientsuccess_connector.read.pagination_config import page_size_of
-from clientsuccess_connector.read.precision import safe_after
-from clientsuccess_connector.read.probe import record_at
-from clientsuccess_connector.read.progress import PageObserver
 from clientsuccess_connector.read.reader import Reader
+from clientsuccess_connector.read.run import ReadRun
 from clientsuccess_connector.read.timestamps import format_timestamp, parse_timestamp
 
 Record = dict[str, Any]
@@ -60,14 +59,14 @@ def plan_windows(
     query: Mapping[str, Any],
     field: str,
     max_windows: int,
-    unit: str = "ms",
-    stats: ConnectionStats | None = None,
+    run: ReadRun,
 ) -> list[Window]:
     """Cut the stream into at most `max_windows` windows of similar size (one when small).
 
-    `unit` is how coarsely the server compares `modifiedAfter` (read/precision.py); `stats`
-    counts the probe requests."""
+    Each window starts far enough back for the unit the server's `modifiedAfter` is known (or
+    assumed) to compare in (`run.facts`); the probe requests count in `run.stats`."""
     search = envelope()
+    unit = run.facts.precision.safe_unit
     after = parse_timestamp(query.get(search.modified_after_param))
     single = [Window(0, after, None)]
     page_size = page_size_of(source.pagination) or 100
@@ -76,7 +75,7 @@ def plan_windows(
 
     def probe(position: int) -> Page:
         """The record at `position` of the sorted stream (a page of one record)."""
-        return record_at(reader, source, query, position, stats)
+        return record_at(reader, source, query, run, position)
 
     total = search.total_elements(probe(0).document)
     if total is None:
@@ -94,12 +93,18 @@ def plan_windows(
             return single  # the API did not answer as expected: read it in one window
         if not bounds or moment > bounds[-1]:
             bounds.append(moment)
-    # Window 0 starts where the run starts; each later one far enough before its boundary
-    # that the server's filter keeps every record at or after it, whatever its precision (a
-    # server comparing to the second would drop the rest of the boundary's second). Records
-    # before the boundary are read twice, by both windows; the merge on the key keeps one. A
-    # window that would start no later than the one before it (a coarse unit: the day before
-    # each boundary) would read all of it again, so the two are read as one.
+    return _windows_between(bounds, after, unit)
+
+
+def _windows_between(bounds: list[datetime], after: datetime | None, unit: str) -> list[Window]:
+    """The windows cut at ascending `bounds`, the first starting after `after`.
+
+    Window 0 starts where the run starts; each later one far enough before its boundary that
+    the server's filter keeps every record at or after it, whatever its precision (a server
+    comparing to the second would drop the rest of the boundary's second). Records before the
+    boundary are read twice, by both windows; the merge on the key keeps one. A window that
+    would start no later than the one before it (a coarse unit: the day before each boundary)
+    would read all of it again, so the two are read as one."""
     afters: list[datetime | None] = [after]
     ends: list[datetime | None] = []
     for bound in bounds:
@@ -118,20 +123,16 @@ def read_windows(
     query: Mapping[str, Any],
     windows: list[Window],
     field: str,
-    stats: ConnectionStats | None = None,
-    on_page: Callable[[Page], None] | None = None,
-    observer: PageObserver | None = None,
+    run: ReadRun,
 ) -> Iterator[tuple[int, list[Record] | None]]:
-    """(window index, page) as pages arrive; (index, None) when a window is done. `on_page`
-    sees every page fetched, with its document."""
+    """(window index, page) as pages arrive; (index, None) when a window is done. The run's
+    page callback sees every page fetched, with its document."""
 
     def produce(window: Window) -> Iterator[tuple[int, list[Record] | None]]:
         overrides = dict(query)
         if window.after is not None:
             overrides[envelope().modified_after_param] = format_timestamp(window.after)
-        pages = reader.pages(
-            source, query_overrides=overrides, stats=stats, on_page=on_page, observer=observer
-        )
+        pages = reader.pages(source, run, query_overrides=overrides)
         try:
             for page in pages:
                 if window.upper is None:

@@ -12,32 +12,29 @@ from dataclasses import replace
 from typing import Any
 
 from clientsuccess_connector.catalog import envelope
-from clientsuccess_connector.connection import ConnectionStats
 from clientsuccess_connector.read.endpoint import Source
 from clientsuccess_connector.read.pagination import Page
 from clientsuccess_connector.read.pagination_config import EnvelopePagination
 from clientsuccess_connector.read.reader import Reader
+from clientsuccess_connector.read.run import ReadRun
 
 
 def record_at(
     reader: Reader,
     source: Source,
     query: Mapping[str, Any],
+    run: ReadRun,
     position: int | None = None,
-    stats: ConnectionStats | None = None,
 ) -> Page:
     """The page of one record at `position` (the first when None) of the search `query`."""
     one = EnvelopePagination(page_size=1)
     if position is not None:
         one = replace(one, start_page=position)
-    return reader.first_page(replace(source, pagination=one), query_overrides=query, stats=stats)
+    return reader.first_page(replace(source, pagination=one), run, query_overrides=query)
 
 
 def count_matching(
-    reader: Reader,
-    source: Source,
-    query: Mapping[str, Any],
-    stats: ConnectionStats | None = None,
+    reader: Reader, source: Source, query: Mapping[str, Any], run: ReadRun
 ) -> int | None:
     """How many records the search `query` matches now (None: the server does not say)."""
-    return envelope().total_elements(record_at(reader, source, query, stats=stats).document)
+    return envelope().total_elements(record_at(reader, source, query, run).document)

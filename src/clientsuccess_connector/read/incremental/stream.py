@@ -15,40 +15,49 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from clientsuccess_connector.catalog import envelope, settings
-from clientsuccess_connector.connection import ConnectionStats
 from clientsuccess_connector.read.concurrency import prefetch
 from clientsuccess_connector.read.endpoint import Source
-from clientsuccess_connector.read.key_tally import KeyTally
-from clientsuccess_connector.read.keyset_trail import KeysetTrail
-from clientsuccess_connector.read.pagination import Page, ServerMisbehaviour, ShiftedPages
+from clientsuccess_connector.read.incremental.key_tally import KeyTally
+from clientsuccess_connector.read.incremental.keyset_trail import KeysetTrail
+from clientsuccess_connector.read.incremental.misbehaviour import (
+    IncompleteRead,
+    ServerMisbehaviour,
+    ShiftedPages,
+    Uncounted,
+)
+from clientsuccess_connector.read.incremental.precision import LearnedPrecision, coarser, safe_after
+from clientsuccess_connector.read.incremental.precision import floor as floor_to
+from clientsuccess_connector.read.incremental.probe import count_matching, record_at
+from clientsuccess_connector.read.incremental.protocol import (
+    DEFAULT_OVERLAP,
+    Commit,
+    ReadOptions,
+    ReadResult,
+    Record,
+    State,
+)
+from clientsuccess_connector.read.incremental.resume import KEY as RESUME
+from clientsuccess_connector.read.incremental.resume import Checkpoint
+from clientsuccess_connector.read.incremental.server_clock import ServerClock
+from clientsuccess_connector.read.incremental.server_facts import ServerFacts
+from clientsuccess_connector.read.incremental.windows import LowWater, plan_windows, read_windows
+from clientsuccess_connector.read.pagination import Page
 from clientsuccess_connector.read.pagination_config import (
     EnvelopePagination,
     keyset_on,
     page_size_of,
 )
-from clientsuccess_connector.read.precision import (
-    UNITS,
-    LearnedPrecision,
-    coarser,
-    safe_after,
-)
-from clientsuccess_connector.read.precision import floor as floor_to
-from clientsuccess_connector.read.probe import count_matching, record_at
-from clientsuccess_connector.read.progress import PassObserver
 from clientsuccess_connector.read.reader import Reader
-from clientsuccess_connector.read.resume import KEY as RESUME
-from clientsuccess_connector.read.resume import Checkpoint
-from clientsuccess_connector.read.server_clock import ServerClock
+from clientsuccess_connector.read.run import ReadRun
 from clientsuccess_connector.read.timestamps import format_timestamp, parse_timestamp
-from clientsuccess_connector.read.windows import LowWater, plan_windows, read_windows
 
-DEFAULT_OVERLAP = timedelta(minutes=5)
+__all__ = ["DEFAULT_OVERLAP", "IncrementalRead", "ReadOptions"]
+
 CHECKPOINT_SECONDS = 1.0
 """A whole read commits what it has read at least this often, whatever the batch size, so a
 run killed part way loses little: the next one resumes at the last commit (resume.py)."""
@@ -59,9 +68,6 @@ WINDOWS_FROM = 1000
 """A run reads in several keyset windows only after one that read this many changes or more:
 planning them costs a probe per window, more than a run with few changes needs in all."""
 _log = logging.getLogger(__name__)
-Record = dict[str, Any]
-State = dict[str, Any]
-Commit = Callable[[list[Record], State | None], None]  # records + the state covering them
 
 
 class _FirstPage:
@@ -70,108 +76,38 @@ class _FirstPage:
     hold a whole stream's documents until the pass ends: twice the peak memory at 100k
     records, gigabytes at a million."""
 
-    def __init__(self, clock: ServerClock | None = None) -> None:
+    def __init__(self, clock: ServerClock, facts: ServerFacts) -> None:
         self.first: Page | None = None
+        self.counted = False  # the first page gives `totalElements`
         self.pages = 0
         self.clock = clock
+        self.facts = facts
         self._lock = threading.Lock()  # pages arrive from several threads
 
     def __call__(self, page: Page) -> None:
-        if self.clock is not None:
-            self.clock.observe(page.response.headers.get("date"))
+        self.clock.observe(page.response.headers.get("date"))
         with self._lock:
-            if self.first is None:
+            first = self.first is None
+            if first:  # whether it is counted is known before it is seen as the first
+                self.counted = envelope().total_elements(page.document) is not None
                 self.first = page
             self.pages += 1
-
-
-class IncompleteRead(ServerMisbehaviour):
-    """Fewer distinct records were read than the server says match. `rows` counts the records
-    read with a key listed twice counted twice, and `repeated` holds those keys: a server that
-    lists a record twice (a join on its side) counts rows, not records."""
-
-    def __init__(
-        self, message: str, rows: int = 0, repeated: frozenset[Any] = frozenset(),
-        expected: int | None = None,
-    ) -> None:  # fmt: skip
-        super().__init__(message)
-        self.rows, self.repeated, self.expected = rows, repeated, expected
-
-    def listed_twice_alike(self, other: IncompleteRead) -> bool:
-        """True when this pass and `other` both read exactly the count as rows, and the same
-        keys twice: the server lists those records twice, no record was skipped."""
-        return bool(
-            self.repeated
-            and self.repeated == other.repeated
-            and self.expected is not None
-            and self.rows == self.expected == other.rows == other.expected
-        )
-
-
-class Uncounted(ServerMisbehaviour):
-    """The server gives no count, and the read has no other proof of being complete."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(f"cannot prove the stream complete: {reason}")
-
-
-def supports_incremental(source: Source) -> bool:
-    """True when the source is a search with an incremental field that filters on modifiedAfter,
-    and leaves that filter and the sort to the read: a source that sets `modifiedAfter`,
-    `sortBy` or `sortDirection` itself, or caps its read (`max_records`, `max_pages`), is read
-    as configured every run and keeps no cursor (a cursor would claim a whole read)."""
-    if source.incremental_field is None or not source.search or source.template is None:
-        return False
-    if capped(source) or set(source.query) & set(keyset_keys()):
-        return False
-    return source.template.param(envelope().modified_after_param) is not None
-
-
-def capped(source: Source) -> bool:
-    """True when the user capped the read: it stops early by choice, so it proves nothing."""
-    return source.max_records is not None or source.pagination.max_pages is not None
-
-
-def keyset_keys() -> tuple[str, ...]:
-    """The query parameters an incremental read sets itself (its filter and its sort)."""
-    names = envelope()
-    return (names.modified_after_param, names.sort_by_param, names.sort_direction_param)
-
-
-@dataclass(frozen=True, slots=True)
-class ReadOptions:
-    """How an incremental read batches, overlaps and parallelises."""
-
-    batch_size: int
-    overlap: timedelta = DEFAULT_OVERLAP
-    windows: int = 1
-    prefetch_pages: int = 8
+        if first:
+            self.facts.learn("counts", "exact" if self.counted else "none")
 
 
 class IncrementalRead:
     """One stream's incremental read: passes, checks, and batches committed with safe state."""
 
     def __init__(
-        self,
-        reader: Reader,
-        source: Source,
-        options: ReadOptions,
-        commit: Commit,
-        stats: ConnectionStats | None = None,
-        progress: PassObserver | None = None,
+        self, reader: Reader, source: Source, options: ReadOptions, commit: Commit, run: ReadRun
     ) -> None:
         assert source.incremental_field is not None
         self.reader, self.source, self.options = reader, source, options
         self.field = source.incremental_field
-        self.commit, self.stats, self.progress = commit, stats, progress
-        self.learned = LearnedPrecision()
+        self.commit, self.run = commit, run
         self.started = datetime.now(UTC)
         self.server_clock = ServerClock()
-        self.notes: list[str] = []  # what the summary should say (a clock far off, ...)
-        self.whole_since: datetime | None = None
-        """Set once a run read every record (no cursor) and proved it against the count, to
-        when it started: only then may a destination treat the records it did not see as
-        deleted."""
         self._cursor_moved = False  # a keyset batch of this run committed a cursor
         self._read = 0  # records read by this run's passes
         self._changes_from = 0  # `_read` when the passes reading changes began
@@ -182,53 +118,74 @@ class IncrementalRead:
         self._skew_noted = False
         self._unstamped_pending = False  # a whole keyset read's cursor moved; nulls not read yet
 
-    def run(self, state: State | None) -> bool:
-        """Read everything since `state`'s cursor; True when it read from a cursor."""
-        known = (state or {}).get("precision")
-        self.learned = LearnedPrecision(known, verified=True) if known in UNITS else self.learned
+    @property
+    def learned(self) -> LearnedPrecision:
+        """The server's `modifiedAfter` unit as this read knows it (the run's facts)."""
+        return self.run.facts.precision
+
+    @property
+    def notes(self) -> list[str]:
+        """What the summary should say (a clock far off, records without a stamp, ...)."""
+        return self.run.notes
+
+    def read(self, state: State | None) -> ReadResult:
+        """Read everything since `state`'s cursor (all of it without one)."""
+        self.run.facts.remember_unit((state or {}).get("precision"))
         cursor = parse_timestamp((state or {}).get("cursor"))
         floor = None if cursor is None else cursor - self.options.overlap
         if cursor is None:
             self._resume = Checkpoint.of(state, self._page_size())
         self._unstamped_pending = (state or {}).get(UNSTAMPED) == "pending"
-        if floor is not None and cursor is not None:
-            # Windows cost a probe each: worth it only after a run that found many changes.
-            few = (state or {}).get("changes", WINDOWS_FROM) < WINDOWS_FROM
-            try:
-                self._keyset_twice(floor, cursor, 1 if few else self.options.windows)
-                if self._unstamped_pending:  # the last pass of a whole read a kill stopped
-                    self._without_stamps()
-                    self._unstamped_pending = False
-                    self.commit([], self._state(cursor if self._low is None else self._low))
-                if self._learn_precision():
-                    self.commit([], self._state(cursor if self._low is None else self._low))
-                return True
-            except ServerMisbehaviour as exc:
-                _log.info("%s: %s; reading by page number instead", self.source.name, exc)
-                self.commit([], state)  # the cursor goes back to where this run started
+        if floor is not None and cursor is not None and self._from_cursor(state, floor, cursor):
+            return ReadResult(True, None, self._read)
         try:
-            counted = self._whole_or_since(floor)
-            if floor is None and self._read == 0:
-                # An empty whole read may be one answer of an index being rebuilt: a second
-                # witness must agree before the cursor claims the stream holds nothing.
-                _log.info("%s: the whole read found nothing; reading again", self.source.name)
-                counted = self._whole_or_since(floor)
-            since = self._began() - self.options.overlap
-            self._learn_precision()  # before the catch-up, which reaches back a unit of it
-            self._changes_from = self._read  # the next run sees what the catch-up found
-            try:
-                self._keyset_twice(since, since, 1)
-            except ServerMisbehaviour as exc:
-                _log.info("%s: %s; catching up by page number", self.source.name, exc)
-                counted = self._numbered_twice(since) and counted
+            counted = self._counted_read(floor)
         except ServerMisbehaviour:
             if self._cursor_moved:  # by keyset batches: nothing unproven may stay behind it
                 self.commit([], state if state is not None else {})
             raise
         self.commit([], self._state(self._began()))
         resumed = self._began_before is not None  # the destination may hold records since gone
-        self.whole_since = self.started if floor is None and counted and not resumed else None
-        return floor is not None
+        whole = floor is None and counted and not resumed
+        return ReadResult(floor is not None, self.started if whole else None, self._read)
+
+    def _from_cursor(self, state: State | None, floor: datetime, cursor: datetime) -> bool:
+        """What changed since the cursor, by keyset; False when the server failed the checks
+        (the cursor goes back to where this run started, for a read by page number)."""
+        # Windows cost a probe each: worth it only after a run that found many changes.
+        few = (state or {}).get("changes", WINDOWS_FROM) < WINDOWS_FROM
+        try:
+            self._keyset_twice(floor, cursor, 1 if few else self.options.windows)
+            if self._unstamped_pending:  # the last pass of a whole read a kill stopped
+                self._without_stamps()
+                self._unstamped_pending = False
+                self.commit([], self._state(cursor if self._low is None else self._low))
+            if self._learn_precision():
+                self.commit([], self._state(cursor if self._low is None else self._low))
+            return True
+        except ServerMisbehaviour as exc:
+            _log.info("%s: %s; reading by page number instead", self.source.name, exc)
+            self.commit([], state)  # the cursor goes back to where this run started
+            return False
+
+    def _counted_read(self, floor: datetime | None) -> bool:
+        """Everything after `floor` (or all), then a catch-up with what changed meanwhile;
+        True when the server's count proved it."""
+        counted = self._whole_or_since(floor)
+        if floor is None and self._read == 0:
+            # An empty whole read may be one answer of an index being rebuilt: a second
+            # witness must agree before the cursor claims the stream holds nothing.
+            _log.info("%s: the whole read found nothing; reading again", self.source.name)
+            counted = self._whole_or_since(floor)
+        since = self._began() - self.options.overlap
+        self._learn_precision()  # before the catch-up, which reaches back a unit of it
+        self._changes_from = self._read  # the next run sees what the catch-up found
+        try:
+            self._keyset_twice(since, since, 1)
+        except ServerMisbehaviour as exc:
+            _log.info("%s: %s; catching up by page number", self.source.name, exc)
+            counted = self._numbered_twice(since) and counted
+        return counted
 
     def _began(self) -> datetime:
         """When this read began by the server's clock (this machine's without a `Date`): the
@@ -287,12 +244,12 @@ class IncrementalRead:
                 return False  # on a whole unit a coarser server answers alike: no proof
             query = {**ascending, envelope().modified_after_param:
                                      format_timestamp(safe_after(sample, unit))}  # fmt: skip
-            page = record_at(self.reader, self.source, query, stats=self.stats)
+            page = record_at(self.reader, self.source, query, self.run)
             first = parse_timestamp(page.records[0].get(self.field)) if page.records else None
             if first is not None and first <= sample:
-                self.learned = LearnedPrecision(unit, verified=True)
+                self.run.facts.learn_unit(unit)
                 return True
-        self.learned = LearnedPrecision("day", verified=True)  # neither finer unit kept it
+        self.run.facts.learn_unit("day")  # neither finer unit kept it
         return True
 
     def _without_stamps(self) -> None:
@@ -301,11 +258,10 @@ class IncrementalRead:
         unfiltered search, to its last or an empty page, keeps only those. Changing a record
         stamps it, so these do not move while the pass reads."""
         size = page_size_of(self.source.pagination) or settings().default_page_size
-        source = replace(self.source, pagination=EnvelopePagination(page_size=size,
-                                                                    concurrent=False))  # fmt: skip
+        source = replace(self.source, pagination=EnvelopePagination(page_size=size))
         batch: list[Record] = []
         found = 0
-        for page in self.reader.pages(source, stats=self.stats):
+        for page in self.reader.pages(source, self.run.but(concurrent=False, observer=None)):
             unstamped = [record for record in page if record.get(self.field) is None]
             batch.extend(unstamped)
             found += len(unstamped)
@@ -333,19 +289,17 @@ class IncrementalRead:
     def _keyset(self, floor: datetime | None, cursor: datetime | None, windows: int) -> None:
         """Keyset windows from `floor`; each batch commits with the low-water cursor."""
         after = self._after(floor) if floor is not None else {}
+        if self.run.facts.states("sort_honoured", False):
+            raise ServerMisbehaviour("the flow file says the server does not honour sortBy")
         query = {**envelope().ascending_by(self.field), **after}
-        trail = KeysetTrail()
-        paging = keyset_on(self.source.pagination, self.field, self.learned, trail,
-                           tuple(self.source.primary_key))  # fmt: skip
-        source = replace(self.source, pagination=paging)
-        unit = self.learned.safe_unit
-        planned = plan_windows(self.reader, source, query, self.field, windows, unit, self.stats)
+        source = replace(self.source, pagination=keyset_on(self.source.pagination, self.field))
+        planned = plan_windows(self.reader, source, query, self.field, windows, self.run)
         low_water = LowWater(planned, self.field, self._began(), cursor)
-        fetched = _FirstPage(self.server_clock)
-        if self.progress is not None:
-            self.progress.begin_pass()
-        pages = read_windows(self.reader, source, query, planned, self.field, self.stats,
-                             on_page=fetched, observer=self.progress)  # fmt: skip
+        fetched = _FirstPage(self.server_clock, self.run.facts)
+        self.run.begin_pass()
+        keyset = self.run.but(on_page=fetched, trail=KeysetTrail(),
+                              identity=tuple(self.source.primary_key))  # fmt: skip
+        pages = read_windows(self.reader, source, query, planned, self.field, keyset)
         seen = KeyTally(self.source.primary_key)
         batch: list[Record] = []
         for index, page in prefetch(pages, depth=self.options.prefetch_pages):
@@ -358,7 +312,9 @@ class IncrementalRead:
             if len(batch) >= self.options.batch_size:
                 self._commit_with_cursor(batch, low_water.cursor())
                 batch = []
-        self._prove(seen, query, fetched, trail)
+        self._prove(seen, query, fetched, keyset.trail)
+        if seen.rows > 1:  # pages of more than one record, every one in order
+            self.run.facts.learn("sort_honoured", True)
         self._commit_with_cursor(batch, low_water.cursor())
 
     def _note_sample(self, page: list[Record]) -> None:
@@ -382,7 +338,7 @@ class IncrementalRead:
         Records added while pages are fetched out of order can shift a record from a page not
         yet fetched onto one already fetched; read in order, a shift only repeats a record.
         A whole read that an interrupted run checkpointed resumes at its last committed page
-        (read/resume.py); when its place cannot be found there, it starts over.
+        (read/incremental/resume.py); when its place cannot be found there, it starts over.
         """
         resume, self._resume = self._resume, None
         if resume is not None and floor is None:
@@ -427,27 +383,23 @@ class IncrementalRead:
         """Every record after `floor` (or all) by page number, in the server's own order;
         True when the server's count proved it complete. A whole read (no `floor`) commits
         each batch with a checkpoint; `resume` begins at a checkpoint's last committed page."""
+        if self.run.facts.states("counts", "none"):
+            raise Uncounted("the flow file says the server gives no totalElements")
         query = self._after(floor) if floor is not None else {}
         size = self._page_size()
         first = envelope().first_page
         number = first if resume is None else resume.page - 1  # the page the next one is
-        paging = EnvelopePagination(page_size=size, concurrent=concurrent,
-                                    from_page=number - first)  # fmt: skip
-        source = replace(self.source, pagination=paging)
+        source = replace(self.source, pagination=EnvelopePagination(page_size=size))
         seen = KeyTally(self.source.primary_key)
         batch: list[Record] = []
         rows = 0 if resume is None else resume.before  # records on the pages before `number`
         committed = time.monotonic()  # when the last batch committed
-        fetched = _FirstPage(self.server_clock)  # page 0 first: fetched before the others
-        if self.progress is not None:
-            self.progress.begin_pass()
-        pages = self.reader.pages(source, query_overrides=query, stats=self.stats,
-                                  on_page=fetched, observer=self.progress)  # fmt: skip
+        fetched = _FirstPage(self.server_clock, self.run.facts)  # page 0 first, before the rest
+        self.run.begin_pass()
+        numbered = self.run.but(on_page=fetched, concurrent=concurrent, skip_pages=number - first)
+        pages = self.reader.pages(source, numbered, query_overrides=query)
         for page in prefetch(pages, depth=self.options.prefetch_pages):
-            if (
-                fetched.first is not None
-                and envelope().total_elements(fetched.first.document) is None
-            ):
+            if fetched.first is not None and not fetched.counted:
                 raise Uncounted(
                     "the server gives no totalElements to count a read by page number against"
                 )
@@ -464,9 +416,15 @@ class IncrementalRead:
                 self.commit(batch, self._checkpoint(floor, number, size, rows, page))
                 batch, committed = [], time.monotonic()
         self.commit(batch, None)
-        # What the query matched when the pass began: the count on its first page.
+        return self._prove_numbered(seen, fetched, 0 if resume is None else resume.before)
+
+    @staticmethod
+    def _prove_numbered(seen: KeyTally, fetched: _FirstPage, before: int) -> bool:
+        """A pass by page number read as many distinct records (`before` on pages a resumed
+        read did not read again) as the query matched when it began, the count on its first
+        page; True when that count exists."""
         expected = envelope().total_elements(fetched.first.document) if fetched.first else None
-        read = len(seen) + (0 if resume is None else resume.before)
+        read = len(seen) + before
         if expected is not None and read < expected:
             raise IncompleteRead(
                 f"read {read} distinct records by page number but the server counts "
@@ -517,7 +475,7 @@ class IncrementalRead:
         # A pass whose first page carried no count is on a server that gives none: asking
         # for one would tell nothing.
         uncounted = fetched.first is not None and own is None
-        total = None if uncounted else count_matching(self.reader, self.source, query, self.stats)
+        total = None if uncounted else count_matching(self.reader, self.source, query, self.run)
         if total is None and trail.numbered_pages:
             raise Uncounted(
                 f"the server gives no totalElements and {trail.numbered_pages} page(s) had to "
