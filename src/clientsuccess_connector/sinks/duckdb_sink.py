@@ -21,9 +21,9 @@ from clientsuccess_connector.sinks.base import (
     SYNCED_AT,
     Column,
     DeleteMode,
-    Sink,
 )
-from clientsuccess_connector.sinks.batch import Change, PreparedBatch, load_json, prepare_batch
+from clientsuccess_connector.sinks.batch import Change, PreparedBatch, load_json
+from clientsuccess_connector.sinks.landing import BatchPlan, LandingSink
 from clientsuccess_connector.sinks.naming import API
 from clientsuccess_connector.sinks.sql import (
     DUCKDB_TYPES,
@@ -54,7 +54,7 @@ CHECKPOINT_THRESHOLD = "256MB"
 which costs more than the batch itself on a bulk load."""
 
 
-class DuckDBSink(Sink):
+class DuckDBSink(LandingSink):
     """Lands streams in a DuckDB database file (created with its parent directories)."""
 
     def __init__(
@@ -103,55 +103,37 @@ class DuckDBSink(Sink):
         self._closed = False
 
     # -- writing -------------------------------------------------------------------------
-    def write_batch(
-        self,
-        stream: str,
-        records: Sequence[Mapping[str, Any]],
-        primary_key: Sequence[str],
-        state: Mapping[str, Any] | None = None,
-    ) -> int:
+    def _check_name(self, stream: str) -> None:
         check_stream_name(stream)
-        with self._lock, storage_errors(f"destination {self.url}"):
-            current = self._load_schema(stream)
-            exists = current is not None
-            base = current or StreamSchema(case_insensitive=True, naming=self.naming)
-            # A stream that has read nothing yet still gets its table (its key columns), so
-            # `schema NAME` and queries work after a sync that found no records.
-            declare = not exists and bool(primary_key)
-            prepared = (
-                prepare_batch(base, records, primary_key, stream, self.newest_by(stream))
-                if records or declare
-                else None
-            )
-            con = self._con
-            con.execute("BEGIN TRANSACTION")
-            try:
-                if prepared is not None and (prepared.rows or declare):
-                    self._apply_schema(stream, prepared, exists)
-                    self._merge(stream, prepared)
-                if prepared is not None and prepared.rejects:
-                    con.executemany(
-                        f"INSERT INTO {REJECTS} VALUES (?, ?, ?, ?)",
-                        [[*row, datetime.now(UTC)] for row in prepared.reject_rows(stream)],
-                    )
-                if state is not None:
-                    self._store_state(stream, state)
-                con.execute("COMMIT")
-            except BaseException:
-                # A COMMIT that failed (a full disk) has already ended the transaction: the
-                # error worth showing is the first one, not "no transaction is active".
-                with contextlib.suppress(duckdb.Error):
-                    con.execute("ROLLBACK")
-                raise
-            finally:
-                if prepared is not None and prepared.rows:
-                    con.unregister(_BATCH_VIEW)
-            if prepared is None:
-                return 0
-            self._tally(stream, prepared.repaired, len(prepared.rejects))
-            if prepared.rows or declare:
-                self._schemas[stream] = prepared.schema
-            return prepared.rows
+
+    def _new_schema(self) -> StreamSchema:
+        return StreamSchema(case_insensitive=True, naming=self.naming)
+
+    def _commit(self, plan: BatchPlan, state: Mapping[str, Any] | None) -> BatchPlan:
+        con, prepared = self._con, plan.prepared
+        con.execute("BEGIN TRANSACTION")
+        try:
+            if prepared is not None and plan.writes:
+                self._apply_schema(plan.stream, prepared, plan.stored is not None)
+                self._merge(plan.stream, prepared)
+            if prepared is not None and prepared.rejects:
+                con.executemany(
+                    f"INSERT INTO {REJECTS} VALUES (?, ?, ?, ?)",
+                    [[*row, datetime.now(UTC)] for row in prepared.reject_rows(plan.stream)],
+                )
+            if state is not None:
+                self._store_state(plan.stream, state)
+            con.execute("COMMIT")
+        except BaseException:
+            # A COMMIT that failed (a full disk) has already ended the transaction: the
+            # error worth showing is the first one, not "no transaction is active".
+            with contextlib.suppress(duckdb.Error):
+                con.execute("ROLLBACK")
+            raise
+        finally:
+            if prepared is not None and prepared.rows:
+                con.unregister(_BATCH_VIEW)
+        return plan
 
     def _apply_schema(self, stream: str, batch: PreparedBatch, exists: bool) -> None:
         table = quote(stream)

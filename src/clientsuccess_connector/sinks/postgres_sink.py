@@ -21,16 +21,15 @@ from clientsuccess_connector.sinks.base import (
     Column,
     ColumnType,
     DeleteMode,
-    Sink,
 )
 from clientsuccess_connector.sinks.batch import (
     ARROW_TYPES,
     Change,
     PreparedBatch,
     load_json,
-    prepare_batch,
 )
 from clientsuccess_connector.sinks.copy_csv import copy_csv
+from clientsuccess_connector.sinks.landing import BatchPlan, LandingSink
 from clientsuccess_connector.sinks.naming import API
 from clientsuccess_connector.sinks.sql import POSTGRES_TYPES, check_stream_name
 from clientsuccess_connector.sinks.storage import storage_errors
@@ -85,7 +84,7 @@ def _appendable(batch: PreparedBatch) -> bool:
     return len(key) == 1 and batch.types[key[0]] != "json" and batch.schema.primary_key == key
 
 
-class PostgresSink(Sink):
+class PostgresSink(LandingSink):
     """Lands streams in PostgreSQL tables of one schema (`?schema=S`, created if missing)."""
 
     def __init__(
@@ -168,60 +167,39 @@ class PostgresSink(Sink):
         return sql.SQL("{}.{}").format(sql.Identifier(self._schema_name), sql.Identifier(stream))
 
     # -- writing -------------------------------------------------------------------------
-    def write_batch(
-        self,
-        stream: str,
-        records: Sequence[Mapping[str, Any]],
-        primary_key: Sequence[str],
-        state: Mapping[str, Any] | None = None,
-    ) -> int:
+    def _check_name(self, stream: str) -> None:
         check_stream_name(stream)
-        with self._lock, storage_errors(f"destination {self.url}"):
-            current = self._load_schema(stream)
-            prepared = None
-            # A stream that has read nothing yet still gets its table (its key columns).
-            declare = current is None and bool(primary_key)
-            if records or declare:
-                base = current or StreamSchema(name_bytes=NAME_BYTES, naming=self.naming)
-                prepared = prepare_batch(base, records, primary_key, stream, self.newest_by(stream))
-            try:
-                with self._con.transaction():
-                    if (
-                        prepared is not None
-                        and (prepared.rows or declare)
-                        and (prepared.changes or not current)
-                    ):
-                        # Another sync may have created or changed the table meanwhile: plan
-                        # again from what is stored now, while no one else can change it
-                        # (the plan stands when the stored schema is the one it started from).
-                        self._lock_schema_changes()
-                        planned_from = current
-                        self._schemas.pop(stream, None)
-                        current = self._load_schema(stream)
-                        if current != planned_from:
-                            base = current or StreamSchema(
-                                name_bytes=NAME_BYTES, naming=self.naming
-                            )
-                            prepared = prepare_batch(
-                                base, records, primary_key, stream, self.newest_by(stream)
-                            )
-                    if prepared is not None and (prepared.rows or declare):
-                        self._apply_schema(stream, prepared, current is not None)
-                        self._merge(stream, prepared, created=current is None)
-                    if prepared is not None and prepared.rejects:
-                        self._store_rejects(stream, prepared)
-                    if state is not None:
-                        self._store_state(stream, state)
-            except psycopg.Error:
-                self._schemas.pop(stream, None)
-                self._appending.discard(stream)
-                raise
-            if prepared is None:
-                return 0
-            self._tally(stream, prepared.repaired, len(prepared.rejects))
-            if prepared.rows or declare:
-                self._schemas[stream] = prepared.schema
-            return prepared.rows
+
+    def _new_schema(self) -> StreamSchema:
+        return StreamSchema(name_bytes=NAME_BYTES, naming=self.naming)
+
+    def _commit(self, plan: BatchPlan, state: Mapping[str, Any] | None) -> BatchPlan:
+        stream = plan.stream
+        try:
+            with self._con.transaction():
+                first = plan.prepared
+                if first is not None and plan.writes and (first.changes or plan.stored is None):
+                    # Another sync may have created or changed the table meanwhile: plan
+                    # again from what is stored now, while no one else can change it
+                    # (the plan stands when the stored schema is the one it started from).
+                    self._lock_schema_changes()
+                    self._schemas.pop(stream, None)
+                    stored = self._load_schema(stream)
+                    if stored != plan.stored:
+                        plan = self._plan(stream, plan.records, plan.primary_key, stored)
+                prepared = plan.prepared
+                if prepared is not None and plan.writes:
+                    self._apply_schema(stream, prepared, plan.stored is not None)
+                    self._merge(stream, prepared, created=plan.stored is None)
+                if prepared is not None and prepared.rejects:
+                    self._store_rejects(stream, prepared)
+                if state is not None:
+                    self._store_state(stream, state)
+        except psycopg.Error:
+            self._schemas.pop(stream, None)
+            self._appending.discard(stream)
+            raise
+        return plan
 
     def _store_rejects(self, stream: str, batch: PreparedBatch) -> None:
         now = datetime.now(UTC)

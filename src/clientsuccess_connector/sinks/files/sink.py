@@ -42,9 +42,8 @@ from clientsuccess_connector.sinks.base import (
     Column,
     ColumnType,
     DeleteMode,
-    Sink,
 )
-from clientsuccess_connector.sinks.batch import ARROW_TYPES, load_json, prepare_batch
+from clientsuccess_connector.sinks.batch import ARROW_TYPES, load_json
 from clientsuccess_connector.sinks.files.lock import DirectoryLock
 from clientsuccess_connector.sinks.files.manifest import MANIFEST, Manifest
 from clientsuccess_connector.sinks.files.merge import (
@@ -57,6 +56,7 @@ from clientsuccess_connector.sinks.files.merge import (
     winners_statement,
 )
 from clientsuccess_connector.sinks.formulas import check_mode
+from clientsuccess_connector.sinks.landing import BatchPlan, LandingSink
 from clientsuccess_connector.sinks.naming import API
 from clientsuccess_connector.sinks.sql import check_stream_name, quote, sql_literal
 from clientsuccess_connector.sinks.storage import storage_errors
@@ -80,7 +80,7 @@ def check_file_stream_name(stream: str) -> None:
         )
 
 
-class FileSink(Sink):
+class FileSink(LandingSink):
     """Lands streams as `<stream>.jsonl|csv|parquet` files in a directory."""
 
     def __init__(
@@ -183,59 +183,50 @@ class FileSink(Sink):
             (self.dir / f".{name}.tmp").unlink(missing_ok=True)
 
     # -- writing -------------------------------------------------------------------------
-    def write_batch(
-        self,
-        stream: str,
-        records: Sequence[Mapping[str, Any]],
-        primary_key: Sequence[str],
-        state: Mapping[str, Any] | None = None,
-    ) -> int:
+    def _check_name(self, stream: str) -> None:
         check_file_stream_name(stream)
-        with self._lock, storage_errors(f"destination {self.url}"):
-            entry = self._manifest.entry(stream)
-            batch = None
-            current = self._load_schema(stream)
-            # A stream that has read nothing yet still gets its schema (its key columns).
-            declare = current is None and bool(primary_key)
-            if records or declare:
-                base = current or StreamSchema(case_insensitive=True, naming=self.naming)
-                batch = prepare_batch(base, records, primary_key, stream, self.newest_by(stream))
-                if batch.rejects:
-                    self._store_rejects(batch.reject_rows(stream))
-            if batch is not None and batch.rows:
-                table = batch.to_arrow()
-                now = datetime.now(UTC)
-                table = table.append_column(
-                    SYNCED_AT, pa.array([now] * len(table), ARROW_TYPES["timestamp"])
-                )
-                number = int(entry.get("next_part", 1))
-                self._write_part(stream, number, table, batch.types)
-                entry.update(
-                    schema=batch.schema.to_json(),
-                    primary_key=list(batch.schema.primary_key),
-                    parts=[*entry.get("parts", []), number],
-                    next_part=number + 1,
-                )
-                if batch.newest is not None:
-                    entry["newest"] = batch.newest
-                self._written.add(stream)
-            elif batch is not None and declare:
-                entry.update(schema=batch.schema.to_json(),
-                             primary_key=list(batch.schema.primary_key))  # fmt: skip
-            if state is not None:
-                entry.update(state=dict(state), updated_at=datetime.now(UTC).isoformat())
-            if not records and state is None and not declare:
-                return 0
-            self._manifest.put(stream, entry)
-            if batch is None:
-                return 0
-            self._tally(stream, batch.repaired, len(batch.rejects))
-            if batch.rows or declare:
-                self._schemas[stream] = batch.schema
-                self._write_schema_file(stream)
-                if len(entry.get("parts", [])) >= COMPACT_EVERY:
-                    self._compact(stream)
-            return batch.rows
+
+    def _new_schema(self) -> StreamSchema:
+        return StreamSchema(case_insensitive=True, naming=self.naming)
+
+    def _commit(self, plan: BatchPlan, state: Mapping[str, Any] | None) -> BatchPlan:
+        """Write the rows as a new part file, then commit it with the state by rewriting the
+        manifest (rejects go to their own file first: a record set aside twice is harmless)."""
+        stream, batch = plan.stream, plan.prepared
+        if batch is None and state is None:
+            return plan
+        entry = self._manifest.entry(stream)
+        if batch is not None and batch.rejects:
+            self._store_rejects(batch.reject_rows(stream))
+        if batch is not None and batch.rows:
+            table = batch.to_arrow()
+            now = datetime.now(UTC)
+            table = table.append_column(
+                SYNCED_AT, pa.array([now] * len(table), ARROW_TYPES["timestamp"])
+            )
+            number = int(entry.get("next_part", 1))
+            self._write_part(stream, number, table, batch.types)
+            entry.update(
+                schema=batch.schema.to_json(),
+                primary_key=list(batch.schema.primary_key),
+                parts=[*entry.get("parts", []), number],
+                next_part=number + 1,
+            )
+            if batch.newest is not None:
+                entry["newest"] = batch.newest
+            self._written.add(stream)
+        elif batch is not None and plan.declares:
+            entry.update(schema=batch.schema.to_json(),
+                         primary_key=list(batch.schema.primary_key))  # fmt: skip
+        if state is not None:
+            entry.update(state=dict(state), updated_at=datetime.now(UTC).isoformat())
+        self._manifest.put(stream, entry)
+        return plan
+
+    def _after_commit(self, plan: BatchPlan) -> None:
+        self._write_schema_file(plan.stream)
+        if len(self._manifest.entry(plan.stream).get("parts", [])) >= COMPACT_EVERY:
+            self._compact(plan.stream)
 
     def _store_rejects(self, rows: list[tuple[str, str, str]]) -> None:
         """Append rejected records to `_cs_rejects.jsonl`, durably, before the batch commits
