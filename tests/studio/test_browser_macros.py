@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Page, Route, expect
 
 from tests.studio.conftest import Studio
 
@@ -24,3 +24,25 @@ def test_typing_a_brace_offers_date_macros_and_lookup_columns(page: Page, studio
     url.press("ArrowDown")
     url.press("Enter")
     expect(url).to_have_value("/contract/{contracts.id}/notes?modifiedAfter={now-1}")
+
+
+def test_lookup_columns_that_arrive_after_the_brace_join_the_open_menu(
+    page: Page, studio: Studio
+) -> None:
+    """Typing `{` while the chosen lookup's columns are still loading (a slow machine) showed a
+    menu without them, until the user typed the brace again."""
+    held: list[Route] = []
+    page.route("**/flows/macros*", lambda route: held.append(route))  # noqa: PLW0108 (Playwright needs a Python function)
+    page.get_by_role("tab", name="Advanced").click()
+    page.get_by_label("Add Lookups to Supported Macros", exact=True).select_option("contracts")
+    url = page.get_by_label("Set API URL", exact=True)
+    url.click()
+    url.press_sequentially("/contract/{")
+    menu = page.get_by_role("listbox", name="Macros", exact=True)
+    expect(menu.get_by_role("option", name="{now}", exact=True)).to_be_visible()
+    expect(menu.get_by_role("option", name="{contracts.id}", exact=True)).to_have_count(0)
+    page.wait_for_timeout(0)  # let the held request reach the route handler
+    assert held, "the studio did not ask for the lookup's columns"
+    for route in held:
+        route.continue_()
+    expect(menu.get_by_role("option", name="{contracts.id}", exact=True)).to_be_visible()

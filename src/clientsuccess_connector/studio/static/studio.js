@@ -23,13 +23,20 @@ function showAuthFields(select) {
 // -- the macro menu ------------------------------------------------------------------------
 
 let macros = ["{now}", "{now-1}", "{now+1}"];
+let macrosAsked = 0;  // the latest request wins: an earlier answer arriving late is dropped
 
 async function loadMacros() {
   const lookups = document.getElementById("lookups");
   const params = new URLSearchParams();
   if (lookups) for (const option of lookups.selectedOptions) params.append("lookups", option.value);
+  const asked = ++macrosAsked;
   const response = await fetch("/flows/macros?" + params.toString(), { credentials: "same-origin" });
-  if (response.ok) macros = await response.json();
+  if (!response.ok || asked !== macrosAsked) return;
+  macros = await response.json();
+  // A menu opened while the lookup's columns were still loading shows them as they arrive.
+  const menu = document.getElementById("macro-menu");
+  const url = document.getElementById("url");
+  if (menu && url && !menu.hidden) openMenu(url);
 }
 
 function closeMenu() {
