@@ -12,7 +12,6 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from clientsuccess_connector.connection import ConnectionSettings
 from clientsuccess_connector.credentials import CredentialStore
 from clientsuccess_connector.credentials.files import read_toml, render_toml, toml_string
 from clientsuccess_connector.errors import ConfigError
@@ -215,9 +214,9 @@ def test_token_auth_needs_a_username_and_keys_a_known_header(config_dir: Path) -
 
 
 def test_settings_from_credential_on_the_library_api(config_dir: Path) -> None:
-    """`ConnectionSettings.from_credential(name)` with overrides."""
+    """`CredentialStore().settings(name)` with overrides."""
     CredentialStore().add("prod", base_url=URL, secret=KEY)
-    settings = ConnectionSettings.from_credential("prod", max_concurrency=2)
+    settings = CredentialStore().settings("prod", max_concurrency=2)
     assert (settings.api_key, settings.base_url, settings.max_concurrency) == (KEY, URL, 2)
     assert KEY not in repr(settings)
 

@@ -166,17 +166,6 @@ class ConnectionSettings:
         )
         return base.with_overrides(**overrides)
 
-    @classmethod
-    def from_credential(
-        cls, name: str, *, config_dir: str | None = None, **overrides: Any
-    ) -> ConnectionSettings:
-        """Settings of the stored credential `name` (see `credentials add`), then `overrides`."""
-        # The one import up a layer (credentials/ builds on this module): a documented shortcut
-        # for `CredentialStore(config_dir).settings(name)`, loaded only when called.
-        from clientsuccess_connector.credentials.store import CredentialStore  # noqa: PLC0415
-
-        return CredentialStore(config_dir).settings(name, **overrides)
-
 
 def _env_secret_source(env: Mapping[str, str]) -> str | None:
     """Which variables hold the environment's secret, for messages (None: none does)."""

@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from typing import Any, Generic, TypeVar
 
 import httpx
@@ -20,6 +19,8 @@ from clientsuccess_connector.catalog import envelope
 from clientsuccess_connector.connection.urls import parse_http_url, without_userinfo
 from clientsuccess_connector.errors import ConfigError, DataError, PaginationLoopError
 from clientsuccess_connector.read.loop_guard import LoopGuard
+from clientsuccess_connector.read.page import Page as Page  # noqa: PLC0414 (re-exported)
+from clientsuccess_connector.read.page import PageRequest as PageRequest  # noqa: PLC0414
 from clientsuccess_connector.read.pagination_config import (
     AutoPagination,
     CursorPagination,
@@ -35,35 +36,6 @@ from clientsuccess_connector.read.run import ReadRun
 
 Config = TypeVar("Config", bound=PaginatorConfig)
 _log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True, slots=True)
-class PageRequest:
-    """One HTTP request of a series, before credentials are added."""
-
-    method: str
-    url: str
-    params: Mapping[str, Any] = field(default_factory=dict)
-    body: Any = None
-    headers: Mapping[str, str] = field(default_factory=dict)
-
-    def with_params(self, **params: Any) -> PageRequest:
-        """A copy with these query parameters set."""
-        return replace(self, params={**self.params, **params})
-
-
-@dataclass(slots=True)
-class Page:
-    """One response: its parsed document and how many records the data path found."""
-
-    response: httpx.Response
-    document: Any
-    records: list[dict[str, Any]] = field(default_factory=list)
-
-    @property
-    def record_count(self) -> int:
-        """How many records the data path found on this page."""
-        return len(self.records)
 
 
 class Paginator(Generic[Config]):
@@ -345,31 +317,6 @@ def detect(page: Page, spec: AutoPagination, run: ReadRun | None = None) -> Pagi
                 following = NextUrlPagination(max_pages=cap, next_url_path=key)
                 return NextUrlPaginator(following, run)
     return Paginator(PaginatorConfig(max_pages=cap), run)
-
-
-# The registry: the paginator of each pagination type (see pagination_config.CONFIGS).
-PAGINATORS: dict[type[PaginatorConfig], type[Paginator[Any]]] = {
-    AutoPagination: AutoPaginator,
-    EnvelopePagination: EnvelopePaginator,
-    PageNumberPagination: PageNumberPaginator,
-    OffsetPagination: OffsetPaginator,
-    CursorPagination: CursorPaginator,
-    NextUrlPagination: NextUrlPaginator,
-    LinkHeaderPagination: LinkHeaderPaginator,
-    PaginatorConfig: Paginator,
-}
-
-
-def make_paginator(config: PaginatorConfig, run: ReadRun | None = None) -> Paginator[Any]:
-    """A fresh paginator for one request series of `run`."""
-    if isinstance(config, KeysetPagination):
-        # The keyset paginator belongs to the incremental reads, which build on this module.
-        from clientsuccess_connector.read.incremental.keyset import (  # noqa: PLC0415
-            KeysetPaginator,
-        )
-
-        return KeysetPaginator(config, run)
-    return PAGINATORS[type(config)](config, run)
 
 
 _LINK = re.compile(r"<([^>]*)>\s*;([^,]*)")

@@ -29,7 +29,8 @@ from clientsuccess_connector.read import macros
 from clientsuccess_connector.read.concurrency import interleave, ordered_map
 from clientsuccess_connector.read.endpoint import Source
 from clientsuccess_connector.read.lookups import LookupTable, lookup_rows
-from clientsuccess_connector.read.pagination import Page, PageRequest, Paginator, make_paginator
+from clientsuccess_connector.read.pagination import Page, PageRequest, Paginator
+from clientsuccess_connector.read.paginators import make_paginator
 from clientsuccess_connector.read.run import ReadRun
 
 _log = logging.getLogger(__name__)

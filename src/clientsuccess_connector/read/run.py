@@ -21,7 +21,7 @@ from clientsuccess_connector.read.incremental.server_facts import ServerFacts
 
 if TYPE_CHECKING:
     from clientsuccess_connector.connection import ConnectionStats, SeriesDeadline
-    from clientsuccess_connector.read.pagination import Page
+    from clientsuccess_connector.read.page import Page
     from clientsuccess_connector.read.progress import PassObserver
 
 

@@ -17,7 +17,6 @@ from typing import Any, ClassVar
 
 from clientsuccess_connector.catalog import envelope
 from clientsuccess_connector.read.pagination import (
-    PAGINATORS,
     EnvelopePaginator,
     NumberedPaginator,
     OffsetPaginator,
@@ -25,9 +24,9 @@ from clientsuccess_connector.read.pagination import (
     PageRequest,
     Paginator,
     detect,
-    make_paginator,
 )
 from clientsuccess_connector.read.pagination_config import AutoPagination, PaginatorConfig
+from clientsuccess_connector.read.paginators import PAGINATORS, make_paginator
 from clientsuccess_connector.read.run import ReadRun
 
 __all__ = ["UntilEmptyPagination", "until_empty"]
