@@ -60,7 +60,7 @@ class WriteOptions:
         """The job the options describe, over the flow's `writes:` entry TEMPLATE names; a
         ConfigError names the flags."""
         try:
-            return _base_job(flow, self).merged(
+            return self._base_job(flow).merged(
                 mapping=parse_pairs(self.maps, "--map"),
                 constants=parse_pairs(self.sets, "--set"),
                 params=parse_pairs(self.params, "-p"),
@@ -73,6 +73,31 @@ class WriteOptions:
             )
         except ConfigError as exc:
             raise ConfigError(with_flags(str(exc))) from None
+
+    def _base_job(self, flow: Flow | None) -> WriteJob:
+        """The flow's `writes:` entry TEMPLATE names (unless --input is given), or a bare job."""
+        name, url, method = self.template, self.url, self.method
+        if name and url:
+            raise ConfigError("give a write template name or --url PATH, not both")
+        if not name and not url:
+            raise ConfigError("give a write template name (see `templates`) or --url PATH")
+        if (
+            flow is not None
+            and name is not None
+            and name in flow.writes
+            and self.input_spec is None
+        ):
+            return flow.writes[name]
+        if self.input_spec is None:
+            raise ConfigError(
+                "--input is required: give a file, '-' for JSON lines on stdin, or a "
+                "duckdb:// / postgresql:// URL"
+            )
+        if url:
+            return WriteJob(input=self.input_spec, url=url, method=(method or "POST").upper())
+        if method:
+            raise ConfigError("--method is for a manual endpoint (--url); a template has its own")
+        return WriteJob(name or "", input=self.input_spec)
 
     def interval(self, job: WriteJob) -> float | None:
         """Seconds between runs (--every), or None for one run; --every needs a ledger."""
@@ -95,32 +120,6 @@ class WriteOptions:
             credentials_required=not self.dry_run,
             credential=self.credential,
         )
-
-
-def _base_job(flow: Flow | None, options: WriteOptions) -> WriteJob:
-    """The flow's `writes:` entry TEMPLATE names (unless --input is given), or a bare job."""
-    name, url, input_spec, method = (
-        options.template,
-        options.url,
-        options.input_spec,
-        options.method,
-    )
-    if name and url:
-        raise ConfigError("give a write template name or --url PATH, not both")
-    if not name and not url:
-        raise ConfigError("give a write template name (see `templates`) or --url PATH")
-    if flow is not None and name is not None and name in flow.writes and input_spec is None:
-        return flow.writes[name]
-    if input_spec is None:
-        raise ConfigError(
-            "--input is required: give a file, '-' for JSON lines on stdin, or a "
-            "duckdb:// / postgresql:// URL"
-        )
-    if url:
-        return WriteJob(input=input_spec, url=url, method=(method or "POST").upper())
-    if method:
-        raise ConfigError("--method is for a manual endpoint (--url); a template has its own")
-    return WriteJob(name or "", input=input_spec)
 
 
 WRITE_OPTIONS = OptionBundle(
