@@ -78,7 +78,7 @@ def test_the_library_prints_nothing(
 
 def test_library_messages_name_fields_and_the_cli_adds_flags() -> None:
     """The library says `batch_size`; the command line shows which flag sets it."""
-    from clientsuccess_connector.cli.write import _with_flags
+    from clientsuccess_connector.cli.write_options import with_flags as _with_flags
 
     with pytest.raises(ConfigError) as caught:
         write_records(Connection(ConnectionSettings(base_url="http://x")),

@@ -11,10 +11,12 @@ from starlette.responses import RedirectResponse
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from clientsuccess_connector.studio import services
 from clientsuccess_connector.studio.jobs import Scheduler
 from clientsuccess_connector.studio.screens import credentials, datasets, flows, health, write
 from clientsuccess_connector.studio.security import TokenGuard, csrf_token
+from clientsuccess_connector.studio.services.credentials import Credentials
+from clientsuccess_connector.studio.services.flow_file import FlowFile
+from clientsuccess_connector.studio.services.syncs import stream_names
 from clientsuccess_connector.studio.state import StudioState
 
 
@@ -27,14 +29,14 @@ def create_app(
 ) -> tuple[Starlette, StudioState]:
     """The studio for the flow file `flow_path`, guarded by `token`."""
     state = StudioState(
-        flow=services.FlowFile(flow_path),
-        credentials=services.Credentials(config_dir),
+        flow=FlowFile(flow_path),
+        credentials=Credentials(config_dir),
         csrf=csrf_token(token),
     )
 
     def scheduled() -> None:
         try:
-            state.start_sync(services.stream_names(state.flow.load()))
+            state.start_sync(stream_names(state.flow.load()))
         except Exception:  # the schedule must outlive a bad flow file or a missing credential
             return
 

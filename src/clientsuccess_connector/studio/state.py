@@ -14,8 +14,12 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
-from clientsuccess_connector.studio import services
 from clientsuccess_connector.studio.jobs import Job, Jobs, Scheduler
+from clientsuccess_connector.studio.services.common import cell
+from clientsuccess_connector.studio.services.connections import connection_settings
+from clientsuccess_connector.studio.services.credentials import Credentials
+from clientsuccess_connector.studio.services.flow_file import FlowFile
+from clientsuccess_connector.studio.services.syncs import run_sync
 from clientsuccess_connector.syncing.run import StreamResult
 
 UPLOAD_LIMIT = 10 * 1024 * 1024  # bytes; a bigger file belongs on the command line
@@ -33,8 +37,8 @@ class LastSync:
 class StudioState:
     """Shared by every request of one studio process."""
 
-    flow: services.FlowFile
-    credentials: services.Credentials
+    flow: FlowFile
+    credentials: Credentials
     csrf: str
     jobs: Jobs = field(default_factory=Jobs)
     credential: str | None = None  # the one last chosen; used by Sync now and the schedule
@@ -52,7 +56,7 @@ class StudioState:
     )
 
     def __post_init__(self) -> None:
-        self.env.globals["cell"] = services.cell
+        self.env.globals["cell"] = cell
 
     def render(self, request: Request, name: str, **context: Any) -> HTMLResponse:
         """A page or fragment; every value is HTML-escaped by the template engine."""
@@ -64,12 +68,12 @@ class StudioState:
         """Start a sync of `streams` off the request thread; the running one if already going."""
         flow = self.flow.load()
         credential = self.credential
-        settings = services.connection_settings(self.credentials, credential, flow)
+        settings = connection_settings(self.credentials, credential, flow)
         key = "sync:" + ",".join(sorted(streams))
 
         def work(job: Job) -> list[StreamResult]:
             with self.sink_lock:
-                results = services.run_sync(settings, flow, streams, job.add, job.watch, job.read)
+                results = run_sync(settings, flow, streams, job.add, job.watch, job.read)
             for result in results:
                 self.last_sync[result.stream] = LastSync(datetime.now().astimezone(), result)
             return results

@@ -8,8 +8,9 @@ from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route
 
 from clientsuccess_connector.errors import ConnectorError
-from clientsuccess_connector.studio import services
 from clientsuccess_connector.studio.screens.common import problem, studio, text
+from clientsuccess_connector.studio.services.datasets import Dataset, datasets
+from clientsuccess_connector.studio.services.syncs import stream_names
 
 SCHEDULES: dict[str, float | None] = {
     "off": None,
@@ -32,11 +33,11 @@ async def page(request: Request) -> HTMLResponse:
         destination = state.flow.destination()
     except ConnectorError as exc:
         return state.render(request, "datasets.html", error=str(exc), datasets=[], streams=[])
-    found: list[services.Dataset] = []
+    found: list[Dataset] = []
     error = None
     if state.sink_lock.acquire(blocking=False):
         try:
-            found = await run_in_threadpool(services.datasets, destination)
+            found = await run_in_threadpool(datasets, destination)
         except ConnectorError as exc:
             error = str(exc)
         finally:
@@ -49,7 +50,7 @@ async def page(request: Request) -> HTMLResponse:
         error=error,
         running=running,
         destination=destination,
-        streams=services.stream_names(flow),
+        streams=stream_names(flow),
         last_sync=state.last_sync,
         schedules=list(SCHEDULES),
         schedule=_schedule_label(scheduler.seconds if scheduler else None),
@@ -62,7 +63,7 @@ async def sync_now(request: Request) -> HTMLResponse:
     form = await request.form()
     streams = [str(s) for s in form.getlist("stream") if str(s)]
     try:
-        streams = streams or services.stream_names(state.flow.load())
+        streams = streams or stream_names(state.flow.load())
         job, started = state.start_sync(streams)
     except ConnectorError as exc:
         return problem(request, str(exc))

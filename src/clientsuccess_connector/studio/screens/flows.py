@@ -11,9 +11,19 @@ from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 
 from clientsuccess_connector.errors import ConnectorError
-from clientsuccess_connector.studio import services
 from clientsuccess_connector.studio.incremental import incremental_entry
 from clientsuccess_connector.studio.screens.common import problem, studio, text
+from clientsuccess_connector.studio.services import catalogue
+from clientsuccess_connector.studio.services.connections import connection_settings
+from clientsuccess_connector.studio.services.flows import (
+    DATE_FORMATS,
+    HTTP_METHODS,
+    TIME_UNIT_CHOICES,
+    source_entry,
+    spec_from_entry,
+)
+from clientsuccess_connector.studio.services.lookups import lookup_choices, lookup_columns
+from clientsuccess_connector.studio.services.source_sample import test_source
 
 _DATE_MACROS = ("{now}", "{now-1}", "{now+1}")
 
@@ -21,7 +31,7 @@ _DATE_MACROS = ("{now}", "{now-1}", "{now+1}")
 async def page(request: Request) -> HTMLResponse:
     state = studio(request)
     flow = state.flow.load()
-    templates = services.read_templates()
+    templates = catalogue.read_templates()
     chosen = request.query_params.get("endpoint") or templates[0].name
     return state.render(
         request,
@@ -29,11 +39,11 @@ async def page(request: Request) -> HTMLResponse:
         credentials=state.credentials.names(),
         chosen_credential=state.credential,
         templates=templates,
-        chosen=services.template(chosen),
-        methods=services.HTTP_METHODS,
-        date_formats=services.DATE_FORMATS,
-        time_units=services.TIME_UNIT_CHOICES,
-        lookups=services.lookup_choices(flow),
+        chosen=catalogue.template(chosen),
+        methods=HTTP_METHODS,
+        date_formats=DATE_FORMATS,
+        time_units=TIME_UNIT_CHOICES,
+        lookups=lookup_choices(flow),
         flow_path=state.flow.label,
     )
 
@@ -41,7 +51,7 @@ async def page(request: Request) -> HTMLResponse:
 async def fields(request: Request) -> Response:
     state = studio(request)
     try:
-        chosen = services.template(request.query_params.get("endpoint", ""))
+        chosen = catalogue.template(request.query_params.get("endpoint", ""))
     except ConnectorError as exc:
         return problem(request, str(exc))
     return state.render(request, "_template_fields.html", chosen=chosen)
@@ -53,7 +63,7 @@ async def macros(request: Request) -> JSONResponse:
     names = [n for n in request.query_params.getlist("lookups") if n]
     try:
         flow = state.flow.with_lookups(names)
-        columns = await run_in_threadpool(services.lookup_columns, flow, names)
+        columns = await run_in_threadpool(lookup_columns, flow, names)
     except ConnectorError:
         columns = {name: ["id"] for name in names}
     items = [*_DATE_MACROS]
@@ -67,7 +77,7 @@ def _entry(form: FormData) -> tuple[str, dict[str, Any], list[str]]:
     if text(form, "mode") == "advanced":
         lookups = [str(v) for v in form.getlist("lookups") if str(v)]
         primary_key = [k.strip() for k in text(form, "primary_key").split(",") if k.strip()]
-        entry = services.source_entry(
+        entry = source_entry(
             {
                 "method": text(form, "method") or "GET",
                 "url": text(form, "url"),
@@ -88,7 +98,7 @@ def _entry(form: FormData) -> tuple[str, dict[str, Any], list[str]]:
         for key, value in form.multi_items()
         if key.startswith("param__") and str(value).strip()
     }
-    return name, services.source_entry({"template": text(form, "endpoint"), "params": params}), []
+    return name, source_entry({"template": text(form, "endpoint"), "params": params}), []
 
 
 async def test(request: Request) -> HTMLResponse:
@@ -98,10 +108,10 @@ async def test(request: Request) -> HTMLResponse:
     state.credential = credential
     try:
         name, entry, lookups = _entry(form)
-        spec = services.spec_from_entry(name, entry)
+        spec = spec_from_entry(name, entry)
         flow = state.flow.with_lookups(lookups)
-        settings = services.connection_settings(state.credentials, credential, flow)
-        result = await run_in_threadpool(services.test_source, settings, spec, flow)
+        settings = connection_settings(state.credentials, credential, flow)
+        result = await run_in_threadpool(test_source, settings, spec, flow)
     except ConnectorError as exc:
         return problem(request, str(exc))
     return state.render(request, "_test_result.html", result=result)

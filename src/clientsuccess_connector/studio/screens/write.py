@@ -19,10 +19,16 @@ from starlette.routing import Route
 from clientsuccess_connector.config.flow import Flow
 from clientsuccess_connector.connection import ConnectionSettings
 from clientsuccess_connector.errors import ConfigError, ConnectorError
-from clientsuccess_connector.studio import services
 from clientsuccess_connector.studio.jobs import Job
 from clientsuccess_connector.studio.ledgers import rows_written, studio_ledger
 from clientsuccess_connector.studio.screens.common import problem, studio, text
+from clientsuccess_connector.studio.services import catalogue
+from clientsuccess_connector.studio.services.connections import (
+    connection_settings,
+    offline_settings,
+)
+from clientsuccess_connector.studio.services.uploads import UPLOAD_SUFFIXES, input_columns
+from clientsuccess_connector.studio.services.writes import WriteOutcome, write_upload
 from clientsuccess_connector.studio.state import UPLOAD_LIMIT, StudioState
 
 _UPLOAD_ID = re.compile(r"^[0-9a-f]{16}$")
@@ -37,7 +43,7 @@ async def page(request: Request) -> HTMLResponse:
     return state.render(
         request,
         "write.html",
-        templates=services.write_templates(),
+        templates=catalogue.write_templates(),
         credentials=state.credentials.names(),
         chosen_credential=state.credential,
         limit_mb=UPLOAD_LIMIT // (1024 * 1024),
@@ -57,7 +63,7 @@ async def upload(request: Request) -> HTMLResponse:
             return problem(request, "Input file: choose a .csv, .jsonl or .json file first")
         filename = file.filename
         suffix = Path(filename).suffix.lower()
-        if suffix not in services.UPLOAD_SUFFIXES:
+        if suffix not in UPLOAD_SUFFIXES:
             kind = suffix or "no extension"
             return problem(request, f"Input file: {kind} is not supported; {_KINDS}")
         upload_id = secrets.token_hex(8)
@@ -70,8 +76,8 @@ async def upload(request: Request) -> HTMLResponse:
             return problem(request, _TOO_BIG)
     ledger = studio_ledger(state.credentials.store.config_dir, name, credential)
     try:
-        fields = services.write_fields(name)
-        columns, rows = await run_in_threadpool(services.input_columns, target)
+        fields = catalogue.write_fields(name)
+        columns, rows = await run_in_threadpool(input_columns, target)
         written = await run_in_threadpool(rows_written, ledger)
     except ConnectorError as exc:
         return problem(request, str(exc))
@@ -80,7 +86,7 @@ async def upload(request: Request) -> HTMLResponse:
         "_write_mapping.html",
         upload_id=upload_id,
         filename=filename,
-        template=services.template(name),
+        template=catalogue.template(name),
         fields=fields,
         columns=columns,
         rows=rows,
@@ -156,8 +162,8 @@ class _Planned:
         *,
         dry_run: bool,
         progress: Callable[[int], None] | None = None,
-    ) -> services.WriteOutcome:
-        return services.write_upload(
+    ) -> WriteOutcome:
+        return write_upload(
             self.settings, self.template, self.upload, self.mapping, self.constants,
             dry_run=dry_run, results=self.ledger, progress=progress, flow=self.flow,
         )  # fmt: skip
@@ -174,11 +180,11 @@ def _planned(state: StudioState, form: FormData, *, dry_run: bool) -> _Planned:
     state.credential = credential
     flow = state.flow.load()
     try:
-        settings = services.connection_settings(state.credentials, credential, flow)
+        settings = connection_settings(state.credentials, credential, flow)
     except ConnectorError:
         if not dry_run:
             raise
-        settings = services.offline_settings()
+        settings = offline_settings()
     template = text(form, "template")
     ledger = studio_ledger(state.credentials.store.config_dir, template, credential)
     return _Planned(settings, upload, template, _mapping(form), _constants(form), flow, ledger)
@@ -207,7 +213,7 @@ async def run(request: Request) -> HTMLResponse:
     except ConnectorError as exc:
         return problem(request, str(exc))
 
-    def work(job: Job) -> services.WriteOutcome:
+    def work(job: Job) -> WriteOutcome:
         return planned.run(dry_run=False, progress=lambda n: job.add("rows", n))
 
     key = f"write:{planned.upload.relative_to(state.uploads)}"
@@ -219,7 +225,7 @@ async def download(request: Request) -> Response:
     state = studio(request)
     found = state.jobs.get(request.path_params["job"])
     outcome = found.result if found is not None else None
-    if not isinstance(outcome, services.WriteOutcome) or found is None:
+    if not isinstance(outcome, WriteOutcome) or found is None:
         return problem(request, "no results for this job")
     lines = b"".join(orjson.dumps(line) + b"\n" for line in outcome.results)
     name = _results_name(Path(found.key.removeprefix("write:")))
