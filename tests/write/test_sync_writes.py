@@ -8,6 +8,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -203,17 +204,24 @@ def test_write_every_keeps_sending_only_what_changed_until_stopped(
     ]
     env = {**os.environ, **simulator.env()}
     proc = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    lines: list[str] = []  # what the writer reports, read as it goes
+    reader = threading.Thread(target=lambda: lines.extend(map(bytes.decode, proc.stderr or [])))
+    reader.start()
+    edit = "1 ok, 0 error, 4 skipped; 1 request(s)"  # the cycle that sends only the edit
     try:
         until(lambda: len(contacts_by_email(simulator).get("loop4@x.io", [])) == 1, proc)
         edited = csv(tmp_path / "people.next.csv", header, [*rows[:4],
                      (client_ids[2], "loop4@x.io", "VP")])  # fmt: skip
         edited.replace(source)  # atomically: a cycle reads the old file or the new one
         until(lambda: contacts_by_email(simulator)["loop4@x.io"][0]["title"] == "VP", proc)
+        until(lambda: any(edit in line for line in lines), proc)  # its summary, on a slow machine
     finally:
         proc.send_signal(signal.SIGTERM)
-        _, errors = proc.communicate(timeout=60)
-    assert proc.returncode == 0, errors
-    assert "1 ok, 0 error, 4 skipped; 1 request(s)" in errors.decode()  # only the edit
+        proc.wait(timeout=60)
+        reader.join(timeout=60)
+        if proc.stderr is not None:
+            proc.stderr.close()
+    assert proc.returncode == 0, "".join(lines)
     found = contacts_by_email(simulator)
     assert [len(found[f"loop{i}@x.io"]) for i in range(5)] == [1] * 5
 
