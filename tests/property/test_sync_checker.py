@@ -14,8 +14,8 @@ dropped table. After every completed sync:
 
 `make test` replays a fixed-seed slice (`CS_CHECKER_EXAMPLES`, default 8 examples of up to 8
 steps). `make check-long` runs many more; docs/reliability.md records the last long run.
-Behaviours outside the checker (null stamps, replica lag, an older duplicate row) are listed
-there with what the tool does about them.
+It also draws null stamps, a lagging replica and older duplicate rows; docs/reliability.md says
+what the tool does at the edges of what it draws.
 """
 
 from __future__ import annotations

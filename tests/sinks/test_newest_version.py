@@ -10,7 +10,8 @@ from typing import Any
 
 import pytest
 
-from clientsuccess_connector.sinks import SYNCED_AT, open_sink
+from clientsuccess_connector.sinks import open_sink
+from clientsuccess_connector.sinks.base import DeleteMode
 from clientsuccess_connector.sinks.batch import dedupe
 
 STAMP = "modifiedDate"
@@ -76,17 +77,34 @@ def test_every_destination_keeps_the_newest_copy_across_batches(
     assert rows == {k: v["label"] for k, v in expected.items()}
 
 
-def test_an_older_copy_in_a_later_run_only_marks_the_row_read(destination_url: str) -> None:
+@pytest.mark.parametrize("mode", ["soft", "hard"])
+def test_an_older_copy_later_in_a_run_keeps_the_record_and_no_reconcile_takes_it(
+    destination_url: str, mode: DeleteMode
+) -> None:
+    """An older copy read after the record in the same full read loses, and the record still
+    counts as read: the reconcile that follows deletes nothing."""
     with open_sink(destination_url) as sink:
-        sink.keep_newest_by("notes", STAMP)
-        sink.write_batch("notes", [version(1, 10, "new"), version(2, 10, "b")], ["id"])
+        sink.write_batch("notes", [version(1, 10, "a"), version(2, 10, "b")], ["id"])
     with open_sink(destination_url) as sink:
-        sink.keep_newest_by("notes", STAMP)
-        first = {r["id"]: r[SYNCED_AT] for r in sink.read_rows("notes")}
-        sink.write_batch("notes", [version(1, 0, "old"), version(2, 20, "b2")], ["id"])
+        since = datetime.now(UTC)
+        sink.keep_newest_by("notes", STAMP, since)
+        sink.write_batch("notes", [version(1, 20, "new"), version(2, 20, "b2")], ["id"])
+        sink.write_batch("notes", [version(1, 5, "old")], ["id"])
+        assert sink.reconcile("notes", since, mode) == 0
         rows = {r["id"]: r for r in sink.read_rows("notes")}
     assert {k: r["label"] for k, r in rows.items()} == {1: "new", 2: "b2"}
-    if destination_url.split(":", maxsplit=1)[0] not in ("jsonl", "csv", "parquet"):
-        # A database row read again counts as read now: a reconcile after this full read must
-        # not take record 1 for deleted because its stored version was the newer one.
-        assert rows[1][SYNCED_AT] > first[1]
+    assert all(r.get("_cs_deleted_at") is None for r in rows.values())
+
+
+def test_a_later_run_replaces_the_stored_version_whatever_its_stamp(destination_url: str) -> None:
+    """The server lists one version of a record now; its stamp may be lower than the stored
+    one (a clock set back, a record restored). A later run, a full refresh above all, repairs
+    the row instead of keeping the stored version forever."""
+    with open_sink(destination_url) as sink:
+        sink.keep_newest_by("notes", STAMP, datetime.now(UTC))
+        sink.write_batch("notes", [version(1, 10, "before")], ["id"])
+    with open_sink(destination_url) as sink:
+        sink.keep_newest_by("notes", STAMP, datetime.now(UTC))
+        sink.write_batch("notes", [version(1, 0, "restored")], ["id"])
+        rows = {r["id"]: r["label"] for r in sink.read_rows("notes")}
+    assert rows == {1: "restored"}

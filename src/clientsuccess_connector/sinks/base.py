@@ -81,17 +81,27 @@ class Sink(ABC):
         Returns the number of rows written (after de-duplicating the batch).
         """
 
-    def keep_newest_by(self, stream: str, field: str | None) -> None:
-        """Merge `stream`'s versions of a record by `field`, its incremental stamp: a version
-        older than the one stored, or than another in its batch, does not replace it (the row
-        still counts as written by the read, so no reconcile takes it for deleted). None, the
-        default: the later version wins."""
-        self.__dict__.setdefault("_newest_by", {})[stream] = field
+    def keep_newest_by(self, stream: str, field: str | None, since: datetime | None = None) -> None:
+        """Merge `stream`'s versions of a record by `field`, its incremental stamp: among the
+        versions written since `since` (when the run began writing the stream; None: ever),
+        an older one does not replace a newer (the row still counts as written by the read,
+        so no reconcile takes it for deleted); a version of an earlier run is always replaced.
+        `field` None, the default: the later version wins (sinks/versions.py)."""
+        self.__dict__.setdefault("_newest_by", {})[stream] = (field, since)
 
     def newest_by(self, stream: str) -> str | None:
         """The field set by `keep_newest_by` for `stream`, or None."""
-        found: str | None = self.__dict__.get("_newest_by", {}).get(stream)
-        return found
+        found: tuple[str | None, datetime | None] = self.__dict__.get("_newest_by", {}).get(
+            stream, (None, None)
+        )
+        return found[0]
+
+    def newest_since(self, stream: str) -> datetime | None:
+        """Since when `stream`'s versions are ordered by their stamp (None: ever)."""
+        found: tuple[str | None, datetime | None] = self.__dict__.get("_newest_by", {}).get(
+            stream, (None, None)
+        )
+        return found[1]
 
     def value_report(self, stream: str) -> ValueReport:
         """Values repaired and records rejected in `stream` since this sink was opened."""

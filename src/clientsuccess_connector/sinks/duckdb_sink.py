@@ -34,7 +34,7 @@ from clientsuccess_connector.sinks.sql import (
 )
 from clientsuccess_connector.sinks.storage import storage_errors
 from clientsuccess_connector.sinks.stream_schema import StreamSchema
-from clientsuccess_connector.sinks.versions import older_than_stored
+from clientsuccess_connector.sinks.versions import EVER, older_than_stored
 
 _META_DDL = (
     "CREATE TABLE IF NOT EXISTS _cs_state ("
@@ -162,40 +162,47 @@ class DuckDBSink(LandingSink):
     def _merge(self, stream: str, batch: PreparedBatch) -> None:
         con = self._con
         table = quote(stream)
+        now = datetime.now(UTC)
         con.register(_BATCH_VIEW, batch.to_arrow())
         source = _BATCH_VIEW
         if batch.primary_key:
             match = " AND ".join(f"t.{quote(k)} = b.{quote(k)}" for k in batch.primary_key)
-            if batch.newest is not None:
-                source = self._skip_older(table, batch, match)
             # Delete only the rows whose key is already stored: a DELETE touches every row
             # group its keys fall in, and keys arriving out of order (sorted by time, not id)
             # would make every batch rewrite the whole table (4x slower, 2.5x the memory).
             # The semi join that finds them only reads the key columns.
             keys = ", ".join(quote(k) for k in batch.primary_key)
             con.execute(
-                f"CREATE OR REPLACE TEMP TABLE _cs_existing AS SELECT {keys} FROM {source} "
+                f"CREATE OR REPLACE TEMP TABLE _cs_existing AS SELECT {keys} FROM {_BATCH_VIEW} "
                 f"AS b SEMI JOIN {table} AS t ON {match}"
             )
             if con.execute("SELECT count(*) FROM _cs_existing").fetchone() != (0,):
+                if batch.newest is not None:
+                    source = self._skip_older(stream, batch, match, now)
                 con.execute(f"DELETE FROM {table} AS t USING _cs_existing AS b WHERE {match}")
         con.execute(
             f"INSERT INTO {table} BY NAME SELECT *, $1::TIMESTAMPTZ AS {quote(SYNCED_AT)} "
             f"FROM {source}",
-            [datetime.now(UTC)],
+            [now],
         )
 
-    def _skip_older(self, table: str, batch: PreparedBatch, match: str) -> str:
-        """Rows of the batch older than the stored version of their record only mark that
-        row as written now (and not deleted); the relation of the others is returned."""
+    def _skip_older(self, stream: str, batch: PreparedBatch, match: str, now: datetime) -> str:
+        """Rows of the batch older than the version of their record this run stored only
+        mark that row as written now (and not deleted), and leave `_cs_existing` so that it
+        stays; the relation of the other rows is returned (sinks/versions.py)."""
         assert batch.newest is not None
-        con = self._con
+        con, table = self._con, quote(stream)
         newest = quote(batch.newest)
+        since = self.newest_since(stream)
+        older = older_than_stored(
+            f"t.{newest}", f"b.{newest}", f"t.{quote(SYNCED_AT)}",
+            EVER if since is None else "$1::TIMESTAMPTZ",
+        )  # fmt: skip
         keys = ", ".join(f"b.{quote(k)}" for k in batch.primary_key)
-        older = older_than_stored(f"t.{newest}", f"b.{newest}")
         con.execute(
             f"CREATE OR REPLACE TEMP TABLE _cs_older AS SELECT {keys} FROM {_BATCH_VIEW} AS b "
-            f"JOIN {table} AS t ON {match} WHERE {older}"
+            f"JOIN {table} AS t ON {match} WHERE {older}",
+            [] if since is None else [since],
         )
         if con.execute("SELECT count(*) FROM _cs_older").fetchone() == (0,):
             return _BATCH_VIEW
@@ -204,8 +211,9 @@ class DuckDBSink(LandingSink):
             marks.append(f"{quote(DELETED_AT)} = NULL")
         con.execute(
             f"UPDATE {table} AS t SET {', '.join(marks)} FROM _cs_older AS b WHERE {match}",
-            [datetime.now(UTC)],
+            [now],
         )
+        con.execute(f"DELETE FROM _cs_existing AS t USING _cs_older AS b WHERE {match}")
         return f"(SELECT * FROM {_BATCH_VIEW} AS b ANTI JOIN _cs_older AS t ON {match})"
 
     def reconcile(self, stream: str, written_since: datetime, mode: DeleteMode) -> int:

@@ -34,6 +34,7 @@ from clientsuccess_connector.sinks.naming import API
 from clientsuccess_connector.sinks.sql import POSTGRES_TYPES, check_stream_name
 from clientsuccess_connector.sinks.storage import storage_errors
 from clientsuccess_connector.sinks.stream_schema import StreamSchema
+from clientsuccess_connector.sinks.versions import EVER
 
 try:
     import psycopg
@@ -268,7 +269,7 @@ class PostgresSink(LandingSink):
                 return
             except psycopg.errors.UniqueViolation:
                 pass
-        self._merge_staged(table, batch, now)
+        self._merge_staged(table, batch, now, self.newest_since(stream))
 
     def _all_new(self, table: sql.Composed, batch: PreparedBatch) -> bool:
         """True when no row of the table has a key of the batch (one indexed lookup per key)."""
@@ -295,7 +296,9 @@ class PostgresSink(LandingSink):
         ) as copy:
             copy.write(copy_csv(table))
 
-    def _merge_staged(self, table: sql.Composed, batch: PreparedBatch, now: datetime) -> None:
+    def _merge_staged(
+        self, table: sql.Composed, batch: PreparedBatch, now: datetime, since: datetime | None
+    ) -> None:
         con = self._con
         stage = sql.Identifier(_STAGE)
         names = [sql.Identifier(n) for n in batch.names]
@@ -312,7 +315,7 @@ class PostgresSink(LandingSink):
         )
         self._copy(stage, batch.names, batch.to_arrow())
         if batch.newest is not None and batch.primary_key:
-            self._skip_older(table, batch, now)
+            self._skip_older(table, batch, now, since)
         synced = sql.Identifier(SYNCED_AT)
         # The time is a literal, not a parameter: with parameters psycopg reads every `%` of
         # the query as a placeholder, and column names may hold `%`.
@@ -334,9 +337,12 @@ class PostgresSink(LandingSink):
             )
         con.execute(insert)
 
-    def _skip_older(self, table: sql.Composed, batch: PreparedBatch, now: datetime) -> None:
-        """Staged rows older than the stored version of their record only mark that row as
-        written now (and not deleted), and leave the stage."""
+    def _skip_older(
+        self, table: sql.Composed, batch: PreparedBatch, now: datetime, since: datetime | None
+    ) -> None:
+        """Staged rows older than the version of their record this run stored (written since
+        `since`) only mark that row as written now (and not deleted), and leave the stage
+        (sinks/versions.py)."""
         assert batch.newest is not None
         stage = sql.Identifier(_STAGE)
         match = sql.SQL(" AND ").join(
@@ -344,7 +350,13 @@ class PostgresSink(LandingSink):
             for k in batch.primary_key
         )
         newest = sql.Identifier(batch.newest)
-        older = sql.SQL("t.{n} IS NOT NULL AND (s.{n} IS NULL OR t.{n} > s.{n})").format(n=newest)
+        older = sql.SQL(
+            "t.{w} >= {since} AND t.{n} IS NOT NULL AND (s.{n} IS NULL OR t.{n} > s.{n})"
+        ).format(
+            n=newest,
+            w=sql.Identifier(SYNCED_AT),
+            since=sql.SQL(EVER) if since is None else sql.Literal(since),
+        )
         marks = [sql.SQL("{} = {}").format(sql.Identifier(SYNCED_AT), sql.Literal(now))]
         if batch.schema.soft_deletes:
             marks.append(sql.SQL("{} = NULL").format(sql.Identifier(DELETED_AT)))

@@ -187,10 +187,11 @@ class _LockedSink:
             self.sink.write_batch(self._table(stream), records, pk, state)
 
     def keep_newest_by(self, stream: str, field: str | None) -> None:
-        """A record listed twice keeps its newest version by `field` (sinks/versions.py)."""
+        """A record this run reads twice keeps its newest version by `field`, from now on
+        (sinks/versions.py)."""
         if isinstance(self.sink, Sink):
             with self.lock:
-                self.sink.keep_newest_by(self._table(stream), field)
+                self.sink.keep_newest_by(self._table(stream), field, datetime.now(UTC))
 
     def bind(self, stream: str, provenance: Provenance, full_refresh: bool,
              cursor: bool = True) -> BoundState:  # fmt: skip

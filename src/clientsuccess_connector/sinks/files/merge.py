@@ -10,7 +10,7 @@ from pathlib import Path
 import orjson
 import pyarrow.parquet as pq
 
-from clientsuccess_connector.sinks.base import ColumnType
+from clientsuccess_connector.sinks.base import SYNCED_AT, ColumnType
 from clientsuccess_connector.sinks.formulas import neutralise_sql, restore_sql
 from clientsuccess_connector.sinks.sql import (
     DUCKDB_ISO_FORMAT,
@@ -20,7 +20,7 @@ from clientsuccess_connector.sinks.sql import (
     sql_literal,
 )
 from clientsuccess_connector.sinks.stream_schema import StreamSchema
-from clientsuccess_connector.sinks.versions import newest_first
+from clientsuccess_connector.sinks.versions import EVER, newest_first
 
 TYPES_KEY = b"cs_types"
 """Parquet metadata key of a part file: its columns' types as JSON."""
@@ -43,6 +43,9 @@ class StreamFiles:
     raw_formulas: bool = False  # CSV: text written as it is, not neutralised (formulas.py)
     newest: str | None = None
     """The column whose latest value picks a key's newest version (None: the latest part)."""
+    since: str = EVER
+    """SQL value: when the run began writing the stream (its versions are ordered by stamp,
+    and beat those of earlier runs; sinks/versions.py)."""
 
 
 def merged_query(files: StreamFiles, schema: StreamSchema, winners: str | None = None) -> str:
@@ -64,7 +67,7 @@ def merged_query(files: StreamFiles, schema: StreamSchema, winners: str | None =
     picked = ", ".join("u." + quote(n) for n, _ in columns)
     if winners is None:
         return (
-            f"WITH u AS NOT MATERIALIZED ({union}), k AS ({_latest(union, pk, files.newest)}) "
+            f"WITH u AS NOT MATERIALIZED ({union}), k AS ({_latest(union, pk, files)}) "
             f"SELECT {picked} FROM u SEMI JOIN k ON {match} AND u.{SEQ} = k._cs_max"
         )
     return (
@@ -82,15 +85,18 @@ def winners_statement(files: StreamFiles, schema: StreamSchema, table: str) -> s
     """A temp table of the latest (key, seq) pair per key: a table the planner can size, so
     the semi join builds its hash table on the keys, never on whole rows."""
     union = _union(files, [(c.name, c.type) for c in schema.to_columns()]) or "SELECT 1"
-    latest = _latest(union, schema.primary_key, files.newest)
+    latest = _latest(union, schema.primary_key, files)
     return f"CREATE OR REPLACE TEMP TABLE {table} AS {latest}"
 
 
-def _latest(union: str, pk: list[str], newest: str | None) -> str:
-    """Per key, the `_cs_seq` of its newest version: the latest part, or with `newest` the
-    version with the latest stamp (versions.py)."""
+def _latest(union: str, pk: list[str], files: StreamFiles) -> str:
+    """Per key, the `_cs_seq` of its version to keep: the latest part, or with `newest` the
+    version with the latest stamp among this run's (versions.py)."""
     keys = ", ".join(quote(k) for k in pk)
-    pick = f"max({SEQ})" if newest is None else f"arg_max({SEQ}, {newest_first(newest, SEQ)})"
+    pick = f"max({SEQ})"
+    if files.newest is not None:
+        order = newest_first(files.newest, SEQ, quote(SYNCED_AT), files.since)
+        pick = f"arg_max({SEQ}, {order})"
     return f"SELECT {keys}, {pick} AS _cs_max FROM ({union}) GROUP BY {keys}"
 
 

@@ -61,6 +61,7 @@ from clientsuccess_connector.sinks.naming import API
 from clientsuccess_connector.sinks.sql import check_stream_name, quote, sql_literal
 from clientsuccess_connector.sinks.storage import storage_errors
 from clientsuccess_connector.sinks.stream_schema import StreamSchema
+from clientsuccess_connector.sinks.versions import EVER
 
 PARTS_DIR = "_cs_parts"
 COMPACT_EVERY = 256
@@ -284,6 +285,7 @@ class FileSink(LandingSink):
             file_types=file_types,
             raw_formulas=self.raw_formulas,
             newest=entry.get("newest"),
+            since=_since_literal(self.newest_since(stream)),
         )
 
     def _compact(self, stream: str, rewrite: Callable[[str], str] | None = None) -> None:
@@ -500,3 +502,10 @@ class FileSink(LandingSink):
                 with contextlib.suppress(OSError):  # only when no parts are pending
                     (self.dir / PARTS_DIR).rmdir()
                 self._dir_lock.release()
+
+
+def _since_literal(since: datetime | None) -> str:
+    """`since` as a DuckDB TIMESTAMPTZ literal (EVER when None)."""
+    if since is None:
+        return EVER
+    return f"{sql_literal(since.isoformat())}::TIMESTAMPTZ"
