@@ -314,20 +314,19 @@ class PostgresSink(LandingSink):
             )
         )
         self._copy(stage, batch.names, batch.to_arrow())
-        if batch.newest is not None and batch.primary_key:
-            self._skip_older(table, batch, now, since)
         synced = sql.Identifier(SYNCED_AT)
         # The time is a literal, not a parameter: with parameters psycopg reads every `%` of
         # the query as a placeholder, and column names may hold `%`.
-        insert = sql.SQL("INSERT INTO {} ({}, {}) SELECT {}, {} FROM {}").format(
+        insert = sql.SQL("INSERT INTO {} AS t ({}, {}) SELECT {}, {} FROM {}").format(
             table, col_list, synced, col_list, sql.Literal(now), stage
         )
         if batch.primary_key:
             all_cols = [c for c in batch.schema.columns if c not in batch.primary_key]
+            older = _older_than_stored(batch, since)
             updates = [
-                sql.SQL("{} = EXCLUDED.{}").format(sql.Identifier(c), sql.Identifier(c))
-                for c in [*all_cols, SYNCED_AT]
+                sql.SQL("{} = {}").format(sql.Identifier(c), _kept(c, older)) for c in all_cols
             ]
+            updates.append(sql.SQL("{} = EXCLUDED.{}").format(synced, synced))
             if batch.schema.soft_deletes:  # a record read again exists: clear its marker
                 updates.append(sql.SQL("{} = NULL").format(sql.Identifier(DELETED_AT)))
             insert = sql.SQL("{} ON CONFLICT ({}) DO UPDATE SET {}").format(
@@ -336,40 +335,6 @@ class PostgresSink(LandingSink):
                 sql.SQL(", ").join(updates),
             )
         con.execute(insert)
-
-    def _skip_older(
-        self, table: sql.Composed, batch: PreparedBatch, now: datetime, since: datetime | None
-    ) -> None:
-        """Staged rows older than the version of their record this run stored (written since
-        `since`) only mark that row as written now (and not deleted), and leave the stage
-        (sinks/versions.py)."""
-        assert batch.newest is not None
-        stage = sql.Identifier(_STAGE)
-        match = sql.SQL(" AND ").join(
-            sql.SQL("t.{} = s.{}").format(sql.Identifier(k), sql.Identifier(k))
-            for k in batch.primary_key
-        )
-        newest = sql.Identifier(batch.newest)
-        older = sql.SQL(
-            "t.{w} >= {since} AND t.{n} IS NOT NULL AND (s.{n} IS NULL OR t.{n} > s.{n})"
-        ).format(
-            n=newest,
-            w=sql.Identifier(SYNCED_AT),
-            since=sql.SQL(EVER) if since is None else sql.Literal(since),
-        )
-        marks = [sql.SQL("{} = {}").format(sql.Identifier(SYNCED_AT), sql.Literal(now))]
-        if batch.schema.soft_deletes:
-            marks.append(sql.SQL("{} = NULL").format(sql.Identifier(DELETED_AT)))
-        self._con.execute(
-            sql.SQL("UPDATE {} AS t SET {} FROM {} AS s WHERE {} AND {}").format(
-                table, sql.SQL(", ").join(marks), stage, match, older
-            )
-        )
-        self._con.execute(
-            sql.SQL("DELETE FROM {} AS s USING {} AS t WHERE {} AND {}").format(
-                stage, table, match, older
-            )
-        )
 
     def reconcile(self, stream: str, written_since: datetime, mode: DeleteMode) -> int:
         check_stream_name(stream)
@@ -586,3 +551,28 @@ class PostgresSink(LandingSink):
             if not self._closed:
                 self._closed = True
                 self._con.close()
+
+
+def _older_than_stored(batch: PreparedBatch, since: datetime | None) -> sql.Composable | None:
+    """In an upsert, true when the incoming row (EXCLUDED) is older than the row this run
+    stored (`t`, written since `since`) by the stream's stamp column; None without one. Checked
+    against the locked row, so a concurrent writer cannot slip in between (sinks/versions.py)."""
+    if batch.newest is None:
+        return None
+    return sql.SQL(
+        "(t.{w} >= {since} AND t.{n} IS NOT NULL"
+        " AND (EXCLUDED.{n} IS NULL OR t.{n} > EXCLUDED.{n}))"
+    ).format(
+        n=sql.Identifier(batch.newest),
+        w=sql.Identifier(SYNCED_AT),
+        since=sql.SQL(EVER) if since is None else sql.Literal(since),
+    )
+
+
+def _kept(column: str, older: sql.Composable | None) -> sql.Composable:
+    """The value an upsert leaves in `column`: the incoming one, or the stored one when the
+    incoming row is `older`."""
+    name = sql.Identifier(column)
+    if older is None:
+        return sql.SQL("EXCLUDED.{}").format(name)
+    return sql.SQL("CASE WHEN {} THEN t.{} ELSE EXCLUDED.{} END").format(older, name, name)
