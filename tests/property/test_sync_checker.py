@@ -6,7 +6,8 @@ plays (coarse or inclusive `modifiedAfter`, ignored sorts, missing counts, cappe
 echo the size used or the size asked, a clock ahead or behind, records listed twice), then a
 sequence of steps: creates, updates and deletes on the server, syncs (incremental or full
 refresh, each delete mode), syncs killed part way, one empty answer during a full refresh, a
-dropped table. After every completed sync:
+dropped table (or a moved file: the destination is DuckDB or JSON lines). After every completed
+sync:
 
 - a stream that says `ok` holds every record the server lists, each at the server's version
   (its `modifiedTime`), and after an `ok` full refresh that reconciled deletes, nothing else;
@@ -40,6 +41,7 @@ from clientsuccess_connector.cli import cli
 from clientsuccess_connector.read.timestamps import format_timestamp, parse_timestamp
 from clientsuccess_connector.simulator import SimulatorConfig, SimulatorHandle, run_simulator
 from clientsuccess_connector.simulator.profile import ServerProfile
+from clientsuccess_connector.sinks import open_sink
 
 STREAM = "contacts"
 EXAMPLES = int(os.environ.get("CS_CHECKER_EXAMPLES", "8"))
@@ -78,12 +80,14 @@ def _at_least(stored: str | None, listed: str | None, newer_allowed: bool) -> bo
 
 
 class SyncChecker(RuleBasedStateMachine):
-    """One simulator, one DuckDB destination, and the steps a user and a server take."""
+    """One simulator, one destination (DuckDB or JSON lines), and the steps a user and a
+    server take."""
 
     def __init__(self) -> None:
         super().__init__()
         self._folder = TemporaryDirectory()
         self.database = Path(self._folder.name) / "checker.duckdb"
+        self.url = f"duckdb:///{self.database}"  # or a JSON lines folder (drawn in `start`)
         self._sim_context: Any = None
         self.sim: SimulatorHandle | None = None
         self.last: tuple[int, dict[str, Any], bool] | None = None
@@ -92,8 +96,12 @@ class SyncChecker(RuleBasedStateMachine):
         self.serial = 0
         self.friendly = False
 
-    @initialize(profile=profiles, seed=st.integers(1, 50))
-    def start(self, profile: ServerProfile, seed: int) -> None:
+    @initialize(profile=profiles, seed=st.integers(1, 50),
+                destination=st.sampled_from(["duckdb", "jsonl"]))  # fmt: skip
+    def start(self, profile: ServerProfile, seed: int, destination: str = "duckdb") -> None:
+        if destination == "jsonl":
+            self.url = f"jsonl:///{Path(self._folder.name) / 'out'}"
+        event(f"destination {destination}")
         self._sim_context = run_simulator(SimulatorConfig(clients=12, seed=seed, profile=profile))
         self.sim = self._sim_context.__enter__()
         self.friendly = profile == ServerProfile()  # where no run has a reason to fail
@@ -151,6 +159,13 @@ class SyncChecker(RuleBasedStateMachine):
 
     @rule()
     def drop_table(self) -> None:
+        """The user drops the table (DuckDB) or moves the stream's file away (JSON lines)."""
+        if self.url.startswith("jsonl:"):
+            data = Path(self._folder.name) / "out" / f"{STREAM}.jsonl"
+            if data.exists():
+                data.rename(Path(self._folder.name) / f"moved-{self.serial}.jsonl")
+                self.serial += 1
+            return
         if not self.database.exists():
             return
         with duckdb.connect(str(self.database)) as con:
@@ -170,7 +185,7 @@ class SyncChecker(RuleBasedStateMachine):
         self.sim.faults.configure(latency_ms=0)
 
     def _args(self, full_refresh: bool, deletes: str = "soft") -> list[str]:
-        args = ["sync", "--stream", STREAM, "--destination", f"duckdb:///{self.database}",
+        args = ["sync", "--stream", STREAM, "--destination", self.url,
                 "--format", "json", "-q", "--deletes", deletes]  # fmt: skip
         return [*args, "--full-refresh"] if full_refresh else args
 
@@ -235,12 +250,13 @@ class SyncChecker(RuleBasedStateMachine):
         raise AssertionError("the server's search never ended")
 
     def _stored(self) -> dict[int, str | None]:
-        with duckdb.connect(str(self.database), read_only=True) as con:
-            columns = {r[0] for r in con.execute(f"DESCRIBE {STREAM}").fetchall()}
-            live = " WHERE _cs_deleted_at IS NULL" if "_cs_deleted_at" in columns else ""
-            stamp = '"modifiedTime"' if "modifiedTime" in columns else "NULL"  # no record yet
-            rows = con.execute(f"SELECT id, {stamp} FROM {STREAM}{live}").fetchall()
-        return {row[0]: _stamp(row[1]) for row in rows}
+        """The live rows of the destination: id -> stamp (rows marked deleted left out)."""
+        with open_sink(self.url, read_only=True) as sink:
+            if STREAM not in sink.streams():
+                return {}
+            rows = sink.read_rows(STREAM)
+        return {r["id"]: _stamp(r.get("modifiedTime")) for r in rows
+                if r.get("_cs_deleted_at") is None}  # fmt: skip
 
 
 SHRINK = os.environ.get("CS_CHECKER_SHRINK", "1") != "0"  # 0: report the first case found
