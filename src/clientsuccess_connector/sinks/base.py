@@ -91,17 +91,17 @@ class Sink(ABC):
 
     def newest_by(self, stream: str) -> str | None:
         """The field set by `keep_newest_by` for `stream`, or None."""
-        found: tuple[str | None, datetime | None] = self.__dict__.get("_newest_by", {}).get(
-            stream, (None, None)
-        )
-        return found[0]
+        return self._version_order(stream)[0]
 
     def newest_since(self, stream: str) -> datetime | None:
         """Since when `stream`'s versions are ordered by their stamp (None: ever)."""
+        return self._version_order(stream)[1]
+
+    def _version_order(self, stream: str) -> tuple[str | None, datetime | None]:
         found: tuple[str | None, datetime | None] = self.__dict__.get("_newest_by", {}).get(
             stream, (None, None)
         )
-        return found[1]
+        return found
 
     def value_report(self, stream: str) -> ValueReport:
         """Values repaired and records rejected in `stream` since this sink was opened."""
