@@ -31,7 +31,7 @@ import httpx
 
 from bench.common import machine, write_result
 from clientsuccess_connector.simulator import SimulatorConfig, run_simulator
-from clientsuccess_connector.simulator.profile import ServerProfile
+from clientsuccess_connector.simulator.profile import PRECISIONS, ServerProfile
 from clientsuccess_connector.simulator.timefmt import fmt_ms
 
 RESOURCE = "client_notes"
@@ -79,7 +79,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--clients", type=int, default=2000)
     parser.add_argument("--recent", type=int, nargs="+", default=[0, 50, 100])
-    parser.add_argument("--after-precision", default="ms", choices=["ms", "second", "day"],
+    parser.add_argument("--after-precision", default="ms", choices=tuple(PRECISIONS),
                         help="how coarsely the server compares modifiedAfter")  # fmt: skip
     args = parser.parse_args()
     lines = [

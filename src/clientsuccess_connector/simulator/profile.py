@@ -51,7 +51,7 @@ RANGES: dict[str, tuple[int | None, int | None]] = {
     "visibility_lag": (0, None), "duplicates": (0, 100),
 }  # fmt: skip
 BULK_RESULTS = ("zero-based", "one-based", "shuffled")
-_CHOICES = {
+CHOICES = {
     "query_cost": QUERY_COSTS,
     "after_precision": tuple(PRECISIONS),
     "after_compare": COMPARES,
@@ -86,7 +86,7 @@ class ServerProfile:
     bulk_results: str = "zero-based"
 
     def __post_init__(self) -> None:
-        for name, choices in _CHOICES.items():
+        for name, choices in CHOICES.items():
             if getattr(self, name) not in choices:
                 raise ConfigError(
                     f"server profile: {name} {getattr(self, name)!r} is not one of "
