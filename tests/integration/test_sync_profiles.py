@@ -124,3 +124,16 @@ def test_a_server_stated_to_give_no_counts_is_read_by_keyset_at_once(
         assert result.error is None, result.error
         assert result.records == learnt[stream].records
         assert result.requests < learnt[stream].requests
+
+
+def test_a_stated_unit_is_the_flows_not_the_states(
+    simulator: SimulatorHandle, tmp_path: Path
+) -> None:
+    """A `modified_after_unit` the flow states is not written into the stream's state as if
+    learnt: a user who states `day`, then corrects it to `ms`, gets `ms` on the next run."""
+    url = f"duckdb:///{tmp_path / 'stated.duckdb'}"
+    run(simulator, url, server=ServerStatement(modified_after_unit="day"))
+    with open_sink(url) as sink:
+        states = {stream: sink.get_state(stream) or {} for stream in STREAMS}
+    assert all("precision" not in state for state in states.values()), states
+    assert all(state.get("cursor") for state in states.values()), states

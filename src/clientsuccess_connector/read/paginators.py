@@ -38,12 +38,11 @@ PAGINATORS: dict[type[PaginatorConfig], type[Paginator[Any]]] = {
     CursorPagination: CursorPaginator,
     NextUrlPagination: NextUrlPaginator,
     LinkHeaderPagination: LinkHeaderPaginator,
+    KeysetPagination: KeysetPaginator,
     PaginatorConfig: Paginator,
 }
 
 
 def make_paginator(config: PaginatorConfig, run: ReadRun | None = None) -> Paginator[Any]:
     """A fresh paginator for one request series of `run`."""
-    if isinstance(config, KeysetPagination):
-        return KeysetPaginator(config, run)
     return PAGINATORS[type(config)](config, run)

@@ -109,8 +109,8 @@ class KeysetPaginator(NumberedPaginator[KeysetPagination]):
             if not moments or moments[0] > step.newest:
                 return self._widen(step, request, page)
             asked = parse_timestamp(request.params.get(self.spec.keyset_param))
-            if asked is not None and moments[0] <= asked:
-                self.run.facts.learn("modified_after_inclusive", True)  # kept at or before it
+            if asked is not None and moments[0] == asked:
+                self.run.facts.learn("modified_after_inclusive", True)  # kept at the instant
             if asked is not None and moments[0] < asked:
                 # Records from before the modifiedAfter asked: the server compares at or after
                 # in a coarser unit, so steps in this one only go back to its start each time.

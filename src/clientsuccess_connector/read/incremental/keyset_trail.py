@@ -1,6 +1,6 @@
 """What a keyset read did that its own checks cannot vouch for.
 
-A keyset step is checked by the records it gives back (read/pagination.py); a page asked by
+A keyset step is checked by the records it gives back (read/incremental/keyset.py); a page asked by
 page number within one filter is not: records deleted or changed meanwhile shift the pages,
 and only a count (`totalElements`) shows that nothing slipped between them. The trail is shared
 by a stream's windows, so the read can tell at the end whether it needs that count.

@@ -499,7 +499,7 @@ class IncrementalRead:
             return None
         state: State = {"cursor_field": self.field, "cursor": format_timestamp(cursor),
                         "changes": self._read - self._changes_from}  # fmt: skip
-        if self.learned.verified:
+        if self.run.facts.modified_after_unit.origin == "learnt":  # a stated unit stays the flow's
             state["precision"] = self.learned.unit
         if self._unstamped_pending:
             state[UNSTAMPED] = "pending"
