@@ -29,9 +29,11 @@ types: $(STAMP)
 	$(BIN)/mypy
 
 # Every test, spread over the cores (most of a slow test's time is waiting on a browser, a
-# subprocess or the simulator), with coverage held above COVERAGE_FLOOR percent.
+# subprocess or the simulator), with coverage held above COVERAGE_FLOOR percent. The floor
+# holds where every suite must run (CS_REQUIRE_POSTGRES=1, as .ci/run sets): without a
+# PostgreSQL server its tests skip and coverage falls below it for that reason alone.
 PYTEST_WORKERS ?= 4
-COVERAGE_FLOOR ?= 94
+COVERAGE_FLOOR ?= $(if $(filter 1,$(CS_REQUIRE_POSTGRES)),94,0)
 unit: $(STAMP)
 	$(BIN)/pytest -q -n $(PYTEST_WORKERS) --dist loadgroup \
 	  --cov=clientsuccess_connector --cov-report=term:skip-covered --cov-fail-under=$(COVERAGE_FLOOR)

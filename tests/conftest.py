@@ -28,19 +28,23 @@ settings.load_profile(os.environ.get("CS_HYPOTHESIS_PROFILE", "explore"))
 
 
 TESTS = Path(__file__).parent
-SLOW_FOLDERS = {"studio": "a real browser", "packaging": "builds and installs the wheel",
-                "singer": "a Singer target in its own venv"}  # fmt: skip
-"""Folders whose every test is slow (besides tests marked `slow` one by one: kills, crashes)."""
-SERIAL_FOLDERS = ("singer", "reliability")
-"""Folders whose tests share a session resource (an installed target, a results table): under
-`pytest -n`, each runs in one worker (`--dist loadgroup`)."""
+SLOW_FOLDERS = ("packaging", "singer")
+"""Folders whose every test is slow (a wheel built and installed, a Singer target in its own
+venv); a test that drives the browser (the `browser` fixture) is slow wherever it is, and single
+tests are marked `slow` by hand (kills, crashes)."""
+SERIAL_FOLDERS = ("packaging", "singer", "reliability")
+"""Folders whose tests share an expensive or session-wide resource (the built wheel, an
+installed target, a results table): under `pytest -n`, each runs in one worker
+(`--dist loadgroup`), so it is made once."""
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Mark whole folders `slow`, and keep each serial folder in one xdist worker."""
+    """Mark slow folders and browser tests `slow`, and keep each serial folder in one xdist
+    worker."""
     for item in items:
-        folder = item.path.relative_to(TESTS).parts[0]
-        if folder in SLOW_FOLDERS:
+        parts = item.path.relative_to(TESTS).parts if item.path.is_relative_to(TESTS) else ()
+        folder = parts[0] if parts else ""
+        if folder in SLOW_FOLDERS or "browser" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.slow)
         if folder in SERIAL_FOLDERS:
             item.add_marker(pytest.mark.xdist_group(folder))

@@ -34,15 +34,19 @@ def test_lookup_columns_that_arrive_after_the_brace_join_the_open_menu(
     held: list[Route] = []
     page.route("**/flows/macros*", lambda route: held.append(route))  # noqa: PLW0108 (Playwright needs a Python function)
     page.get_by_role("tab", name="Advanced").click()
-    page.get_by_label("Add Lookups to Supported Macros", exact=True).select_option("contracts")
+    with page.expect_request("**/flows/macros*"):  # the studio asks for the lookup's columns
+        page.get_by_label("Add Lookups to Supported Macros", exact=True).select_option("contracts")
     url = page.get_by_label("Set API URL", exact=True)
     url.click()
     url.press_sequentially("/contract/{")
     menu = page.get_by_role("listbox", name="Macros", exact=True)
     expect(menu.get_by_role("option", name="{now}", exact=True)).to_be_visible()
     expect(menu.get_by_role("option", name="{contracts.id}", exact=True)).to_have_count(0)
-    page.wait_for_timeout(0)  # let the held request reach the route handler
-    assert held, "the studio did not ask for the lookup's columns"
+    for _ in range(200):  # the route handler runs while Playwright waits
+        if held:
+            break
+        page.wait_for_timeout(50)
+    assert held, "the request for the lookup's columns never reached the route"
     for route in held:
         route.continue_()
     expect(menu.get_by_role("option", name="{contracts.id}", exact=True)).to_be_visible()

@@ -10,7 +10,8 @@ import httpx
 from clientsuccess_connector.config.flow import load_flow
 from clientsuccess_connector.connection import ConnectionSettings
 from clientsuccess_connector.simulator import SimulatorConfig, run_simulator
-from clientsuccess_connector.studio import services
+from clientsuccess_connector.studio.services import flows, syncs
+from clientsuccess_connector.studio.services.flow_file import FlowFile
 
 
 def test_a_default_stream_follows_the_flows_template_correction(tmp_path: Path) -> None:
@@ -23,7 +24,7 @@ def test_a_default_stream_follows_the_flows_template_correction(tmp_path: Path) 
             "templates:\n  search_clients: {path: /client/find}\n"
         )
         settings = ConnectionSettings(base_url=sim.api_v1_url, api_key=sim.api_key)
-        results = services.run_sync(settings, load_flow(flow_file), ["clients"], lambda *_: None)
+        results = syncs.run_sync(settings, load_flow(flow_file), ["clients"], lambda *_: None)
     assert [(r.stream, r.error, r.records) for r in results] == [("clients", None, 5)]
 
 
@@ -34,14 +35,14 @@ def test_an_advanced_source_with_a_query_in_its_url_lands_the_filtered_rows(
     stored every pulse: pages after the first lost the query."""
     with run_simulator(SimulatorConfig(clients=20, seed=3)) as sim:
         (tmp_path / "flow.yaml").write_text(f"destination: duckdb:///{tmp_path / 'out.duckdb'}\n")
-        flow_file = services.FlowFile(tmp_path / "flow.yaml")
-        entry = services.source_entry({
+        flow_file = FlowFile(tmp_path / "flow.yaml")
+        entry = flows.source_entry({
             "url": "/pulse/search?modifiedAfter=2025-03-01", "primary_key": ["id"],
             "pagination": "envelope", "page_size": 5,
         })  # fmt: skip
         flow = flow_file.add_source("recent_pulses", entry, [])
         settings = ConnectionSettings(base_url=sim.api_v1_url, api_key=sim.api_key)
-        [result] = services.run_sync(settings, flow, ["recent_pulses"], lambda *_: None)
+        [result] = syncs.run_sync(settings, flow, ["recent_pulses"], lambda *_: None)
         with httpx.Client(base_url=sim.api_v1_url, headers={"X-API-Key": sim.api_key}) as http:
             body = http.get("/pulse/search", params={"modifiedAfter": "2025-03-01", "size": 1000})
         wanted = {record["id"] for record in body.json()["data"]}

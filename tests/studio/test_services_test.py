@@ -8,7 +8,7 @@ from clientsuccess_connector.config.flow import parse_flow
 from clientsuccess_connector.connection import ConnectionSettings
 from clientsuccess_connector.read.endpoint import SourceSpec
 from clientsuccess_connector.simulator import SimulatorConfig, run_simulator
-from clientsuccess_connector.studio import services
+from clientsuccess_connector.studio.services import common, source_sample
 
 
 def test_test_asks_for_the_first_page_once_and_shows_it_raw() -> None:
@@ -17,7 +17,7 @@ def test_test_asks_for_the_first_page_once_and_shows_it_raw() -> None:
         settings = ConnectionSettings(base_url=sim.api_v1_url, api_key=sim.api_key)
         flow = parse_flow({}, path=None, env={})
         spec = SourceSpec(name="t", template="search_clients")
-        result = services.test_source(settings, spec, flow)
+        result = source_sample.test_source(settings, spec, flow)
         requests = sim.stats.requests()
     assert requests == 1
     assert len(result.requests) == 1
@@ -28,8 +28,8 @@ def test_test_asks_for_the_first_page_once_and_shows_it_raw() -> None:
 
 def test_sample_cells_show_values_orjson_refuses_exactly() -> None:
     """An integer beyond 64 bits, or nesting deeper than orjson goes, still shows (exactly)."""
-    assert services.cell({"n": 2**70}) == '{"n":1180591620717411303424}'
+    assert common.cell({"n": 2**70}) == '{"n":1180591620717411303424}'
     deep: object = 1
     for _ in range(300):
         deep = [deep]
-    assert services.cell(deep) == "[" * 300 + "1" + "]" * 300
+    assert common.cell(deep) == "[" * 300 + "1" + "]" * 300

@@ -7,7 +7,7 @@ from pathlib import Path
 from clientsuccess_connector.config.flow import load_flow
 from clientsuccess_connector.connection import ConnectionSettings
 from clientsuccess_connector.simulator import SimulatorConfig, run_simulator
-from clientsuccess_connector.studio import services
+from clientsuccess_connector.studio.services import writes
 
 
 def test_a_write_and_its_crash_look_up_use_the_flows_corrected_routes(tmp_path: Path) -> None:
@@ -25,7 +25,7 @@ def test_a_write_and_its_crash_look_up_use_the_flows_corrected_routes(tmp_path: 
         )
         sim.faults.next("drop", 1, route="create_contact")
         settings = ConnectionSettings(base_url=sim.api_v1_url, api_key=sim.api_key)
-        outcome = services.write_upload(
+        outcome = writes.write_upload(
             settings, "create_contact", upload, {}, {}, dry_run=False,
             results=tmp_path / "results.jsonl", flow=load_flow(flow_file),
         )  # fmt: skip
