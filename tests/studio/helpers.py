@@ -2,8 +2,15 @@
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import pytest
 from playwright.sync_api import Page, expect
 
+from clientsuccess_connector.read.progress import ReadProgress
+from clientsuccess_connector.studio.jobs import Job
 from tests.studio.conftest import Studio
 
 
@@ -17,6 +24,44 @@ def add_credential(page: Page, studio: Studio, name: str = "sim") -> None:
     form.get_by_label("API key", exact=True).fill(studio.sim.api_key)
     form.get_by_role("button", name="Save credential").click()
     expect(page.get_by_role("row", name=name)).to_be_visible()
+
+
+def choose_endpoint(page: Page, title: str) -> None:
+    """Pick a template on New data flow and wait until its fields have been swapped in.
+
+    The browser fires ``change`` even when the endpoint already shown is picked again, and the
+    fields arrive by a request: a field filled before that swap lands would be replaced empty.
+    """
+    page.evaluate(
+        "() => { window.__fieldsSettled = false;"
+        " document.body.addEventListener('htmx:afterSettle', (event) => {"
+        " if (event.detail.target.id === 'template-fields') window.__fieldsSettled = true; }); }"
+    )
+    page.get_by_label("Endpoint", exact=True).select_option(label=title)
+    page.wait_for_function("() => window.__fieldsSettled === true")
+    expect(page.get_by_text(f"Fields of {title}")).to_be_visible()
+
+
+@contextmanager
+def syncs_held_mid_read(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Inside the block, a studio sync waits after a page that announced its total.
+
+    So a test sees the progress a person sees during a long sync, however fast this machine
+    reads the simulator; leaving the block lets the sync finish.
+    """
+    release = threading.Event()
+    report = Job.read
+
+    def read_then_wait(job: Job, progress: ReadProgress) -> None:
+        report(job, progress)
+        if progress.total is not None and not progress.finished:
+            release.wait(timeout=60)
+
+    monkeypatch.setattr(Job, "read", read_then_wait)
+    try:
+        yield
+    finally:
+        release.set()
 
 
 def result_region(page: Page) -> object:

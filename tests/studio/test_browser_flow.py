@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from playwright.sync_api import Page, Response, expect
 
 from tests.studio.conftest import Studio, shot
-from tests.studio.helpers import add_credential
+from tests.studio.helpers import add_credential, choose_endpoint, syncs_held_mid_read
 
 
 def test_a_person_sets_up_a_flow_from_the_screens_and_sees_the_dataset(
-    page: Page, studio: Studio
+    page: Page, studio: Studio, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Credential, Search Pulses Test, Advanced /clientNote/search, suggestion, Create, Datasets."""
     bodies: list[str] = []
@@ -28,8 +29,7 @@ def test_a_person_sets_up_a_flow_from_the_screens_and_sees_the_dataset(
 
     page.get_by_role("button", name="New data flow").click()
     page.get_by_label("Credential", exact=True).select_option("sim")
-    page.get_by_label("Endpoint", exact=True).select_option(label="Search Pulses")
-    expect(page.get_by_text("Fields of Search Pulses")).to_be_visible()
+    choose_endpoint(page, "Search Pulses")
     page.get_by_role("button", name="Test").click()
     result = page.get_by_role("region", name="Endpoint Test Result")
     expect(result.get_by_role("table", name="Sample records")).to_be_visible()
@@ -49,12 +49,11 @@ def test_a_person_sets_up_a_flow_from_the_screens_and_sees_the_dataset(
     shot(page, "studio-advanced-suggestions.png")
 
     page.get_by_label("Source name", exact=True).fill("notes")
-    studio.sim.faults.configure(latency_ms=400)  # slow enough to watch the sync run
-    page.get_by_role("button", name="Create").click()
-    progress = page.get_by_test_id("progress-notes")  # shown while the sync runs
-    expect(progress).to_contain_text(re.compile(r"[\d,]+ of [\d,]+ records \(\d+%\)"))
+    with syncs_held_mid_read(monkeypatch):
+        page.get_by_role("button", name="Create").click()
+        progress = page.get_by_test_id("progress-notes")  # shown while the sync runs
+        expect(progress).to_contain_text(re.compile(r"[\d,]+ of [\d,]+ records \(\d+%\)"))
     expect(page.get_by_role("status", name="Sync notes").get_by_text("done")).to_be_visible()
-    studio.sim.faults.clear()
     shot(page, "studio-create-progress.png")
 
     page.get_by_role("link", name="Open Datasets").click()

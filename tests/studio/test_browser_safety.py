@@ -6,7 +6,7 @@ import httpx
 from playwright.sync_api import Browser, Page, expect
 
 from tests.studio.conftest import Studio, shot
-from tests.studio.helpers import add_credential
+from tests.studio.helpers import add_credential, choose_endpoint
 
 IMG = '<img src=x onerror="window.__xss=1">XSSMARK'
 SCRIPT = "<script>window.__xss=2</script>"
@@ -25,7 +25,7 @@ def test_html_in_client_data_shows_as_text_and_runs_nothing(page: Page, studio: 
     page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
     add_credential(page, studio)
     page.get_by_role("button", name="New data flow").click()
-    page.get_by_label("Endpoint", exact=True).select_option(label="Search Pulses")
+    choose_endpoint(page, "Search Pulses")
     page.get_by_label("note", exact=True).fill("XSSMARK")
     page.get_by_role("button", name="Test").click()
     result = page.get_by_role("region", name="Endpoint Test Result")
