@@ -17,11 +17,7 @@ bench/results/catch_up_cost.md.
 from __future__ import annotations
 
 import argparse
-import json
-import os
 import random
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -29,7 +25,7 @@ from typing import Any
 
 import httpx
 
-from bench.common import machine, write_result
+from bench.common import machine, sync_summary, write_result
 from clientsuccess_connector.simulator import SimulatorConfig, run_simulator
 from clientsuccess_connector.simulator.profile import PRECISIONS, ServerProfile
 from clientsuccess_connector.simulator.timefmt import fmt_ms
@@ -63,15 +59,7 @@ def _plain_loop(base: str, key: str) -> tuple[int, int, float]:
 
 def _first_sync(base: str, key: str, database: Path) -> tuple[int, int, float]:
     """(requests, records, seconds) of a first `sync --stream client_notes`."""
-    env = {**os.environ, "CLIENTSUCCESS_API_KEY": key, "CLIENTSUCCESS_BASE_URL": base}
-    command = [sys.executable, "-m", "clientsuccess_connector", "-q", "sync", "--stream",
-               RESOURCE, "--destination", f"duckdb:///{database}", "--format", "json"]  # fmt: skip
-    started = time.perf_counter()
-    done = subprocess.run(command, env=env, capture_output=True, check=False, timeout=3600)
-    seconds = time.perf_counter() - started
-    if done.returncode != 0:
-        raise SystemExit(f"the sync failed: {done.stderr.decode()[-500:]}")
-    [row] = json.loads(done.stdout)["streams"]
+    [row], seconds = sync_summary(base, key, database, "--stream", RESOURCE)
     return int(row["requests"]), int(row["records"]), seconds
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import platform
 import socket
@@ -146,3 +147,19 @@ def write_result(name: str, text: str) -> Path:
     path = RESULTS / name
     path.write_text(text, encoding="utf-8")
     return path
+
+
+def sync_summary(
+    base: str, key: str, database: Path, *extra: str, timeout: float = 3600
+) -> tuple[list[dict[str, Any]], float]:
+    """Run `sync` in its own process into DuckDB `database`: its summary rows and seconds."""
+    env = {**os.environ, "CLIENTSUCCESS_API_KEY": key, "CLIENTSUCCESS_BASE_URL": base}
+    command = [sys.executable, "-m", "clientsuccess_connector", "-q", "sync", *extra,
+               "--destination", f"duckdb:///{database}", "--format", "json"]  # fmt: skip
+    started = time.perf_counter()
+    done = subprocess.run(command, env=env, capture_output=True, check=False, timeout=timeout)
+    seconds = time.perf_counter() - started
+    if done.returncode != 0:
+        raise SystemExit(f"the sync failed: {done.stderr.decode()[-500:]}")
+    rows: list[dict[str, Any]] = json.loads(done.stdout)["streams"]
+    return rows, seconds

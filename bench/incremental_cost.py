@@ -13,17 +13,13 @@ result goes to bench/results/incremental_cost.md.
 from __future__ import annotations
 
 import argparse
-import json
-import os
-import subprocess
-import sys
 import tempfile
 from pathlib import Path
 from typing import Any
 
 import httpx
 
-from bench.common import API_KEY, machine, simulator, write_result
+from bench.common import API_KEY, machine, simulator, sync_summary, write_result
 
 
 def _by_route(root: str) -> dict[str, int]:
@@ -33,13 +29,8 @@ def _by_route(root: str) -> dict[str, int]:
 
 def _sync(base: str, database: Path) -> dict[str, dict[str, Any]]:
     """One sync of every default stream; its summary row per stream."""
-    env = {**os.environ, "CLIENTSUCCESS_API_KEY": API_KEY, "CLIENTSUCCESS_BASE_URL": base}
-    command = [sys.executable, "-m", "clientsuccess_connector", "-q", "sync", "--destination",
-               f"duckdb:///{database}", "--format", "json"]  # fmt: skip
-    done = subprocess.run(command, env=env, capture_output=True, check=False, timeout=1800)
-    if done.returncode != 0:
-        raise SystemExit(f"the sync failed: {done.stderr.decode()[-500:]}")
-    return {row["stream"]: row for row in json.loads(done.stdout)["streams"]}
+    rows, _ = sync_summary(base, API_KEY, database, timeout=1800)
+    return {row["stream"]: row for row in rows}
 
 
 def _change(base: str, count: int) -> None:
