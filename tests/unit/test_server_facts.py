@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+from dataclasses import fields
 from pathlib import Path
+from typing import get_args
 
 import pytest
 
 from clientsuccess_connector.config.flow import parse_flow
+from clientsuccess_connector.config.flow_model import ServerModel
 from clientsuccess_connector.errors import ConfigError
-from clientsuccess_connector.read.incremental.server_facts import ServerFacts, ServerStatement
+from clientsuccess_connector.read.incremental.precision import UNITS
+from clientsuccess_connector.read.incremental.server_facts import (
+    COUNTS,
+    ServerFacts,
+    ServerStatement,
+)
 from clientsuccess_connector.read.pagination import EnvelopePaginator, PageRequest
 from clientsuccess_connector.read.pagination_config import EnvelopePagination, KeysetPagination
 from clientsuccess_connector.read.run import ReadRun
@@ -93,3 +101,12 @@ def test_paginator_configs_are_comparable_specs() -> None:
     )
     assert len({EnvelopePagination(page_size=50), EnvelopePagination(page_size=50)}) == 1
     assert "trail" not in KeysetPagination.options()
+
+
+def test_the_flow_schema_and_the_library_accept_the_same_server_facts() -> None:
+    """The `server:` block is checked by the flow file's schema (editors, `validate`) and by
+    `ServerStatement.parse` (library callers): the two must name the same facts and values."""
+    model = ServerModel.model_fields
+    assert set(model) == {f.name for f in fields(ServerStatement)}
+    assert get_args(get_args(model["modified_after_unit"].annotation)[0]) == tuple(UNITS)
+    assert get_args(get_args(model["counts"].annotation)[0]) == COUNTS
