@@ -6,8 +6,8 @@ plays (coarse or inclusive `modifiedAfter`, ignored sorts, missing counts, cappe
 echo the size used or the size asked, a clock ahead or behind, records listed twice), then a
 sequence of steps: creates, updates and deletes on the server, syncs (incremental or full
 refresh, each delete mode), syncs killed part way, one empty answer during a full refresh, a
-dropped table (or a moved file: the destination is DuckDB or JSON lines). After every completed
-sync:
+dropped table (or a moved file: the destination is DuckDB, PostgreSQL when a server is
+reachable, or JSON lines). After every completed sync:
 
 - a stream that says `ok` holds every record the server lists, each at the server's version
   (its `modifiedTime`), and after an `ok` full refresh that reconciled deletes, nothing else;
@@ -26,16 +26,19 @@ import os
 import subprocess
 import sys
 import time
+import uuid
 from pathlib import Path
 from tempfile import TemporaryDirectory
 from typing import Any
 
 import duckdb
 import httpx
+import psycopg
 from click.testing import CliRunner
 from hypothesis import HealthCheck, Phase, event, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
+from tests.sinks.conftest import DEFAULT_POSTGRES_URL
 
 from clientsuccess_connector.cli import cli
 from clientsuccess_connector.read.timestamps import format_timestamp, parse_timestamp
@@ -46,6 +49,21 @@ from clientsuccess_connector.sinks import open_sink
 STREAM = "contacts"
 EXAMPLES = int(os.environ.get("CS_CHECKER_EXAMPLES", "8"))
 STEPS = int(os.environ.get("CS_CHECKER_STEPS", "8"))
+POSTGRES = os.environ.get("CS_TEST_POSTGRES_URL", DEFAULT_POSTGRES_URL)
+
+
+def _postgres_reachable() -> bool:
+    """Whether the checker may draw PostgreSQL (CS_REQUIRE_POSTGRES=1: it must)."""
+    try:
+        psycopg.connect(POSTGRES, connect_timeout=3).close()
+    except psycopg.OperationalError:
+        if os.environ.get("CS_REQUIRE_POSTGRES") == "1":
+            raise
+        return False
+    return True
+
+
+DESTINATIONS = ["duckdb", "jsonl", *(["postgresql"] if _postgres_reachable() else [])]
 
 profiles = st.builds(
     ServerProfile,
@@ -80,14 +98,15 @@ def _at_least(stored: str | None, listed: str | None, newer_allowed: bool) -> bo
 
 
 class SyncChecker(RuleBasedStateMachine):
-    """One simulator, one destination (DuckDB or JSON lines), and the steps a user and a
-    server take."""
+    """One simulator, one destination (DuckDB, JSON lines or PostgreSQL), and the steps a
+    user and a server take."""
 
     def __init__(self) -> None:
         super().__init__()
         self._folder = TemporaryDirectory()
         self.database = Path(self._folder.name) / "checker.duckdb"
-        self.url = f"duckdb:///{self.database}"  # or a JSON lines folder (drawn in `start`)
+        self.url = f"duckdb:///{self.database}"  # or another destination (drawn in `start`)
+        self.schema: str | None = None  # the case's own PostgreSQL schema
         self._sim_context: Any = None
         self.sim: SimulatorHandle | None = None
         self.last: tuple[int, dict[str, Any], bool] | None = None
@@ -97,10 +116,13 @@ class SyncChecker(RuleBasedStateMachine):
         self.friendly = False
 
     @initialize(profile=profiles, seed=st.integers(1, 50),
-                destination=st.sampled_from(["duckdb", "jsonl"]))  # fmt: skip
+                destination=st.sampled_from(DESTINATIONS))  # fmt: skip
     def start(self, profile: ServerProfile, seed: int, destination: str = "duckdb") -> None:
         if destination == "jsonl":
             self.url = f"jsonl:///{Path(self._folder.name) / 'out'}"
+        if destination == "postgresql":
+            self.schema = f"cs_checker_{uuid.uuid4().hex[:12]}"
+            self.url = f"{POSTGRES}{'&' if '?' in POSTGRES else '?'}schema={self.schema}"
         event(f"destination {destination}")
         self._sim_context = run_simulator(SimulatorConfig(clients=12, seed=seed, profile=profile))
         self.sim = self._sim_context.__enter__()
@@ -110,7 +132,13 @@ class SyncChecker(RuleBasedStateMachine):
     def teardown(self) -> None:
         if self._sim_context is not None:
             self._sim_context.__exit__(None, None, None)
+        if self.schema is not None:
+            self._postgres(f"DROP SCHEMA IF EXISTS {self.schema} CASCADE")
         self._folder.cleanup()
+
+    def _postgres(self, statement: str) -> None:
+        with psycopg.connect(POSTGRES, autocommit=True) as con:
+            con.execute(statement.encode())
 
     # -- the server changes -------------------------------------------------------------------
 
@@ -159,7 +187,10 @@ class SyncChecker(RuleBasedStateMachine):
 
     @rule()
     def drop_table(self) -> None:
-        """The user drops the table (DuckDB) or moves the stream's file away (JSON lines)."""
+        """The user drops the table (a database) or moves the stream's file away (JSON lines)."""
+        if self.schema is not None:
+            self._postgres(f"DROP TABLE IF EXISTS {self.schema}.{STREAM}")
+            return
         if self.url.startswith("jsonl:"):
             data = Path(self._folder.name) / "out" / f"{STREAM}.jsonl"
             if data.exists():
