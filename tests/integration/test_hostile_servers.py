@@ -10,6 +10,7 @@ from typing import Any
 
 import duckdb
 import httpx
+import pytest
 from click.testing import CliRunner
 
 from clientsuccess_connector.cli import cli
@@ -115,6 +116,23 @@ def test_a_record_listed_twice_keeps_its_newest_version(
         assert older == [], f"{len(older)} of {len(server)} contacts stored at an older version"
 
 
+@pytest.mark.parametrize("skip", range(8))
+def test_a_record_listed_twice_survives_one_empty_answer(
+    simulator: SimulatorHandle, tmp_path: Path, skip: int
+) -> None:
+    """Found by the checker: rows listed twice (the count counts rows) and one search of the
+    full read answered empty. Only one pass then showed the listing, so the run failed
+    ("cannot prove the stream complete") although one more pass would have proved it. Each
+    `skip` puts the empty answer on a later search: every page of the first pass, the second."""
+    simulator.profile = ServerProfile(duplicates=10, duplicate_copy="older", sort="ignored")
+    database = tmp_path / "d.duckdb"
+    simulator.faults.next("empty", 1, route="search_contacts", skip=skip)
+    code, row = sync(simulator, database, "contacts", "--full-refresh", "--deletes", "hard")
+    assert code == 0 and row["error"] is None, row
+    assert any("twice in every read" in note for note in row["notes"]), row["notes"]
+    assert set(stored(database, "contacts")) == server_ids(simulator, "contacts")
+
+
 def _same_instant(a: str | None, b: str | None) -> bool:
     if a is None or b is None:
         return a == b
@@ -140,6 +158,74 @@ def test_one_empty_answer_during_a_full_refresh_deletes_nothing(
     code, row = sync(simulator, database, "clients")  # from the cursor before the refresh
     assert code == 0
     assert set(stored(database, "clients")) == every
+
+
+@pytest.mark.parametrize(("skip", "count"), [(s, c) for s in range(1, 6) for c in (2, 3)])
+def test_an_empty_answer_after_records_were_read_proves_nothing(
+    simulator: SimulatorHandle, tmp_path: Path, skip: int, count: int
+) -> None:
+    """A full read met an empty page, then read again by page number and met an empty first
+    page ("nothing matches", count 0): that answer was taken as proof, `ok` with 20 of the
+    contacts missing. `skip` and `count` place the empty answers over every page."""
+    database = tmp_path / "d.duckdb"
+    simulator.faults.next("empty", count, route="search_contacts", skip=skip)
+    code, row = sync(simulator, database, "contacts", "--full-refresh", "--deletes", "hard")
+    assert code == 0 and row["error"] is None, row  # read by keyset instead, and proven
+    assert set(stored(database, "contacts")) == server_ids(simulator, "contacts")
+
+
+@pytest.mark.parametrize("counts", ["exact", "missing"])
+@pytest.mark.parametrize("skip", range(8))
+def test_one_empty_answer_anywhere_in_a_full_read_loses_nothing(
+    simulator: SimulatorHandle, tmp_path: Path, counts: str, skip: int
+) -> None:
+    """Found by the checker once it put the empty answer on any search, not only the first:
+    on a server without counts, an empty first keyset page, or an empty page in the pass for
+    records without a stamp, ended that pass as if complete: `ok` with 47 of the contacts
+    missing. `skip` puts the empty answer on each search of the read in turn."""
+    simulator.profile = ServerProfile(counts=counts, null_stamps=15)
+    database = tmp_path / "d.duckdb"
+    simulator.faults.next("empty", 1, route="search_contacts", skip=skip)
+    code, row = sync(simulator, database, "contacts", "--full-refresh", "--deletes", "soft")
+    assert code == 0 and row["error"] is None, row
+    assert set(stored(database, "contacts")) == server_ids(simulator, "contacts")
+
+
+def test_a_first_read_answered_empty_twice_leaves_no_cursor(
+    simulator: SimulatorHandle, tmp_path: Path
+) -> None:
+    """Two empty answers in a row (an index rebuilt for a minute) look like an empty stream.
+    The run cannot tell them apart, but its cursor made every later run read only changes:
+    the records hidden that minute were never read."""
+    database = tmp_path / "d.duckdb"
+    simulator.faults.next("empty", 2, route="search_contacts")
+    code, row = sync(simulator, database, "contacts")
+    assert code == 0 and row["records"] == 0 and row["cursor"] is None, row
+    code, row = sync(simulator, database, "contacts")
+    assert code == 0 and not row["incremental"], row
+    assert set(stored(database, "contacts")) == server_ids(simulator, "contacts")
+    assert row["cursor"] is not None  # records read: an incremental run follows
+
+
+def test_a_stream_that_stays_empty_costs_one_request_a_run(
+    simulator: SimulatorHandle, tmp_path: Path
+) -> None:
+    """With no cursor kept for an empty stream, each run reads it whole: one empty page,
+    believed because the run before found it empty too (the first run asks twice)."""
+    database = tmp_path / "d.duckdb"
+    flow = tmp_path / "flow.yaml"
+    flow.write_text(
+        "sources:\n  nobody:\n    template: search_contacts\n"
+        "    params: {email: nobody@nowhere.invalid}\n",
+        encoding="utf-8",
+    )
+    asked = []
+    for _ in range(3):
+        simulator.stats.reset()
+        code, row = sync(simulator, database, "nobody", "--flow", str(flow))
+        assert code == 0 and row["records"] == 0 and row["cursor"] is None, row
+        asked.append(simulator.stats.requests("search_contacts"))
+    assert asked == [2, 1, 1]
 
 
 def test_records_without_a_cursor_stamp_are_read(

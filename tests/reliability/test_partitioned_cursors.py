@@ -223,9 +223,10 @@ def _wait_for_partitions(manifest: Path, proc: subprocess.Popen[bytes]) -> int:
             streams = orjson.loads(manifest.read_bytes())["streams"]
         except (FileNotFoundError, orjson.JSONDecodeError):
             streams = {}
-        partitions = streams.get("contract_notes", {}).get("state", {}).get("partitions")
-        if partitions:
-            return len(partitions)
+        partitions = streams.get("contract_notes", {}).get("state", {}).get("partitions") or {}
+        cursors = [value for value in partitions.values() if value != "empty"]  # found empty
+        if cursors:
+            return len(cursors)
         time.sleep(0.01)
     return 0
 

@@ -33,6 +33,7 @@ from clientsuccess_connector.integration.fields import declared_columns
 from clientsuccess_connector.integration.plan import StreamPlan, replication_key
 from clientsuccess_connector.read.concurrency import interleave
 from clientsuccess_connector.read.endpoint import Source
+from clientsuccess_connector.read.incremental.protocol import EMPTY
 from clientsuccess_connector.singer.catalog import Selection, catalog_entry
 from clientsuccess_connector.singer.messages import MessageWriter
 from clientsuccess_connector.singer.metrics import Metrics
@@ -70,7 +71,8 @@ def to_engine_state(bookmark: Any) -> dict[str, Any] | None:
     state["cursor_field"] = bookmark.get(_KEY)
     if bookmark.get(_VALUE) is not None:
         state["cursor"] = bookmark[_VALUE]
-    return state if "cursor" in state or "partitions" in state else None
+    kept = "cursor" in state or "partitions" in state or state.get(EMPTY)
+    return state if kept else None
 
 
 def to_bookmark(state: Mapping[str, Any]) -> dict[str, Any]:

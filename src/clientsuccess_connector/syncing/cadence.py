@@ -2,7 +2,8 @@
 
 How fresh a stream is comes from its stored state: the cursor of an incremental stream (every
 record changed before it has landed), or for a fan-out stream the oldest of its per-value
-cursors (each lookup value was read up to there). A stream without a cursor is never skipped.
+cursors (each lookup value was read up to there; a value found empty is as fresh as the rest).
+A stream without a cursor is never skipped.
 `sync --full-refresh` reads every stream, cadence or not.
 """
 
@@ -13,6 +14,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from clientsuccess_connector.read.durations import describe_duration
+from clientsuccess_connector.read.incremental.protocol import EMPTY
 from clientsuccess_connector.read.timestamps import format_timestamp, parse_timestamp
 
 
@@ -22,7 +24,8 @@ def fresh_as_of(state: Mapping[str, Any] | None) -> datetime | None:
         return None
     partitions = state.get("partitions")
     if isinstance(partitions, Mapping):
-        moments = [parse_timestamp(v) for v in partitions.values()]
+        # A value whose last read found no records (EMPTY) was read in full by that run.
+        moments = [parse_timestamp(v) for v in partitions.values() if v != EMPTY]
         if not moments or any(m is None for m in moments):
             return None
         return min(m for m in moments if m is not None)

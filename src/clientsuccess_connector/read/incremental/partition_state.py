@@ -7,8 +7,9 @@ A partition is named by the JSON list of its lookup values in `partition_by` ord
 stay apart (`[17]` and `["17"]` are two values). The server's precision is one per stream.
 Only values of the current lookup are kept, so the state grows with the lookup, not with time:
 about 35 bytes a value. A value without a cursor (new, or dropped from the lookup and back) is
-read in full. A state without `partitions` (the single cursor earlier versions kept for every
-value) or with other `partition_by` names no values: each is read in full once, never skipped.
+read in full; so is a value whose last read found no records, kept as `"empty"` (EMPTY). A
+state without `partitions` (the single cursor earlier versions kept for every value) or with
+other `partition_by` names no values: each is read in full once, never skipped.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from typing import Any
 import orjson
 
 from clientsuccess_connector.read.incremental.precision import UNITS, coarser
+from clientsuccess_connector.read.incremental.protocol import EMPTY
 
 __all__ = ["PartitionedState", "partition_key", "state_summary"]
 
@@ -65,14 +67,15 @@ class PartitionedState:
         cursor = self.cursors.get(key)
         if cursor is None:
             return None
-        state: State = {"cursor_field": self.field, "cursor": cursor}
+        state: State = {"cursor_field": self.field}
+        state.update({EMPTY: True} if cursor == EMPTY else {"cursor": cursor})
         if self.precision is not None:
             state["precision"] = self.precision
         return state
 
     def update(self, key: str, state: Mapping[str, Any]) -> None:
         """Record a partition's committed state (its cursor, and the precision it learnt)."""
-        cursor = state.get("cursor")
+        cursor = EMPTY if state.get(EMPTY) else state.get("cursor")
         if isinstance(cursor, str):
             self.cursors[key] = cursor
         elif "cursor" not in state:  # a read that failed unproven: the value starts over
@@ -99,7 +102,7 @@ def state_summary(state: Mapping[str, Any] | None) -> dict[str, Any] | None:
     """A state short enough to show: a partitioned one as its count and oldest/newest cursor."""
     if state is None or not isinstance(state.get("partitions"), Mapping):
         return None if state is None else dict(state)
-    cursors = sorted(v for v in state["partitions"].values() if isinstance(v, str))
+    cursors = sorted(v for v in state["partitions"].values() if isinstance(v, str) and v != EMPTY)
     short = {k: v for k, v in state.items() if k != "partitions"}
     short["partitions"] = len(state["partitions"])
     if cursors:

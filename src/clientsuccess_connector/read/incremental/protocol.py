@@ -24,6 +24,11 @@ Record = dict[str, Any]
 State = dict[str, Any]
 Commit = Callable[[list[Record], State | None], None]  # records + the state covering them
 DEFAULT_OVERLAP = timedelta(minutes=5)
+EMPTY = "empty"
+"""A state key (a fan-out's partition map: a value) for a stream whose last whole read found
+no records. Two empty answers in a row are what an index being rebuilt gives too, so such a
+state keeps no cursor: the next run reads the stream whole again, one request while it stays
+empty (that answer then believed alone, the earlier run's being its witness)."""
 
 
 @dataclass(frozen=True, slots=True)

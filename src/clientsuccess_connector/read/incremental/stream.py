@@ -35,6 +35,7 @@ from clientsuccess_connector.read.incremental.precision import floor as floor_to
 from clientsuccess_connector.read.incremental.probe import count_matching, record_at
 from clientsuccess_connector.read.incremental.protocol import (
     DEFAULT_OVERLAP,
+    EMPTY,
     Commit,
     ReadOptions,
     ReadResult,
@@ -117,6 +118,8 @@ class IncrementalRead:
         self._began_before: datetime | None = None  # when the read this one resumes began
         self._skew_noted = False
         self._unstamped_pending = False  # a whole keyset read's cursor moved; nulls not read yet
+        self._witnessed = 0  # the most rows a pass over the current filter has read
+        self._empty_before = False  # the last run's whole read found no records (EMPTY)
 
     @property
     def learned(self) -> LearnedPrecision:
@@ -135,6 +138,7 @@ class IncrementalRead:
         floor = None if cursor is None else cursor - self.options.overlap
         if cursor is None:
             self._resume = Checkpoint.of(state, self._page_size())
+            self._empty_before = bool((state or {}).get(EMPTY))
         self._unstamped_pending = (state or {}).get(UNSTAMPED) == "pending"
         if floor is not None and cursor is not None and self._from_cursor(state, floor, cursor):
             return ReadResult(True, None, self._read)
@@ -144,8 +148,13 @@ class IncrementalRead:
             if self._cursor_moved:  # by keyset batches: nothing unproven may stay behind it
                 self.commit([], state if state is not None else {})
             raise
-        self.commit([], self._state(self._began()))
         resumed = self._began_before is not None  # the destination may hold records since gone
+        if floor is None and self._read == 0 and not resumed:
+            _log.info("%s: the server listed no records; no cursor is kept, so the next run "
+                      "reads the stream whole again", self.source.name)  # fmt: skip
+            self.commit([], self._empty_state())
+        else:
+            self.commit([], self._state(self._began()))
         whole = floor is None and counted and not resumed
         return ReadResult(floor is not None, self.started if whole else None, self._read)
 
@@ -155,9 +164,9 @@ class IncrementalRead:
         # Windows cost a probe each: worth it only after a run that found many changes.
         few = (state or {}).get("changes", WINDOWS_FROM) < WINDOWS_FROM
         try:
-            self._keyset_twice(floor, cursor, 1 if few else self.options.windows)
+            stamped = self._keyset_twice(floor, cursor, 1 if few else self.options.windows)
             if self._unstamped_pending:  # the last pass of a whole read a kill stopped
-                self._without_stamps()
+                self._without_stamps(stamped)
                 self._unstamped_pending = False
                 self.commit([], self._state(cursor if self._low is None else self._low))
             if self._learn_precision():
@@ -173,13 +182,17 @@ class IncrementalRead:
         True when the server's count proved it."""
         counted = self._whole_or_since(floor)
         if floor is None and self._read == 0:
-            # An empty whole read may be one answer of an index being rebuilt: a second
-            # witness must agree before the cursor claims the stream holds nothing.
-            _log.info("%s: the whole read found nothing; reading again", self.source.name)
-            counted = self._whole_or_since(floor)
+            if not self._empty_before:
+                # An empty whole read may be one answer of an index being rebuilt: a second
+                # witness must agree before the stream is taken for empty.
+                _log.info("%s: the whole read found nothing; reading again", self.source.name)
+                counted = self._whole_or_since(floor)
+            if self._read == 0:
+                return counted  # no cursor is kept (EMPTY): no catch-up is needed
         since = self._began() - self.options.overlap
         self._learn_precision()  # before the catch-up, which reaches back a unit of it
         self._changes_from = self._read  # the next run sees what the catch-up found
+        self._witnessed = 0  # another filter: finding nothing since `since` is no anomaly
         try:
             self._keyset_twice(since, since, 1)
         except ServerMisbehaviour as exc:
@@ -211,14 +224,15 @@ class IncrementalRead:
         proved it. By keyset instead when the server gives no count to check page numbers
         against, or when records deleted meanwhile defeated page numbers twice (a deletion
         moves every later record back a place)."""
+        self._witnessed = 0
         try:
             return self._numbered_twice(floor)
         except Uncounted as exc:
             _log.info("%s: %s; reading by keyset instead", self.source.name, exc)
             self._unstamped_pending |= floor is None  # until their pass below has run
-            self._keyset_twice(floor, floor, self.options.windows)
+            stamped = self._keyset_twice(floor, floor, self.options.windows)
             if floor is None:
-                self._without_stamps()
+                self._without_stamps(stamped)
                 self._unstamped_pending = False
         except IncompleteRead as exc:
             _log.info("%s: %s; reading by keyset instead", self.source.name, exc)
@@ -252,23 +266,31 @@ class IncrementalRead:
         self.run.facts.learn_unit("day")  # neither finer unit kept it
         return True
 
-    def _without_stamps(self) -> None:
+    def _without_stamps(self, stamped: int) -> None:
         """The records whose cursor field is null: a keyset pass filters on the field, so it
         never reads them (a server sorts nulls last, where no step reaches). One pass over the
         unfiltered search, to its last or an empty page, keeps only those. Changing a record
-        stamps it, so these do not move while the pass reads."""
-        size = page_size_of(self.source.pagination) or settings().default_page_size
-        source = replace(self.source, pagination=EnvelopePagination(page_size=size))
-        batch: list[Record] = []
-        found = 0
-        for page in self.reader.pages(source, self.run.but(concurrent=False, observer=None)):
-            unstamped = [record for record in page if record.get(self.field) is None]
-            batch.extend(unstamped)
-            found += len(unstamped)
-            if len(batch) >= self.options.batch_size:
-                self.commit(batch, None)
-                batch = []
-        self.commit(batch, None)
+        stamps it, so these do not move while the pass reads.
+
+        No count proves the pass. Stamps are never taken away, so it must see at least the
+        `stamped` records the keyset pass before it read (one empty answer would end it
+        early), or the same number twice in a row (records deleted meanwhile); a third pass
+        that sees fewer fails the read."""
+        scanned: int | None = None
+        for _ in range(3):
+            rows, found = self._scan_without_stamps()
+            if rows - found >= stamped or rows - found == scanned:
+                break
+            _log.info("%s: the pass for records without %s saw %d stamped records where the "
+                      "keyset pass found %d; reading it again", self.source.name, self.field,
+                      rows - found, stamped)  # fmt: skip
+            scanned = rows - found
+        else:
+            raise IncompleteRead(
+                f"the pass for records without {self.field} saw {rows - found:,} stamped "
+                f"records where the keyset pass found {stamped:,}; cannot prove the stream "
+                "complete"
+            )
         self._read += found
         if found:
             self.notes.append(
@@ -276,18 +298,37 @@ class IncrementalRead:
                 "every full read (incremental runs cannot ask for them)"
             )
 
-    def _keyset_twice(self, floor: datetime | None, cursor: datetime | None, windows: int) -> None:
+    def _scan_without_stamps(self) -> tuple[int, int]:
+        """One pass of `_without_stamps`: (records seen, records without a stamp kept)."""
+        size = page_size_of(self.source.pagination) or settings().default_page_size
+        source = replace(self.source, pagination=EnvelopePagination(page_size=size))
+        batch: list[Record] = []
+        rows = found = 0
+        for page in self.reader.pages(source, self.run.but(concurrent=False, observer=None)):
+            unstamped = [record for record in page if record.get(self.field) is None]
+            batch.extend(unstamped)
+            rows += len(page)
+            found += len(unstamped)
+            if len(batch) >= self.options.batch_size:
+                self.commit(batch, None)
+                batch = []
+        self.commit(batch, None)
+        return rows, found
+
+    def _keyset_twice(self, floor: datetime | None, cursor: datetime | None, windows: int) -> int:
         """A keyset pass, and a second one when churn defeated the first (records created
         behind its cursor, or moved faster than its pages overlap): the second finds them in
-        place. A server that does not sort, or drops records, is not asked twice."""
+        place. A server that does not sort, or drops records, is not asked twice. Returns how
+        many distinct records the pass that finished read."""
         try:
-            self._keyset(floor, cursor, windows)
+            return self._keyset(floor, cursor, windows)
         except (IncompleteRead, ShiftedPages) as exc:
             _log.info("%s: %s; reading again by keyset", self.source.name, exc)
-            self._keyset(floor, cursor, windows)
+            return self._keyset(floor, cursor, windows)
 
-    def _keyset(self, floor: datetime | None, cursor: datetime | None, windows: int) -> None:
-        """Keyset windows from `floor`; each batch commits with the low-water cursor."""
+    def _keyset(self, floor: datetime | None, cursor: datetime | None, windows: int) -> int:
+        """Keyset windows from `floor`; each batch commits with the low-water cursor. Returns
+        how many distinct records the pass read."""
         after = self._after(floor) if floor is not None else {}
         if self.run.facts.states("sort_honoured", False):
             raise ServerMisbehaviour("the flow file says the server does not honour sortBy")
@@ -316,6 +357,7 @@ class IncrementalRead:
         if seen.rows > 1:  # pages of more than one record, every one in order
             self.run.facts.learn("sort_honoured", True)
         self._commit_with_cursor(batch, low_water.cursor())
+        return len(seen)
 
     def _note_sample(self, page: list[Record]) -> None:
         """Keep a stamp off a whole second from the page (its last record), for the probe."""
@@ -334,6 +376,10 @@ class IncrementalRead:
     def _numbered_twice(self, floor: datetime | None) -> bool:
         """Concurrently by page number; again one page after the other if that missed some.
         True when the read was proven against the server's count (False: no count given).
+
+        A server that lists some records twice and counts rows is believed when two passes
+        read exactly the count as rows with the same keys twice; when only one of the first
+        two did (the other met an empty page, say), a third pass in order decides.
 
         Records added while pages are fetched out of order can shift a record from a page not
         yet fetched onto one already fetched; read in order, a shift only repeats a record.
@@ -362,16 +408,28 @@ class IncrementalRead:
             first = exc
         try:
             return self._numbered(floor, concurrent=False)
-        except IncompleteRead as second:
-            if not second.listed_twice_alike(first):
-                raise
-            listed = ", ".join(str(key[0] if len(key) == 1 else key)
-                               for key in sorted(second.repeated, key=repr)[:5])  # fmt: skip
-            self.notes.append(
-                f"the server lists {len(second.repeated):,} record(s) twice in every read "
-                f"(e.g. {listed}); its count counts rows, so the read is complete"
-            )
-            return True
+        except IncompleteRead as exc:
+            second = exc
+        if not second.listed_twice_alike(first):
+            looked_listed_twice = [p for p in (first, second) if p.rows_match_count()]
+            if not looked_listed_twice:
+                raise second
+            # One pass was disturbed (a page answered empty, records shifted): one more pass
+            # in order shows whether the same records are listed twice again.
+            _log.info("%s: %s; reading once more to compare", self.source.name, second)
+            try:
+                return self._numbered(floor, concurrent=False)
+            except IncompleteRead as third:
+                if not any(third.listed_twice_alike(p) for p in looked_listed_twice):
+                    raise
+                second = third
+        listed = ", ".join(str(key[0] if len(key) == 1 else key)
+                           for key in sorted(second.repeated, key=repr)[:5])  # fmt: skip
+        self.notes.append(
+            f"the server lists {len(second.repeated):,} record(s) twice in every read "
+            f"(e.g. {listed}); its count counts rows, so the read is complete"
+        )
+        return True
 
     def _page_size(self) -> int:
         """The page size a read by page number asks for."""
@@ -400,6 +458,7 @@ class IncrementalRead:
         pages = self.reader.pages(source, numbered, query_overrides=query)
         for page in prefetch(pages, depth=self.options.prefetch_pages):
             if fetched.first is not None and not fetched.counted:
+                self._witnessed = max(self._witnessed, rows + len(page))  # records exist
                 raise Uncounted(
                     "the server gives no totalElements to count a read by page number against"
                 )
@@ -416,7 +475,19 @@ class IncrementalRead:
                 self.commit(batch, self._checkpoint(floor, number, size, rows, page))
                 batch, committed = [], time.monotonic()
         self.commit(batch, None)
+        self._not_empty_after_records(seen.rows + (0 if resume is None else resume.before))
         return self._prove_numbered(seen, fetched, 0 if resume is None else resume.before)
+
+    def _not_empty_after_records(self, rows: int) -> None:
+        """A pass that read nothing proves nothing when a pass before it over the same filter
+        found records (`_witnessed`): an index being rebuilt answers so, and the records it
+        hid would be taken as read. Raises IncompleteRead then, so the read tries again."""
+        witnessed, self._witnessed = self._witnessed, max(self._witnessed, rows)
+        if rows == 0 and witnessed:
+            raise IncompleteRead(
+                f"the server answered that nothing matches where a read just before found "
+                f"{witnessed:,} records; cannot prove the stream complete"
+            )
 
     @staticmethod
     def _prove_numbered(seen: KeyTally, fetched: _FirstPage, before: int) -> bool:
@@ -469,6 +540,7 @@ class IncrementalRead:
         Pages asked by number within one filter are not checked that way: without a count,
         such a pass is unproven."""
         read = len(seen)  # a count of distinct keys: taken once
+        self._not_empty_after_records(read)
         own = None if fetched.first is None else envelope().total_elements(fetched.first.document)
         if fetched.pages == 1 and own is not None and read >= own:
             return
@@ -499,6 +571,13 @@ class IncrementalRead:
             return None
         state: State = {"cursor_field": self.field, "cursor": format_timestamp(cursor),
                         "changes": self._read - self._changes_from}  # fmt: skip
+        return self._with_facts(state)
+
+    def _empty_state(self) -> State:
+        """The state of a whole read that found no records: no cursor (EMPTY)."""
+        return self._with_facts({"cursor_field": self.field, EMPTY: True})
+
+    def _with_facts(self, state: State) -> State:
         if self.run.facts.modified_after_unit.origin == "learnt":  # a stated unit stays the flow's
             state["precision"] = self.learned.unit
         if self._unstamped_pending:
