@@ -69,6 +69,7 @@ WINDOWS_FROM = 1000
 """A run reads in several keyset windows only after one that read this many changes or more:
 planning them costs a probe per window, more than a run with few changes needs in all."""
 _log = logging.getLogger(__name__)
+_NO_FILTER = object()  # `_witness_floor` before any pass
 
 
 class _FirstPage:
@@ -118,7 +119,8 @@ class IncrementalRead:
         self._began_before: datetime | None = None  # when the read this one resumes began
         self._skew_noted = False
         self._unstamped_pending = False  # a whole keyset read's cursor moved; nulls not read yet
-        self._witnessed = 0  # the most rows a pass over the current filter has read
+        self._witnessed = 0  # the most rows a pass over `_witness_floor`'s filter has read
+        self._witness_floor: object = _NO_FILTER
         self._empty_before = False  # the last run's whole read found no records (EMPTY)
 
     @property
@@ -153,6 +155,10 @@ class IncrementalRead:
             _log.info("%s: the server listed no records; no cursor is kept, so the next run "
                       "reads the stream whole again", self.source.name)  # fmt: skip
             self.commit([], self._empty_state())
+        elif floor is not None and self._read == 0:
+            # No change found by page number: one empty answer says the same, so the cursor
+            # stays where it was and the next run asks from it again.
+            self.commit([], state)
         else:
             self.commit([], self._state(self._began()))
         whole = floor is None and counted and not resumed
@@ -164,9 +170,9 @@ class IncrementalRead:
         # Windows cost a probe each: worth it only after a run that found many changes.
         few = (state or {}).get("changes", WINDOWS_FROM) < WINDOWS_FROM
         try:
-            stamped = self._keyset_twice(floor, cursor, 1 if few else self.options.windows)
+            self._keyset_twice(floor, cursor, 1 if few else self.options.windows)
             if self._unstamped_pending:  # the last pass of a whole read a kill stopped
-                self._without_stamps(stamped)
+                self._without_stamps(records_exist=True)  # its keyset batches moved a cursor
                 self._unstamped_pending = False
                 self.commit([], self._state(cursor if self._low is None else self._low))
             if self._learn_precision():
@@ -192,7 +198,6 @@ class IncrementalRead:
         since = self._began() - self.options.overlap
         self._learn_precision()  # before the catch-up, which reaches back a unit of it
         self._changes_from = self._read  # the next run sees what the catch-up found
-        self._witnessed = 0  # another filter: finding nothing since `since` is no anomaly
         try:
             self._keyset_twice(since, since, 1)
         except ServerMisbehaviour as exc:
@@ -224,7 +229,6 @@ class IncrementalRead:
         proved it. By keyset instead when the server gives no count to check page numbers
         against, or when records deleted meanwhile defeated page numbers twice (a deletion
         moves every later record back a place)."""
-        self._witnessed = 0
         try:
             return self._numbered_twice(floor)
         except Uncounted as exc:
@@ -232,7 +236,7 @@ class IncrementalRead:
             self._unstamped_pending |= floor is None  # until their pass below has run
             stamped = self._keyset_twice(floor, floor, self.options.windows)
             if floor is None:
-                self._without_stamps(stamped)
+                self._without_stamps(records_exist=stamped > 0)
                 self._unstamped_pending = False
         except IncompleteRead as exc:
             _log.info("%s: %s; reading by keyset instead", self.source.name, exc)
@@ -266,29 +270,29 @@ class IncrementalRead:
         self.run.facts.learn_unit("day")  # neither finer unit kept it
         return True
 
-    def _without_stamps(self, stamped: int) -> None:
+    def _without_stamps(self, records_exist: bool) -> None:
         """The records whose cursor field is null: a keyset pass filters on the field, so it
         never reads them (a server sorts nulls last, where no step reaches). One pass over the
         unfiltered search, to its last or an empty page, keeps only those. Changing a record
         stamps it, so these do not move while the pass reads.
 
-        No count proves the pass. Stamps are never taken away, so it must see at least the
-        `stamped` records the keyset pass before it read (one empty answer would end it
-        early), or the same number twice in a row (records deleted meanwhile); a third pass
-        that sees fewer fails the read."""
-        scanned: int | None = None
+        No count proves the pass, and one empty answer would end it early: a pass that ends on
+        an empty page after records, or finds nothing where `records_exist`, is read again,
+        and believed when two passes in a row saw the same number of records (more than none
+        where records exist); a third doubtful pass fails the read."""
+        previous: int | None = None
         for _ in range(3):
-            rows, found = self._scan_without_stamps()
-            if rows - found >= stamped or rows - found == scanned:
+            rows, found, cut = self._scan_without_stamps()
+            doubtful = cut or (records_exist and rows == 0)
+            if not doubtful or (rows == previous and (rows > 0 or not records_exist)):
                 break
-            _log.info("%s: the pass for records without %s saw %d stamped records where the "
-                      "keyset pass found %d; reading it again", self.source.name, self.field,
-                      rows - found, stamped)  # fmt: skip
-            scanned = rows - found
+            _log.info("%s: the pass for records without %s ended on an empty page after %d "
+                      "records; reading it again", self.source.name, self.field, rows)  # fmt: skip
+            previous = rows
         else:
             raise IncompleteRead(
-                f"the pass for records without {self.field} saw {rows - found:,} stamped "
-                f"records where the keyset pass found {stamped:,}; cannot prove the stream "
+                f"the pass for records without {self.field} ended on an empty page after "
+                f"{rows:,} records three times, not always alike; cannot prove the stream "
                 "complete"
             )
         self._read += found
@@ -298,13 +302,17 @@ class IncrementalRead:
                 "every full read (incremental runs cannot ask for them)"
             )
 
-    def _scan_without_stamps(self) -> tuple[int, int]:
-        """One pass of `_without_stamps`: (records seen, records without a stamp kept)."""
+    def _scan_without_stamps(self) -> tuple[int, int, bool]:
+        """One pass of `_without_stamps`: records seen, records without a stamp kept, and
+        whether the pass ended on an empty page after a page of records."""
         size = page_size_of(self.source.pagination) or settings().default_page_size
         source = replace(self.source, pagination=EnvelopePagination(page_size=size))
+        counts: list[int] = []
+        scan = self.run.but(concurrent=False, observer=None,
+                            on_page=lambda page: counts.append(page.record_count))  # fmt: skip
         batch: list[Record] = []
         rows = found = 0
-        for page in self.reader.pages(source, self.run.but(concurrent=False, observer=None)):
+        for page in self.reader.pages(source, scan):
             unstamped = [record for record in page if record.get(self.field) is None]
             batch.extend(unstamped)
             rows += len(page)
@@ -313,7 +321,7 @@ class IncrementalRead:
                 self.commit(batch, None)
                 batch = []
         self.commit(batch, None)
-        return rows, found
+        return rows, found, len(counts) >= 2 and counts[-1] == 0 and counts[-2] > 0
 
     def _keyset_twice(self, floor: datetime | None, cursor: datetime | None, windows: int) -> int:
         """A keyset pass, and a second one when churn defeated the first (records created
@@ -334,6 +342,7 @@ class IncrementalRead:
             raise ServerMisbehaviour("the flow file says the server does not honour sortBy")
         query = {**envelope().ascending_by(self.field), **after}
         source = replace(self.source, pagination=keyset_on(self.source.pagination, self.field))
+        self._over(floor)
         planned = plan_windows(self.reader, source, query, self.field, windows, self.run)
         low_water = LowWater(planned, self.field, self._began(), cursor)
         fetched = _FirstPage(self.server_clock, self.run.facts)
@@ -343,17 +352,20 @@ class IncrementalRead:
         pages = read_windows(self.reader, source, query, planned, self.field, keyset)
         seen = KeyTally(self.source.primary_key)
         batch: list[Record] = []
-        for index, page in prefetch(pages, depth=self.options.prefetch_pages):
-            low_water.observe(index, page)
-            if page:
-                batch.extend(page)
-                seen.add(page)
-                self._read += len(page)
-                self._note_sample(page)
-            if len(batch) >= self.options.batch_size:
-                self._commit_with_cursor(batch, low_water.cursor())
-                batch = []
-        self._prove(seen, query, fetched, keyset.trail)
+        try:
+            for index, page in prefetch(pages, depth=self.options.prefetch_pages):
+                low_water.observe(index, page)
+                if page:
+                    batch.extend(page)
+                    seen.add(page)
+                    self._read += len(page)
+                    self._note_sample(page)
+                if len(batch) >= self.options.batch_size:
+                    self._commit_with_cursor(batch, low_water.cursor())
+                    batch = []
+            self._prove(seen, query, fetched, keyset.trail)
+        finally:  # a pass that failed its checks still saw that records exist
+            self._witnessed = max(self._witnessed, len(seen))
         if seen.rows > 1:  # pages of more than one record, every one in order
             self.run.facts.learn("sort_honoured", True)
         self._commit_with_cursor(batch, low_water.cursor())
@@ -444,6 +456,7 @@ class IncrementalRead:
         if self.run.facts.states("counts", "none"):
             raise Uncounted("the flow file says the server gives no totalElements")
         query = self._after(floor) if floor is not None else {}
+        self._over(floor)
         size = self._page_size()
         first = envelope().first_page
         number = first if resume is None else resume.page - 1  # the page the next one is
@@ -477,6 +490,12 @@ class IncrementalRead:
         self.commit(batch, None)
         self._not_empty_after_records(seen.rows + (0 if resume is None else resume.before))
         return self._prove_numbered(seen, fetched, 0 if resume is None else resume.before)
+
+    def _over(self, floor: datetime | None) -> None:
+        """The passes from here read `floor`'s filter: what passes over another filter found
+        witnesses nothing (finding no change since the catch-up's `since` is no anomaly)."""
+        if floor != self._witness_floor:
+            self._witness_floor, self._witnessed = floor, 0
 
     def _not_empty_after_records(self, rows: int) -> None:
         """A pass that read nothing proves nothing when a pass before it over the same filter
@@ -552,6 +571,11 @@ class IncrementalRead:
             raise Uncounted(
                 f"the server gives no totalElements and {trail.numbered_pages} page(s) had to "
                 "be read by page number within one instant"
+            )
+        if total == 0 and read:
+            raise IncompleteRead(
+                f"read {read} distinct records by keyset but the server counts none; cannot "
+                "prove the stream complete"
             )
         if total is not None and read < total:
             raise IncompleteRead(
