@@ -290,6 +290,8 @@ def test_a_stream_that_stays_empty_costs_one_request_a_run(
         assert code == 0 and row["records"] == 0 and row["cursor"] is None, row
         asked.append(simulator.stats.requests("search_contacts"))
     assert asked == [2, 1, 1]
+    shown = CliRunner().invoke(cli, ["state", "-d", f"duckdb:///{database}"])
+    assert "none: found empty, read whole next run" in shown.stdout, shown.output
 
 
 def test_records_without_a_cursor_stamp_are_read(

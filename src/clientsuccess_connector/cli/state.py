@@ -11,6 +11,7 @@ from clientsuccess_connector.cli.output import cell, emit, format_option, print_
 from clientsuccess_connector.cli.schema import DEFAULT_DESTINATION
 from clientsuccess_connector.cli.terminal import echo
 from clientsuccess_connector.errors import ConfigError
+from clientsuccess_connector.read.incremental.protocol import EMPTY
 from clientsuccess_connector.sinks import Sink, open_sink
 from clientsuccess_connector.syncing.provenance import KEY, ROWS
 
@@ -20,10 +21,13 @@ def _describe(sink: Sink, stream: str) -> dict[str, Any]:
     stored = state.get(KEY)
     provenance: dict[str, Any] = stored if isinstance(stored, dict) else {}
     partitions = state.get("partitions")
+    values = partitions if isinstance(partitions, dict) else None
     return {
         "stream": stream,
         "cursor": state.get("cursor"),
-        "partitions": len(partitions) if isinstance(partitions, dict) else None,
+        "empty": bool(state.get(EMPTY)),  # the last whole read found none: read whole next run
+        "partitions": None if values is None else len(values),
+        "empty_partitions": None if values is None else sum(v == EMPTY for v in values.values()),
         "precision": state.get("precision"),
         "rows_at_last_run": state.get(ROWS),
         "rows_now": sink.row_count(stream) if stream in sink.streams() else None,
@@ -49,9 +53,10 @@ def state_command(streams: tuple[str, ...], destination: str, reset: bool, fmt: 
     """Show each stream's sync state and what produced it, or reset a stream.
 
     For every stream of the destination (or each STREAM): its cursor (or how many per-value
-    cursors a fan-out keeps), the instance and source definition the state was stored for,
-    and the table's rows when the last run ended and now. A sync trusts a cursor only when
-    all of these still match (see `docs syncing`, "State and its provenance").
+    cursors a fan-out keeps; a stream or value whose last read found no records keeps none and
+    is read whole again), the instance and source definition the state was stored for, and
+    the table's rows when the last run ended and now. A sync trusts a cursor only when all of
+    these still match (see `docs syncing`, "State and its provenance").
 
     \b
     Examples:
@@ -80,9 +85,8 @@ def state_command(streams: tuple[str, ...], destination: str, reset: bool, fmt: 
         emit(rows, fmt)
         return
     body = [
-        [r["stream"], r["cursor"] or (f"{r['partitions']} value cursor(s)" if r["partitions"]
-         else "-"), _count(r["rows_at_last_run"]), _count(r["rows_now"]), r["instance"] or "-",
-         cell(r["source"] or "-")]
+        [r["stream"], _cursor_text(r), _count(r["rows_at_last_run"]), _count(r["rows_now"]),
+         r["instance"] or "-", cell(r["source"] or "-")]
         for r in rows
     ]  # fmt: skip
     print_table(["stream", "cursor", "rows (last run)", "rows (now)", "instance", "source"], body)
@@ -90,3 +94,16 @@ def state_command(streams: tuple[str, ...], destination: str, reset: bool, fmt: 
 
 def _count(value: Any) -> str:
     return f"{value:,}" if isinstance(value, int) else "-"
+
+
+def _cursor_text(row: dict[str, Any]) -> str:
+    """The cursor column: the cursor, a fan-out's count of value cursors, or why there is none."""
+    if row["cursor"]:
+        return str(row["cursor"])
+    if row["empty"]:
+        return "none: found empty, read whole next run"
+    if row["partitions"]:
+        empty = row["empty_partitions"]
+        kept = f"{row['partitions'] - empty} value cursor(s)"
+        return kept + (f", {empty} value(s) found empty" if empty else "")
+    return "-"
