@@ -10,11 +10,10 @@ from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import dlt
-import psycopg
 import pytest
 from psycopg import sql
 
-from tests.sinks.conftest import DEFAULT_POSTGRES_URL
+from tests.sinks.conftest import connect_or_skip, postgres_server_url
 
 
 @pytest.fixture(autouse=True)
@@ -42,14 +41,8 @@ def duckdb_pipeline(tmp_path: Path) -> dlt.Pipeline:
 @pytest.fixture
 def postgres_pipeline(tmp_path: Path) -> Iterator[dlt.Pipeline]:
     """A dlt pipeline into a fresh dataset (schema) of the PostgreSQL server, dropped after."""
-    url = os.environ.get("CS_TEST_POSTGRES_URL", DEFAULT_POSTGRES_URL)
-    try:
-        con = psycopg.connect(url, autocommit=True, connect_timeout=3)
-    except psycopg.OperationalError as exc:
-        reason = f"PostgreSQL not reachable at {url} ({str(exc).strip().splitlines()[0]})"
-        if os.environ.get("CS_REQUIRE_POSTGRES") == "1":
-            pytest.fail(f"{reason}; CS_REQUIRE_POSTGRES=1 makes this a failure")
-        pytest.skip(reason)
+    url = postgres_server_url()
+    con = connect_or_skip(url)
     dataset = f"cs_dlt_{uuid.uuid4().hex[:10]}"
     parts = urlsplit(url)
     if parts.password is None:  # dlt insists on one; a server with trust auth ignores it

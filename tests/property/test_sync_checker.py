@@ -38,7 +38,7 @@ from click.testing import CliRunner
 from hypothesis import HealthCheck, Phase, event, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
-from tests.sinks.conftest import DEFAULT_POSTGRES_URL
+from tests.sinks.conftest import connect_or_skip, postgres_server_url
 
 from clientsuccess_connector.cli import cli
 from clientsuccess_connector.read.timestamps import format_timestamp, parse_timestamp
@@ -49,16 +49,17 @@ from clientsuccess_connector.sinks import open_sink
 STREAM = "contacts"
 EXAMPLES = int(os.environ.get("CS_CHECKER_EXAMPLES", "8"))
 STEPS = int(os.environ.get("CS_CHECKER_STEPS", "8"))
-POSTGRES = os.environ.get("CS_TEST_POSTGRES_URL", DEFAULT_POSTGRES_URL)
+POSTGRES = postgres_server_url()
 
 
 def _postgres_reachable() -> bool:
     """Whether the checker may draw PostgreSQL (CS_REQUIRE_POSTGRES=1: it must)."""
+    if os.environ.get("CS_REQUIRE_POSTGRES") == "1":
+        connect_or_skip(POSTGRES).close()  # fails naming the server when it cannot connect
+        return True
     try:
         psycopg.connect(POSTGRES, connect_timeout=3).close()
     except psycopg.OperationalError:
-        if os.environ.get("CS_REQUIRE_POSTGRES") == "1":
-            raise
         return False
     return True
 

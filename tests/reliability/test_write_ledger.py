@@ -9,7 +9,6 @@ their filters. Every row must end up written exactly once, or be reported, never
 from __future__ import annotations
 
 import csv
-import os
 import threading
 import uuid
 from collections import Counter
@@ -26,8 +25,9 @@ from clientsuccess_connector.errors import AuthError, ConfigError
 from clientsuccess_connector.simulator import SimulatorHandle
 from clientsuccess_connector.write import WriteJob, write_input, write_records
 from tests.reliability.helpers import ledger_states, simulator
+from tests.sinks.conftest import connect_or_skip, postgres_server_url
 
-POSTGRES = os.environ.get("CS_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
+POSTGRES = postgres_server_url()
 
 
 def connect(sim: SimulatorHandle, *, password: str | None = None, **extra: Any) -> Connection:
@@ -108,12 +108,7 @@ def test_identical_rows_are_each_written_once(tmp_path: Path) -> None:
 @pytest.fixture
 def pg_schema() -> Iterator[tuple[psycopg.Connection[Any], str]]:
     """A fresh PostgreSQL schema (skipped when the server is unreachable)."""
-    try:
-        con = psycopg.connect(POSTGRES, autocommit=True, connect_timeout=3)
-    except psycopg.OperationalError:
-        if os.environ.get("CS_REQUIRE_POSTGRES") == "1":
-            raise
-        pytest.skip(f"PostgreSQL not reachable at {POSTGRES}")
+    con = connect_or_skip(POSTGRES)
     schema = f"cs_input_{uuid.uuid4().hex[:10]}"
     con.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(schema)))
     try:

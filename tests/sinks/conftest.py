@@ -11,6 +11,7 @@ import os
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import psycopg
 import pytest
@@ -26,21 +27,28 @@ DESTINATION_KINDS = [
 ]
 
 
-def _server_url() -> str:
+def postgres_server_url() -> str:
+    """The PostgreSQL server the tests use: CS_TEST_POSTGRES_URL, else the local one."""
     return os.environ.get("CS_TEST_POSTGRES_URL", DEFAULT_POSTGRES_URL)
+
+
+def connect_or_skip(url: str) -> psycopg.Connection[Any]:
+    """An autocommit connection to `url`. When there is none the test is skipped, naming the
+    server and why, or fails where CS_REQUIRE_POSTGRES=1."""
+    try:
+        return psycopg.connect(url, autocommit=True, connect_timeout=3)
+    except psycopg.OperationalError as exc:
+        reason = f"PostgreSQL not reachable at {url} ({str(exc).strip().splitlines()[0]})"
+        if os.environ.get("CS_REQUIRE_POSTGRES") == "1":
+            pytest.fail(f"{reason}; CS_REQUIRE_POSTGRES=1 makes this a failure")
+        pytest.skip(f"{reason}; set CS_TEST_POSTGRES_URL to run PostgreSQL tests")
 
 
 @pytest.fixture
 def postgres_url() -> Iterator[str]:
     """A PostgreSQL destination URL with a fresh schema, dropped at the end of the test."""
-    base = _server_url()
-    try:
-        con = psycopg.connect(base, autocommit=True, connect_timeout=3)
-    except psycopg.OperationalError as exc:
-        reason = f"PostgreSQL not reachable at {base} ({str(exc).strip().splitlines()[0]})"
-        if os.environ.get("CS_REQUIRE_POSTGRES") == "1":
-            pytest.fail(f"{reason}; CS_REQUIRE_POSTGRES=1 makes this a failure")
-        pytest.skip(f"{reason}; set CS_TEST_POSTGRES_URL to run PostgreSQL tests")
+    base = postgres_server_url()
+    con = connect_or_skip(base)
     schema = f"cs_test_{uuid.uuid4().hex[:12]}"
     sep = "&" if "?" in base else "?"
     try:
