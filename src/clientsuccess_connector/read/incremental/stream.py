@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections import deque
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -307,7 +308,7 @@ class IncrementalRead:
         whether the pass ended on an empty page after a page of records."""
         size = page_size_of(self.source.pagination) or settings().default_page_size
         source = replace(self.source, pagination=EnvelopePagination(page_size=size))
-        counts: list[int] = []
+        counts: deque[int] = deque(maxlen=2)  # the records on the last two pages
         scan = self.run.but(concurrent=False, observer=None,
                             on_page=lambda page: counts.append(page.record_count))  # fmt: skip
         batch: list[Record] = []
