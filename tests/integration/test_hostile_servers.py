@@ -216,8 +216,8 @@ def test_records_deleted_during_a_read_without_counts_fail_nothing(
     simulator: SimulatorHandle, tmp_path: Path, seed: int, nulls: int
 ) -> None:
     """Deletions while a server without counts is read (10 a page) must not fail the pass for
-    records without a stamp, nor cost it a pass more (a first version compared it with the
-    keyset pass's count, which includes the records deleted since: 6 runs in 8 failed)."""
+    records without a stamp (a first version compared it with the keyset pass's count, which
+    includes the records deleted since: 6 runs in 8 failed)."""
     flow = tmp_path / "flow.yaml"
     flow.write_text("sources:\n  people:\n    template: search_contacts\n    page_size: 10\n")
     simulator.profile = ServerProfile(counts="missing", null_stamps=nulls)
